@@ -1,0 +1,3 @@
+from pooltune.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The static analyzer: files -> parse -> metadata -> rules -> findings -> reporters."""
