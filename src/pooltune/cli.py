@@ -10,6 +10,7 @@ import typer
 
 from pooltune import __version__
 from pooltune.lint.command import lint, rule_doc, rules_list
+from pooltune.recommend import recommend
 
 app = typer.Typer(
     name="pooltune",
@@ -39,6 +40,7 @@ def _root(
 app.command("lint")(lint)
 app.command("rules")(rules_list)
 app.command("rule")(rule_doc)
+app.command("recommend")(recommend)
 
 
 def main() -> None:

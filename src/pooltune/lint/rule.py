@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -23,6 +23,9 @@ from libcst.metadata import (
 )
 
 from pooltune.lint.catalog import Catalog, ClientSpec
+
+if TYPE_CHECKING:
+    from pooltune.lint.analysis import FileAnalysis
 from pooltune.lint.findings import Applicability, Edit, Finding, Fix, Location
 
 T = TypeVar("T")
@@ -76,9 +79,7 @@ class Rule(cst.BatchableCSTVisitor):
 
     # -- reporting -------------------------------------------------------------------------
 
-    def report(
-        self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None
-    ) -> None:
+    def report(self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None) -> None:
         """Report at the first line of ``node`` (a call, keyword argument or statement)."""
         start, end = self._range(node)
         self.findings.append(
@@ -110,6 +111,20 @@ class Rule(cst.BatchableCSTVisitor):
         """Fully qualified names of ``node`` that come from an import (never a local name)."""
         names: set[QualifiedName] = self.get_metadata(QualifiedNameProvider, node, set())
         return frozenset(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
+
+    @property
+    def analysis(self) -> FileAnalysis:
+        """The shared per-file analysis (client builds and their lifecycles), built once."""
+        from pooltune.lint.analysis import FileAnalysis
+
+        return self.context.shared("analysis", lambda: FileAnalysis(self))
+
+    def call_qualname(self, call: cst.Call) -> str | None:
+        """The catalog name of a module-level function call (requests.get, urlopen...)."""
+        for qualname in self.qualnames(call.func):
+            if self.context.catalog.call(qualname) is not None:
+                return qualname
+        return None
 
     def client_spec(self, call: cst.Call) -> ClientSpec | None:
         """The catalog entry when ``call`` builds an HTTP client (resolved through imports)."""

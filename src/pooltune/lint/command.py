@@ -1,0 +1,240 @@
+"""`pooltune lint`, `pooltune rules`, `pooltune rule CODE`: flags in, one function call, exit code.
+
+Exit codes (design.md section 2): 0 no findings, 1 findings, 2 usage/configuration/internal error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pooltune.config import ConfigError, enabled_codes, expand_selectors, load_config
+from pooltune.lint.files import DEFAULT_EXCLUDE, select_files
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"pooltune: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [code for value in values for code in value.replace(" ", "").split(",") if code]
+
+
+def lint(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files or folders (default: .).")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.text,
+    select: Annotated[
+        list[str] | None, typer.Option(help="Rule codes or prefixes to enable (e.g. POOL001).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Rule codes or prefixes to skip.")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Read settings from this TOML file.")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not read or write the cache.")
+    ] = False,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes.")] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, also apply unsafe fixes.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print fixes as a diff; change nothing.")
+    ] = False,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Apply excludes to files named explicitly too.")
+    ] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even with findings.")
+    ] = False,
+    output_file: Annotated[
+        Path | None, typer.Option("--output-file", "-o", help="Write the report to this file.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print findings.")] = False,
+) -> None:
+    """Lint Python files for HTTP connection-pool anti-patterns."""
+    from pooltune.lint.rules import RULES_BY_CODE
+
+    targets = paths or ["."]
+    try:
+        loaded = load_config(config, Path(targets[0]))
+        known = sorted(RULES_BY_CODE)
+        base_codes = enabled_codes(loaded.config, known, _split(select), _split(ignore))
+        per_file = [
+            (pattern, frozenset(expand_selectors(codes, known, "per-file-ignores")))
+            for pattern, codes in loaded.config.per_file_ignores.items()
+        ]
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if config is not None and not config.is_file():
+        raise _fail(f"--config {config}: no such file")
+
+    exclude = list(loaded.config.exclude if loaded.config.exclude is not None else DEFAULT_EXCLUDE)
+    exclude += loaded.config.extend_exclude
+    selection = select_files(targets, loaded.root, exclude, force_exclude=force_exclude)
+    for missing in selection.missing:
+        typer.echo(f"pooltune: error: {missing}: no such file or directory", err=True)
+    for skipped in selection.skipped:
+        typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
+
+    codes_for = _codes_per_file(selection.files, loaded.root, base_codes, per_file)
+    from pooltune.lint.runner import lint_files
+
+    run = lint_files(selection.files, codes_for, None if no_cache else loaded.root)
+    findings = run.findings
+
+    if fix or diff:
+        findings = _apply_fixes(findings, codes_for, unsafe_fixes, write=fix and not diff)
+        if diff:
+            raise typer.Exit(0 if not findings or exit_zero else 1)
+
+    report = _render(findings, output_format, output_file is None and not quiet)
+    if output_file is not None:
+        output_file.write_text(report, encoding="utf-8")
+    elif not (quiet and not findings):
+        sys.stdout.write(report)
+    if selection.missing:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if findings and not exit_zero else 0)
+
+
+def _codes_per_file(
+    files: list[str],
+    root: Path,
+    base: frozenset[str],
+    per_file: list[tuple[str, frozenset[str]]],
+) -> dict[str, frozenset[str]]:
+    if not per_file:
+        return dict.fromkeys(files, base)
+    import pathspec
+
+    specs = [(pathspec.GitIgnoreSpec.from_lines([p]), codes) for p, codes in per_file]
+    result: dict[str, frozenset[str]] = {}
+    for name in files:
+        resolved = Path(name).resolve()
+        try:
+            rel = resolved.relative_to(root).as_posix()
+        except ValueError:
+            rel = Path(name).as_posix()
+        codes = base
+        for spec, ignored in specs:
+            if spec.match_file(rel) or spec.match_file(Path(name).name):
+                codes = codes - ignored
+        result[name] = codes
+    return result
+
+
+def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> str:  # noqa: UP037
+    if fmt is OutputFormat.json:
+        from pooltune.lint.report.json_report import render_json
+
+        return render_json(findings)
+    if fmt is OutputFormat.sarif:
+        from pooltune.lint.report.sarif import render_sarif
+
+        return render_sarif(findings)
+    if fmt is OutputFormat.github:
+        from pooltune.lint.report.github import render_github
+
+        return render_github(findings)
+    from pooltune.lint.report.text import render_text
+
+    color = tty_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return render_text(findings, color)
+
+
+def _apply_fixes(
+    findings: list["Finding"],  # noqa: UP037
+    codes_for: dict[str, frozenset[str]],
+    unsafe: bool,
+    write: bool,
+) -> list["Finding"]:  # noqa: UP037
+    from pooltune.lint.catalog import load_catalog
+    from pooltune.lint.engine import lint_source
+    from pooltune.lint.fix import apply_fixes
+    from pooltune.lint.project import project_info_for
+
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.filename, []).append(finding)
+    remaining: list[Finding] = []
+    total_fixed = 0
+    for filename, file_findings in by_file.items():
+        if not any(f.fix for f in file_findings):
+            remaining.extend(file_findings)
+            continue
+        path = Path(filename)
+        source = path.read_text(encoding="utf-8")
+        fixed_source, fixed = apply_fixes(source, file_findings, unsafe)
+        if fixed == 0:
+            remaining.extend(file_findings)
+            continue
+        total_fixed += fixed
+        if write:
+            path.write_bytes(fixed_source.encode("utf-8"))
+        else:
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    source.splitlines(keepends=True),
+                    fixed_source.splitlines(keepends=True),
+                    f"a/{filename}",
+                    f"b/{filename}",
+                )
+            )
+        relinted = lint_source(
+            fixed_source, filename, load_catalog(), codes_for[filename], project_info_for(path)
+        )
+        remaining.extend(relinted.findings)
+    if write and total_fixed:
+        typer.echo(f"Fixed {total_fixed} error{'s' if total_fixed != 1 else ''}.", err=True)
+    return remaining
+
+
+def rules_list() -> None:
+    """List the rules: code, name, summary, and whether a fix is offered."""
+    from pooltune.lint.docs import load_rule_doc
+    from pooltune.lint.rules import ALL_RULES
+
+    width = max((len(r.name) for r in ALL_RULES), default=10)
+    for rule in ALL_RULES:
+        try:
+            summary = load_rule_doc(rule.code).summary
+        except KeyError:
+            summary = rule.message
+        typer.echo(f"{rule.code}  {rule.name:<{width}}  {summary}")
+
+
+def rule_doc(
+    code: Annotated[str, typer.Argument(help="A rule code, e.g. POOL001.")],
+) -> None:
+    """Print a rule's documentation."""
+    from pooltune.lint.docs import load_rule_doc
+
+    try:
+        doc = load_rule_doc(code)
+    except KeyError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(doc.text if doc.text.endswith("\n") else doc.text + "\n")
+
+
+if False:  # typing only; keeps start-up imports light
+    from pooltune.lint.findings import Finding

@@ -1,0 +1,157 @@
+"""Which files to lint: walk the given paths, skipping what ruff skips, .gitignore and excludes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+# ruff's default exclusions, plus caches of ours.
+DEFAULT_EXCLUDE: tuple[str, ...] = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+    ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache",
+    ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build",
+    "dist", "node_modules", "site-packages", "venv", "__pycache__", ".pooltune_cache",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class FileSelection:
+    files: list[str] = field(default_factory=list)  # as given / as found, for display
+    skipped: list[Skipped] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines(patterns)
+
+
+class _Excluder:
+    def __init__(self, root: Path, exclude: Sequence[str], respect_gitignore: bool) -> None:
+        self.root = root
+        self.spec = _spec(exclude)
+        self.respect_gitignore = respect_gitignore
+        self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def _gitignore(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
+        if folder not in self._gitignores:
+            path = folder / ".gitignore"
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                self._gitignores[folder] = _spec(lines)
+            except OSError:
+                self._gitignores[folder] = None
+        return self._gitignores[folder]
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        name = path.name + ("/" if is_dir else "")
+        if self.spec.match_file(name):
+            return True
+        try:
+            rel = path.relative_to(self.root).as_posix()
+        except ValueError:
+            rel = None
+        if rel is not None and self.spec.match_file(rel + ("/" if is_dir else "")):
+            return True
+        if is_dir and (path / "pyvenv.cfg").exists():
+            return True  # a virtualenv, whatever it is called
+        if self.respect_gitignore and rel is not None:
+            # Each .gitignore applies to paths below its own folder.
+            parts = Path(rel).parts[:-1]
+            for depth in range(len(parts) + 1):
+                folder = self.root.joinpath(*parts[:depth])
+                spec = self._gitignore(folder)
+                if spec is None:
+                    continue
+                rel_here = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
+                if spec.match_file(rel_here):
+                    return True
+        return False
+
+
+def select_files(
+    paths: Sequence[str],
+    root: Path,
+    exclude: Sequence[str],
+    *,
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+) -> FileSelection:
+    """Explicitly named files are linted even when excluded, unless ``force_exclude`` (ruff)."""
+    excluder = _Excluder(root.resolve(), exclude, respect_gitignore)
+    selection = FileSelection()
+    seen: set[Path] = set()
+    for given in paths:
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            selection.missing.append(given)
+            continue
+        if path.is_dir():
+            if force_exclude and excluder.excluded(path.resolve(), True):
+                continue
+            for found in _walk(path, excluder, selection):
+                real = found.resolve()
+                if real not in seen:
+                    seen.add(real)
+                    selection.files.append(str(found))
+            continue
+        if not path.exists():
+            selection.skipped.append(Skipped(given, "broken symbolic link"))
+            continue
+        if force_exclude and excluder.excluded(path.resolve(), False):
+            continue
+        real = path.resolve()
+        if real not in seen:
+            seen.add(real)
+            selection.files.append(given)
+    return selection
+
+
+def _walk(top: Path, excluder: _Excluder, selection: FileSelection) -> Iterator[Path]:
+    visited: set[tuple[int, int]] = set()
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            stat = folder.stat()
+        except OSError as exc:
+            selection.skipped.append(Skipped(str(folder), f"cannot read ({exc.strerror})"))
+            continue
+        key = (stat.st_dev, stat.st_ino)
+        if key in visited:
+            selection.skipped.append(Skipped(str(folder), "symbolic link loop"))
+            continue
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            selection.skipped.append(Skipped(str(folder), f"cannot list ({exc.strerror})"))
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                if not excluder.excluded(path.resolve(), True):
+                    subdirs.append(path)
+            elif entry.name.endswith((".py", ".pyi")):
+                if not is_file:
+                    if entry.is_symlink():
+                        selection.skipped.append(Skipped(str(path), "broken symbolic link"))
+                    continue
+                if not excluder.excluded(path.resolve(), False):
+                    yield path
+        stack.extend(reversed(subdirs))

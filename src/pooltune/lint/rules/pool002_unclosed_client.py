@@ -1,0 +1,86 @@
+"""POOL002 unclosed-client: a client whose pool (and sockets) is never closed."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from pooltune.lint.analysis import ClientBuild
+from pooltune.lint.rule import Rule
+
+
+class UnclosedClient(Rule):
+    code = "POOL002"
+    name = "unclosed-client"
+    message = "HTTP client is never closed: use `with`/`async with` or call close()/aclose()"
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for build in self.analysis.builds:
+            if build.spec.kind == "sdk":
+                continue  # the SDK clients close their pool themselves
+            if build.binding == "local" and not (
+                build.closed or build.context_managed or build.handed_on
+            ):
+                close = build.spec.close_methods[0]
+                verb = "async with" if build.spec.is_async else "with"
+                self.report(
+                    build.call,
+                    f"`{build.spec.qualname}` bound to `{build.name}` is never closed: "
+                    f"use `{verb}` or call `{build.name}.{close}()` in a finally block",
+                )
+            elif build.binding == "self" and not self._class_closes(build):
+                self.report(
+                    build.call,
+                    f"`self.{build.name}` holds a `{build.spec.qualname}` that no method of the "
+                    f"class closes: add a close/aclose (or __aexit__) that calls "
+                    f"`self.{build.name}.{build.spec.close_methods[0]}()`",
+                )
+
+    def _class_closes(self, build: ClientBuild) -> bool:
+        function = build.function
+        if not isinstance(function, cst.FunctionDef):
+            return True
+        cls = self.analysis.enclosing_class(function)
+        if cls is None:
+            return True  # `self` outside a class: not ours to judge
+        attr = build.name
+        closers = set(build.spec.close_methods) | {"close", "aclose", "__aexit__", "__exit__"}
+        found = False
+
+        class _Finder(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                nonlocal found
+                value = node.value
+                if (
+                    isinstance(value, cst.Attribute)
+                    and isinstance(value.value, cst.Name)
+                    and value.value.value == "self"
+                    and value.attr.value == attr
+                    and node.attr.value in closers
+                ):
+                    found = True
+
+            def visit_WithItem(self, node: cst.WithItem) -> None:
+                nonlocal found
+                item = node.item
+                if (
+                    isinstance(item, cst.Attribute)
+                    and isinstance(item.value, cst.Name)
+                    and item.value.value == "self"
+                    and item.attr.value == attr
+                ):
+                    found = True
+
+            def visit_Arg(self, node: cst.Arg) -> None:
+                # Handed to an exit stack or any other owner: lifetime is managed elsewhere.
+                nonlocal found
+                value = node.value
+                if (
+                    isinstance(value, cst.Attribute)
+                    and isinstance(value.value, cst.Name)
+                    and value.value.value == "self"
+                    and value.attr.value == attr
+                ):
+                    found = True
+
+        cls.visit(_Finder())
+        return found

@@ -1,0 +1,76 @@
+"""POOL009 unclosed-stream: a streamed response that may never give its connection back."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from pooltune.lint.args import keyword, literal
+from pooltune.lint.rule import Rule
+
+_STREAM_LIBRARIES = frozenset({"httpx", "httpx2"})
+
+
+class UnclosedStream(Rule):
+    code = "POOL009"
+    name = "unclosed-stream"
+    message = "streamed response is never closed: its connection is not returned to the pool"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        qualname = self.call_qualname(node)
+        if qualname is not None and qualname.endswith(".stream"):
+            label = f"{qualname}()"
+        elif isinstance(func, cst.Attribute) and func.attr.value in ("stream", "send"):
+            spec = self.analysis.spec_for_expr(func.value)
+            if spec is None or spec.library.name not in _STREAM_LIBRARIES:
+                return
+            label = f"{spec.qualname}.{func.attr.value}()"
+        else:
+            return
+        if label.endswith(".send()"):
+            if literal(getattr(keyword(node, "stream"), "value", cst.Name("False"))) is True:
+                self._check_send(node, label)
+            return
+        parent = self.analysis.parent(node)
+        if isinstance(parent, cst.WithItem):
+            return
+        if isinstance(parent, (cst.Return, cst.Arg)):
+            return  # handed on: the receiver owns it
+        self.report(
+            node,
+            f"`{label}` outside `with`/`async with`: the response (and its connection) is "
+            "never closed; write `async with client.stream(...) as response:`",
+        )
+
+    def _check_send(self, node: cst.Call, label: str) -> None:
+        analysis = self.analysis
+        expr: cst.CSTNode = node
+        parent = analysis.parent(expr)
+        if isinstance(parent, cst.Await):
+            expr, parent = parent, analysis.parent(parent)
+        if isinstance(parent, (cst.WithItem, cst.Return, cst.Arg)):
+            return
+        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+            if isinstance(parent, cst.Expr):
+                self.report(node, f"`{label}` with stream=True: the response is dropped unclosed")
+            return
+        target = parent.targets[0].target
+        if not isinstance(target, cst.Name):
+            return
+        scope = analysis.scope(target)
+        if scope is None:
+            return
+        mine = [a for a in scope.assignments[target.value] if getattr(a, "node", None) is target]
+        if not mine:
+            return
+        for access in mine[0].references:
+            use = analysis.parent(access.node)
+            if isinstance(use, cst.Attribute) and use.attr.value in ("aclose", "close"):
+                return
+            if not isinstance(use, cst.Attribute):
+                return  # returned, passed on, used in `with`: someone else may close it
+        self.report(
+            node,
+            f"`{label}` with stream=True: `{target.value}` is never closed; call "
+            f"`await {target.value}.aclose()` in a finally block",
+        )

@@ -1,0 +1,122 @@
+"""The probe plan: which concurrency levels, how many requests each, and what it will cost.
+
+Printed before anything is sent; the orchestrator never spends more than `max_requests` or
+`max_duration_s`, whatever the plan estimated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pooltune.probe.discover import COARSE_GAPS
+
+IDLE_FINE_PROBES = 16
+PREFLIGHT_REQUESTS = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: int
+    levels: tuple[int, ...]
+    requests_per_level: tuple[int, ...]
+    idle_window_s: float
+    idle_requests: int
+    validation_requests: int  # both arms together
+    max_requests: int
+    max_duration_s: float
+    estimated_s: float
+
+    @property
+    def truncated(self) -> bool:
+        """The request budget could not pay for every level up to 1.5x the target."""
+        return not self.levels or self.levels[-1] < sweep_levels(self.target)[-1]
+
+    @property
+    def sweep_requests(self) -> int:
+        return sum(self.requests_per_level)
+
+    @property
+    def total_requests(self) -> int:
+        return (
+            PREFLIGHT_REQUESTS + self.sweep_requests + self.idle_requests + self.validation_requests
+        )
+
+    def describe(self) -> str:
+        levels = ",".join(str(c) for c in self.levels)
+        parts = [
+            f"plan: concurrency levels {levels} (up to 1.5x target {self.target}), "
+            f"{self.sweep_requests} sweep requests",
+            f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
+        ]
+        if self.validation_requests:
+            parts.append(f"validation {self.validation_requests} requests")
+        return (
+            "; ".join(parts) + f"; at most {min(self.total_requests, self.max_requests)} requests "
+            f"(budget {self.max_requests}) and {self.max_duration_s:g} s; "
+            f"estimated {self.estimated_s:.0f} s"
+        )
+
+
+def sweep_levels(target: int) -> list[int]:
+    """1, 2, 4 then about ten even steps up to 1.5x the target (5-10% steps near the top are
+    added later by bisection when the server starts refusing)."""
+    top = max(2, math.ceil(1.5 * target))
+    step = max(1, round(top / 10))
+    levels = {c for c in (1, 2, 4) if c < step}
+    levels.update(range(step, top + 1, step))
+    levels.add(top)
+    return sorted(levels)
+
+
+def level_requests(concurrency: int) -> int:
+    """Three requests per worker: the first opens a connection, the others reuse it."""
+    return max(30, 3 * concurrency)
+
+
+def validation_requests(target: int) -> int:
+    return 2 * max(200, 4 * target)
+
+
+def make_plan(
+    target: int,
+    max_requests: int,
+    max_duration_s: float,
+    validate: bool,
+    latency_s: float = 0.05,
+    idle_window_s: float = 60.0,
+) -> Plan:
+    """Fit the sweep into the budget: validation and the idle probe are reserved first, then
+    per-level requests shrink (never below one per worker), then the top levels go."""
+    levels = sweep_levels(target)
+    window = max(1.0, min(idle_window_s, 0.8 * max_duration_s))
+    idle = 2 * (len([g for g in COARSE_GAPS if g <= window]) + IDLE_FINE_PROBES)
+    idle = min(idle, (max_requests - PREFLIGHT_REQUESTS) // 3 // 2 * 2)  # at most a third
+    val = validation_requests(target) if validate else 0
+    room = max_requests - PREFLIGHT_REQUESTS - idle - val
+    if val and room < sum(levels):
+        val = max(0, max_requests - PREFLIGHT_REQUESTS - idle - sum(levels)) // 2 * 2
+        room = max_requests - PREFLIGHT_REQUESTS - idle - val
+    wanted = [level_requests(c) for c in levels]
+    scale = min(1.0, room / sum(wanted)) if sum(wanted) else 1.0
+    # never fewer requests than workers: a level must really run at its concurrency
+    per_level = [max(c, min(w, int(w * scale))) for c, w in zip(levels, wanted, strict=True)]
+    while levels and sum(per_level) > room:  # too small a budget: drop the top levels
+        levels.pop()
+        per_level.pop()
+    rounds = sum(n / c for n, c in zip(per_level, levels, strict=True))
+    # each level: its rounds of requests plus a connection set-up; validation: both arms
+    sweep_s = rounds * latency_s + len(levels) * (latency_s + 0.3)
+    val_s = (val / max(1, target)) * latency_s + (2.0 if val else 0.0)
+    estimated = min(max_duration_s, max(sweep_s + val_s, min(window, 10.0)) + 1.0)
+    return Plan(
+        target=target,
+        levels=tuple(levels),
+        requests_per_level=tuple(per_level),
+        idle_window_s=window,
+        idle_requests=idle,
+        validation_requests=val,
+        max_requests=max_requests,
+        max_duration_s=max_duration_s,
+        estimated_s=estimated,
+    )

@@ -1,0 +1,148 @@
+"""`pooltune recommend` end to end against `pooltune sim` with known settings: it recovers them,
+and its recommendation, validated at the target, beats httpx defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from pooltune.recommend import recommend
+
+sim = pytest.importorskip("pooltune.sim", reason="needs pooltune.sim")
+if not hasattr(sim, "start_sim_process"):
+    pytest.skip(
+        "pooltune.sim.start_sim_process is not there yet (sim issue)", allow_module_level=True
+    )
+pytest.importorskip("pooltune.tune.advise", reason="needs pooltune.tune (tune issue)")
+pytest.importorskip("pooltune.render.text", reason="needs pooltune.render (render issue)")
+
+SECRET = "sk-sim-5e5e5e5e5e5e"
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    app = typer.Typer()
+    app.command()(recommend)
+    result = CliRunner().invoke(app, list(args), env={"SIM_TOKEN": SECRET})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert SECRET not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _json_report(server: Any, *args: str) -> dict[str, Any]:
+    code, out, err = _run(
+        "--url",
+        f"{server.url}/v1/chat/completions",
+        "--ca-bundle",
+        str(server.ca_bundle),
+        "--header",
+        "Authorization: Bearer $SIM_TOKEN",
+        "--format",
+        "json",
+        *args,
+    )
+    assert code == 0, err
+    report: dict[str, Any] = json.loads(out)
+    return report
+
+
+@pytest.fixture(scope="module")
+def known_sim() -> Iterator[Any]:
+    settings = sim.SimSettings(
+        idle_timeout=3, rtt_ms=0, concurrency_limit=24, h2_max_streams=50, http1_only=False
+    )
+    with sim.start_sim_process(settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def known_report(known_sim: Any) -> dict[str, Any]:
+    return _json_report(
+        known_sim, "--target-concurrency", "20", "--max-duration", "40", "--validate"
+    )
+
+
+def test_recovers_http2_and_its_stream_limit(known_report: dict[str, Any]) -> None:
+    server = known_report["server"]
+    assert server["http_version"] == "HTTP/2"
+    assert server["max_concurrent_streams"] == 50
+
+
+def test_recovers_the_idle_timeout_within_a_second(known_report: dict[str, Any]) -> None:
+    idle = known_report["server"]["idle_timeout_s"]
+    assert idle is not None and abs(idle - 3) <= 1.0
+    assert known_report["recommendation"]["keepalive_expiry"] < 3
+
+
+def test_recovers_the_concurrency_limit_within_ten_percent(known_report: dict[str, Any]) -> None:
+    limit = known_report["server"]["concurrency_limit"]
+    assert limit is not None and abs(limit - 24) <= 2.4
+
+
+def test_validation_at_the_target(known_report: dict[str, Any]) -> None:
+    validation = known_report["validation"]
+    rec = known_report["recommendation"]
+    assert validation is not None and validation["concurrency"] == 20
+    recommended, baseline = validation["recommended"], validation["baseline"]
+    assert recommended["new_connections"] <= rec["max_connections"]
+    # "no worse": equal within the noise of two interleaved runs on a shared machine (10%)
+    assert recommended["latency_s"]["p99"] <= 1.1 * baseline["latency_s"]["p99"]
+    assert validation["counters_agree"] is True
+    assert known_report["requests_sent"] <= 3000
+    assert known_report["partial"] is False
+
+
+def test_max_requests_is_never_exceeded_by_the_command(known_sim: Any) -> None:
+    import httpx
+
+    stats_url = f"{known_sim.url}/_sim/stats"
+    with httpx.Client(verify=str(known_sim.ca_bundle)) as client:
+        client.post(f"{known_sim.url}/_sim/reset")
+        report = _json_report(known_sim, "--target-concurrency", "20", "--max-requests", "150")
+        stats = client.get(stats_url).json()
+    assert report["requests_sent"] <= 150
+    # the server's count includes the reset/stats calls of this test (2), nothing else
+    assert stats["requests"] <= 150 + 2
+
+
+def test_partial_report_when_the_server_dies() -> None:
+    settings = sim.SimSettings(idle_timeout=5, rtt_ms=0, concurrency_limit=1000)
+    with sim.start_sim_process(settings) as server:
+        timer = threading.Timer(4.0, os.kill, (server.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            report = _json_report(server, "--target-concurrency", "40", "--max-duration", "30")
+        finally:
+            timer.cancel()
+    assert report["partial"] is True
+    assert report["levels"]
+
+
+@pytest.mark.slow
+def test_recommended_beats_httpx_defaults_at_50ms_rtt() -> None:
+    settings = sim.SimSettings(idle_timeout=5, rtt_ms=50, concurrency_limit=1000, http1_only=True)
+    with sim.start_sim_process(settings) as server:
+        report = _json_report(server, "--target-concurrency", "50", "--validate")
+    validation = report["validation"]
+    assert validation is not None
+    base, rec = validation["baseline"], validation["recommended"]
+    assert rec["new_connections"] * 3 <= base["new_connections"]
+    assert rec["latency_s"]["p50"] < base["latency_s"]["p50"]
+    assert rec["latency_s"]["p99"] < base["latency_s"]["p99"]
+    assert rec["error_classes"].get("remote_protocol", 0) == 0
+    assert rec["errors"] == 0
+    assert report["duration_s"] < 60 and report["requests_sent"] <= 3000
+
+
+def test_no_url_runs_the_simulator_and_says_so_first() -> None:
+    code, out, err = _run("--target-concurrency", "4", "--max-duration", "15", "--format", "json")
+    assert code == 0, err
+    assert "simulator" in err.strip().splitlines()[0]
+    assert json.loads(out)["target"]["simulator"] is True
