@@ -38,7 +38,9 @@ def test_pool007_needs_project_metadata() -> None:
 
 
 def test_finding_is_reported_at_the_keyword() -> None:
-    source = "import httpx\nl = httpx.Limits(\n    max_connections=10,\n    keepalive_expiry=None,\n)\n"
+    source = (
+        "import httpx\nl = httpx.Limits(\n    max_connections=10,\n    keepalive_expiry=None,\n)\n"
+    )
     result = lint_source(source, "t.py", load_catalog(), {"POOL006"})
     assert [(f.location.row, f.location.column) for f in result.findings] == [(4, 5)]
 

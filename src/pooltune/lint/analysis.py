@@ -415,7 +415,10 @@ class FileAnalysis:
         if isinstance(parent, cst.Attribute) and parent.value is name:
             call = self.parent(parent)
             if isinstance(call, cst.Call) and call.func is parent:
-                if parent.attr.value in build.spec.close_methods or parent.attr.value in ("__exit__", "__aexit__"):
+                if parent.attr.value in build.spec.close_methods or parent.attr.value in (
+                    "__exit__",
+                    "__aexit__",
+                ):
                     build.closed = True
             return
         if isinstance(parent, cst.WithItem):

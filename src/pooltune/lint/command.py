@@ -100,6 +100,8 @@ def lint(
     from pooltune.lint.runner import lint_files
 
     run = lint_files(selection.files, codes_for, None if no_cache else loaded.root)
+    for skipped in run.skipped:
+        typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
     findings = run.findings
 
     if fix or diff:

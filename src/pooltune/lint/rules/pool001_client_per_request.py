@@ -37,7 +37,7 @@ class ClientPerRequest(Rule):
         if analysis.in_loop(node, function):
             where = "inside a loop"
         elif function is not None and analysis.is_request_handler(function):
-            where = "inside a request handler"
+            where = "inside a request handler or task"
         else:
             return
         self.report(
@@ -55,7 +55,7 @@ class ClientPerRequest(Rule):
         if build.in_loop:
             return "inside a loop"
         if analysis.is_request_handler(build.function):
-            return "inside a request handler"
+            return "inside a request handler or task"
         if analysis.is_exempt_factory(build.function):
             return None
         if build.handed_on or build.binding == "self":

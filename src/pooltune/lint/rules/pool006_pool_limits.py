@@ -54,8 +54,14 @@ class PoolLimits(Rule):
                 and not isinstance(kept, bool)
                 and kept > total
             ):
+                # The pool never holds more than max_connections, so lowering the keep-alive
+                # limit to it changes nothing at run time: a safe fix.
+                fixed = keepalive.with_changes(value=max_conn.value)
                 self.report(
                     keepalive,
                     f"max_keepalive_connections={kept} exceeds max_connections={total}: "
                     "at most max_connections can ever be kept; make them equal",
+                    fix=self.replacement(
+                        keepalive, fixed, f"Set max_keepalive_connections={total}"
+                    ),
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from pooltune.lint.args import has_star_args, keyword
+from pooltune.lint.findings import Fix
 from pooltune.lint.rule import Rule
 
 
@@ -29,7 +30,22 @@ class SdkClientDropsLimits(Rule):
         sdk = spec.library.name
         self.report(
             arg,
+            fix=self._fix(inner.call, sdk, default),
+            message=
             f"`{inner.spec.qualname}` without `limits=` replaces the {sdk} SDK's pool "
             f"(1000 connections, 100 kept alive) with httpx's 100/20, which churns connections "
             f"above 20 concurrent requests; use `{sdk}.{default}(...)` or pass `limits=`",
+        )
+
+    def _fix(self, call: cst.Call, sdk: str, default: str) -> Fix | None:
+        """Swap in the SDK's own httpx wrapper when the SDK module is imported by its name."""
+        scope = self.analysis.scope(self.context.module)
+        if scope is None or not any(
+            isinstance(a.node, (cst.Import, cst.ImportFrom)) for a in scope.assignments[sdk]
+        ):
+            return None
+        func = cst.Attribute(value=cst.Name(sdk), attr=cst.Name(default))
+        # Unsafe: the SDK wrapper also changes redirect and keep-alive defaults.
+        return self.replacement(
+            call.func, func, f"Use `{sdk}.{default}`, which keeps the SDK's limits", "unsafe"
         )
