@@ -10,6 +10,7 @@ import typer
 
 from pooltune import __version__
 from pooltune.lint.command import lint, rule_doc, rules_list
+from pooltune.sim.command import sim
 from pooltune.recommend import recommend
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ def _root(
 app.command("lint")(lint)
 app.command("rules")(rules_list)
 app.command("rule")(rule_doc)
+app.command("sim")(sim)
 app.command("recommend")(recommend)
 
 
