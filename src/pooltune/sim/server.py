@@ -66,7 +66,19 @@ class _SimConnection(TCPServer):
             await super().run()
         finally:
             self._registry.pop(key, None)
-            self._stats.closed(conn)
+            self._closed()
+
+    def _closed(self) -> None:
+        """Count the close once, when it happens (not when the TLS shutdown finishes)."""
+        if self._conn is not None:
+            self._stats.closed(self._conn)
+            self._conn = None
+
+    async def _read_data(self) -> None:
+        try:
+            await super()._read_data()
+        finally:
+            self._closed()
 
     async def protocol_send(self, event: Any) -> None:
         await super().protocol_send(event)
@@ -99,7 +111,14 @@ class _SimConnection(TCPServer):
                 h2_connection.close_connection()  # GOAWAY, as servers do before closing
                 self.writer.write(h2_connection.data_to_send())
                 await self.writer.drain()
+        self._closed()
         await self._initiate_server_close()
+
+    def shut_down(self) -> None:
+        if self._conn is not None and self._conn.close_reason is None:
+            self._conn.close_reason = "shutdown"
+        self._closed()
+        self.writer.close()
 
     def abort(self) -> None:
         transport = self.writer.transport
@@ -109,6 +128,7 @@ class _SimConnection(TCPServer):
                 sock.setsockopt(
                     socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
                 )
+        self._closed()
         transport.abort()
 
 
@@ -121,6 +141,15 @@ def _tls_context(settings: SimSettings, folder: Path) -> tuple[ssl.SSLContext, s
     cert.configure_cert(context)
     context.set_alpn_protocols(["http/1.1"] if settings.http1_only else ["h2", "http/1.1"])
     return context, str(ca_path)
+
+
+def _tls_kwargs(tls: ssl.SSLContext | None) -> dict[str, Any]:
+    if tls is None:
+        return {}
+    if sys.version_info >= (3, 11):
+        # A peer that never answers our close_notify should not hold the socket for 30 s.
+        return {"ssl": tls, "ssl_shutdown_timeout": 2.0}
+    return {"ssl": tls}
 
 
 def _config(settings: SimSettings) -> Config:
@@ -192,14 +221,18 @@ async def serve(
         if settings.rtt_ms > 0:
             backend_sock = _bind("127.0.0.1", 0)
             backend = backend_sock.getsockname()[:2]
-            servers.append(await asyncio.start_server(on_connection, sock=backend_sock, ssl=tls))
+            servers.append(
+                await asyncio.start_server(on_connection, sock=backend_sock, **_tls_kwargs(tls))
+            )
             servers.append(
                 await asyncio.start_server(
                     latency_proxy(settings.rtt_ms / 1000, backend), sock=public
                 )
             )
         else:
-            servers.append(await asyncio.start_server(on_connection, sock=public, ssl=tls))
+            servers.append(
+                await asyncio.start_server(on_connection, sock=public, **_tls_kwargs(tls))
+            )
         host, port = public.getsockname()[:2]
         shown_host = f"[{host}]" if ":" in host else host
         scheme = "http" if settings.no_tls else "https"
@@ -215,9 +248,7 @@ async def serve(
             for server in servers:
                 server.close()
             for handler in list(registry.values()):
-                if handler._conn is not None and handler._conn.close_reason is None:
-                    handler._conn.close_reason = "shutdown"
-                handler.writer.close()
+                handler.shut_down()
             if tasks:
                 _, pending = await asyncio.wait(tasks, timeout=2)
                 for task in pending:
