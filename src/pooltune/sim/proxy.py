@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -82,6 +83,11 @@ def latency_proxy(
                 on_error(exc)
             client_writer.close()
             return
+        for writer in (client_writer, server_writer):
+            sock = writer.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         upstream = _DelayedPipe(client_reader, server_writer, rtt_s / 2, first_extra=rtt_s)
         downstream = _DelayedPipe(server_reader, client_writer, rtt_s / 2)
         await asyncio.gather(upstream.run(), downstream.run(), return_exceptions=True)

@@ -143,6 +143,15 @@ def _tls_context(settings: SimSettings, folder: Path) -> tuple[ssl.SSLContext, s
     return context, str(ca_path)
 
 
+def set_nodelay(writer: asyncio.StreamWriter) -> None:
+    """Responses go out as several writes: without TCP_NODELAY, Nagle's algorithm meets the
+    client's delayed ACK and every response waits ~40 ms."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _tls_kwargs(tls: ssl.SSLContext | None) -> dict[str, Any]:
     if tls is None:
         return {}
@@ -198,6 +207,7 @@ async def serve(
         tasks: set[asyncio.Task[Any]] = set()
 
         async def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            set_nodelay(writer)
             task = asyncio.current_task()
             if task is not None:
                 tasks.add(task)
