@@ -125,6 +125,9 @@ class Recommendation(_Model):
     http2: bool
     timeout: TimeoutSettings
     concurrency_semaphore: int | None = None
+    # For HTTP/1.1-only clients (aiohttp, requests) when http2 is recommended: one request per
+    # connection, so they need this many connections instead.
+    http1_max_connections: int | None = None
     server_advice: list[str] = Field(default_factory=list)
     why: dict[str, str] = Field(default_factory=dict)
 

@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,6 +262,7 @@ class Runner:
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
+        self.broken = False  # the worker processes failed and levels ran in-process
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Runner:
@@ -278,5 +280,14 @@ class Runner:
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         parts = split_job(job, workers)
-        futures = [self._pool.submit(_run_part, part) for part in parts]
-        return merge(job.concurrency, [f.result() for f in futures])
+        try:
+            futures = [self._pool.submit(_run_part, part) for part in parts]
+            return merge(job.concurrency, [f.result() for f in futures])
+        except BrokenProcessPool:
+            # Workers could not start or died (e.g. an unguarded __main__): carry on in-process;
+            # the CPU watch then flags the levels one core cannot drive.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            self.workers = 1
+            self.broken = True
+            return _run_part(job)

@@ -9,7 +9,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
@@ -203,7 +202,11 @@ class ProbeSession:
                     else:
                         good = c if good is None else max(good, c)
                     queue = self._next_levels(queue, good, bad)
-        except (KeyboardInterrupt, BrokenProcessPool):
+                if runner.broken:
+                    outcome.warnings.append(
+                        "worker processes failed to start; the sweep ran in one process"
+                    )
+        except KeyboardInterrupt:
             outcome.partial = True
             outcome.warnings.append("interrupted: this report is partial")
         outcome.levels.sort(key=lambda lv: lv.concurrency)

@@ -1,0 +1,59 @@
+"""Per-level summaries: percentiles of latency and of each request phase, errors, throughput."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from pooltune.report import LevelSamples, LevelStats, Percentiles, RequestSample
+
+PHASES = ("dns", "pool_wait", "connect", "tls", "write", "ttfb", "ttft", "max_gap")
+
+
+def percentiles(values: Sequence[float]) -> Percentiles:
+    if not values:
+        return Percentiles(p50=0.0, p90=0.0, p99=0.0)
+    p50, p90, p99 = np.percentile(np.asarray(values, dtype=float), [50, 90, 99])
+    return Percentiles(p50=float(p50), p90=float(p90), p99=float(p99))
+
+
+def is_error(sample: RequestSample) -> bool:
+    return sample.error is not None or sample.status is None or sample.status >= 400
+
+
+def error_class(sample: RequestSample) -> str:
+    return sample.error or f"http_{sample.status}"
+
+
+def summarize(level: LevelSamples) -> LevelStats:
+    """Latency percentiles are over successful requests (all requests when none succeeded);
+    connect/tls percentiles are over new connections only, since only those have them."""
+    samples = level.samples
+    ok = [s for s in samples if not is_error(s)]
+    basis = ok or samples
+    errors = [s for s in samples if is_error(s)]
+    phases = {
+        phase: percentiles([s.phases[phase] for s in basis if phase in s.phases])
+        for phase in PHASES
+        if any(phase in s.phases for s in basis)
+    }
+    return LevelStats(
+        concurrency=level.concurrency,
+        requests=len(samples),
+        errors=len(errors),
+        new_connections=sum(1 for s in samples if s.new_connection),
+        latency_s=percentiles([s.total_s for s in basis]),
+        throughput_rps=len(ok) / level.wall_s if level.wall_s > 0 else 0.0,
+        phases_s=phases,
+        error_classes=dict(Counter(error_class(s) for s in errors)),
+        status=dict(Counter(str(s.status) for s in samples if s.status is not None)),
+        prober_cpu=level.prober_cpu,
+    )
+
+
+def refusal_share(level: LevelStats) -> float:
+    """Share of requests the server refused outright (503 or 429)."""
+    refused = level.status.get("503", 0) + level.status.get("429", 0)
+    return refused / level.requests if level.requests else 0.0
