@@ -131,12 +131,12 @@ def _server(**kw: object) -> ServerFacts:
 
 def test_advise_http2_connections_and_keepalive() -> None:
     server = _server(http_version="HTTP/2", max_concurrent_streams=16, idle_timeout_s=5.0)
-    rec, warnings = advise(Target(url="https://x", concurrency=50), server,
-                           queueing_server(slots=100), None)  # fmt: skip
-    assert rec.http2 and rec.max_connections == math.ceil(50 / 16) == 4
+    rec, warnings = advise(Target(url="https://x", concurrency=150), server,
+                           queueing_server(slots=1000), None)  # fmt: skip
+    assert rec.http2 and rec.max_connections == math.ceil(150 / 16) == 10
     assert rec.max_keepalive_connections == rec.max_connections
     assert rec.keepalive_expiry == 4.0
-    assert rec.http1_max_connections == 50
+    assert rec.http1_max_connections == 150
     assert set(rec.why) >= {
         "max_connections",
         "max_keepalive_connections",
@@ -147,6 +147,13 @@ def test_advise_http2_connections_and_keepalive() -> None:
         "timeout.pool",
     }
     assert not warnings
+
+
+def test_advise_keeps_http1_below_the_h2_threshold() -> None:
+    server = _server(http_version="HTTP/2", max_concurrent_streams=100)
+    rec, _ = advise(Target(url="https://x", concurrency=20), server, queueing_server(100), None)
+    assert not rec.http2 and rec.max_connections == 20
+    assert "speaks HTTP/2" in rec.why["http2"]
 
 
 def test_advise_caps_at_a_refusing_server_with_a_semaphore() -> None:
@@ -189,5 +196,5 @@ def test_advise_properties(target: int, idle: float | None, streams: int | None,
         assert rec.keepalive_expiry < idle
     for value in rec.timeout.model_dump().values():
         assert math.isfinite(value) and value > 0
-    expected = math.ceil(target / (streams or 100)) if http2 else target
+    expected = math.ceil(target / (streams or 100)) if http2 and target >= 100 else target
     assert rec.max_connections == expected == rec.max_keepalive_connections
