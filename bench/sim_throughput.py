@@ -100,9 +100,8 @@ def main() -> None:
         )
     # Added latency at --rtt-ms 0: one client, sequential requests, service 0.
     rps, p50, _ = measure(SimSettings(http1_only=True, service_ms=0), 1, 500, args.seconds, 1)
-    print(
-        f"| one sequential client, service 0 ms (added latency) | {rps:.0f} | {p50 * 1000:.2f} ms | |"
-    )
+    name = "one sequential client, service 0 ms (added latency)"
+    print(f"| {name} | {rps:.0f} | {p50 * 1000:.2f} ms | |")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import typer
 
 from pooltune import __version__
 from pooltune.lint.command import lint, rule_doc, rules_list
-from pooltune.sim.command import sim
 from pooltune.recommend import recommend
+from pooltune.sim.command import sim
 
 app = typer.Typer(
     name="pooltune",

@@ -1,4 +1,4 @@
-"""`[tool.pooltune]` of the nearest pyproject.toml, validated: an unknown key or code is an error."""
+"""`[tool.pooltune]` of the nearest pyproject.toml, validated: unknown keys and codes are errors."""
 
 from __future__ import annotations
 

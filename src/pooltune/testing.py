@@ -1,4 +1,4 @@
-"""pytest plugin: start `pooltune sim` from your own tests (registered via the pytest11 entry point).
+"""pytest plugin: start `pooltune sim` from your own tests (the pytest11 entry point).
 
     def test_my_client_survives_idle_closes(pooltune_sim):
         sim = pooltune_sim(idle_timeout=5, concurrency_limit=20)

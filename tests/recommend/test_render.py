@@ -41,7 +41,7 @@ def _report(http2: bool = True, limit: int | None = None) -> Report:
         recommendation=rec,
         fit=Fit(
             fits=True, reason="USL fits", lambda_rps=50, sigma=0.01, kappa=0.0001, r_squared=0.99
-        ),  # fmt: skip
+        ),
         validation=Validation(concurrency=50, baseline=levels[-1], recommended=levels[-1]),
         requests_sent=1234,
         duration_s=42.0,
@@ -54,12 +54,34 @@ REPORTS = {"h2": _report(), "h1-limited": _report(http2=False, limit=24)}
 
 def test_json_is_the_contract() -> None:
     data = json.loads(render(REPORTS["h2"], "json"))
-    assert set(data) >= {"target", "server", "levels", "recommendation", "validation",
-                         "requests_sent", "duration_s", "partial", "warnings"}  # fmt: skip
-    assert set(data["recommendation"]) >= {"max_connections", "max_keepalive_connections",
-                                           "keepalive_expiry", "http2", "timeout", "why"}  # fmt: skip
-    assert set(data["levels"][0]) >= {"concurrency", "requests", "errors", "new_connections",
-                                      "latency_s", "throughput_rps", "phases_s"}  # fmt: skip
+    assert set(data) >= {
+        "target",
+        "server",
+        "levels",
+        "recommendation",
+        "validation",
+        "requests_sent",
+        "duration_s",
+        "partial",
+        "warnings",
+    }
+    assert set(data["recommendation"]) >= {
+        "max_connections",
+        "max_keepalive_connections",
+        "keepalive_expiry",
+        "http2",
+        "timeout",
+        "why",
+    }
+    assert set(data["levels"][0]) >= {
+        "concurrency",
+        "requests",
+        "errors",
+        "new_connections",
+        "latency_s",
+        "throughput_rps",
+        "phases_s",
+    }
     assert Report.model_validate(data) == REPORTS["h2"]
 
 
@@ -68,8 +90,13 @@ def test_json_is_the_contract() -> None:
 def test_snippets_parse_and_lint_clean(fmt: str, name: str) -> None:
     code = render(REPORTS[name], fmt)
     ast.parse(code)
-    result = lint_source(code, f"{fmt}.py", load_catalog(), set(RULES_BY_CODE),
-                         ProjectInfo(frozenset({"httpx[http2]", "httpx", "openai", "aiohttp"})))  # fmt: skip
+    result = lint_source(
+        code,
+        f"{fmt}.py",
+        load_catalog(),
+        set(RULES_BY_CODE),
+        ProjectInfo(frozenset({"httpx[http2]", "httpx", "openai", "aiohttp"})),
+    )
     assert result.findings == ()
     rec = REPORTS[name].recommendation
     assert rec is not None
@@ -112,9 +139,15 @@ def test_text_report_has_levels_fit_recommendation_and_validation() -> None:
     out = io.StringIO()
     print_report(REPORTS["h1-limited"], Console(file=out, width=200))
     text = out.getvalue()
-    for needle in ("server: HTTP/1.1", "takes 24 in flight, then refuses", "recommendation",
-                   "max_keepalive_connections", "validation at concurrency 50", "warning:",
-                   "1234 requests in 42.0 s"):  # fmt: skip
+    for needle in (
+        "server: HTTP/1.1",
+        "takes 24 in flight, then refuses",
+        "recommendation",
+        "max_keepalive_connections",
+        "validation at concurrency 50",
+        "warning:",
+        "1234 requests in 42.0 s",
+    ):
         assert needle in text
 
 

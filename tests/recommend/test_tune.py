@@ -34,12 +34,19 @@ def _level(
         status["503"] = requests - status["200"]
     p = Percentiles(p50=latency, p90=latency * 1.1, p99=latency * 1.3)
     return LevelStats(
-        concurrency=concurrency, requests=requests, errors=status.get("503", 0),
-        new_connections=new, latency_s=p, throughput_rps=rps, status=status,
-        phases_s={"connect": Percentiles(p50=0.001, p90=0.002, p99=0.003),
-                  "tls": Percentiles(p50=0.004, p90=0.005, p99=0.006),
-                  "ttfb": p},
-    )  # fmt: skip
+        concurrency=concurrency,
+        requests=requests,
+        errors=status.get("503", 0),
+        new_connections=new,
+        latency_s=p,
+        throughput_rps=rps,
+        status=status,
+        phases_s={
+            "connect": Percentiles(p50=0.001, p90=0.002, p99=0.003),
+            "tls": Percentiles(p50=0.004, p90=0.005, p99=0.006),
+            "ttfb": p,
+        },
+    )
 
 
 def refusing_server(limit: int, service: float = 0.05) -> list[LevelStats]:
@@ -61,12 +68,19 @@ def queueing_server(slots: int, service: float = 0.02) -> list[LevelStats]:
 
 def test_summarize_percentiles_errors_and_phases() -> None:
     samples = [
-        RequestSample(level=4, started_s=i, total_s=0.01 * (i + 1), status=200,
-                      new_connection=i < 2, phases={"ttfb": 0.005, "connect": 0.002} if i < 2
-                      else {"ttfb": 0.005})
+        RequestSample(
+            level=4,
+            started_s=i,
+            total_s=0.01 * (i + 1),
+            status=200,
+            new_connection=i < 2,
+            phases={"ttfb": 0.005, "connect": 0.002} if i < 2 else {"ttfb": 0.005},
+        )
         for i in range(10)
-    ] + [RequestSample(level=4, started_s=10, total_s=0.001, status=503),
-         RequestSample(level=4, started_s=11, total_s=5.0, error="read_timeout")]  # fmt: skip
+    ] + [
+        RequestSample(level=4, started_s=10, total_s=0.001, status=503),
+        RequestSample(level=4, started_s=11, total_s=5.0, error="read_timeout"),
+    ]
     stats = summarize(LevelSamples(concurrency=4, wall_s=2.0, samples=samples))
     assert (stats.requests, stats.errors, stats.new_connections) == (12, 2, 2)
     assert stats.error_classes == {"http_503": 1, "read_timeout": 1}
@@ -131,8 +145,9 @@ def _server(**kw: object) -> ServerFacts:
 
 def test_advise_http2_connections_and_keepalive() -> None:
     server = _server(http_version="HTTP/2", max_concurrent_streams=16, idle_timeout_s=5.0)
-    rec, warnings = advise(Target(url="https://x", concurrency=150), server,
-                           queueing_server(slots=1000), None)  # fmt: skip
+    rec, warnings = advise(
+        Target(url="https://x", concurrency=150), server, queueing_server(slots=1000), None
+    )
     assert rec.http2 and rec.max_connections == math.ceil(150 / 16) == 10
     assert rec.max_keepalive_connections == rec.max_connections
     assert rec.keepalive_expiry == 4.0
@@ -158,15 +173,20 @@ def test_advise_keeps_http1_below_the_h2_threshold() -> None:
 
 def test_advise_caps_at_a_refusing_server_with_a_semaphore() -> None:
     server = _server(concurrency_limit=24, concurrency_limit_kind="refuses")
-    rec, warnings = advise(Target(url="https://x", concurrency=50), server,
-                           refusing_server(24), None)  # fmt: skip
+    rec, warnings = advise(
+        Target(url="https://x", concurrency=50), server, refusing_server(24), None
+    )
     assert rec.max_connections == 24 and rec.concurrency_semaphore == 24
     assert any("exceeds" in w for w in warnings)
 
 
 def test_advise_short_idle_timeout_gets_server_advice() -> None:
-    rec, _ = advise(Target(url="https://x", concurrency=8), _server(idle_timeout_s=2.0),
-                    queueing_server(slots=100), None)  # fmt: skip
+    rec, _ = advise(
+        Target(url="https://x", concurrency=8),
+        _server(idle_timeout_s=2.0),
+        queueing_server(slots=100),
+        None,
+    )
     assert rec.keepalive_expiry == 1.0
     assert any("keep-alive timeout" in a for a in rec.server_advice)
 
@@ -186,10 +206,14 @@ def test_advise_warns_when_the_prober_saturates() -> None:
     http2=st.booleans(),
     latency=st.floats(0.001, 30),
 )
-def test_advise_properties(target: int, idle: float | None, streams: int | None,
-                           http2: bool, latency: float) -> None:  # fmt: skip
-    server = _server(http_version="HTTP/2" if http2 else "HTTP/1.1", idle_timeout_s=idle,
-                     max_concurrent_streams=streams)  # fmt: skip
+def test_advise_properties(
+    target: int, idle: float | None, streams: int | None, http2: bool, latency: float
+) -> None:
+    server = _server(
+        http_version="HTTP/2" if http2 else "HTTP/1.1",
+        idle_timeout_s=idle,
+        max_concurrent_streams=streams,
+    )
     levels = [_level(n, latency, n / latency) for n in (1, max(2, target // 2), target)]
     rec, _ = advise(Target(url="https://x", concurrency=target), server, levels, None)
     if idle is not None:

@@ -320,9 +320,7 @@ class FileAnalysis:
             build.handed_on = True
         elif isinstance(parent, cst.Arg):
             build.handed_on = True  # passed to another constructor or call
-        elif isinstance(parent, (cst.Element, cst.DictElement)) or isinstance(
-            parent, (cst.Tuple, cst.List, cst.Dict)
-        ):
+        elif isinstance(parent, (cst.Element, cst.DictElement, cst.Tuple, cst.List, cst.Dict)):
             build.handed_on = self._container_handed_on(parent)
         elif isinstance(parent, (cst.Assign, cst.AnnAssign)):
             targets = (
@@ -388,7 +386,7 @@ class FileAnalysis:
             build.handed_on = True
             return
         assignments = [a for a in scope.assignments[target.value] if getattr(a, "node", None)]
-        mine = [a for a in assignments if a.node is target]
+        mine = [a for a in assignments if getattr(a, "node", None) is target]
         if not mine:
             build.handed_on = True
             return
@@ -404,9 +402,9 @@ class FileAnalysis:
             if self.in_loop(node, build.function):
                 build.uses_in_loop = True
             self._classify_use(build, node)
-        if any(a.node is not target for a in assignments if a.scope is scope) and (
-            build.binding == "local"
-        ):
+        if any(
+            getattr(a, "node", None) is not target for a in assignments if a.scope is scope
+        ) and (build.binding == "local"):
             # The name is rebound: which client a later use refers to is unknown.
             build.handed_on = True
 
@@ -414,12 +412,9 @@ class FileAnalysis:
         parent = self.parent(name)
         if isinstance(parent, cst.Attribute) and parent.value is name:
             call = self.parent(parent)
-            if isinstance(call, cst.Call) and call.func is parent:
-                if parent.attr.value in build.spec.close_methods or parent.attr.value in (
-                    "__exit__",
-                    "__aexit__",
-                ):
-                    build.closed = True
+            closers = (*build.spec.close_methods, "__exit__", "__aexit__")
+            if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in closers:
+                build.closed = True
             return
         if isinstance(parent, cst.WithItem):
             build.closed = True

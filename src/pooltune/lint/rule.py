@@ -6,7 +6,7 @@ computed once per file, never print, and report through :meth:`Rule.report`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -109,7 +109,12 @@ class Rule(cst.BatchableCSTVisitor):
 
     def qualnames(self, node: cst.CSTNode) -> frozenset[str]:
         """Fully qualified names of ``node`` that come from an import (never a local name)."""
-        names: set[QualifiedName] = self.get_metadata(QualifiedNameProvider, node, set())
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider,
+            node,
+            None,
+        )
+        names = found or ()
         return frozenset(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
 
     @property

@@ -105,7 +105,7 @@ def lint_files(
     else:
         results = _lint_chunk(todo)
 
-    for key, findings in zip(keys, results):
+    for key, findings in zip(keys, results, strict=True):
         run.findings.extend(findings)
         if cache is not None and not any(f.message.startswith("internal error") for f in findings):
             cache.put(key, findings)

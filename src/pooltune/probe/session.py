@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
 from pooltune.probe.discover import rate_limit as parse_rate_limit
@@ -52,6 +54,10 @@ def refused(level: LevelSamples) -> int:
         if s.status in REFUSAL_STATUSES
         or (s.http_version != "HTTP/1.1" and s.status is None and s.error in STREAM_REFUSALS)
     )
+
+
+def no_response(level: LevelSamples) -> int:
+    return sum(1 for s in level.samples if s.status is None)
 
 
 def server_gone(level: LevelSamples) -> bool:
@@ -189,7 +195,7 @@ class ProbeSession:
                     self._note_cpu(level, workers)
                     if on_level:
                         on_level(c, level)
-                    if server_gone(level):
+                    if server_gone(level) or (no_response(level) and not self._reachable()):
                         outcome.partial = True
                         outcome.warnings.append(
                             f"the server stopped answering at concurrency {c} (no responses): "
@@ -222,6 +228,17 @@ class ProbeSession:
         outcome.server.max_requests_per_connection = requests_per_connection(closed_after)
         outcome.prober = self._prober_info()
         return outcome
+
+    def _reachable(self) -> bool:
+        """Does the server still accept TCP connections? (Requests that got no response may
+        be a refusal, or the server dying mid-level.)"""
+        parts = urlsplit(self.request.url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((parts.hostname or "localhost", port), timeout=2.0).close()
+        except OSError:
+            return False
+        return True
 
     def _honour_retry_after(self, headers: dict[str, str], reserve_s: float) -> None:
         """The server asked us to wait: do so before the next level (within the budget)."""

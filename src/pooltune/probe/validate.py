@@ -83,8 +83,9 @@ async def run_ab(
     stats_url: str | None = None,
     blocks: int = 4,
 ) -> dict[str, ArmResult]:
-    """Alternate the arms in `blocks` rounds; never more than `requests_per_arm` each."""
-    per_block = max(1, requests_per_arm // blocks)
+    """Warm each arm up, then alternate them in `blocks` rounds; never more than
+    `requests_per_arm` requests each (warm-up included)."""
+    per_block = max(1, (requests_per_arm - min(concurrency, requests_per_arm // 4)) // blocks)
     stop_at = time.perf_counter() + deadline_s
     samples: dict[str, list[Any]] = {name: [] for name in arms}
     walls = dict.fromkeys(arms, 0.0)
@@ -106,6 +107,14 @@ async def run_ab(
                 ClientSettings(1, 1, 60.0),
             )
         )
+        # Warm-up: one request per worker on each arm, not measured. Both pools start the way a
+        # running application's pool is, so one-off first handshakes do not decide the p99.
+        for name, settings in arms.items():
+            warm = min(concurrency, requests_per_arm // 4)
+            if warm <= 0:
+                continue
+            job = LevelJob(request, engine, concurrency, warm, deadline_s / 4, settings, 0, epoch)
+            spent[name] += (await run_on_client(clients[name], job)).started
         before = await _stats(stats_client, stats_url)
         for _ in range(blocks):
             for name, settings in arms.items():

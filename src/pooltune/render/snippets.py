@@ -77,8 +77,8 @@ def httpx_snippet(report: Report) -> str:
         + _semaphore(rec)
         + f"\n{_why(rec, 'http2')}\n"
         + "def make_client() -> httpx.AsyncClient:\n"
-        + '    """Build one client at start-up (e.g. in the app\'s lifespan); `await client.aclose()`\n'
-        + '    at shutdown."""\n'
+        + '    """Build one client at start-up (e.g. in the app\'s lifespan);\n'
+        + '    `await client.aclose()` at shutdown."""\n'
         + f"    return httpx.AsyncClient(http2={rec.http2}, limits=LIMITS, timeout=TIMEOUT)\n"
     )
 
@@ -98,7 +98,8 @@ def openai_snippet(report: Report) -> str:
         + _semaphore(rec)
         + f"\n{_why(rec, 'http2')}\n"
         + "def make_client() -> openai.AsyncOpenAI:\n"
-        + '    """One SDK client for the application\'s lifetime; `await client.close()` at shutdown.\n'
+        + '    """One SDK client for the application\'s lifetime; `await client.close()` at\n'
+        + "    shutdown.\n"
         + "    DefaultAsyncHttpxClient keeps the SDK's other defaults; only the pool and timeouts\n"
         + '    change."""\n'
         + "    return openai.AsyncOpenAI(\n"

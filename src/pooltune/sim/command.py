@@ -91,7 +91,8 @@ def sim(
         asyncio.run(main())
     except OSError as exc:
         typer.echo(
-            f"pooltune sim: error: cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+            f"pooltune sim: error: cannot listen on {settings.host}:{settings.port}: "
+            f"{exc.strerror}",
             err=True,
         )
         raise typer.Exit(2) from None

@@ -38,10 +38,14 @@ class SimHandle:
         return self.ca_bundle if self.ca_bundle else True
 
 
+# The control calls below are rare and one-shot; a client kept on the handle would outlive the
+# simulator, so each builds its own on purpose.
+
+
 def fetch_stats(sim: SimHandle) -> dict[str, Any]:
     import httpx
 
-    with httpx.Client(verify=sim.verify, timeout=10.0) as client:
+    with httpx.Client(verify=sim.verify, timeout=10.0) as client:  # noqa: POOL001
         stats: dict[str, Any] = client.get(f"{sim.url}/_sim/stats").json()
         return stats
 
@@ -49,7 +53,7 @@ def fetch_stats(sim: SimHandle) -> dict[str, Any]:
 def reset_stats(sim: SimHandle) -> None:
     import httpx
 
-    with httpx.Client(verify=sim.verify, timeout=10.0) as client:
+    with httpx.Client(verify=sim.verify, timeout=10.0) as client:  # noqa: POOL001
         client.post(f"{sim.url}/_sim/reset").raise_for_status()
 
 

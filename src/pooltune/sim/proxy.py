@@ -12,7 +12,7 @@ import contextlib
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class _DelayedPipe:
@@ -70,7 +70,7 @@ class _DelayedPipe:
 
 def latency_proxy(
     rtt_s: float, backend: tuple[str, int], on_error: Callable[[BaseException], None] | None = None
-) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], object]:
+) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
     """An asyncio.start_server callback that forwards to ``backend`` with the RTT applied."""
 
     async def handle(

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import trustme
 from hypercorn.asyncio.tcp_server import TCPServer
@@ -198,7 +198,7 @@ async def serve(
 
     app = SimApp(settings, stats, stats.open, abort)
     config = _config(settings)
-    wrapped = wrap_app(app, config.wsgi_max_body_size, "asgi")
+    wrapped = wrap_app(cast(Any, app), config.wsgi_max_body_size, "asgi")
     context = WorkerContext(None)
     loop = asyncio.get_running_loop()
     with tempfile.TemporaryDirectory(prefix="pooltune-sim-") as tmp:

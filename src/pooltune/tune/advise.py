@@ -137,12 +137,12 @@ def advise(
                 f"the prober used {level.prober_cpu:.0%} of a core at concurrency "
                 f"{level.concurrency}: throughput there may be the client's limit, not the server's"
             )
-    if fit is not None and fit.fits and fit.optimal_concurrency is not None:
-        if wanted > 1.2 * fit.optimal_concurrency:
-            warnings.append(
-                f"throughput peaks near {fit.optimal_concurrency:.0f} concurrent requests (USL "
-                f"fit); at {wanted} the server does less work per second, not more"
-            )
+    optimum = fit.optimal_concurrency if fit is not None and fit.fits else None
+    if optimum is not None and wanted > 1.2 * optimum:
+        warnings.append(
+            f"throughput peaks near {optimum:.0f} concurrent requests (USL fit); at {wanted} "
+            "the server does less work per second, not more"
+        )
     if at_target.errors and at_target.errors / max(at_target.requests, 1) > 0.05:
         warnings.append(
             f"{at_target.errors} of {at_target.requests} requests failed at concurrency "

@@ -23,7 +23,8 @@ Z95 = 1.959963984540054
 
 
 def usl(n: np.ndarray, lam: float, sigma: float, kappa: float) -> np.ndarray:
-    return lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1))
+    result: np.ndarray = lam * n / (1 + sigma * (n - 1) + kappa * n * (n - 1))
+    return result
 
 
 def _little_error(levels: list[LevelStats]) -> float | None:
@@ -74,32 +75,27 @@ def fit_usl(levels: list[LevelStats]) -> Fit:
     top = float(n.max())
     optimal, ci = _optimum(sigma, kappa, cov)
     knee = _knee(lam, sigma, kappa, top if optimal is None else min(optimal, 4 * top))
-    common = dict(
+    fitted = Fit(
+        fits=True,
+        reason=f"USL fits with R^2 = {r2:.2f}; throughput peaks near N={optimal or 0:.0f}",
         lambda_rps=lam,
         sigma=sigma,
         kappa=kappa,
         r_squared=r2,
         knee_concurrency=knee,
+        optimal_concurrency=optimal,
+        optimal_concurrency_ci=ci,
         little_law_max_error=little,
     )
     if r2 < MIN_R_SQUARED:
-        return Fit(
-            fits=False, reason=f"throughput does not follow the USL (R^2 = {r2:.2f})", **common
-        )
+        reason = f"throughput does not follow the USL (R^2 = {r2:.2f})"
+        return fitted.model_copy(update={"fits": False, "reason": reason})
     if optimal is None or optimal > 4 * top:
-        return Fit(
-            fits=True,
-            reason=f"throughput still rising at N={top:.0f}: no optimum within reach "
-            f"(R^2 = {r2:.2f})",
-            **common,
+        reason = f"throughput still rising at N={top:.0f}: no optimum within reach (R^2 = {r2:.2f})"
+        return fitted.model_copy(
+            update={"reason": reason, "optimal_concurrency": None, "optimal_concurrency_ci": None}
         )
-    return Fit(
-        fits=True,
-        reason=f"USL fits with R^2 = {r2:.2f}; throughput peaks near N={optimal:.0f}",
-        optimal_concurrency=optimal,
-        optimal_concurrency_ci=ci,
-        **common,
-    )
+    return fitted
 
 
 def _optimum(

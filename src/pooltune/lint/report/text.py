@@ -33,5 +33,6 @@ def summary(findings: Sequence[Finding], color: bool, fixable_hint: bool = True)
     if fixable_hint and safe:
         text += f"\n[*] {safe} fixable with the `--fix` option."
     if fixable_hint and unsafe:
-        text += f"\n{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the `--unsafe-fixes` option."
+        fixes = "fixes" if unsafe != 1 else "fix"
+        text += f"\n{unsafe} hidden {fixes} can be enabled with the `--unsafe-fixes` option."
     return text

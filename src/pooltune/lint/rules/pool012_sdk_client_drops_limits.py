@@ -41,7 +41,7 @@ class SdkClientDropsLimits(Rule):
         """Swap in the SDK's own httpx wrapper when the SDK module is imported by its name."""
         scope = self.analysis.scope(self.context.module)
         if scope is None or not any(
-            isinstance(a.node, (cst.Import, cst.ImportFrom)) for a in scope.assignments[sdk]
+            isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom)) for a in scope.assignments[sdk]
         ):
             return None
         func = cst.Attribute(value=cst.Name(sdk), attr=cst.Name(default))
