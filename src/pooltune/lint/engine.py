@@ -19,6 +19,7 @@ from libcst.metadata import MetadataWrapper
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.findings import Finding, Location
+from pooltune.lint.prefilter import needs_libcst
 from pooltune.lint.rule import FileContext, ProjectInfo
 from pooltune.lint.rules import ALL_RULES
 from pooltune.lint.suppress import apply_suppressions
@@ -70,11 +71,11 @@ def imports_catalog_library(source: str, catalog: Catalog) -> bool:
     return pattern.search(source) is not None
 
 
-def syntax_check(source: str) -> None:
+def syntax_check(source: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc. is not ours
         try:
-            ast.parse(source)
+            return ast.parse(source)
         except SyntaxError as exc:
             raise SourceError(
                 f"syntax error: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1)
@@ -94,6 +95,9 @@ def lint_source(
     try:
         if not imports_catalog_library(source, catalog):
             syntax_check(source)
+            return FileResult(filename, ())
+        tree = _syntax_tree(source)
+        if tree is not None and not needs_libcst(tree, catalog):
             return FileResult(filename, ())
         try:
             module = cst.parse_module(source)
@@ -115,6 +119,15 @@ def lint_source(
     findings = apply_suppressions(findings, source.splitlines())
     findings.sort(key=lambda f: f.sort_key)
     return FileResult(filename, tuple(findings), parsed_with_libcst=True)
+
+
+def _syntax_tree(source: str) -> ast.Module | None:
+    """The ast of a file CPython accepts; None where only libcst can tell (e.g. very deep
+    nesting that CPython's parser refuses but libcst reads)."""
+    try:
+        return syntax_check(source)
+    except SourceError:
+        return None
 
 
 def lint_bytes(

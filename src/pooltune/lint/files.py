@@ -99,7 +99,7 @@ def select_files(
             if force_exclude and excluder.excluded(path.resolve(), True):
                 continue
             for found in _walk(path, excluder, selection):
-                real = found.resolve()
+                real = Path(os.path.abspath(found))  # no syscall: the walk follows no links
                 if real not in seen:
                     seen.add(real)
                     selection.files.append(str(found))
@@ -144,14 +144,15 @@ def _walk(top: Path, excluder: _Excluder, selection: FileSelection) -> Iterator[
                 is_file = entry.is_file()
             except OSError:
                 is_dir = is_file = False
+            absolute = Path(os.path.abspath(path))
             if is_dir:
-                if not excluder.excluded(path.resolve(), True):
+                if not excluder.excluded(absolute, True):
                     subdirs.append(path)
             elif entry.name.endswith((".py", ".pyi")):
                 if not is_file:
                     if entry.is_symlink():
                         selection.skipped.append(Skipped(str(path), "broken symbolic link"))
                     continue
-                if not excluder.excluded(path.resolve(), False):
+                if not excluder.excluded(absolute, False):
                     yield path
         stack.extend(reversed(subdirs))

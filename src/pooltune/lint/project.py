@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import functools
+import os
 import re
 from pathlib import Path
 
@@ -100,5 +101,5 @@ def _project_info_for_folder(folder: Path) -> ProjectInfo:
 
 def project_info_for(path: Path) -> ProjectInfo:
     """The nearest project's declared dependencies, or ProjectInfo(None) when none is found."""
-    resolved = path.resolve()
-    return _project_info_for_folder(resolved if resolved.is_dir() else resolved.parent)
+    absolute = Path(os.path.abspath(path))  # cached per folder; resolving every file is slow
+    return _project_info_for_folder(absolute if absolute.is_dir() else absolute.parent)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import select
+import ssl
 import subprocess
 import sys
 import threading
@@ -33,9 +34,9 @@ class SimHandle:
     settings: SimSettings = field(repr=False, default_factory=SimSettings)
 
     @property
-    def verify(self) -> str | bool:
-        """What to pass as httpx's ``verify=``."""
-        return self.ca_bundle if self.ca_bundle else True
+    def verify(self) -> ssl.SSLContext | bool:
+        """What to pass as httpx's ``verify=`` (an SSL context: `verify=<path>` is deprecated)."""
+        return ssl.create_default_context(cafile=self.ca_bundle) if self.ca_bundle else True
 
 
 # The control calls below are rare and one-shot; a client kept on the handle would outlive the
