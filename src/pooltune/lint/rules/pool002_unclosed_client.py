@@ -46,41 +46,27 @@ class UnclosedClient(Rule):
         closers = set(build.spec.close_methods) | {"close", "aclose", "__aexit__", "__exit__"}
         found = False
 
+        def is_self_attr(expr: cst.BaseExpression) -> bool:
+            return (
+                isinstance(expr, cst.Attribute)
+                and isinstance(expr.value, cst.Name)
+                and expr.value.value == "self"
+                and expr.attr.value == attr
+            )
+
         class _Finder(cst.CSTVisitor):
             def visit_Attribute(self, node: cst.Attribute) -> None:
                 nonlocal found
-                value = node.value
-                if (
-                    isinstance(value, cst.Attribute)
-                    and isinstance(value.value, cst.Name)
-                    and value.value.value == "self"
-                    and value.attr.value == attr
-                    and node.attr.value in closers
-                ):
-                    found = True
+                found = found or (is_self_attr(node.value) and node.attr.value in closers)
 
             def visit_WithItem(self, node: cst.WithItem) -> None:
                 nonlocal found
-                item = node.item
-                if (
-                    isinstance(item, cst.Attribute)
-                    and isinstance(item.value, cst.Name)
-                    and item.value.value == "self"
-                    and item.attr.value == attr
-                ):
-                    found = True
+                found = found or is_self_attr(node.item)
 
             def visit_Arg(self, node: cst.Arg) -> None:
                 # Handed to an exit stack or any other owner: lifetime is managed elsewhere.
                 nonlocal found
-                value = node.value
-                if (
-                    isinstance(value, cst.Attribute)
-                    and isinstance(value.value, cst.Name)
-                    and value.value.value == "self"
-                    and value.attr.value == attr
-                ):
-                    found = True
+                found = found or is_self_attr(node.value)
 
         cls.visit(_Finder())
         return found
