@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
-from pooltune.lint.findings import Finding
-
 RULE_DOC_URL = "https://github.com/pooltune/pooltune/blob/main/rules/{code}.md"
 
 
 def rule_url(code: str) -> str:
     return RULE_DOC_URL.format(code=code)
-
-
-Reporter = Callable[[Sequence[Finding]], str]
