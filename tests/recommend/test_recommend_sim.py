@@ -92,8 +92,10 @@ def test_validation_at_the_target(known_report: dict[str, Any]) -> None:
     assert validation is not None and validation["concurrency"] == 20
     recommended, baseline = validation["recommended"], validation["baseline"]
     assert recommended["new_connections"] <= rec["max_connections"]
-    # "no worse": equal within the noise of two interleaved runs on a shared machine (10%)
-    assert recommended["latency_s"]["p99"] <= 1.1 * baseline["latency_s"]["p99"]
+    # At 20 in flight httpx's default pool (20 kept alive) does not churn, so both arms are the
+    # same pool: "no worse" means within the noise of a p99 over ~170 requests on a shared
+    # 2-core machine (seen: 27-37 ms for either arm).
+    assert recommended["latency_s"]["p99"] <= 1.5 * baseline["latency_s"]["p99"] + 0.010
     assert validation["counters_agree"] is True
     assert known_report["requests_sent"] <= 3000
     assert known_report["partial"] is False
@@ -135,8 +137,12 @@ def test_recommended_beats_httpx_defaults_at_50ms_rtt() -> None:
     assert validation is not None
     base, rec = validation["baseline"], validation["recommended"]
     assert rec["new_connections"] * 3 <= base["new_connections"]
-    assert rec["latency_s"]["p50"] < base["latency_s"]["p50"]
-    assert rec["latency_s"]["p99"] < base["latency_s"]["p99"]
+    # The churned requests (44% of them with the prober's httpx2; ~100% with httpx 0.28) each pay
+    # ~2 extra RTT: the tail shows it (seen: p99 213-218 ms vs 82-84 ms). The median request
+    # reuses a connection in both arms, so p50 is equal within noise (76 vs 77 ms).
+    assert rec["latency_s"]["p90"] < 0.75 * base["latency_s"]["p90"]
+    assert rec["latency_s"]["p99"] < 0.75 * base["latency_s"]["p99"]
+    assert rec["latency_s"]["p50"] <= 1.05 * base["latency_s"]["p50"]
     assert rec["error_classes"].get("remote_protocol", 0) == 0
     assert rec["errors"] == 0
     assert report["duration_s"] < 60 and report["requests_sent"] <= 3000
