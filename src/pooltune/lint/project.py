@@ -7,11 +7,17 @@ import functools
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from pooltune._toml import tomllib
 from pooltune.lint.rule import ProjectInfo
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
+_INCLUDE = re.compile(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
+
+
+class _Unknowable(Exception):
+    """The nearest project declares its dependencies where we cannot read them statically."""
 
 
 def _normalize(requirement: str) -> set[str]:
@@ -30,42 +36,62 @@ def _normalize(requirement: str) -> set[str]:
 
 def _from_pyproject(path: Path) -> set[str] | None:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return None
+        data = path.read_bytes()
+    except OSError:
+        return None  # no pyproject here
+    try:
+        return _pyproject_names(tomllib.loads(data.decode("utf-8")))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError, TypeError) as error:
+        raise _Unknowable from error  # a broken or odd-shaped pyproject: we cannot tell
+
+
+def _pyproject_names(data: dict[str, Any]) -> set[str] | None:
     project = data.get("project", {})
     poetry = data.get("tool", {}).get("poetry", {})
     if not project and not poetry:
         return None
+    if "dependencies" in project.get("dynamic", []) and not poetry:
+        raise _Unknowable  # computed by the build backend (setup.py, a plugin)
     requirements: list[str] = list(project.get("dependencies", []))
     for group in project.get("optional-dependencies", {}).values():
         requirements.extend(group)
     for group in data.get("dependency-groups", {}).values():
         requirements.extend(r for r in group if isinstance(r, str))
-    for table in (poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})):
+    tables = [poetry.get("dependencies", {}), poetry.get("dev-dependencies", {})]
+    tables.extend(group.get("dependencies", {}) for group in poetry.get("group", {}).values())
+    for table in tables:
         for name, spec in table.items():
             extras = spec.get("extras", []) if isinstance(spec, dict) else []
             requirements.append(f"{name}[{','.join(extras)}]" if extras else name)
-    for group in poetry.get("group", {}).values():
-        requirements.extend(group.get("dependencies", {}))
     return {n for r in requirements if isinstance(r, str) for n in _normalize(r)}
+
+
+def _requirement_names(file: Path, seen: set[Path]) -> set[str]:
+    """Names in one requirements file, following `-r other.txt` includes once each."""
+    if file in seen:
+        return set()
+    seen.add(file)
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return set()
+    names: set[str] = set()
+    for raw in lines:
+        line = raw.split(" #", 1)[0].strip()
+        include = _INCLUDE.match(line)
+        if include:
+            names |= _requirement_names(file.parent / include.group(1), seen)
+        elif line and not line.startswith(("-", "#")):
+            names |= _normalize(line)
+    return names
 
 
 def _from_requirements(folder: Path) -> set[str] | None:
     files = sorted(folder.glob("requirements*.txt"))
     if not files:
         return None
-    names: set[str] = set()
-    for file in files:
-        try:
-            lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            line = line.split("#", 1)[0].strip()
-            if line and not line.startswith("-"):
-                names |= _normalize(line)
-    return names
+    seen: set[Path] = set()
+    return {name for file in files for name in _requirement_names(file, seen)}
 
 
 def _from_setup_cfg(path: Path) -> set[str] | None:
@@ -87,8 +113,12 @@ def _from_setup_cfg(path: Path) -> set[str] | None:
 def _project_info_for_folder(folder: Path) -> ProjectInfo:
     for candidate in (folder, *folder.parents):
         found: set[str] | None = None
+        try:
+            pyproject = _from_pyproject(candidate / "pyproject.toml")
+        except _Unknowable:
+            return ProjectInfo(None)  # a requirements file next to it may or may not be the source
         for names in (
-            _from_pyproject(candidate / "pyproject.toml"),
+            pyproject,
             _from_requirements(candidate),
             _from_setup_cfg(candidate / "setup.cfg"),
         ):
@@ -96,6 +126,8 @@ def _project_info_for_folder(folder: Path) -> ProjectInfo:
                 found = (found or set()) | names
         if found is not None:
             return ProjectInfo(frozenset(found))
+        if (candidate / "setup.py").is_file():
+            return ProjectInfo(None)  # a setup.py-only project: its dependencies are code
     return ProjectInfo(None)
 
 
