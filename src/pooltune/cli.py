@@ -10,7 +10,7 @@ import typer
 
 from pooltune import __version__
 from pooltune.lint.command import lint, rule_doc, rules_list
-from pooltune.recommend import recommend
+from pooltune.recommend.cli import recommend
 from pooltune.sim.command import sim
 
 app = typer.Typer(

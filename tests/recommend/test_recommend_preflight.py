@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pooltune.recommend import recommend
+from pooltune.recommend.cli import recommend
 from tests.recommend.conftest import ApiSettings, LoopbackApi
 
 SECRET = "sk-live-9f8e7d6c5b4a"

@@ -14,7 +14,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from pooltune.recommend import recommend
+from pooltune.recommend.cli import recommend
 
 sim = pytest.importorskip("pooltune.sim", reason="needs pooltune.sim")
 if not hasattr(sim, "start_sim_process"):

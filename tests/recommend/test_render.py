@@ -16,9 +16,9 @@ from pooltune.lint.engine import lint_source
 from pooltune.lint.rule import ProjectInfo
 from pooltune.lint.rules import RULES_BY_CODE
 from pooltune.probe.validate import load_baseline
+from pooltune.recommend.model import Fit, Report, ServerFacts, Target, Validation
 from pooltune.render import render
 from pooltune.render.text import print_report
-from pooltune.report import Fit, Report, ServerFacts, Target, Validation
 from pooltune.tune.advise import advise
 from tests.recommend.test_tune import queueing_server, refusing_server
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pooltune.probe.runner import ClientSettings, make_client
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import RequestTrace
-from pooltune.report import RateLimit
+from pooltune.recommend.model import RateLimit
 
 
 @dataclass(frozen=True)

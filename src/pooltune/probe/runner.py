@@ -20,7 +20,7 @@ from typing import Any
 
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer, RequestTrace
-from pooltune.report import LevelSamples, RequestSample
+from pooltune.recommend.model import LevelSamples, RequestSample
 
 REFUSAL_STATUSES = frozenset({429, 503})
 

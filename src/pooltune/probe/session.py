@@ -25,7 +25,7 @@ from pooltune.probe.runner import (
 )
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.validate import ArmResult, run_ab
-from pooltune.report import LevelSamples, ProberInfo, ServerFacts
+from pooltune.recommend.model import LevelSamples, ProberInfo, ServerFacts
 
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
 

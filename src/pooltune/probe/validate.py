@@ -17,7 +17,7 @@ from typing import Any
 from pooltune._toml import tomllib
 from pooltune.probe.runner import ClientSettings, LevelJob, make_client, run_on_client
 from pooltune.probe.target import BadInput, ProbeRequest
-from pooltune.report import LevelSamples
+from pooltune.recommend.model import LevelSamples
 
 # `requests` may include the counter readings themselves (one per block), depending on the server.
 # httpx's own defaults: Limits(100, 20, 5.0), Timeout(5.0), HTTP/1.1.

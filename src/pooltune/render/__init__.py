@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pooltune.report import Report
+from pooltune.recommend.model import Report
 
 Format = Literal["json", "httpx", "aiohttp", "openai", "toml"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from pooltune.report import Recommendation, Report
+from pooltune.recommend.model import Recommendation, Report
 
 
 def _require(report: Report) -> Recommendation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from pooltune.report import LevelStats, Report
+from pooltune.recommend.model import LevelStats, Report
 
 
 def _ms(value: float | None) -> str:

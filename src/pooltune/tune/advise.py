@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from pooltune.report import (
+from pooltune.recommend.model import (
     Fit,
     LevelStats,
     Recommendation,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pooltune.report import LevelStats
+from pooltune.recommend.model import LevelStats
 from pooltune.tune.stats import refusal_share
 
 LimitKind = Literal["refuses", "queues"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pooltune.report import LevelSamples, LevelStats, Percentiles, RequestSample
+from pooltune.recommend.model import LevelSamples, LevelStats, Percentiles, RequestSample
 
 PHASES = ("dns", "pool_wait", "connect", "tls", "write", "ttfb", "ttft", "max_gap")
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from pooltune.probe.session import ProbeOutcome, ProbeSession
-    from pooltune.report import Recommendation, Report, Target
+    from pooltune.recommend.model import Recommendation, Report, Target
 
 Format = Literal["text", "json", "httpx", "aiohttp", "openai", "toml"]
 FORMATS = ("text", "json", "httpx", "aiohttp", "openai", "toml")
@@ -280,7 +280,7 @@ def _probe_and_report(
     from pooltune.probe.runner import pick_engine
     from pooltune.probe.session import ProbeSession
     from pooltune.probe.target import BadInput, redact_url
-    from pooltune.report import Target
+    from pooltune.recommend.model import Target
 
     if settings.insecure:
         _status(console, "warning: --insecure: TLS certificates are NOT verified")
@@ -348,7 +348,7 @@ def _measure(
 ) -> Report:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pooltune.report import Report
+    from pooltune.recommend.model import Report
 
     plan = session.plan
     session.start_idle_probe()
@@ -403,7 +403,7 @@ def _validation_time(session: ProbeSession) -> float:
 
 def _analyse(outcome: ProbeOutcome, target: Target) -> Report:
     """Summaries, the concurrency limit, the fit and the advice: pooltune.tune's pure functions."""
-    from pooltune.report import Report
+    from pooltune.recommend.model import Report
     from pooltune.tune.advise import advise
     from pooltune.tune.fit import fit_usl
     from pooltune.tune.limits import concurrency_limit
@@ -453,7 +453,7 @@ def recommended_client(rec: Recommendation) -> Any:
 
 def _validate(session: ProbeSession, report: Report, baseline_settings: Any) -> None:
     from pooltune.probe.validate import HTTPX_DEFAULTS
-    from pooltune.report import Validation
+    from pooltune.recommend.model import Validation
     from pooltune.tune.stats import summarize
 
     assert report.recommendation is not None

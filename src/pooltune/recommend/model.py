@@ -17,6 +17,47 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# -- pool settings: one type for probe, tune, render, the A/B and the monitor ---------------
+
+# httpx's (and httpx2's) client defaults, named once (httpx/_config.py: DEFAULT_LIMITS,
+# DEFAULT_TIMEOUT_CONFIG). Note `httpx.Limits()` on its own is unbounded; only the client's
+# default is 100/20.
+HTTPX_DEFAULT_MAX_CONNECTIONS = 100
+HTTPX_DEFAULT_MAX_KEEPALIVE_CONNECTIONS = 20
+HTTPX_DEFAULT_KEEPALIVE_EXPIRY_S = 5.0
+HTTPX_DEFAULT_TIMEOUT_S = 5.0
+
+
+class TimeoutSettings(_Model):
+    connect: float
+    read: float
+    write: float
+    pool: float
+
+    @classmethod
+    def uniform(cls, seconds: float) -> TimeoutSettings:
+        return cls(connect=seconds, read=seconds, write=seconds, pool=seconds)
+
+
+class PoolSettings(_Model):
+    """A client's pool: what a level runs with, what the A/B compares, what we recommend.
+
+    None means unbounded (limits) or never (expiry), as in httpx.
+    """
+
+    max_connections: int | None = HTTPX_DEFAULT_MAX_CONNECTIONS
+    max_keepalive_connections: int | None = HTTPX_DEFAULT_MAX_KEEPALIVE_CONNECTIONS
+    keepalive_expiry: float | None = HTTPX_DEFAULT_KEEPALIVE_EXPIRY_S
+    http2: bool = False
+    timeout: TimeoutSettings = Field(
+        default_factory=lambda: TimeoutSettings.uniform(HTTPX_DEFAULT_TIMEOUT_S)
+    )
+
+    @classmethod
+    def httpx_defaults(cls) -> PoolSettings:
+        return cls()
+
+
 # -- raw measurements -----------------------------------------------------------------------
 
 
@@ -109,13 +150,6 @@ class Fit(_Model):
     optimal_concurrency: float | None = None
     optimal_concurrency_ci: tuple[float, float] | None = None
     little_law_max_error: float | None = None  # max |X*R - N| / N over levels
-
-
-class TimeoutSettings(_Model):
-    connect: float
-    read: float
-    write: float
-    pool: float
 
 
 class Recommendation(_Model):
