@@ -60,8 +60,7 @@ http {{
         server_name localhost;
         ssl_certificate {cert};
         ssl_certificate_key {key};
-        limit_conn perserver {limit_conn};
-        limit_conn_status 503;
+        {limit_conn}
         location / {{
             default_type application/json;
             echo_sleep $service_s;
@@ -104,7 +103,7 @@ def run_nginx(
     root: Path,
     *,
     keepalive_timeout: int = 4,
-    limit_conn: int = 12,
+    limit_conn: int | None = 12,
     http2: bool = True,
     service_s: float = 0.05,
     service_ms: float | None = None,
@@ -126,7 +125,9 @@ def run_nginx(
             keepalive_timeout=keepalive_timeout,
             keepalive_requests=keepalive_requests,
             max_streams=max_concurrent_streams,
-            limit_conn=limit_conn,
+            limit_conn=f"limit_conn perserver {limit_conn}; limit_conn_status 503;"
+            if limit_conn
+            else "",
             service_s=service_s,
             cert=tls.cert,
             key=tls.key,
@@ -140,7 +141,7 @@ def run_nginx(
         http1=lifetime,
         h2=ProtocolTruth(float(keepalive_timeout), "goaway", keepalive_requests) if http2 else None,
         concurrency_limit=limit_conn,
-        refusal="503",
+        refusal="503" if limit_conn else None,
         service_s=service_s,
     )
     with running("nginx", argv, port, log=root / "stdout.log"):
