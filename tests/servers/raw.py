@@ -71,6 +71,12 @@ class H1:
         self.sock.close()
 
     def request(self, target: str, method: str = "POST", body: bytes = BODY) -> H1Response:
+        return self.request_timed(target, method, body)[0]
+
+    def request_timed(
+        self, target: str, method: str = "POST", body: bytes = BODY
+    ) -> tuple[H1Response, list[tuple[float, bytes]]]:
+        """The response, and each piece of its body with the time it arrived (streaming)."""
         if self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE:
             self.conn.start_next_cycle()
         headers = [("Host", "127.0.0.1"), ("Content-Type", "application/json")]
@@ -80,6 +86,7 @@ class H1:
         self.sock.sendall(data)
         response: h11.Response | None = None
         chunks: list[bytes] = []
+        timed: list[tuple[float, bytes]] = []
         while True:
             event = self.conn.next_event()
             if event is h11.NEED_DATA:
@@ -89,6 +96,7 @@ class H1:
                 response = event
             elif isinstance(event, h11.Data):
                 chunks.append(bytes(event.data))
+                timed.append((time.monotonic(), bytes(event.data)))
             elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
                 break
         assert response is not None
@@ -97,7 +105,7 @@ class H1:
             h11.MUST_CLOSE,
             h11.CLOSED,
         )
-        return H1Response(response.status_code, headers_out, b"".join(chunks), closes)
+        return H1Response(response.status_code, headers_out, b"".join(chunks), closes), timed
 
     def seconds_until_closed(self, limit: float) -> float | None:
         """Wait, idle, for the server to close; None when it is still open after `limit`."""

@@ -141,3 +141,19 @@ def test_uvicorn_counts_idle_connections_against_its_limit(start_server: StartSe
         assert idle.request(FAST).status == 200
         burst = raw.h1_burst(server.port, _ca(server), SLOW, 6)
     assert sorted(o.status for o in burst.outcomes) == [200] * 3 + [503] * 3
+
+
+def test_streams_sse_as_it_is_produced(server: Server) -> None:
+    """The app's SSE events pass through each server as they come, not buffered to the end
+    (nginx here answers from its echo module, with no SSE)."""
+    if server.name == "nginx":
+        pytest.skip("nginx answers from its echo module here")
+    target = f"{PATH}?service_ms=0&stream=1&chunks=3&token_ms=300"
+    with raw.H1(server.port, _ca(server)) as conn:
+        response, pieces = conn.request_timed(target)
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.body.count(b"data: ") == 4 and response.body.endswith(b"data: [DONE]\n\n")
+    first = next(t for t, data in pieces if b"t0" in data)
+    last = next(t for t, data in pieces if b"t2" in data)
+    assert last - first >= 0.5
