@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from pooltune import __version__
-from pooltune.lint.command import lint, rule_doc, rules_list
+from pooltune.lint.cli import lint, rule_doc, rules_list
 from pooltune.recommend.cli import recommend
 from pooltune.sim.command import sim
 
