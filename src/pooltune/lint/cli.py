@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from pooltune.config import ConfigError, enabled_codes, expand_selectors, load_config
-from pooltune.lint.files import DEFAULT_EXCLUDE, select_files
+# Only what typer needs to build the options lives up here: `pooltune lint --help` imports
+# nothing else, and a lint run imports the engine once it knows what to lint.
 
 
 class OutputFormat(str, Enum):
@@ -72,6 +72,8 @@ def lint(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print findings.")] = False,
 ) -> None:
     """Lint Python files for HTTP connection-pool anti-patterns."""
+    from pooltune.config import ConfigError, enabled_codes, expand_selectors, load_config
+    from pooltune.lint.files import DEFAULT_EXCLUDE, select_files
     from pooltune.lint.rules import RULES_BY_CODE
 
     targets = paths or ["."]
