@@ -44,18 +44,18 @@ def from_table(cls: type[T], table: object, where: str = "") -> T:
     """Build ``cls`` (a dataclass) from a TOML table; keys by alias or by field name."""
     if not isinstance(table, dict):
         raise TableError(where, f"expected a table, got {_kind(table)}")
-    fields = {}
+    fields: dict[str, dataclasses.Field[Any]] = {}
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
         fields[field_key(f)] = f
         fields[f.name] = f
     values: dict[str, Any] = {}
-    hints = _hints(cls)
+    hints = _hints(cls)  # type: ignore[arg-type]
     for key, raw in table.items():
         path = f"{where}.{key}" if where else str(key)
-        f = fields.get(key)
-        if f is None:
+        found = fields.get(key)
+        if found is None:
             raise TableError(path, "unknown key", unknown=True)
-        values[f.name] = _convert(hints[f.name], raw, path)
+        values[found.name] = _convert(hints[found.name], raw, path)
     missing = [
         field_key(f)
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]

@@ -106,7 +106,9 @@ class LazyGroup(TyperGroup):
                 err=True,
             )
             sys.exit(2)
-        sub = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+        sub = typer.Typer(
+            add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None
+        )
         sub.registered_commands.append(load_command(cmd_name, entry))
         command = typer.main.get_command(sub)
         self.commands[cmd_name] = command
