@@ -137,3 +137,10 @@ def test_every_extra_module_is_declared_in_that_extra(repo_root: Path) -> None:
         declared = " ".join(extras[entry.extra])
         for module in entry.modules:
             assert module in declared, (entry.extra, module)
+
+
+def test_the_codes_known_without_importing_the_rules_are_the_rules() -> None:
+    from pooltune.lint.rules import RULES_BY_CODE
+    from pooltune.lint.settings import known_codes
+
+    assert known_codes() == sorted(RULES_BY_CODE)

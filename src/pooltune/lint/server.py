@@ -67,6 +67,10 @@ class ProjectSettings:
         stamp = _stamp(pyproject)
         cached = self._cache.get(pyproject)
         if cached is None or cached.stamp != stamp:
+            if cached is not None:
+                from pooltune.lint.project import forget_cached_dependencies
+
+                forget_cached_dependencies()  # POOL007 reads the dependencies it declares
             try:
                 settings = LintSettings.from_config(load_config(None, path))
                 cached = _CachedSettings(stamp, settings, None)

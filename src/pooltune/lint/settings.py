@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     import pathspec
 
 
+@functools.cache
+def known_codes() -> list[str]:
+    """The rule codes, from the rule documents (one per rule, the tests make sure): reading
+    them costs a directory listing, importing the rules costs libcst (0.1 s)."""
+    from pooltune.lint.catalog import catalog_dir
+
+    return sorted(p.stem for p in catalog_dir().glob("POOL[0-9][0-9][0-9].md"))
+
+
 @dataclass(frozen=True)
 class LintSettings:
     root: Path  # globs (excludes, per-file-ignores) are relative to it
@@ -35,9 +44,8 @@ class LintSettings:
     ) -> LintSettings:
         """Raises ConfigError for an unknown code or prefix anywhere in the settings."""
         from pooltune.lint.files import DEFAULT_EXCLUDE
-        from pooltune.lint.rules import RULES_BY_CODE
 
-        known = sorted(RULES_BY_CODE)
+        known = known_codes()
         config = loaded.config
         codes = enabled_codes(config, known, select, ignore)
         per_file = tuple(
