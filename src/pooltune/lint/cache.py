@@ -143,8 +143,9 @@ class ResultCache:
                 gitignore.write_text("*\n")
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
             try:
+                document = {"format": FORMAT, "files": self._entries}
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump({"format": FORMAT, "files": self._entries}, out, separators=(",", ":"))
+                    json.dump(document, out, separators=(",", ":"))
                 os.replace(tmp, self.path)
             finally:
                 with contextlib.suppress(OSError):
