@@ -62,7 +62,7 @@ def candidates(corpus: Path, count: int) -> list[tuple[Path, str]]:
                 continue
             if not needs_libcst(syntax_check(source), catalog):
                 continue
-        except Exception:  # noqa: BLE001 - unparsable files are not what we profile
+        except Exception:  # unparsable files are not what we profile
             continue
         chosen.append((path, source))
         if len(chosen) == count:
