@@ -79,9 +79,7 @@ async def measure(
             await asyncio.sleep(0.001)
         return arrived[(uri, version)]
 
-    await client.start_io(
-        python, "-m", "pooltune", "server", "--debounce-ms", str(debounce_ms)
-    )
+    await client.start_io(python, "-m", "pooltune", "server", "--debounce-ms", str(debounce_ms))
     await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
     client.initialized(types.InitializedParams())
     results = []
@@ -121,10 +119,10 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "pyproject.toml").write_text('[project]\nname = "b"\ndependencies = ["httpx"]\n')
         documents = [("generated, httpx throughout", folder / "gen.py", generated_module(1000))]
-        for source in largest_openai_modules(2):
-            copy = folder / "_".join(source.parts[-2:])
+        for i, source in enumerate(largest_openai_modules(2)):
+            copy = folder / f"{i}_{source.name}"
             copy.write_text(source.read_text(encoding="utf-8"))
-            documents.append((f"openai/{'/'.join(source.parts[-2:])}", copy, copy.read_text()))
+            documents.append((f"openai/{'/'.join(source.parts[-3:])}", copy, copy.read_text()))
         results = asyncio.run(measure(args.python, documents, args.edits, args.debounce_ms))
         engine = [engine_seconds(path, text) for _, path, text in documents]
     print(f"load average {os.getloadavg()[0]:.2f}; debounce {args.debounce_ms:.0f} ms included\n")
