@@ -214,3 +214,19 @@ def test_a_syntax_error_is_a_diagnostic_not_a_crash(workspace: Path) -> None:
         assert await editor.replace_text(uri, "import httpx\n") == []
 
     run_session(workspace, scenario)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("t = httpx.Timeout(connect=5.0)", "t = httpx.Timeout(connect=5.0)  # noqa: POOL005"),
+        ("t = f()  # noqa: POOL001", "t = f()  # noqa: POOL001, POOL005"),
+        ("t = f()  # type: ignore   ", "t = f()  # type: ignore  # noqa: POOL005"),
+    ],
+)
+def test_the_noqa_edit_adds_the_code_to_the_lines_comment(line: str, expected: str) -> None:
+    from pooltune.lint.suppress import add_noqa, is_suppressed
+
+    assert add_noqa(line, "POOL005") == expected
+    assert is_suppressed(expected, "POOL005")
+    assert not is_suppressed(line, "POOL005")
