@@ -216,6 +216,59 @@ def test_a_syntax_error_is_a_diagnostic_not_a_crash(workspace: Path) -> None:
     run_session(workspace, scenario)
 
 
+def test_columns_are_utf16_code_units_as_lsp_counts_by_default(workspace: Path) -> None:
+    """An emoji is one code point but two UTF-16 units: the range after it moves by one."""
+
+    async def scenario(editor: Editor) -> None:
+        text = 'import httpx\n\nT = ("\U0001f600", httpx.Timeout(connect=5.0))\n'
+        (diagnostic,) = await editor.open("emoji.py", text)
+        assert diagnostic.code == "POOL005"
+        line = text.splitlines()[2]
+        start = line.index("httpx.Timeout")  # code points
+        assert diagnostic.range.start == types.Position(2, start + 1)
+        assert diagnostic.range.end == types.Position(2, len(line) - 1 + 1)
+
+    run_session(workspace, scenario)
+
+
+def test_the_server_reports_what_the_command_line_reports(repo_root: Path) -> None:
+    """Same engine, settings and suppressions: every fixture's findings, code and range."""
+    import json
+
+    from tests.lint.conftest import run_pooltune
+
+    proc = run_pooltune("lint", "fixtures", "--no-cache", "--format", "json", cwd=repo_root)
+    expected: dict[str, set[tuple[str, int, int, int, int]]] = {}
+    for f in json.loads(proc.stdout):
+        loc, end = f["location"], f["end_location"]
+        expected.setdefault(str(repo_root / f["filename"]), set()).add(
+            (f["code"], loc["row"], loc["column"], end["row"], end["column"])
+        )
+    files = sorted((repo_root / "fixtures").rglob("*.py"))
+
+    async def scenario(editor: Editor) -> None:
+        for path in files:
+            uri = path.as_uri()
+            editor.client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    types.TextDocumentItem(uri, "python", 1, path.read_text())
+                )
+            )
+            found = {
+                (
+                    str(d.code),
+                    d.range.start.line + 1,
+                    d.range.start.character + 1,
+                    d.range.end.line + 1,
+                    d.range.end.character + 1,
+                )
+                for d in await editor.diagnostics_for(uri, 1)
+            }
+            assert found == expected.get(str(path), set()), path
+
+    run_session(repo_root, scenario)
+
+
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
