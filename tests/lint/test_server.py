@@ -197,9 +197,17 @@ def test_edits_and_settings_follow_the_project(workspace: Path) -> None:
 
         (workspace / "pyproject.toml").write_text('[tool.pooltune]\nselct = ["POOL"]\n')
         assert await editor.replace_text(uri, INVALID_TIMEOUT) == []
-        (message,) = editor.client.messages
+        assert await editor.replace_text(uri, INVALID_TIMEOUT + "\n") == []
+        (message,) = editor.client.messages  # once, not once per keystroke
         assert message.type == types.MessageType.Error
         assert "unknown key 'selct'" in message.message
+
+        (workspace / "pyproject.toml").write_text('[tool.pooltune]\nselect = ["POOL"]\n')
+        assert len(await editor.replace_text(uri, INVALID_TIMEOUT)) == 1
+        (workspace / "pyproject.toml").write_text('[tool.pooltune]\nselect = ["POOL999"]\n')
+        assert await editor.replace_text(uri, INVALID_TIMEOUT + "\n") == []
+        assert "unknown rule code or prefix 'POOL999'" in editor.client.messages[-1].message
+        assert len(editor.client.messages) == 2
 
     run_session(workspace, scenario)
 

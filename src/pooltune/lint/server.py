@@ -49,10 +49,15 @@ class DocumentResult:
 
 
 @dataclass
+class ConfigProblem:
+    message: str
+    reported: bool = False  # shown to the user once per version of the file, not per keystroke
+
+
+@dataclass
 class _CachedSettings:
     stamp: tuple[int, int] | None  # (mtime_ns, size) of the pyproject.toml read
-    settings: LintSettings | None
-    error: str | None
+    result: LintSettings | ConfigProblem
 
 
 @dataclass
@@ -61,8 +66,8 @@ class ProjectSettings:
 
     _cache: dict[Path | None, _CachedSettings] = field(default_factory=dict)
 
-    def for_file(self, path: Path) -> LintSettings | str:
-        """The settings for ``path``, or the configuration error as one line."""
+    def for_file(self, path: Path) -> LintSettings | ConfigProblem:
+        """The settings for ``path``, or what is wrong with them (one line)."""
         pyproject = find_pyproject(path)
         stamp = _stamp(pyproject)
         cached = self._cache.get(pyproject)
@@ -72,12 +77,11 @@ class ProjectSettings:
 
                 forget_cached_dependencies()  # POOL007 reads the dependencies it declares
             try:
-                settings = LintSettings.from_config(load_config(None, path))
-                cached = _CachedSettings(stamp, settings, None)
+                cached = _CachedSettings(stamp, LintSettings.from_config(load_config(None, path)))
             except ConfigError as exc:
-                cached = _CachedSettings(stamp, None, str(exc))
+                cached = _CachedSettings(stamp, ConfigProblem(str(exc)))
             self._cache[pyproject] = cached
-        return cached.settings if cached.settings is not None else str(cached.error)
+        return cached.result
 
 
 def _stamp(path: Path | None) -> tuple[int, int] | None:
@@ -113,7 +117,6 @@ class PooltuneServer(LanguageServer):
         self.settings = ProjectSettings()
         self.results: dict[str, DocumentResult] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
-        self.reported_errors: set[str] = set()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pooltune-lint")
 
     def schedule(self, uri: str, delay: float) -> None:
@@ -131,8 +134,10 @@ class PooltuneServer(LanguageServer):
         source = document.source
         path = document_path(document)
         setting = self.settings.for_file(path)
-        if isinstance(setting, str):
-            self.report_config_error(setting)
+        if isinstance(setting, ConfigProblem):
+            if not setting.reported:
+                setting.reported = True
+                self.report_config_error(setting.message)
             self.publish(uri, DocumentResult(version, ()))
             return
         loop = asyncio.get_running_loop()
@@ -174,10 +179,6 @@ class PooltuneServer(LanguageServer):
         )
 
     def report_config_error(self, message: str) -> None:
-        """Once per distinct error: the same bad pyproject must not pop up on every keystroke."""
-        if message in self.reported_errors:
-            return
-        self.reported_errors.add(message)
         text = f"pooltune: invalid configuration: {message}"
         self.window_show_message(types.ShowMessageParams(types.MessageType.Error, text))
         self.window_log_message(types.LogMessageParams(types.MessageType.Error, text))
