@@ -1,12 +1,17 @@
-"""`[tool.pooltune]` of the nearest pyproject.toml, validated: unknown keys and codes are errors."""
+"""`[tool.pooltune]` of the nearest pyproject.toml, validated: unknown keys and codes are errors.
+
+Plain frozen dataclasses filled by :mod:`pooltune._strict` rather than pydantic models: the
+linter reads this on every run, and pydantic's import alone costs more than linting a small
+file (bench/lint_startup.py).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from pooltune._strict import TableError, from_table, keys_of
 from pooltune._toml import tomllib
 
 
@@ -14,26 +19,24 @@ class ConfigError(Exception):
     """Invalid configuration: reported as one line, exit 2."""
 
 
-class LintConfig(BaseModel):
+@dataclass(frozen=True)
+class LintConfig:
     """ruff's meanings: codes or prefixes ("POOL", "POOL00", "ALL"); globs gitignore-style."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     select: tuple[str, ...] = ("POOL",)
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] | None = None  # None: the built-in defaults
-    extend_exclude: tuple[str, ...] = Field(default=(), alias="extend-exclude")
-    per_file_ignores: dict[str, tuple[str, ...]] = Field(
-        default_factory=dict, alias="per-file-ignores"
+    extend_exclude: tuple[str, ...] = field(default=(), metadata={"alias": "extend-exclude"})
+    per_file_ignores: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, metadata={"alias": "per-file-ignores"}
     )
     # Tables that belong to `pooltune recommend`; validated there.
     recommend: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
 
 
-class LoadedConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True)
+class LoadedConfig:
     config: LintConfig
     root: Path  # the folder of the pyproject.toml (or the cwd): globs are relative to it
     source: Path | None
@@ -66,19 +69,17 @@ def load_config(explicit: Path | None, start: Path) -> LoadedConfig:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.pooltune] must be a table")
     try:
-        config = LintConfig.model_validate(table)
-    except ValidationError as exc:
+        config = from_table(LintConfig, table)
+    except TableError as exc:
         raise ConfigError(f"{path}: {_describe(exc)}") from None
     return LoadedConfig(config=config, root=path.resolve().parent, source=path)
 
 
-def _describe(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    where = ".".join(str(p) for p in err["loc"])
-    if err["type"] == "extra_forbidden":
-        known = ", ".join(sorted(f.alias or name for name, f in LintConfig.model_fields.items()))
-        return f"unknown key {where!r} in [tool.pooltune] (known: {known})"
-    return f"[tool.pooltune] {where}: {err['msg']}"
+def _describe(exc: TableError) -> str:
+    if exc.unknown:
+        known = ", ".join(keys_of(LintConfig))
+        return f"unknown key {exc.key!r} in [tool.pooltune] (known: {known})"
+    return f"[tool.pooltune] {exc}"
 
 
 def expand_selectors(selectors: tuple[str, ...], known: list[str], what: str) -> set[str]:

@@ -8,18 +8,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from pooltune._strict import TableError, from_table
 from pooltune._toml import tomllib
 
 ClientKind = Literal["pool", "connector", "sdk"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CatalogError(ValueError):
+    """rules/libraries.toml does not have the catalog's shape (a packaging bug, not the user's)."""
 
 
-class ClientEntry(_Strict):
+@dataclass(frozen=True)
+class ClientEntry:
     names: tuple[str, ...]
     kind: ClientKind
     is_async: bool
@@ -27,7 +27,8 @@ class ClientEntry(_Strict):
     needs_running_loop: bool = False
 
 
-class LibraryEntry(_Strict):
+@dataclass(frozen=True)
+class LibraryEntry:
     name: str
     modules: tuple[str, ...]
     timeout_param: str | None = None
@@ -40,10 +41,11 @@ class LibraryEntry(_Strict):
     http2_param: str | None = None
     sdk_http_client_param: str | None = None
     sdk_default_http_clients: tuple[str, ...] = ()
-    client: tuple[ClientEntry, ...] = Field(default=())
+    client: tuple[ClientEntry, ...] = ()
 
 
-class _CatalogFile(_Strict):
+@dataclass(frozen=True)
+class _CatalogFile:
     library: tuple[LibraryEntry, ...]
 
 
@@ -114,7 +116,10 @@ def catalog_dir() -> Path:
 
 
 def parse_catalog(text: str) -> Catalog:
-    data = _CatalogFile.model_validate(tomllib.loads(text))
+    try:
+        data = from_table(_CatalogFile, tomllib.loads(text))
+    except TableError as exc:
+        raise CatalogError(f"libraries.toml: {exc}") from None
     return Catalog(data.library)
 
 

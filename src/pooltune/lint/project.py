@@ -7,10 +7,12 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pooltune._toml import tomllib
-from pooltune.lint.rule import ProjectInfo
+
+if TYPE_CHECKING:  # rule.py imports libcst; a warm cached run must not pay for that
+    from pooltune.lint.rule import ProjectInfo
 
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?")
 _INCLUDE = re.compile(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
@@ -110,13 +112,13 @@ def _from_setup_cfg(path: Path) -> set[str] | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _project_info_for_folder(folder: Path) -> ProjectInfo:
+def _dependencies_for_folder(folder: Path) -> frozenset[str] | None:
     for candidate in (folder, *folder.parents):
         found: set[str] | None = None
         try:
             pyproject = _from_pyproject(candidate / "pyproject.toml")
         except _Unknowable:
-            return ProjectInfo(None)  # a requirements file next to it may or may not be the source
+            return None  # a requirements file next to it may or may not be the source
         for names in (
             pyproject,
             _from_requirements(candidate),
@@ -125,13 +127,25 @@ def _project_info_for_folder(folder: Path) -> ProjectInfo:
             if names is not None:
                 found = (found or set()) | names
         if found is not None:
-            return ProjectInfo(frozenset(found))
+            return frozenset(found)
         if (candidate / "setup.py").is_file():
-            return ProjectInfo(None)  # a setup.py-only project: its dependencies are code
-    return ProjectInfo(None)
+            return None  # a setup.py-only project: its dependencies are code
+    return None
+
+
+def declared_dependencies(path: Path) -> frozenset[str] | None:
+    """The nearest project's declared dependencies; None when none can be known."""
+    absolute = Path(os.path.abspath(path))  # cached per folder; resolving every file is slow
+    return _dependencies_for_folder(absolute if absolute.is_dir() else absolute.parent)
 
 
 def project_info_for(path: Path) -> ProjectInfo:
     """The nearest project's declared dependencies, or ProjectInfo(None) when none is found."""
-    absolute = Path(os.path.abspath(path))  # cached per folder; resolving every file is slow
-    return _project_info_for_folder(absolute if absolute.is_dir() else absolute.parent)
+    from pooltune.lint.rule import ProjectInfo
+
+    return ProjectInfo(declared_dependencies(path))
+
+
+def forget_cached_dependencies() -> None:
+    """For a long-running process (the language server) after a project file changed."""
+    _dependencies_for_folder.cache_clear()

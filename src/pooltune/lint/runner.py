@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pooltune import __version__
-from pooltune.lint.cache import ResultCache, content_key, settings_key
+from pooltune.lint.cache import ResultCache, Stamp, content_hash, settings_key, stamp_of
 from pooltune.lint.catalog import catalog_dir, load_catalog
-from pooltune.lint.engine import lint_bytes, parse_error_finding
 from pooltune.lint.files import Skipped
 from pooltune.lint.findings import Finding
-from pooltune.lint.project import project_info_for
-from pooltune.lint.rule import ProjectInfo
+from pooltune.lint.project import declared_dependencies, project_info_for
+
+if TYPE_CHECKING:  # the engine (libcst) is imported only when some file is not cached
+    from pooltune.lint.rule import ProjectInfo
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -43,6 +44,8 @@ def _code_version() -> str:
 def _lint_one(
     data: bytes, filename: str, codes: frozenset[str], project: ProjectInfo
 ) -> list[Finding]:
+    from pooltune.lint.engine import lint_bytes, parse_error_finding
+
     try:
         result = lint_bytes(data, filename, load_catalog(), codes, project)
     except Exception as exc:  # a bug of ours must not stop the other files
@@ -66,14 +69,25 @@ def lint_files(
     run = LintRun(files=len(filenames))
     cache = ResultCache(cache_root, _code_version()) if cache_root is not None else None
     todo: list[tuple[bytes, str, frozenset[str], ProjectInfo]] = []
-    keys: list[str] = []
+    keys: list[tuple[Stamp, str, str]] = []
     for filename in filenames:
+        codes = codes_for[filename]
+        dependencies = declared_dependencies(Path(filename))
+        settings = ",".join(sorted(codes)) + "|" + ",".join(sorted(dependencies or ["-"]))
         try:
+            stamp = stamp_of(os.stat(filename))
+            if cache is not None and stamp[1] <= MAX_FILE_BYTES:
+                cached = cache.lookup(filename, stamp, settings)  # stat only: no read
+                if cached is not None:
+                    run.findings.extend(cached)
+                    run.from_cache += 1
+                    continue
             data = Path(filename).read_bytes()
         except OSError as exc:
-            run.findings.append(
-                parse_error_finding(filename, f"cannot read file: {exc.strerror or exc}")
-            )
+            from pooltune.lint.engine import parse_error_finding
+
+            message = f"cannot read file: {exc.strerror or exc}"
+            run.findings.append(parse_error_finding(filename, message))
             continue
         if len(data) > MAX_FILE_BYTES:
             size = len(data) / 1024 / 1024
@@ -81,34 +95,34 @@ def lint_files(
                 Skipped(filename, f"file too large ({size:.1f} MiB > {MAX_FILE_BYTES >> 20} MiB)")
             )
             continue
-        codes = codes_for[filename]
-        project = project_info_for(Path(filename))
-        project_part = (
-            ",".join(sorted(codes)) + "|" + ",".join(sorted(project.dependencies or ["-"]))
-        )
-        key = content_key(data, project_part)
-        cached = cache.get(key, filename) if cache else None
-        if cached is not None:
-            run.findings.extend(cached)
-            run.from_cache += 1
-            continue
-        todo.append((data, filename, codes, project))
-        keys.append(key)
+        digest = content_hash(data)
+        if cache is not None:
+            cached = cache.confirm(filename, stamp, digest, settings)  # touched, not changed
+            if cached is not None:
+                run.findings.extend(cached)
+                run.from_cache += 1
+                continue
+        todo.append((data, filename, codes, project_info_for(Path(filename))))
+        keys.append((stamp, digest, settings))
 
     results: list[list[Finding]]
     workers = jobs or os.cpu_count() or 1
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         size = max(1, min(16, len(todo) // (workers * 4)))
         chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = [r for chunk in pool.map(_lint_chunk, chunks) for r in chunk]
     else:
         results = _lint_chunk(todo)
 
-    for key, findings in zip(keys, results, strict=True):
+    for (_, filename, *_), (stamp, digest, settings), findings in zip(
+        todo, keys, results, strict=True
+    ):
         run.findings.extend(findings)
         if cache is not None and not any(f.message.startswith("internal error") for f in findings):
-            cache.put(key, findings)
+            cache.put(filename, stamp, digest, settings, findings)
     if cache is not None:
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)

@@ -36,3 +36,17 @@ def apply_suppressions(findings: Iterable[Finding], lines: Sequence[str]) -> lis
             continue
         kept.append(finding)
     return kept
+
+
+def is_suppressed(line: str, code: str) -> bool:
+    codes = suppressed_codes(line)
+    return "*" in codes or code in codes
+
+
+def add_noqa(line: str, code: str) -> str:
+    """``line`` with ``code`` added to its ``# noqa: ...`` list, or a new ``# noqa: code``."""
+    for match in _NOQA.finditer(line):
+        if match.group("codes") is not None:
+            end = match.end("codes")
+            return f"{line[:end]}, {code}{line[end:]}"
+    return f"{line.rstrip()}  # noqa: {code}"

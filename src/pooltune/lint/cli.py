@@ -14,8 +14,8 @@ from typing import Annotated
 
 import typer
 
-from pooltune.config import ConfigError, enabled_codes, expand_selectors, load_config
-from pooltune.lint.files import DEFAULT_EXCLUDE, select_files
+# Only what typer needs to build the options lives up here: `pooltune lint --help` imports
+# nothing else, and a lint run imports the engine once it knows what to lint.
 
 
 class OutputFormat(str, Enum):
@@ -72,34 +72,32 @@ def lint(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only print findings.")] = False,
 ) -> None:
     """Lint Python files for HTTP connection-pool anti-patterns."""
-    from pooltune.lint.rules import RULES_BY_CODE
+    from pooltune.config import ConfigError, load_config
+    from pooltune.lint.files import select_files
+    from pooltune.lint.settings import LintSettings
 
     targets = paths or ["."]
     try:
-        loaded = load_config(config, Path(targets[0]))
-        known = sorted(RULES_BY_CODE)
-        base_codes = enabled_codes(loaded.config, known, _split(select), _split(ignore))
-        per_file = [
-            (pattern, frozenset(expand_selectors(codes, known, "per-file-ignores")))
-            for pattern, codes in loaded.config.per_file_ignores.items()
-        ]
+        settings = LintSettings.from_config(
+            load_config(config, Path(targets[0])), _split(select), _split(ignore)
+        )
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if config is not None and not config.is_file():
         raise _fail(f"--config {config}: no such file")
 
-    exclude = list(loaded.config.exclude if loaded.config.exclude is not None else DEFAULT_EXCLUDE)
-    exclude += loaded.config.extend_exclude
-    selection = select_files(targets, loaded.root, exclude, force_exclude=force_exclude)
+    selection = select_files(
+        targets, settings.root, list(settings.exclude), force_exclude=force_exclude
+    )
     for missing in selection.missing:
         typer.echo(f"pooltune: error: {missing}: no such file or directory", err=True)
     for skipped in selection.skipped:
         typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
 
-    codes_for = _codes_per_file(selection.files, loaded.root, base_codes, per_file)
+    codes_for = settings.codes_per_file(selection.files)
     from pooltune.lint.runner import lint_files
 
-    run = lint_files(selection.files, codes_for, None if no_cache else loaded.root)
+    run = lint_files(selection.files, codes_for, None if no_cache else settings.root)
     for skipped in run.skipped:
         typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
     findings = run.findings
@@ -117,32 +115,6 @@ def lint(
     if selection.missing:
         raise typer.Exit(2)
     raise typer.Exit(1 if findings and not exit_zero else 0)
-
-
-def _codes_per_file(
-    files: list[str],
-    root: Path,
-    base: frozenset[str],
-    per_file: list[tuple[str, frozenset[str]]],
-) -> dict[str, frozenset[str]]:
-    if not per_file:
-        return dict.fromkeys(files, base)
-    import pathspec
-
-    specs = [(pathspec.GitIgnoreSpec.from_lines([p]), codes) for p, codes in per_file]
-    result: dict[str, frozenset[str]] = {}
-    for name in files:
-        resolved = Path(name).resolve()
-        try:
-            rel = resolved.relative_to(root).as_posix()
-        except ValueError:
-            rel = Path(name).as_posix()
-        codes = base
-        for spec, ignored in specs:
-            if spec.match_file(rel) or spec.match_file(Path(name).name):
-                codes = codes - ignored
-        result[name] = codes
-    return result
 
 
 def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> str:  # noqa: UP037
