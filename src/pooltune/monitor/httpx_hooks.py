@@ -1,0 +1,476 @@
+"""httpx and httpx2 clients (and the SDK clients built on them): where the monitor listens.
+
+Two places, both delegating everything unchanged:
+
+* the transport's `handle_request`/`handle_async_request` (an attribute on the transport
+  instance, so the class and other clients are untouched): a request starts, returns a
+  response (whose `stream` is wrapped to see it released) or raises (PoolTimeout, a reuse
+  failure, another error);
+* the pool's network backend and its streams (the httpcore interface every backend has:
+  `connect_tcp`, `read`, `write`, `close`, `start_tls`, `get_extra_info`): a connection opens
+  for the current request, a request writes on a kept-alive connection (reuse), a connection
+  closes (its cause read from what was seen of it and from `is_readable`, which is how httpcore
+  itself tells that a server closed an idle connection).
+
+The request the hooks belong to travels in a context variable set around the call: httpcore
+opens connections and writes requests inside the caller's own thread or task.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from typing import Any
+
+from pooltune.monitor import _reach
+from pooltune.monitor.collector import (
+    CURRENT,
+    HUB,
+    BusyProbe,
+    Connection,
+    PoolKey,
+    PoolStats,
+    Request,
+    origin_of,
+)
+from pooltune.monitor.safety import report
+
+perf_counter = time.perf_counter
+
+# Exceptions from a request on a kept-alive connection that the server had closed.
+REUSE_ERRORS = frozenset({"RemoteProtocolError", "ReadError", "WriteError"})
+CANCELLED = frozenset({"CancelledError", "KeyboardInterrupt", "SystemExit", "GeneratorExit"})
+
+
+def failure_kind(exc: BaseException, request: Request) -> str:
+    name = type(exc).__name__
+    if name == "PoolTimeout":
+        return "pool_timeout"
+    if name in CANCELLED:
+        return "cancelled"
+    conn = request.conn
+    if name in REUSE_ERRORS and conn is not None and not request.new:
+        return "reuse"
+    return "error"
+
+
+def _wrote(stream_conn: Connection) -> None:
+    request = CURRENT.get()
+    if request is not None and request.conn is not stream_conn and not request.done:
+        old = request.conn
+        if old is not None and old.busy > 0:  # retried on another connection
+            old.busy -= 1
+        stream_conn.pool.reusing(request, stream_conn, perf_counter())
+
+
+class PoolHooks:
+    """Per httpcore pool: which PoolStats an origin maps to, and whether it is shutting down."""
+
+    def __init__(
+        self,
+        library: str,
+        client_label: str,
+        version: str,
+        limits: tuple[int | None, int | None, float | None],
+        name: str,
+        probe: BusyProbe | None,
+    ) -> None:
+        self.library = library
+        self.client_label = client_label
+        self.version = version
+        self.limits = (*limits, None)
+        self.name = name
+        self.probe = probe
+        self.closing = False
+        self.by_origin: dict[tuple[Any, Any, Any], PoolStats] = {}
+        self.first = True
+
+    def stats(self, url: Any) -> PoolStats:
+        raw = (url.scheme, url.host, url.port)
+        stats = self.by_origin.get(raw)
+        if stats is None:
+            key = PoolKey(self.library, origin_of(*raw), self.limits, self.name)
+            stats = HUB.pool(
+                key,
+                client=self.client_label,
+                version=self.version,
+                probe=self.probe,
+                new_client=True,
+            )
+            self.by_origin[raw] = stats
+        return stats
+
+    def readable(self, inner: Any) -> bool | None:
+        try:
+            return bool(inner.get_extra_info("is_readable"))
+        except Exception:
+            return None
+
+
+# -- network level ---------------------------------------------------------------------------
+
+
+class SyncStream:
+    __slots__ = ("_conn", "_hooks", "_inner")
+
+    def __init__(self, inner: Any, conn: Connection, hooks: PoolHooks) -> None:
+        self._inner = inner
+        self._conn = conn
+        self._hooks = hooks
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = self._inner.read(max_bytes, timeout)
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            _wrote(self._conn)
+        except Exception as exc:
+            report("httpx write hook", exc)
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        conn = self._conn
+        try:
+            cause = conn.pool.classify_close(
+                conn, self._hooks.readable(self._inner), self._hooks.closing
+            )
+        except Exception as exc:
+            report("httpx close hook", exc)
+            cause = None
+        try:
+            self._inner.close()
+        finally:
+            if cause is not None:
+                conn.pool.closed(conn, cause)
+
+    def start_tls(self, *args: Any, **kwargs: Any) -> SyncStream:
+        try:
+            inner = self._inner.start_tls(*args, **kwargs)
+        except BaseException:
+            self._conn.failed = True
+            raise
+        return SyncStream(inner, self._conn, self._hooks)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class AsyncStream:
+    __slots__ = ("_conn", "_hooks", "_inner")
+
+    def __init__(self, inner: Any, conn: Connection, hooks: PoolHooks) -> None:
+        self._inner = inner
+        self._conn = conn
+        self._hooks = hooks
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data: bytes = await self._inner.read(max_bytes, timeout)
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        try:
+            _wrote(self._conn)
+        except Exception as exc:
+            report("httpx write hook", exc)
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        conn = self._conn
+        try:
+            cause = conn.pool.classify_close(
+                conn, self._hooks.readable(self._inner), self._hooks.closing
+            )
+        except Exception as exc:
+            report("httpx close hook", exc)
+            cause = None
+        try:
+            await self._inner.aclose()
+        finally:
+            if cause is not None:
+                conn.pool.closed(conn, cause)
+
+    async def start_tls(self, *args: Any, **kwargs: Any) -> AsyncStream:
+        try:
+            inner = await self._inner.start_tls(*args, **kwargs)
+        except BaseException:
+            self._conn.failed = True
+            raise
+        return AsyncStream(inner, self._conn, self._hooks)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+def _opened(request: Request | None, started: float) -> Connection | None:
+    if request is None or request.done:
+        return None
+    try:
+        return request.pool.connected(request, started)
+    except Exception as exc:
+        report("httpx connect hook", exc)
+        return None
+
+
+def _connect_failed(request: Request | None, started: float) -> None:
+    if request is not None and request.wait is None:
+        try:
+            request.pool._waited(request, started)
+        except Exception as exc:
+            report("httpx connect hook", exc)
+
+
+class SyncBackend:
+    def __init__(self, inner: Any, hooks: PoolHooks) -> None:
+        self._inner = inner
+        self._hooks = hooks
+
+    def _open(self, method: str, args: Any, kwargs: Any) -> Any:
+        request = CURRENT.get()
+        started = perf_counter()
+        try:
+            stream = getattr(self._inner, method)(*args, **kwargs)
+        except BaseException:
+            _connect_failed(request, started)
+            raise
+        conn = _opened(request, started)
+        return stream if conn is None else SyncStream(stream, conn, self._hooks)
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:
+        return self._open("connect_tcp", args, kwargs)
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> Any:
+        return self._open("connect_unix_socket", args, kwargs)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class AsyncBackend:
+    def __init__(self, inner: Any, hooks: PoolHooks) -> None:
+        self._inner = inner
+        self._hooks = hooks
+
+    async def _open(self, method: str, args: Any, kwargs: Any) -> Any:
+        request = CURRENT.get()
+        started = perf_counter()
+        try:
+            stream = await getattr(self._inner, method)(*args, **kwargs)
+        except BaseException:
+            _connect_failed(request, started)
+            raise
+        conn = _opened(request, started)
+        return stream if conn is None else AsyncStream(stream, conn, self._hooks)
+
+    async def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._open("connect_tcp", args, kwargs)
+
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._open("connect_unix_socket", args, kwargs)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+# -- request level ---------------------------------------------------------------------------
+
+_STREAM_CLASSES: dict[str, tuple[type, type]] = {}
+
+
+def _stream_classes(library: str) -> tuple[type, type]:
+    """Response-stream wrappers that subclass the library's own byte-stream bases (httpx
+    checks `isinstance(response.stream, SyncByteStream)`)."""
+    cached = _STREAM_CLASSES.get(library)
+    if cached is not None:
+        return cached
+    import importlib
+
+    mod = importlib.import_module(library)
+
+    class Released(mod.SyncByteStream):  # type: ignore[name-defined,misc]
+        def __init__(self, inner: Any, request: Request, version: str | None) -> None:
+            self._inner = inner
+            self._request = request
+            self._version = version
+
+        def __iter__(self) -> Any:
+            return iter(self._inner)
+
+        def close(self) -> None:
+            try:
+                self._inner.close()
+            finally:
+                try:
+                    self._request.pool.released(self._request, self._version)
+                except Exception as exc:
+                    report("httpx release hook", exc)
+
+    class AsyncReleased(mod.AsyncByteStream):  # type: ignore[name-defined,misc]
+        def __init__(self, inner: Any, request: Request, version: str | None) -> None:
+            self._inner = inner
+            self._request = request
+            self._version = version
+
+        def __aiter__(self) -> Any:
+            return self._inner.__aiter__()
+
+        async def aclose(self) -> None:
+            try:
+                await self._inner.aclose()
+            finally:
+                try:
+                    self._request.pool.released(self._request, self._version)
+                except Exception as exc:
+                    report("httpx release hook", exc)
+
+    _STREAM_CLASSES[library] = (Released, AsyncReleased)
+    return Released, AsyncReleased
+
+
+def _responded(request: Request, response: Any, wrapper: type) -> None:
+    extensions = response.extensions
+    raw_version = extensions.get("http_version")
+    version = raw_version.decode() if isinstance(raw_version, bytes) else None
+    conn = request.conn
+    if conn is not None and version == "HTTP/1.1":
+        value = response.headers.get("connection")
+        if value is not None and "close" in value.lower():
+            conn.server_closing = True
+    response.stream = wrapper(response.stream, request, version)
+
+
+def _begin(hooks: PoolHooks, url: Any) -> Request | None:
+    try:
+        return hooks.stats(url).begin()
+    except Exception as exc:
+        report("httpx request hook", exc)
+        return None
+
+
+def _failed(request: Request, exc: BaseException) -> None:
+    try:
+        request.pool.failed(request, failure_kind(exc, request))
+    except Exception as err:
+        report("httpx failure hook", err)
+
+
+def hook_sync_transport(transport: Any, hooks: PoolHooks, library: str) -> None:
+    original = transport.handle_request
+    original_close = transport.close
+    released_cls = _stream_classes(library)[0]
+
+    def handle_request(request: Any) -> Any:
+        record = _begin(hooks, request.url)
+        if record is None:
+            return original(request)
+        token = CURRENT.set(record)
+        try:
+            response = original(request)
+        except BaseException as exc:
+            _failed(record, exc)
+            raise
+        finally:
+            CURRENT.reset(token)
+        try:
+            _responded(record, response, released_cls)
+        except Exception as exc:
+            report("httpx response hook", exc)
+        return response
+
+    def close() -> None:
+        hooks.closing = True
+        try:
+            original_close()
+        finally:
+            hooks.closing = False
+
+    transport.handle_request = handle_request
+    transport.close = close
+
+
+def hook_async_transport(transport: Any, hooks: PoolHooks, library: str) -> None:
+    original = transport.handle_async_request
+    original_close = transport.aclose
+    released_cls = _stream_classes(library)[1]
+
+    async def handle_async_request(request: Any) -> Any:
+        record = _begin(hooks, request.url)
+        if record is None:
+            return await original(request)
+        token = CURRENT.set(record)
+        try:
+            response = await original(request)
+        except BaseException as exc:
+            _failed(record, exc)
+            raise
+        finally:
+            CURRENT.reset(token)
+        try:
+            _responded(record, response, released_cls)
+        except Exception as exc:
+            report("httpx response hook", exc)
+        return response
+
+    async def aclose() -> None:
+        hooks.closing = True
+        try:
+            await original_close()
+        finally:
+            hooks.closing = False
+
+    transport.handle_async_request = handle_async_request
+    transport.aclose = aclose
+
+
+def _busy_probe(pool: Any) -> BusyProbe:
+    """Connections httpcore holds as not idle (`pool.connections`, public), via a weak ref."""
+    ref = weakref.ref(pool)
+
+    def probe() -> int | None:
+        target = ref()
+        if target is None:
+            return None
+        try:
+            return sum(1 for c in target.connections if not c.is_idle() and not c.is_closed())
+        except Exception:
+            return None
+
+    return probe
+
+
+MARK = "_pooltune_hooks"
+
+
+def instrument_httpx_client(
+    client: Any, *, library: str, label: str, name: str
+) -> list[PoolHooks]:
+    """Hook every pool of an httpx/httpx2 client; returns the hooks (one per pool)."""
+    version = _reach.version_of(library)
+    found: list[PoolHooks] = []
+    for transport in _reach.httpx_transports(client):
+        existing = getattr(transport, MARK, None)
+        if isinstance(existing, PoolHooks):
+            found.append(existing)
+            continue
+        pool = _reach.transport_pool(transport)
+        if pool is None:
+            continue  # a custom transport (mock, ASGI, a user's own): no pool to watch
+        backend = _reach.pool_backend(pool)
+        if backend is None:
+            continue
+        hooks = PoolHooks(library, label, version, _reach.pool_limits(pool), name, _busy_probe(pool))
+        if hasattr(transport, "handle_async_request"):
+            _reach.set_pool_backend(pool, AsyncBackend(backend, hooks))
+            hook_async_transport(transport, hooks, library)
+        else:
+            _reach.set_pool_backend(pool, SyncBackend(backend, hooks))
+            hook_sync_transport(transport, hooks, library)
+        setattr(transport, MARK, hooks)
+        found.append(hooks)
+    return found
