@@ -43,6 +43,7 @@ app.command("rules")(rules_list)
 app.command("rule")(rule_doc)
 app.command("sim")(sim)
 app.command("recommend")(recommend)
+app.command("monitor")(__import__("pooltune.monitor.cli", fromlist=["monitor"]).monitor)
 
 
 def main() -> None:

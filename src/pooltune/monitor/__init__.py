@@ -116,13 +116,16 @@ def instrument(client: Any, *, name: str = "") -> PoolMonitor:
     module = type(client).__module__
     library = library_of(client)
     label = f"{library}.{type(client).__qualname__}"
-    if library in ("openai", "anthropic"):
+    base = _httpx_base(client)
+    if base is not None:
+        if base[0] != library:  # an SDK's own subclass (openai's SyncHttpxClientWrapper)
+            label = f"{library} ({base[0]}.{base[1]})"
+        monitor = _instrument_httpx(client, base[0], label, name)
+    elif library in ("openai", "anthropic"):
         from pooltune.monitor._reach import sdk_inner_client
 
         inner = sdk_inner_client(client)
-        monitor = _instrument_httpx(inner, library_of(inner), label, name)
-    elif library in ("httpx", "httpx2") and _is_httpx_client(client, library):
-        monitor = _instrument_httpx(client, library, label, name)
+        monitor = _instrument_httpx(inner, library_of_httpx(inner), label, name)
     elif library == "aiohttp" and type(client).__name__ == "ClientSession":
         from pooltune.monitor.aiohttp_hooks import instrument_session
 
@@ -142,13 +145,23 @@ def instrument(client: Any, *, name: str = "") -> PoolMonitor:
     return monitor
 
 
-def _is_httpx_client(client: Any, library: str) -> bool:
+def _httpx_base(client: Any) -> tuple[str, str] | None:
+    """("httpx2", "AsyncClient") when ``client`` is an httpx/httpx2 client (or a subclass)."""
     import sys
 
-    mod = sys.modules.get(library)
-    if mod is None:
-        return False
-    return isinstance(client, (mod.Client, mod.AsyncClient))
+    for lib in ("httpx", "httpx2"):
+        mod = sys.modules.get(lib)
+        if mod is None:
+            continue
+        for cls_name in ("Client", "AsyncClient"):
+            if isinstance(client, getattr(mod, cls_name)):
+                return lib, cls_name
+    return None
+
+
+def library_of_httpx(client: Any) -> str:
+    base = _httpx_base(client)
+    return base[0] if base is not None else library_of(client)
 
 
 def _instrument_httpx(client: Any, library: str, label: str, name: str) -> PoolMonitor:

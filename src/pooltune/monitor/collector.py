@@ -151,6 +151,13 @@ CURRENT: contextvars.ContextVar[Request | None] = contextvars.ContextVar(
 )
 
 
+# True while a response is being released: closes the pool makes then are its own decisions
+# (keep-alive pool full), not a shutdown.
+RELEASING: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pooltune_monitor_releasing", default=False
+)
+
+
 @dataclass(frozen=True)
 class PoolKey:
     library: str
@@ -339,7 +346,9 @@ class PoolStats:
         idle = time.perf_counter() - conn.idle_since
         if self.expiry is not None and idle >= self.expiry * 0.98:
             return "idle_expiry"
-        return "keepalive_limit"
+        if CURRENT.get() is not None or RELEASING.get():
+            return "keepalive_limit"  # the pool closed a surplus idle connection
+        return "client"  # outside any request: the client or its pool is closing
 
     # -- reading ------------------------------------------------------------------------------
 

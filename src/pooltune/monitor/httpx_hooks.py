@@ -25,6 +25,7 @@ from typing import Any
 from pooltune.monitor import _reach
 from pooltune.monitor.collector import (
     CURRENT,
+    RELEASING,
     HUB,
     BusyProbe,
     Connection,
@@ -303,9 +304,11 @@ def _stream_classes(library: str) -> tuple[type, type]:
             return iter(self._inner)
 
         def close(self) -> None:
+            token = RELEASING.set(True)
             try:
                 self._inner.close()
             finally:
+                RELEASING.reset(token)
                 try:
                     self._request.pool.released(self._request, self._version)
                 except Exception as exc:
@@ -321,9 +324,11 @@ def _stream_classes(library: str) -> tuple[type, type]:
             return self._inner.__aiter__()
 
         async def aclose(self) -> None:
+            token = RELEASING.set(True)
             try:
                 await self._inner.aclose()
             finally:
+                RELEASING.reset(token)
                 try:
                     self._request.pool.released(self._request, self._version)
                 except Exception as exc:
