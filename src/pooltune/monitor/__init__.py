@@ -18,10 +18,17 @@ logged once (`safety`) and never raised. Importing this package imports no HTTP 
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from typing import Any
 
-from pooltune.monitor._reach import SUPPORTED, UnsupportedClient, library_of, version_of
+from pooltune.monitor._reach import (
+    SUPPORTED,
+    UnsupportedClient,
+    httpx_base,
+    library_of,
+    version_of,
+)
 from pooltune.monitor.collector import HUB, PoolStats
 from pooltune.monitor.model import AdviceItem, PoolSnapshot, Snapshot
 
@@ -116,7 +123,7 @@ def instrument(client: Any, *, name: str = "") -> PoolMonitor:
     module = type(client).__module__
     library = library_of(client)
     label = f"{library}.{type(client).__qualname__}"
-    base = _httpx_base(client)
+    base = httpx_base(client)
     if base is not None:
         if base[0] != library:  # an SDK's own subclass (openai's SyncHttpxClientWrapper)
             label = f"{library} ({base[0]}.{base[1]})"
@@ -138,29 +145,13 @@ def instrument(client: Any, *, name: str = "") -> PoolMonitor:
             f"{' ' + version if version else ''}; supported: {SUPPORTED}"
         )
     _start_exporters()
-    try:
+    with contextlib.suppress(TypeError):  # not weak-referenceable: no cache
         _MONITORS[client] = monitor
-    except TypeError:
-        pass
     return monitor
 
 
-def _httpx_base(client: Any) -> tuple[str, str] | None:
-    """("httpx2", "AsyncClient") when ``client`` is an httpx/httpx2 client (or a subclass)."""
-    import sys
-
-    for lib in ("httpx", "httpx2"):
-        mod = sys.modules.get(lib)
-        if mod is None:
-            continue
-        for cls_name in ("Client", "AsyncClient"):
-            if isinstance(client, getattr(mod, cls_name)):
-                return lib, cls_name
-    return None
-
-
 def library_of_httpx(client: Any) -> str:
-    base = _httpx_base(client)
+    base = httpx_base(client)
     return base[0] if base is not None else library_of(client)
 
 

@@ -40,10 +40,24 @@ def version_of(module: str) -> str:
     return str(getattr(mod, "__version__", "")) if mod is not None else ""
 
 
+def httpx_base(client: object) -> tuple[str, str] | None:
+    """("httpx2", "AsyncClient") when ``client`` is an httpx/httpx2 client or a subclass of
+    one (the SDKs' `DefaultHttpxClient`s are); None otherwise. Public classes only."""
+    for lib in ("httpx", "httpx2"):
+        mod = sys.modules.get(lib)
+        if mod is None:
+            continue
+        for cls_name in ("Client", "AsyncClient"):
+            cls = getattr(mod, cls_name, None)
+            if isinstance(cls, type) and isinstance(client, cls):
+                return lib, cls_name
+    return None
+
+
 def sdk_inner_client(client: object) -> Any:
     """The httpx/httpx2 client inside an openai/anthropic SDK client (`client._client`)."""
     inner = getattr(client, "_client", None)
-    if inner is None or library_of(inner) not in ("httpx", "httpx2"):
+    if inner is None or httpx_base(inner) is None:
         raise UnsupportedClient(
             f"{type(client).__module__}.{type(client).__qualname__} "
             f"{version_of(library_of(client))}: its inner HTTP client was not found "

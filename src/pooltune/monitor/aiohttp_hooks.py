@@ -61,7 +61,7 @@ class SessionHooks:
         raw = (url.scheme, url.host, url.port)
         stats = self.by_origin.get(raw)
         if stats is None:
-            key = PoolKey("aiohttp", origin_of(*raw), self.limits, self.name)
+            key = PoolKey("aiohttp", self.label, origin_of(*raw), self.limits, self.name)
             stats = HUB.pool(key, client=self.label, version=self.version, new_client=True)
             self.by_origin[raw] = stats
         return stats
@@ -91,7 +91,9 @@ _SESSIONS: weakref.WeakKeyDictionary[Any, SessionHooks] = weakref.WeakKeyDiction
 _CONFIGS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def session_hooks(session: Any, name: str = "", label: str = "aiohttp.ClientSession") -> SessionHooks:
+def session_hooks(
+    session: Any, name: str = "", label: str = "aiohttp.ClientSession"
+) -> SessionHooks:
     hooks = _SESSIONS.get(session)
     if hooks is None:
         hooks = SessionHooks(session, name, label)

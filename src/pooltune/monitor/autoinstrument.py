@@ -144,7 +144,9 @@ def install() -> None:
     ensure_default_exporters()
     port = os.environ.get("POOLTUNE_MONITOR_PROMETHEUS_PORT")
     if port:
-        _start_prometheus(int(port), os.environ.get("POOLTUNE_MONITOR_PROMETHEUS_ADDR", "127.0.0.1"))
+        _start_prometheus(
+            int(port), os.environ.get("POOLTUNE_MONITOR_PROMETHEUS_ADDR", "127.0.0.1")
+        )
     if os.environ.get("POOLTUNE_MONITOR_OTLP"):
         from pooltune.monitor.export.otel import enable_otlp
 

@@ -43,8 +43,10 @@ def monitor(
     from pooltune.monitor.runner import run_monitored
 
     if not command:
-        typer.echo("pooltune monitor: give the command after `--`, e.g. "
-                   "pooltune monitor -- python app.py", err=True)
+        typer.echo(
+            "pooltune monitor: give the command after `--`, e.g. pooltune monitor -- python app.py",
+            err=True,
+        )
         raise typer.Exit(2)
     code = run_monitored(
         command,

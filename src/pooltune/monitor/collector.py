@@ -108,6 +108,7 @@ class Connection:
     __slots__ = (
         "busy",
         "cause",
+        "close_pending",
         "closed",
         "failed",
         "idle_since",
@@ -124,6 +125,7 @@ class Connection:
         self.requests = 0
         self.busy = 0  # requests on it whose response is not released yet
         self.closed = False
+        self.close_pending = False  # closed while a request was on it: counted when it ends
         self.failed = False  # a request on it failed: its close is an error close
         self.server_closing = False  # the server said it closes it (Connection: close, GOAWAY)
         self.cause: CloseCause | None = None  # a cause a hook already knows (reuse failure)
@@ -161,6 +163,7 @@ RELEASING: contextvars.ContextVar[bool] = contextvars.ContextVar(
 @dataclass(frozen=True)
 class PoolKey:
     library: str
+    client: str  # what was instrumented ("openai.AsyncOpenAI"): SDKs are not merged with httpx
     origin: str
     limits: tuple[int | None, int | None, float | None, int | None]
     name: str
@@ -252,6 +255,10 @@ class PoolStats:
             conn.busy += 1
             if conn.busy == 1:
                 self.reused_idle.add(now - conn.idle_since)
+                if conn.idle_since > request.start:
+                    # the connection came free after the request began: the pool had none
+                    # available and could open no other, so the request waited for it
+                    request.queued = True
         self._waited(request, now)
 
     def _waited(self, request: Request, now: float) -> None:
@@ -276,10 +283,14 @@ class PoolStats:
             if http_version is not None:
                 self.http_versions[http_version] = self.http_versions.get(http_version, 0) + 1
             conn = request.conn
+            finish = False
             if conn is not None and conn.busy > 0:
                 conn.busy -= 1
                 if conn.busy == 0:
                     conn.idle_since = now
+                    finish = conn.close_pending
+        if finish and conn is not None:
+            self.closed(conn, "server" if conn.server_closing else "keepalive_limit")
         if now >= self.next_check:
             self.hub.check(self, now)
 
@@ -297,9 +308,12 @@ class PoolStats:
                 self.errors += 1
             if kind == "pool_timeout":
                 self.pool_timeouts += 1
+                self.waited += 1
+            finish = False
             if conn is not None:
                 if conn.busy > 0:
                     conn.busy -= 1
+                finish = conn.close_pending and conn.busy == 0
                 if kind == "reuse" and conn.requests > 1:
                     self.reuse_failures += 1
                     self.failure_idle.add(request.start - conn.idle_since)
@@ -307,6 +321,8 @@ class PoolStats:
                 elif kind in ("error", "reuse"):
                     conn.failed = True
                 conn.idle_since = now
+        if finish and conn is not None:
+            self.closed(conn, self.classify_close(conn, False, False, pending=True))
         if kind == "pool_timeout" and request.wait is None:
             self.waits.add(now - request.start)
         self.hub.check(self, now)
@@ -329,7 +345,25 @@ class PoolStats:
         if self.on_close is not None:
             self.on_close(self, lifetime)
 
-    def classify_close(self, conn: Connection, readable: bool | None, shutting_down: bool) -> str:
+    def closing(self, conn: Connection, readable: bool | None, shutting_down: bool) -> None:
+        """A connection's socket is being closed. While a request is still on it (httpcore
+        closes a connection before the request's error reaches the caller), the close is
+        counted when that request ends, with the cause its outcome gives."""
+        if conn.closed or conn.close_pending:
+            return
+        if conn.busy > 0 and conn.cause is None and not shutting_down and not readable:
+            conn.close_pending = True
+            return
+        self.closed(conn, self.classify_close(conn, readable, shutting_down))
+
+    def classify_close(
+        self,
+        conn: Connection,
+        readable: bool | None,
+        shutting_down: bool,
+        *,
+        pending: bool = False,
+    ) -> str:
         """Why a connection is closing, from what the monitor saw of it."""
         if conn.cause is not None:
             return conn.cause
@@ -339,7 +373,7 @@ class PoolStats:
             return "error"
         if shutting_down:
             return "client"
-        if conn.busy:
+        if conn.busy or pending:
             # closed as its own response is released: the pool did not keep it (full), or
             # the response was closed unread; a server's Connection: close was seen above
             return "keepalive_limit"
@@ -387,7 +421,9 @@ class PoolStats:
                 errors=self.errors,
                 waited=self.waited,
                 wait_max_s=self.waits.max,
-                connection_duration_s=self.durations.percentiles() if self.durations.count else None,
+                connection_duration_s=self.durations.percentiles()
+                if self.durations.count
+                else None,
                 http_versions=dict(self.http_versions),
                 dns_lookups=self.dns_lookups,
                 dns_cache_hits=self.dns_cache_hits,

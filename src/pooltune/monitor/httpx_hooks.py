@@ -25,8 +25,8 @@ from typing import Any
 from pooltune.monitor import _reach
 from pooltune.monitor.collector import (
     CURRENT,
-    RELEASING,
     HUB,
+    RELEASING,
     BusyProbe,
     Connection,
     PoolKey,
@@ -90,7 +90,7 @@ class PoolHooks:
         raw = (url.scheme, url.host, url.port)
         stats = self.by_origin.get(raw)
         if stats is None:
-            key = PoolKey(self.library, origin_of(*raw), self.limits, self.name)
+            key = PoolKey(self.library, self.client_label, origin_of(*raw), self.limits, self.name)
             stats = HUB.pool(
                 key,
                 client=self.client_label,
@@ -102,6 +102,7 @@ class PoolHooks:
         return stats
 
     def readable(self, inner: Any) -> bool | None:
+        """Whether the server's end is closed (EOF waiting): httpcore's own test."""
         try:
             return bool(inner.get_extra_info("is_readable"))
         except Exception:
@@ -132,18 +133,14 @@ class SyncStream:
 
     def close(self) -> None:
         conn = self._conn
-        try:
-            cause = conn.pool.classify_close(
-                conn, self._hooks.readable(self._inner), self._hooks.closing
-            )
-        except Exception as exc:
-            report("httpx close hook", exc)
-            cause = None
+        readable = self._hooks.readable(self._inner)
         try:
             self._inner.close()
         finally:
-            if cause is not None:
-                conn.pool.closed(conn, cause)
+            try:
+                conn.pool.closing(conn, readable, self._hooks.closing)
+            except Exception as exc:
+                report("httpx close hook", exc)
 
     def start_tls(self, *args: Any, **kwargs: Any) -> SyncStream:
         try:
@@ -178,18 +175,14 @@ class AsyncStream:
 
     async def aclose(self) -> None:
         conn = self._conn
-        try:
-            cause = conn.pool.classify_close(
-                conn, self._hooks.readable(self._inner), self._hooks.closing
-            )
-        except Exception as exc:
-            report("httpx close hook", exc)
-            cause = None
+        readable = self._hooks.readable(self._inner)
         try:
             await self._inner.aclose()
         finally:
-            if cause is not None:
-                conn.pool.closed(conn, cause)
+            try:
+                conn.pool.closing(conn, readable, self._hooks.closing)
+            except Exception as exc:
+                report("httpx close hook", exc)
 
     async def start_tls(self, *args: Any, **kwargs: Any) -> AsyncStream:
         try:
@@ -452,9 +445,7 @@ def _busy_probe(pool: Any) -> BusyProbe:
 MARK = "_pooltune_hooks"
 
 
-def instrument_httpx_client(
-    client: Any, *, library: str, label: str, name: str
-) -> list[PoolHooks]:
+def instrument_httpx_client(client: Any, *, library: str, label: str, name: str) -> list[PoolHooks]:
     """Hook every pool of an httpx/httpx2 client; returns the hooks (one per pool)."""
     version = _reach.version_of(library)
     found: list[PoolHooks] = []
@@ -469,7 +460,9 @@ def instrument_httpx_client(
         backend = _reach.pool_backend(pool)
         if backend is None:
             continue
-        hooks = PoolHooks(library, label, version, _reach.pool_limits(pool), name, _busy_probe(pool))
+        hooks = PoolHooks(
+            library, label, version, _reach.pool_limits(pool), name, _busy_probe(pool)
+        )
         if hasattr(transport, "handle_async_request"):
             _reach.set_pool_backend(pool, AsyncBackend(backend, hooks))
             hook_async_transport(transport, hooks, library)

@@ -33,7 +33,11 @@ def child_env(
     # The bootstrap first, and pooltune itself importable from the child (an editable or
     # source install may not be on the child's own path, e.g. another virtualenv's python).
     package_root = str(Path(__file__).resolve().parents[2])
-    parts = [str(BOOTSTRAP), package_root, *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    parts = [
+        str(BOOTSTRAP),
+        package_root,
+        *filter(None, env.get("PYTHONPATH", "").split(os.pathsep)),
+    ]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(parts))
     env["POOLTUNE_MONITOR_DIR"] = folder
     env["POOLTUNE_MONITOR_INTERVAL"] = f"{interval:g}"
@@ -133,9 +137,7 @@ def _live(proc: subprocess.Popen[bytes], folder: str, interval: float) -> None:
 
     rates = RateTracker()
     console = Console(stderr=True)
-    with Live(
-        render(read_snapshots(folder), rates), console=console, refresh_per_second=4
-    ) as view:
+    with Live(render(read_snapshots(folder), rates), console=console, refresh_per_second=4) as view:
         while proc.poll() is None:
             time.sleep(max(interval, 0.25))
             view.update(render(read_snapshots(folder), rates))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 LOG = logging.getLogger("pooltune.monitor")
@@ -13,7 +14,7 @@ def report(where: str, exc: BaseException) -> None:
     if where in _reported:
         return
     _reported.add(where)
-    try:
+    with contextlib.suppress(Exception):  # a broken logging setup must not break the app
         LOG.warning(
             "pooltune monitor: %s failed (%s: %s); the application is unaffected, only the "
             "monitor's figures may be incomplete",
@@ -21,5 +22,3 @@ def report(where: str, exc: BaseException) -> None:
             type(exc).__name__,
             exc,
         )
-    except Exception:  # a broken logging setup must not break the app either
-        pass

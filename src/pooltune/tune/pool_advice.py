@@ -123,14 +123,20 @@ def expiry_from_server_closes(f: PoolFacts) -> Advice | None:
     if f.keepalive_expiry is not None and f.keepalive_expiry <= closed_at * 0.8:
         return None
     worked = f.reused_idle_max or 0.0
-    base = worked if worked >= 0.25 * closed_at else 0.5 * closed_at
+    if f.library == "aiohttp":
+        # aiohttp's event loop sees the server's FIN at once: the age is the server's timeout
+        base = _near(closed_at)
+        window = f"after about {base:g} s"
+    elif worked >= 0.25 * closed_at:
+        # httpx notices only at the next request: the timeout lies between the longest idle
+        # gap that still worked and the youngest connection found closed
+        base = worked
+        window = f"between {_s(worked)} and {_s(closed_at)} s"
+    else:
+        base = 0.5 * closed_at
+        window = f"within {_s(closed_at)} s"
     setting, value = _expiry_setting(f, base)
     current = "never" if f.keepalive_expiry is None else f"{f.keepalive_expiry:g} s"
-    window = (
-        f"between {_s(worked)} and {_s(closed_at)} s"
-        if worked >= 0.25 * closed_at
-        else f"within {_s(closed_at)} s"
-    )
     noun = "connection" if f.server_idle_closes == 1 else "connections"
     return (
         setting,

@@ -20,6 +20,37 @@ from pooltune.monitor.collector import HUB, PoolStats
 from pooltune.monitor.safety import report
 
 METER_NAME = "pooltune.monitor"
+# (PoolStats field, instrument name, unit, description) of the observed counters
+COUNTERS = (
+    ("requests", "pooltune.pool.requests", "{request}", "Requests sent through the pool."),
+    ("opened", "pooltune.pool.connections.opened", "{connection}", "New connections."),
+    (
+        "reused",
+        "pooltune.pool.connections.reused",
+        "{request}",
+        "Requests on a kept-alive connection.",
+    ),
+    (
+        "reuse_failures",
+        "pooltune.pool.reuse_failures",
+        "{request}",
+        "Requests that failed on a kept-alive connection the server had closed.",
+    ),
+    (
+        "pool_timeouts",
+        "pooltune.pool.timeouts",
+        "{request}",
+        "Requests that gave up waiting for a connection (PoolTimeout).",
+    ),
+    ("errors", "pooltune.pool.errors", "{request}", "Requests that raised."),
+    ("dns_lookups", "pooltune.pool.dns.lookups", "{lookup}", "DNS resolutions (aiohttp)."),
+    (
+        "dns_cache_hits",
+        "pooltune.pool.dns.cache_hits",
+        "{lookup}",
+        "DNS answers from the cache (aiohttp).",
+    ),
+)
 _lock = threading.Lock()
 _enabled_for: list[Any] = []  # the meter provider the instruments were created with
 
@@ -111,16 +142,7 @@ def _create(meter: Any, metrics: Any) -> None:
         unit="{connection}",
         description="Connections open in the pool, by state (active: carrying a request).",
     )
-    for field, name, unit, text in (
-        ("requests", "pooltune.pool.requests", "{request}", "Requests sent through the pool."),
-        ("opened", "pooltune.pool.connections.opened", "{connection}", "New connections."),
-        ("reused", "pooltune.pool.connections.reused", "{request}", "Requests on a kept-alive connection."),
-        ("reuse_failures", "pooltune.pool.reuse_failures", "{request}", "Requests that failed on a kept-alive connection the server had closed."),
-        ("pool_timeouts", "pooltune.pool.timeouts", "{request}", "Requests that gave up waiting for a connection (PoolTimeout)."),
-        ("errors", "pooltune.pool.errors", "{request}", "Requests that raised."),
-        ("dns_lookups", "pooltune.pool.dns.lookups", "{lookup}", "DNS resolutions (aiohttp)."),
-        ("dns_cache_hits", "pooltune.pool.dns.cache_hits", "{lookup}", "DNS answers from the cache (aiohttp)."),
-    ):  # fmt: skip
+    for field, name, unit, text in COUNTERS:
         meter.create_observable_counter(
             name, callbacks=callback(counter(field)), unit=unit, description=text
         )
@@ -189,18 +211,25 @@ def enable_otlp() -> str | None:
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     except ImportError:
-        return "--otlp needs the OpenTelemetry SDK: pip install opentelemetry-sdk " \
+        return (
+            "--otlp needs the OpenTelemetry SDK: pip install opentelemetry-sdk "
             "opentelemetry-exporter-otlp"
-    try:
-        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    except ImportError:
+        )
+    import importlib
+
+    exporter_cls: Any = None
+    for module in (
+        "opentelemetry.exporter.otlp.proto.http.metric_exporter",
+        "opentelemetry.exporter.otlp.proto.grpc.metric_exporter",
+    ):
         try:
-            from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import (  # type: ignore[no-redef]
-                OTLPMetricExporter,
-            )
+            exporter_cls = importlib.import_module(module).OTLPMetricExporter
+            break
         except ImportError:
-            return "--otlp needs an OTLP exporter: pip install opentelemetry-exporter-otlp"
-    provider = MeterProvider(metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
+            continue
+    if exporter_cls is None:
+        return "--otlp needs an OTLP exporter: pip install opentelemetry-exporter-otlp"
+    provider = MeterProvider(metric_readers=[PeriodicExportingMetricReader(exporter_cls())])
     metrics.set_meter_provider(provider)
     enable(provider)
     return None

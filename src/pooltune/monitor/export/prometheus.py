@@ -22,11 +22,31 @@ LABELS = ("server_address", "server_port", "url_scheme", "library", "pool")
 _lock = threading.Lock()
 _registered: dict[int, Any] = {}  # id(registry) -> collector
 _servers: dict[int, Any] = {}  # port -> server
+COUNTERS = (  # (PoolStats field, metric name after pooltune_pool_, help)
+    ("requests", "requests", "Requests sent through the pool."),
+    ("opened", "connections_opened", "New connections."),
+    ("reused", "connections_reused", "Requests on a kept-alive connection."),
+    (
+        "reuse_failures",
+        "reuse_failures",
+        "Requests that failed on a kept-alive connection the server had closed.",
+    ),
+    ("pool_timeouts", "timeouts", "Requests that gave up waiting for a connection (PoolTimeout)."),
+    ("errors", "errors", "Requests that raised."),
+    ("dns_lookups", "dns_lookups", "DNS resolutions (aiohttp)."),
+    ("dns_cache_hits", "dns_cache_hits", "DNS answers from the cache (aiohttp)."),
+)
 
 
 def _labels(stats: PoolStats) -> list[str]:
     parts = urlsplit(stats.origin)
-    return [parts.hostname or "", str(parts.port or ""), parts.scheme, stats.library, stats.key.name]
+    return [
+        parts.hostname or "",
+        str(parts.port or ""),
+        parts.scheme,
+        stats.library,
+        stats.key.name,
+    ]
 
 
 class PoolCollector:
@@ -48,17 +68,8 @@ class PoolCollector:
             )
             counters = {
                 field: CounterMetricFamily(f"pooltune_pool_{name}", text, labels=LABELS)
-                for field, name, text in (
-                    ("requests", "requests", "Requests sent through the pool."),
-                    ("opened", "connections_opened", "New connections."),
-                    ("reused", "connections_reused", "Requests on a kept-alive connection."),
-                    ("reuse_failures", "reuse_failures", "Requests that failed on a kept-alive connection the server had closed."),
-                    ("pool_timeouts", "timeouts", "Requests that gave up waiting for a connection (PoolTimeout)."),
-                    ("errors", "errors", "Requests that raised."),
-                    ("dns_lookups", "dns_lookups", "DNS resolutions (aiohttp)."),
-                    ("dns_cache_hits", "dns_cache_hits", "DNS answers from the cache (aiohttp)."),
-                )
-            }  # fmt: skip
+                for field, name, text in COUNTERS
+            }
             closed = CounterMetricFamily(
                 "pooltune_pool_connections_closed",
                 "Closed connections by cause.",
@@ -68,7 +79,9 @@ class PoolCollector:
                 "pooltune_pool_in_flight", "Requests in flight.", labels=LABELS
             )
             peak = GaugeMetricFamily(
-                "pooltune_pool_peak_in_flight", "The most requests in flight at once.", labels=LABELS
+                "pooltune_pool_peak_in_flight",
+                "The most requests in flight at once.",
+                labels=LABELS,
             )
             limit = GaugeMetricFamily(
                 "pooltune_pool_limit", "The pool's limits.", labels=[*LABELS, "limit"]
