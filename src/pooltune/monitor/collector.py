@@ -387,7 +387,15 @@ class PoolStats:
     # -- reading ------------------------------------------------------------------------------
 
     def open_counts(self) -> tuple[int, int]:
-        """(active, idle): the pools' own view where it can be read, else the monitor's."""
+        """(active, idle): the library's own view where it can be read (httpcore's public
+        `pool.connections`), else the monitor's."""
+        seen: tuple[int, int] | None = None
+        for probe in list(self.probes):
+            value = probe()
+            if value is not None:
+                seen = value if seen is None else (seen[0] + value[0], seen[1] + value[1])
+        if seen is not None:
+            return seen
         with self.lock:
             conns = list(self.conns)
         active = sum(1 for c in conns if c.busy)
@@ -442,11 +450,12 @@ class PoolStats:
         for probe in list(self.probes):
             value = probe()
             if value is not None:
-                total = (total or 0) + value
+                total = (total or 0) + value[0]
         return total
 
 
-BusyProbe = Callable[[], "int | None"]
+# (active, idle) connections of one origin as the library itself sees them, or None
+BusyProbe = Callable[[], "tuple[int, int] | None"]
 
 
 class Hub:

@@ -74,14 +74,14 @@ class PoolHooks:
         version: str,
         limits: tuple[int | None, int | None, float | None],
         name: str,
-        probe: BusyProbe | None,
+        pool: Any,
     ) -> None:
         self.library = library
         self.client_label = client_label
         self.version = version
         self.limits = (*limits, None)
         self.name = name
-        self.probe = probe
+        self.pool_ref = weakref.ref(pool)
         self.closing = False
         self.by_origin: dict[tuple[Any, Any, Any], PoolStats] = {}
         self.first = True
@@ -91,11 +91,12 @@ class PoolHooks:
         stats = self.by_origin.get(raw)
         if stats is None:
             key = PoolKey(self.library, self.client_label, origin_of(*raw), self.limits, self.name)
+            pool = self.pool_ref()
             stats = HUB.pool(
                 key,
                 client=self.client_label,
                 version=self.version,
-                probe=self.probe,
+                probe=_busy_probe(pool, url) if pool is not None else None,
                 new_client=True,
             )
             self.by_origin[raw] = stats
@@ -426,16 +427,34 @@ def hook_async_transport(transport: Any, hooks: PoolHooks, library: str) -> None
     transport.aclose = aclose
 
 
-def _busy_probe(pool: Any) -> BusyProbe:
-    """Connections httpcore holds as not idle (`pool.connections`, public), via a weak ref."""
+def _busy_probe(pool: Any, url: Any) -> BusyProbe | None:
+    """(active, idle) of the pool's connections to ``url``'s origin, from httpcore's public
+    `pool.connections`, `can_handle_request(origin)` and `is_idle()`; via a weak reference."""
+    import importlib
+
+    try:
+        core = importlib.import_module(type(pool).__module__.split(".", 1)[0])
+        scheme = url.raw_scheme
+        port = url.port or (443 if scheme == b"https" else 80)
+        origin = core.Origin(scheme=scheme, host=url.raw_host, port=port)
+    except Exception:
+        return None
     ref = weakref.ref(pool)
 
-    def probe() -> int | None:
+    def probe() -> tuple[int, int] | None:
         target = ref()
         if target is None:
             return None
         try:
-            return sum(1 for c in target.connections if not c.is_idle() and not c.is_closed())
+            active = idle = 0
+            for conn in target.connections:
+                if conn.is_closed() or not conn.can_handle_request(origin):
+                    continue
+                if conn.is_idle():
+                    idle += 1
+                else:
+                    active += 1
+            return active, idle
         except Exception:
             return None
 
@@ -460,9 +479,7 @@ def instrument_httpx_client(client: Any, *, library: str, label: str, name: str)
         backend = _reach.pool_backend(pool)
         if backend is None:
             continue
-        hooks = PoolHooks(
-            library, label, version, _reach.pool_limits(pool), name, _busy_probe(pool)
-        )
+        hooks = PoolHooks(library, label, version, _reach.pool_limits(pool), name, pool)
         if hasattr(transport, "handle_async_request"):
             _reach.set_pool_backend(pool, AsyncBackend(backend, hooks))
             hook_async_transport(transport, hooks, library)

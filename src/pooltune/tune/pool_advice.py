@@ -235,7 +235,8 @@ RULES = (stuck_pool, keepalive_pool, expiry_from_failures, expiry_from_server_cl
 def advise_pool(f: PoolFacts) -> list[Advice]:
     """Every piece of advice for one pool, at most one per setting, most urgent first."""
     out: list[Advice] = []
-    seen: set[str] = set()
+    # a stuck pool is not too small: more connections would be poisoned the same way
+    seen: set[str] = {"max_connections", "limit"} if f.stuck else set()
     for rule in RULES:
         item = rule(f)
         if item is not None and item[0] not in seen:
