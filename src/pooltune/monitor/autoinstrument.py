@@ -153,6 +153,11 @@ def install() -> None:
         problem = enable_otlp()
         if problem:
             print(f"pooltune monitor: {problem}", file=sys.stderr)
+    from pooltune.monitor.collector import HUB
+
+    # Write at once when a client closes its pool: servers such as uvicorn end by re-raising
+    # SIGTERM, and a process killed by a signal runs no atexit handler.
+    HUB.on_shutdown.append(lambda stats: write_snapshot())
     interval = float(os.environ.get("POOLTUNE_MONITOR_INTERVAL", "2"))
     stop = threading.Event()
     thread = threading.Thread(

@@ -344,6 +344,9 @@ class PoolStats:
             self.per_conn_max = max(self.per_conn_max, conn.requests)
         if self.on_close is not None:
             self.on_close(self, lifetime)
+        if cause == "client" and not self.conns:
+            for hook in self.hub.on_shutdown:
+                hook(self)
 
     def closing(self, conn: Connection, readable: bool | None, shutting_down: bool) -> None:
         """A connection's socket is being closed. While a request is still on it (httpcore
@@ -466,6 +469,8 @@ class Hub:
         self.pools: dict[PoolKey, PoolStats] = {}
         self.on_new_pool: list[Callable[[PoolStats], None]] = []
         self.checkers: list[Callable[[PoolStats, float], None]] = []
+        # a pool's last connection closed by its client (the app is shutting it down)
+        self.on_shutdown: list[Callable[[PoolStats], None]] = []
 
     def pool(
         self,

@@ -69,7 +69,7 @@ def _near(seconds: float) -> float:
 
 
 def _s(seconds: float) -> str:
-    return f"{seconds:.1f}" if seconds < 10 else f"{seconds:.0f}"
+    return f"{seconds:.1f}" if seconds < 100 else f"{seconds:.0f}"
 
 
 def keepalive_pool(f: PoolFacts) -> Advice | None:
