@@ -83,8 +83,9 @@ def test_utilization_above_the_threshold_warns_before_requests_wait() -> None:
 
 def test_many_clients_for_one_origin() -> None:
     (item,) = advise_pool(facts(clients=300, connections_opened=300, reused=700))
-    assert item[0] == "client" and "300 clients were built for https://api.example.com:443" in (
-        item[2]
+    assert (
+        item[0] == "client"
+        and "300 clients were built for https://api.example.com:443" in (item[2])
     )
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from pooltune.sim import SimHandle
+from pooltune.sim import SimHandle, reset_stats
 
 from .conftest import settled_stats, sim_closed
 
@@ -31,33 +32,31 @@ def pooltune(*args: str) -> list[str]:
     return [sys.executable, "-m", "pooltune", "monitor", *args]
 
 
-def test_plain_script_exit_code_summary_json_and_live_view(sim: SimHandle, tmp_path: Path) -> None:
-    out = tmp_path / "snapshot.json"
-    done = subprocess.run(
-        [*pooltune("--json", str(out), "--live", "--"), sys.executable, str(APPS / "plain_script.py")],
-        env={**env_for(sim), "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 3, done.stderr
-    assert done.stdout.strip() == "script done"
-    stats = settled_stats(sim)
-    snapshot = json.loads(out.read_text())
-    (pool,) = snapshot["pools"]
-    assert pool["library"] == "httpx2" and pool["client"] == "httpx2.AsyncClient"
-    assert pool["requests"] == stats["requests"] == 50
-    assert pool["connections_opened"] == stats["connections_opened"]
-    assert pool["closes"]["server"] == stats["connections_closed_idle"] == 20
-    assert sum(pool["closes"].values()) == sim_closed(stats)
-    (expiry,) = [a for a in snapshot["advice"] if a["setting"] == "keepalive_expiry"]
-    assert 0 < expiry["value"] < 2
-    # the summary and the live table go to stderr; the command's own output is untouched
-    assert "pooltune monitor: 1 pool(s)" in done.stderr
-    assert f"50 requests, {stats['connections_opened']} connections opened" in done.stderr
-    assert expiry["why"] in done.stderr
-    for column in ("in flight", "idle", "wait p99", "new conn", "errors"):
-        assert column in done.stderr
+class ScriptRun:
+    """`pooltune monitor --json F --live -- python plain_script.py`, started in the background
+    (its idle pause then overlaps the uvicorn test) and collected by its own test."""
+
+    def __init__(self, sim: SimHandle, folder: Path) -> None:
+        reset_stats(sim)
+        self.sim = sim
+        self.out = folder / "snapshot.json"
+        script = str(APPS / "plain_script.py")
+        self.proc = subprocess.Popen(
+            [*pooltune("--json", str(self.out), "--live", "--"), sys.executable, script],
+            env={**env_for(sim), "COLUMNS": "200"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def result(self) -> tuple[int, str, str]:
+        stdout, stderr = self.proc.communicate(timeout=60)
+        return self.proc.returncode, stdout, stderr
+
+
+@pytest.fixture(scope="module")
+def script_run(sim_idle2: SimHandle, tmp_path_factory: pytest.TempPathFactory) -> ScriptRun:
+    return ScriptRun(sim_idle2, tmp_path_factory.mktemp("script"))
 
 
 def free_port() -> int:
@@ -79,7 +78,10 @@ def wait_for_port(port: int, proc: subprocess.Popen[Any], timeout: float = 20.0)
     raise AssertionError("uvicorn did not start")
 
 
-def test_fastapi_under_uvicorn(sim: SimHandle, tmp_path: Path) -> None:
+def test_fastapi_under_uvicorn(sim_slow: SimHandle, tmp_path: Path, script_run: ScriptRun) -> None:
+    """300 ms per request, so the 50 calls at once are really concurrent at the server."""
+    sim = sim_slow
+    reset_stats(sim)
     out = tmp_path / "snapshot.json"
     port = free_port()
     proc = subprocess.Popen(
@@ -128,6 +130,28 @@ def test_fastapi_under_uvicorn(sim: SimHandle, tmp_path: Path) -> None:
     (keep,) = [a for a in snapshot["advice"] if a["setting"] == "max_keepalive_connections"]
     assert keep["value"] == 50
     assert keep["why"] in stderr
+
+
+def test_plain_script_exit_code_summary_json_and_live_view(script_run: ScriptRun) -> None:
+    returncode, stdout, stderr = script_run.result()
+    assert returncode == 3, stderr
+    assert stdout.strip() == "script done"
+    stats = settled_stats(script_run.sim)
+    snapshot = json.loads(script_run.out.read_text())
+    (pool,) = snapshot["pools"]
+    assert pool["library"] == "httpx2" and pool["client"] == "httpx2.AsyncClient"
+    assert pool["requests"] == stats["requests"] == 50
+    assert pool["connections_opened"] == stats["connections_opened"]
+    assert pool["closes"]["server"] == stats["connections_closed_idle"] == 20
+    assert sum(pool["closes"].values()) == sim_closed(stats)
+    (expiry,) = [a for a in snapshot["advice"] if a["setting"] == "keepalive_expiry"]
+    assert 0 < expiry["value"] < 2
+    # the summary and the live table go to stderr; the command's own output is untouched
+    assert "pooltune monitor: 1 pool(s)" in stderr
+    assert f"50 requests, {stats['connections_opened']} connections opened" in stderr
+    assert expiry["why"] in stderr
+    for column in ("in flight", "idle", "wait p99", "new conn", "errors"):
+        assert column in stderr
 
 
 def test_command_not_found_and_no_command() -> None:

@@ -66,9 +66,7 @@ def test_opentelemetry_metrics_with_semantic_convention_names(sim: SimHandle) ->
     }
     assert expected <= set(found)
     port = int(pool.origin.rsplit(":", 1)[1])
-    mine = [
-        p for p in found["http.client.open_connections"] if p.attributes["server.port"] == port
-    ]
+    mine = [p for p in found["http.client.open_connections"] if p.attributes["server.port"] == port]
     states = {p.attributes["http.connection.state"]: p.value for p in mine}
     assert states == {"active": 0, "idle": 0}  # the client is closed
     (queue,) = [
@@ -79,7 +77,9 @@ def test_opentelemetry_metrics_with_semantic_convention_names(sim: SimHandle) ->
         p for p in found["http.client.connection.duration"] if p.attributes["server.port"] == port
     ]
     assert lifetimes.count == pool.connections_opened == 10
-    (requests,) = [p for p in found["pooltune.pool.requests"] if p.attributes["server.port"] == port]
+    (requests,) = [
+        p for p in found["pooltune.pool.requests"] if p.attributes["server.port"] == port
+    ]
     assert requests.value == 20 and requests.attributes["pooltune.library"] == "httpx"
     assert requests.attributes["url.scheme"] == "https"
     limits = {
@@ -87,7 +87,11 @@ def test_opentelemetry_metrics_with_semantic_convention_names(sim: SimHandle) ->
         for p in found["pooltune.pool.limit"]
         if p.attributes["server.port"] == port
     }
-    assert limits == {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5}
+    assert limits == {
+        "max_connections": 100,
+        "max_keepalive_connections": 20,
+        "keepalive_expiry": 5,
+    }
 
 
 def free_port() -> int:

@@ -97,9 +97,9 @@ def test_idle_timeout_2_names_keepalive_expiry(sim: SimHandle) -> None:
         async with lib.AsyncClient(verify=sim.verify) as client:
             monitor = pm.instrument(client)
             await waves(client, sim.url + CHAT, 1, 5)
-            await asyncio.sleep(1.0)  # under the server's 2 s: reused
+            await asyncio.sleep(0.8)  # under the server's 2 s: reused
             await waves(client, sim.url + CHAT, 1, 5)
-            await asyncio.sleep(2.5)  # over it: the server has closed them
+            await asyncio.sleep(2.3)  # over it: the server has closed them
             assert await waves(client, sim.url + CHAT, 1, 5) == [200] * 5
         return monitor
 
