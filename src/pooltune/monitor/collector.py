@@ -290,7 +290,8 @@ class PoolStats:
                     conn.idle_since = now
                     finish = conn.close_pending
         if finish and conn is not None:
-            self.closed(conn, "server" if conn.server_closing else "keepalive_limit")
+            crowded = self.crowded() and not conn.server_closing
+            self.closed(conn, "keepalive_limit" if crowded else "server")
         if now >= self.next_check:
             self.hub.check(self, now)
 
@@ -347,6 +348,11 @@ class PoolStats:
         if cause == "client" and not self.conns:
             for hook in self.hub.on_shutdown:
                 hook(self)
+
+    def crowded(self) -> bool:
+        """More connections open than the keep-alive pool keeps: the pool may close one."""
+        keep = self.limits.max_keepalive_connections
+        return keep is not None and len(self.conns) > keep
 
     def closing(self, conn: Connection, readable: bool | None, shutting_down: bool) -> None:
         """A connection's socket is being closed. While a request is still on it (httpcore

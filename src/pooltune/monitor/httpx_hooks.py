@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Awaitable
 from typing import Any
 
 from pooltune.monitor import _reach
@@ -114,16 +115,18 @@ class PoolHooks:
 
 
 class SyncStream:
-    __slots__ = ("_conn", "_hooks", "_inner")
+    """A network stream that tells the monitor when a request first writes on it and when it
+    closes. `read` and `get_extra_info` are the inner stream's own bound methods: no extra
+    call on the hot path."""
+
+    __slots__ = ("_conn", "_hooks", "_inner", "get_extra_info", "read")
 
     def __init__(self, inner: Any, conn: Connection, hooks: PoolHooks) -> None:
         self._inner = inner
         self._conn = conn
         self._hooks = hooks
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = self._inner.read(max_bytes, timeout)
-        return data
+        self.read = inner.read
+        self.get_extra_info = inner.get_extra_info
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         try:
@@ -151,28 +154,27 @@ class SyncStream:
             raise
         return SyncStream(inner, self._conn, self._hooks)
 
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
 
 class AsyncStream:
-    __slots__ = ("_conn", "_hooks", "_inner")
+    """The async twin of `SyncStream`. `write` is a plain function that returns the inner
+    stream's coroutine, so awaiting it adds no coroutine frame."""
+
+    __slots__ = ("_conn", "_hooks", "_inner", "get_extra_info", "read")
 
     def __init__(self, inner: Any, conn: Connection, hooks: PoolHooks) -> None:
         self._inner = inner
         self._conn = conn
         self._hooks = hooks
+        self.read = inner.read
+        self.get_extra_info = inner.get_extra_info
 
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data: bytes = await self._inner.read(max_bytes, timeout)
-        return data
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+    def write(self, buffer: bytes, timeout: float | None = None) -> Awaitable[None]:
         try:
             _wrote(self._conn)
         except Exception as exc:
             report("httpx write hook", exc)
-        await self._inner.write(buffer, timeout)
+        result: Awaitable[None] = self._inner.write(buffer, timeout)
+        return result
 
     async def aclose(self) -> None:
         conn = self._conn
@@ -192,9 +194,6 @@ class AsyncStream:
             self._conn.failed = True
             raise
         return AsyncStream(inner, self._conn, self._hooks)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
 
 
 def _opened(request: Request | None, started: float) -> Connection | None:
@@ -337,7 +336,10 @@ def _responded(request: Request, response: Any, wrapper: type) -> None:
     raw_version = extensions.get("http_version")
     version = raw_version.decode() if isinstance(raw_version, bytes) else None
     conn = request.conn
-    if conn is not None and version == "HTTP/1.1":
+    if conn is not None and version == "HTTP/1.1" and request.pool.crowded():
+        # Only when the keep-alive pool may be full: then a close at release is either the
+        # pool's (too many connections) or the server's (Connection: close); the header says.
+        # Below that, only the server can be the reason (see PoolStats.closing).
         value = response.headers.get("connection")
         if value is not None and "close" in value.lower():
             conn.server_closing = True
