@@ -120,7 +120,9 @@ def main() -> None:
     parser.add_argument("--libraries", default="httpx,httpx2,aiohttp")
     args = parser.parse_args()
     rows = []
-    with start_sim_process(SimSettings(service_ms=args.service_ms, http1_only=True)) as sim:
+    # A long idle timeout: while one arm runs, the other's connections wait for the next round.
+    settings = SimSettings(service_ms=args.service_ms, http1_only=True, idle_timeout=3600)
+    with start_sim_process(settings) as sim:
         for name in args.libraries.split(","):
             rows.append(asyncio.run(bench_library(name, sim, args)))
     versions = {

@@ -135,6 +135,11 @@ def install() -> None:
     if _installed:
         return
     _installed = True
+    if os.environ.get("POOLTUNE_MONITOR_QUIET"):
+        import logging
+
+        # the parent's live view shows the advice; log lines would tear its redraws
+        logging.getLogger("pooltune.monitor").setLevel(logging.ERROR)
     for name in TARGETS:
         if name in sys.modules:
             patch_module(sys.modules[name])

@@ -18,6 +18,8 @@ opens connections and writes requests inside the caller's own thread or task.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import weakref
 from collections.abc import Awaitable
@@ -104,11 +106,54 @@ class PoolHooks:
         return stats
 
     def readable(self, inner: Any) -> bool | None:
-        """Whether the server's end is closed (EOF waiting): httpcore's own test."""
-        try:
+        """Whether the server has closed its end (sent FIN or reset)."""
+        return server_hung_up(inner)
+
+
+def server_hung_up(inner: Any) -> bool | None:
+    """Whether the server has closed (or is closing) the connection, read at its close.
+
+    httpcore's own test, `is_readable`, is also true for a TLS 1.3 session ticket still
+    unread, which would count a pool's own close as the server's. So this peeks (MSG_PEEK, on
+    a duplicate of the descriptor: nothing is consumed) at what is waiting: nothing and EOF,
+    or a reset, is a close; over TLS, the last record must be a close_notify alert (TLS 1.2:
+    an alert record; TLS 1.3: a 19-byte encrypted record, the size of an alert). Where the
+    OS has no MSG_DONTWAIT, `is_readable` it is. None when the socket cannot be read."""
+    try:
+        sock = inner.get_extra_info("socket")
+        fd = sock.fileno() if sock is not None else -1
+        if fd < 0 or not _DONTWAIT:
             return bool(inner.get_extra_info("is_readable"))
-        except Exception:
-            return None
+        with socket.socket(fileno=os.dup(fd)) as raw:
+            try:
+                data = raw.recv(65536, socket.MSG_PEEK | _DONTWAIT)
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True  # reset by the peer
+        if not data:
+            return True  # EOF
+        if inner.get_extra_info("ssl_object") is None:
+            return True  # plain HTTP: bytes on an idle connection are the server's last word
+        return _ends_with_close_notify(data)
+    except Exception:
+        return None
+
+
+_DONTWAIT: int = getattr(socket, "MSG_DONTWAIT", 0)
+TLS_ALERT, TLS_APPDATA, TLS13_ALERT_SIZES = 0x15, 0x17, (19, 11)  # 16- and 8-byte AEAD tags
+
+
+def _ends_with_close_notify(data: bytes) -> bool:
+    last: tuple[int, int] | None = None
+    i = 0
+    while i + 5 <= len(data):
+        kind, length = data[i], int.from_bytes(data[i + 3 : i + 5], "big")
+        last = (kind, length)
+        i += 5 + length
+    if last is None:
+        return False
+    return last[0] == TLS_ALERT or (last[0] == TLS_APPDATA and last[1] in TLS13_ALERT_SIZES)
 
 
 # -- network level ---------------------------------------------------------------------------

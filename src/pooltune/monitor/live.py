@@ -34,18 +34,19 @@ def table(snapshot: Snapshot, rates: RateTracker, title: str = "pooltune monitor
     grid = Table(title=title, title_justify="left", expand=False)
     for name, justify in (
         ("pool", "left"),
+        ("origin", "left"),
         ("in flight", "right"),
         ("waiting", "right"),
         ("active", "right"),
         ("idle", "right"),
-        ("limits max/keep/expiry", "right"),
+        ("limits", "right"),
         ("wait p50", "right"),
         ("wait p99", "right"),
         ("new conn", "right"),
         ("requests", "right"),
-        ("errors", "right"),
+        ("errors", "left"),
     ):
-        grid.add_column(name, justify=justify)  # type: ignore[arg-type]
+        grid.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for pool in snapshot.pools:
         lim = pool.limits
         rate = rates.rate(pool)
@@ -55,8 +56,10 @@ def table(snapshot: Snapshot, rates: RateTracker, title: str = "pooltune monitor
             f"{pool.reuse_failures} reuse" if pool.reuse_failures else "",
         ]
         extra = ", ".join(d for d in detail if d)
+        name = pool.client + (f" [{pool.name}]" if pool.name else "")
         grid.add_row(
-            pool_label(pool) + (" [bold red]STUCK[/]" if pool.stuck else ""),
+            name + (" [bold red]STUCK[/]" if pool.stuck else ""),
+            pool.origin.split("://", 1)[-1],
             str(pool.in_flight),
             str(pool.waiting),
             str(pool.open.active),
@@ -70,7 +73,7 @@ def table(snapshot: Snapshot, rates: RateTracker, title: str = "pooltune monitor
             errors + (f" ({extra})" if extra else ""),
         )
     if not snapshot.pools:
-        grid.add_row("(no HTTP client used yet)", *[""] * 10)
+        grid.add_row("(no HTTP client used yet)", *[""] * 11)
     return grid
 
 
@@ -80,5 +83,8 @@ def render(snapshot: Snapshot, rates: RateTracker) -> Any:
 
     parts: list[Any] = [table(snapshot, rates)]
     for item in snapshot.advice:
-        parts.append(Text(f"! {item.pool}: {item.why}", style="yellow"))
+        line = Text(f"! {item.pool}: {item.why}", style="yellow")
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        parts.append(line)
     return Group(*parts)

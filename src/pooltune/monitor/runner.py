@@ -28,6 +28,7 @@ def child_env(
     prometheus_addr: str,
     otlp: bool,
     interval: float,
+    quiet_log: bool = False,
 ) -> dict[str, str]:
     env = dict(os.environ)
     # The bootstrap first, and pooltune itself importable from the child (an editable or
@@ -46,6 +47,8 @@ def child_env(
         env["POOLTUNE_MONITOR_PROMETHEUS_ADDR"] = prometheus_addr
     if otlp:
         env["POOLTUNE_MONITOR_OTLP"] = "1"
+    if quiet_log:
+        env["POOLTUNE_MONITOR_QUIET"] = "1"  # the live view shows the advice instead
     return env
 
 
@@ -89,6 +92,7 @@ def run_monitored(
         prometheus_addr=prometheus_addr,
         otlp=otlp,
         interval=min(interval, 1.0) if live else interval,
+        quiet_log=live,
     )
     try:
         try:
@@ -137,7 +141,12 @@ def _live(proc: subprocess.Popen[bytes], folder: str, interval: float) -> None:
 
     rates = RateTracker()
     console = Console(stderr=True)
-    with Live(render(read_snapshots(folder), rates), console=console, refresh_per_second=4) as view:
+    with Live(
+        render(read_snapshots(folder), rates),
+        console=console,
+        refresh_per_second=4,
+        vertical_overflow="crop",
+    ) as view:
         while proc.poll() is None:
             time.sleep(max(interval, 0.25))
             view.update(render(read_snapshots(folder), rates))

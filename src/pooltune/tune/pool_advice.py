@@ -164,7 +164,9 @@ def pool_size(f: PoolFacts) -> Advice | None:
             f"connections (peak {f.peak_in_flight} in flight, p99 wait {_s(f.wait_p99)} s); "
             f"set {setting}={value}, or cap your own concurrency at {limit}",
         )
-    if f.wait_p99 >= WAIT_P99_S and f.waited:
+    # Waits with no more requests in flight than connections are not the limit's doing (a
+    # saturated event loop delays every request; httpx 0.28 scans large pools): no advice.
+    if f.wait_p99 >= WAIT_P99_S and f.waited and f.peak_in_flight > limit:
         return (
             setting,
             value,
