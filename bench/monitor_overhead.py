@@ -1,14 +1,20 @@
 """What `pooltune.monitor` costs: the same load with a plain and an instrumented client, side by
 side in one run, in alternating rounds.
 
-For each library (httpx 0.28, httpx2, aiohttp), two clients with the same settings (keep-alive
-pool = concurrency, so no churn hides the monitor's cost), one of them instrumented. Rounds
-alternate plain / instrumented; each sends --requests requests at --concurrency against
-`pooltune sim` in its own process (TLS, --service-ms). Per round: the client process's CPU
-time per request (`time.process_time()`, every thread) and the throughput. Prints a markdown
-table of the medians and the differences. Bounded: rounds x requests per arm and library.
+Part 1, against `pooltune sim` (its own process, TLS, HTTP/1.1, --service-ms): for httpx2 and
+aiohttp, two clients with the same settings (keep-alive pool = concurrency, so no churn hides
+the monitor's cost), one instrumented. Rounds alternate plain / instrumented; each sends
+--requests requests at --concurrency. Per round: the client process's CPU time per request
+(`time.process_time()`, every thread) and the throughput; the table gives the medians and the
+per-round differences (instrumented minus plain in the same round).
 
-    python bench/monitor_overhead.py [--rounds 5] [--requests 2000] [--concurrency 50]
+Part 2, no network: httpx 0.28 and httpx2 on httpcore's own mock network backend (a canned
+response, no socket, no server), sequential requests: the client's CPU alone, so the
+monitor's share is not lost in TLS, the server or other load on the machine.
+
+Bounded: rounds x requests per arm and library.
+
+    python bench/monitor_overhead.py [--rounds 8] [--requests 1500] [--concurrency 50]
 """
 
 from __future__ import annotations
@@ -101,6 +107,11 @@ async def bench_library(name: str, sim: SimHandle, args: argparse.Namespace) -> 
         for client in (plain, watched):
             await (client.close() if name == "aiohttp" else client.aclose())
     out: dict[str, Any] = {"library": name}
+    pairs = list(zip(arms["plain"], arms["instrumented"], strict=True))
+    out["added_cpu_us"] = sorted(
+        (w[0] - p[0]) / args.requests * 1e6 for p, w in pairs
+    )  # per round: instrumented minus plain, same round
+    out["rps_change"] = sorted(p[1] / w[1] - 1 for p, w in pairs)  # wall ratio = 1/rps ratio
     for arm, runs in arms.items():
         out[arm] = {
             "cpu_us": statistics.median(cpu / args.requests * 1e6 for cpu, _ in runs),
@@ -111,13 +122,60 @@ async def bench_library(name: str, sim: SimHandle, args: argparse.Namespace) -> 
     return out
 
 
+MOCK_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+async def bench_mock(name: str, rounds: int, requests: int) -> dict[str, Any]:
+    """Sequential requests on httpcore's mock backend: plain vs instrumented client CPU."""
+    lib = importlib.import_module(name)
+    core = importlib.import_module("httpcore" if name == "httpx" else "httpcore2")
+
+    def client(watched: bool) -> Any:
+        made = lib.AsyncClient()
+        # the bench's one private write: a canned network instead of sockets
+        made._transport._pool._network_backend = core.AsyncMockBackend(
+            [MOCK_RESPONSE] * (requests * (rounds + 1) * 3)
+        )
+        if watched:
+            pm.instrument(made)
+        return made
+
+    async def run(made: Any, n: int) -> float:
+        cpu = time.process_time()
+        for _ in range(n):
+            await made.post("http://mock.test/v1/chat/completions", json=BODY)
+        return (time.process_time() - cpu) / n * 1e6
+
+    plain, watched = client(False), client(True)
+    await run(plain, requests // 4)
+    await run(watched, requests // 4)
+    arms: dict[str, list[float]] = {"plain": [], "instrumented": []}
+    for round_ in range(rounds):
+        order = [("plain", plain), ("instrumented", watched)]
+        for arm, made in order if round_ % 2 == 0 else order[::-1]:
+            arms[arm].append(await run(made, requests))
+    await plain.aclose()
+    await watched.aclose()
+    added = sorted(w - p for p, w in zip(arms["plain"], arms["instrumented"], strict=True))
+    return {
+        "library": name,
+        "plain": statistics.median(arms["plain"]),
+        "instrumented": statistics.median(arms["instrumented"]),
+        "plain_min": min(arms["plain"]),
+        "instrumented_min": min(arms["instrumented"]),
+        "added": added,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--service-ms", type=float, default=5.0)
-    parser.add_argument("--libraries", default="httpx,httpx2,aiohttp")
+    parser.add_argument("--libraries", default="httpx2,aiohttp")
+    parser.add_argument("--mock-libraries", default="httpx,httpx2")
+    parser.add_argument("--mock-requests", type=int, default=2000)
     args = parser.parse_args()
     rows = []
     # A long idle timeout: while one arm runs, the other's connections wait for the next round.
@@ -127,7 +185,9 @@ def main() -> None:
             rows.append(asyncio.run(bench_library(name, sim, args)))
     versions = {
         name: getattr(importlib.import_module(name), "__version__", "?")
-        for name in args.libraries.split(",")
+        for name in dict.fromkeys(
+            filter(None, (args.libraries + "," + args.mock_libraries).split(","))
+        )
     }
     print(
         f"Python {platform.python_version()}, "
@@ -136,18 +196,43 @@ def main() -> None:
         f"per arm, sim --service-ms {args.service_ms:g} over TLS (HTTP/1.1) in its own process.\n"
     )
     print(
-        "| library | CPU/request plain | CPU/request instrumented | added CPU/request "
-        "| req/s plain | req/s instrumented | throughput change |"
+        "| library | CPU/request plain | CPU/request instrumented | added CPU/request, "
+        "median of rounds (range) | req/s plain | req/s instrumented | throughput change, "
+        "median of rounds (range) |"
     )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         plain, watched = row["plain"], row["instrumented"]
-        added = watched["cpu_us"] - plain["cpu_us"]
-        change = watched["rps"] / plain["rps"] - 1
+        added, change = row["added_cpu_us"], row["rps_change"]
         print(
             f"| {row['library']} | {plain['cpu_us']:.0f} us | {watched['cpu_us']:.0f} us "
-            f"| {added:+.1f} us | {plain['rps']:.0f} | {watched['rps']:.0f} | {change:+.1%} |"
+            f"| {statistics.median(added):+.1f} us ({added[0]:+.0f} to {added[-1]:+.0f}) "
+            f"| {plain['rps']:.0f} | {watched['rps']:.0f} "
+            f"| {statistics.median(change):+.1%} ({change[0]:+.1%} to {change[-1]:+.1%}) |"
         )
+
+    mock = [
+        asyncio.run(bench_mock(name, args.rounds, args.mock_requests))
+        for name in filter(None, args.mock_libraries.split(","))
+    ]
+    if mock:
+        print(
+            f"\nNo network (httpcore's mock backend, sequential, {args.rounds} alternating "
+            f"rounds of {args.mock_requests} requests per arm):\n"
+        )
+        print(
+            "| library | CPU/request plain | CPU/request instrumented | added, median of "
+            "rounds (range) | added, best round of each arm | added share |"
+        )
+        print("|---|---|---|---|---|---|")
+        for row in mock:
+            added = row["added"]
+            best = row["instrumented_min"] - row["plain_min"]
+            print(
+                f"| {row['library']} | {row['plain']:.0f} us | {row['instrumented']:.0f} us "
+                f"| {statistics.median(added):+.1f} us ({added[0]:+.1f} to {added[-1]:+.1f}) "
+                f"| {best:+.1f} us | {statistics.median(added) / row['plain']:+.1%} |"
+            )
 
 
 if __name__ == "__main__":

@@ -83,10 +83,10 @@ def test_fastapi_under_uvicorn(sim_slow: SimHandle, tmp_path: Path, script_run: 
     sim = sim_slow
     reset_stats(sim)
     out = tmp_path / "snapshot.json"
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     proc = subprocess.Popen(
         [
-            *pooltune("--json", str(out), "--"),
+            *pooltune("--json", str(out), "--prometheus-port", str(metrics_port), "--"),
             sys.executable,
             "-m",
             "uvicorn",
@@ -114,6 +114,9 @@ def test_fastapi_under_uvicorn(sim_slow: SimHandle, tmp_path: Path, script_run: 
                 return statuses
 
         assert asyncio.run(load()) == [200] * 150
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+        assert 'pooltune_pool_requests_total{library="httpx"' in metrics
+        assert "http_client_open_connections{" in metrics
     finally:
         proc.send_signal(signal.SIGTERM)  # forwarded to uvicorn: a graceful shutdown
         _, stderr = proc.communicate(timeout=30)

@@ -10,11 +10,10 @@ per client); `clients` says how many were merged.
 
 from __future__ import annotations
 
-import bisect
 import contextvars
-import random
 import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ from pooltune.monitor.model import (
 )
 from pooltune.recommend.model import Percentiles
 
+_now = time.perf_counter
 RESERVOIR = 4096  # samples kept per distribution (uniform reservoir beyond that)
 # Histogram buckets (seconds) shared by the Prometheus and JSON views of waits and lifetimes.
 WAIT_BUCKETS = (
@@ -40,9 +40,10 @@ CloseCause = str  # one of Closes' field names
 
 
 class Reservoir:
-    """A bounded uniform sample of floats plus exact count/max and histogram buckets."""
+    """The last RESERVOIR values (a ring: percentiles are recent ones), plus exact count,
+    sum and max and cumulative histogram buckets since the start."""
 
-    __slots__ = ("_rng", "buckets", "count", "counts", "max", "samples", "sum")
+    __slots__ = ("buckets", "count", "counts", "max", "samples", "sum")
 
     def __init__(self, buckets: tuple[float, ...]) -> None:
         self.samples: list[float] = []
@@ -51,20 +52,18 @@ class Reservoir:
         self.max = 0.0
         self.buckets = buckets
         self.counts = [0] * (len(buckets) + 1)
-        self._rng = random.Random(0)
 
     def add(self, value: float) -> None:
-        self.count += 1
+        count = self.count
+        self.count = count + 1
         self.sum += value
         if value > self.max:
             self.max = value
-        self.counts[bisect.bisect_left(self.buckets, value)] += 1
-        if len(self.samples) < RESERVOIR:
+        self.counts[bisect_left(self.buckets, value)] += 1
+        if count < RESERVOIR:
             self.samples.append(value)
         else:
-            slot = self._rng.randrange(self.count)
-            if slot < RESERVOIR:
-                self.samples[slot] = value
+            self.samples[count % RESERVOIR] = value
 
     def percentiles(self) -> Percentiles:
         return percentiles(self.samples)
@@ -224,8 +223,7 @@ class PoolStats:
     # -- the hooks' calls ---------------------------------------------------------------------
 
     def begin(self) -> Request:
-        now = time.perf_counter()
-        request = Request(self, now)
+        request = Request(self, _now())
         with self.lock:
             self.requests += 1
             self.in_flight += 1
@@ -234,16 +232,18 @@ class PoolStats:
         return request
 
     def connected(self, request: Request, now: float) -> Connection:
-        """A new connection is being opened for ``request`` (its TCP connect starts)."""
+        """A new connection is being opened for ``request`` (its TCP connect started at
+        ``now``)."""
         conn = Connection(self, now)
         conn.requests = 1
         conn.busy = 1
+        request.conn = conn
+        request.new = True
         with self.lock:
             self.opened += 1
             self.conns.add(conn)
-        request.conn = conn
-        request.new = True
-        self._waited(request, now)
+            if request.wait is None:
+                self._waited_locked(request, now)
         return conn
 
     def reusing(self, request: Request, conn: Connection, now: float) -> None:
@@ -254,30 +254,39 @@ class PoolStats:
             conn.requests += 1
             conn.busy += 1
             if conn.busy == 1:
-                self.reused_idle.add(now - conn.idle_since)
+                gap = now - conn.idle_since
+                span = self.reused_idle
+                span.count += 1
+                if span.max is None or gap > span.max:
+                    span.max = gap
                 if conn.idle_since > request.start:
                     # the connection came free after the request began: the pool had none
                     # available and could open no other, so the request waited for it
                     request.queued = True
-        self._waited(request, now)
+            if request.wait is None:
+                self._waited_locked(request, now)
 
     def _waited(self, request: Request, now: float) -> None:
         if request.wait is None:
-            wait = now - request.start
-            request.wait = wait
-            self.progress_at = now
-            self.waits.add(wait)
-            if request.queued:
-                self.waited += 1
-            if self.on_wait is not None:
-                self.on_wait(self, wait)
+            with self.lock:
+                self._waited_locked(request, now)
+
+    def _waited_locked(self, request: Request, now: float) -> None:
+        wait = now - request.start
+        request.wait = wait
+        self.progress_at = now
+        self.waits.add(wait)
+        if request.queued:
+            self.waited += 1
+        if self.on_wait is not None:
+            self.on_wait(self, wait)
 
     def released(self, request: Request, http_version: str | None = None) -> None:
         """The response is read or closed: the connection is back in the pool."""
         if request.done:
             return
         request.done = True
-        now = time.perf_counter()
+        now = _now()
         with self.lock:
             self.in_flight -= 1
             if http_version is not None:

@@ -376,14 +376,17 @@ def _stream_classes(library: str) -> tuple[type, type]:
     return Released, AsyncReleased
 
 
+_VERSIONS = {b"HTTP/1.1": "HTTP/1.1", b"HTTP/2": "HTTP/2", b"HTTP/1.0": "HTTP/1.0"}
+
+
 def _responded(request: Request, response: Any, wrapper: type) -> None:
-    extensions = response.extensions
-    raw_version = extensions.get("http_version")
-    version = raw_version.decode() if isinstance(raw_version, bytes) else None
+    raw_version = response.extensions.get("http_version")
+    version = _VERSIONS.get(raw_version) if raw_version is not None else None
     conn = request.conn
-    if conn is not None and version == "HTTP/1.1" and request.pool.crowded():
-        # Only when the keep-alive pool may be full: then a close at release is either the
-        # pool's (too many connections) or the server's (Connection: close); the header says.
+    keep = request.pool.limits.max_keepalive_connections
+    if conn is not None and keep is not None and len(request.pool.conns) > keep:
+        # Only when the keep-alive pool may be full (PoolStats.crowded): a close at release is
+        # then the pool's (too many connections) or the server's (Connection: close).
         # Below that, only the server can be the reason (see PoolStats.closing).
         value = response.headers.get("connection")
         if value is not None and "close" in value.lower():
@@ -393,7 +396,8 @@ def _responded(request: Request, response: Any, wrapper: type) -> None:
 
 def _begin(hooks: PoolHooks, url: Any) -> Request | None:
     try:
-        return hooks.stats(url).begin()
+        stats = hooks.by_origin.get((url.scheme, url.host, url.port)) or hooks.stats(url)
+        return stats.begin()
     except Exception as exc:
         report("httpx request hook", exc)
         return None
