@@ -63,6 +63,8 @@ def test_opentelemetry_metrics_with_semantic_convention_names(sim: SimHandle) ->
         "pooltune.pool.timeouts",
         "pooltune.pool.connections.closed",
         "pooltune.pool.limit",
+        "pooltune.pool.waiting",
+        "pooltune.pool.requests_per_connection",
     }
     assert expected <= set(found)
     port = int(pool.origin.rsplit(":", 1)[1])
@@ -121,6 +123,9 @@ def test_prometheus_metrics_port(sim: SimHandle) -> None:
     assert f'http_client_open_connections{{http_connection_state="idle",{labels}}} 0.0' in text
     assert f"http_client_request_time_in_queue_seconds_count{{{labels}}} 10.0" in text
     assert f'pooltune_pool_connections_closed_total{{cause="client",{labels}}} 5.0' in text
+    assert f"pooltune_pool_waiting{{{labels}}} 0.0" in text
+    per_conn = labels.replace(",url_scheme", ',stat="max",url_scheme')  # sorted names
+    assert f"pooltune_pool_requests_per_connection{{{per_conn}}} 2.0" in text
     limit = labels.replace(',pool=""', ',limit="max_connections",pool=""')  # sorted names
     assert f"pooltune_pool_limit{{{limit}}} 100.0" in text
     assert prometheus.enable(registry) is registry  # registered once

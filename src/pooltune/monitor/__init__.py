@@ -62,12 +62,13 @@ class PoolMonitor:
         return seen
 
     def pools(self) -> list[PoolSnapshot]:
+        """One snapshot per pool (no advice); a stuck pool is checked for first."""
+        import time
+
         from pooltune.monitor.advice import check_stuck
 
         out = []
         for stats in self._stats():
-            import time
-
             check_stuck(stats, time.perf_counter())
             out.append(stats.snapshot())
         return out

@@ -410,7 +410,9 @@ class PoolStats:
         seen: tuple[int, int] | None = None
         for probe in list(self.probes):
             value = probe()
-            if value is not None:
+            if value is None:
+                self._drop_probe(probe)  # its pool is gone (or cannot be read)
+            else:
                 seen = value if seen is None else (seen[0] + value[0], seen[1] + value[1])
         if seen is not None:
             return seen
@@ -461,6 +463,23 @@ class PoolStats:
                 stuck_connections=self.stuck_connections,
                 uptime_s=round(time.monotonic() - self.created, 3),
             )
+
+    def waiting(self) -> int:
+        """Requests in flight that have no connection yet."""
+        with self.lock:
+            return max(0, self.in_flight - sum(c.busy for c in self.conns))
+
+    def requests_per_connection(self) -> tuple[float, int]:
+        """(p50, max) of requests carried per connection, closed and open ones."""
+        with self.lock:
+            counts = self.per_conn + [c.requests for c in self.conns]
+            top = max([self.per_conn_max, *counts]) if counts else 0
+        return (percentiles(counts).p50 if counts else 0.0), top
+
+    def _drop_probe(self, probe: BusyProbe) -> None:
+        with self.lock:
+            if probe in self.probes:
+                self.probes.remove(probe)
 
     def busy_in_pool(self) -> int | None:
         """Connections the library itself holds as active, or None when it cannot say."""

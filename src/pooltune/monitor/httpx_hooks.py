@@ -86,6 +86,10 @@ class PoolHooks:
         self.name = name
         self.pool_ref = weakref.ref(pool)
         self.closing = False
+        # this pool's open connections; if the pool is dropped unclosed (a client per request
+        # never closed), they are counted closed by the client when it is collected
+        self.conns: set[Connection] = set()
+        weakref.finalize(pool, _abandoned, self.conns)
         self.by_origin: dict[tuple[Any, Any, Any], PoolStats] = {}
         self.first = True
 
@@ -156,6 +160,15 @@ def _ends_with_close_notify(data: bytes) -> bool:
     return last[0] == TLS_ALERT or (last[0] == TLS_APPDATA and last[1] in TLS13_ALERT_SIZES)
 
 
+def _abandoned(conns: set[Connection]) -> None:
+    for conn in list(conns):
+        try:
+            conn.pool.closed(conn, "client")
+        except Exception as exc:
+            report("counting an unclosed pool's connections", exc)
+    conns.clear()
+
+
 # -- network level ---------------------------------------------------------------------------
 
 
@@ -186,6 +199,7 @@ class SyncStream:
         try:
             self._inner.close()
         finally:
+            self._hooks.conns.discard(conn)
             try:
                 conn.pool.closing(conn, readable, self._hooks.closing)
             except Exception as exc:
@@ -227,6 +241,7 @@ class AsyncStream:
         try:
             await self._inner.aclose()
         finally:
+            self._hooks.conns.discard(conn)
             try:
                 conn.pool.closing(conn, readable, self._hooks.closing)
             except Exception as exc:
@@ -241,11 +256,13 @@ class AsyncStream:
         return AsyncStream(inner, self._conn, self._hooks)
 
 
-def _opened(request: Request | None, started: float) -> Connection | None:
+def _opened(request: Request | None, started: float, hooks: PoolHooks) -> Connection | None:
     if request is None or request.done:
         return None
     try:
-        return request.pool.connected(request, started)
+        conn = request.pool.connected(request, started)
+        hooks.conns.add(conn)
+        return conn
     except Exception as exc:
         report("httpx connect hook", exc)
         return None
@@ -272,7 +289,7 @@ class SyncBackend:
         except BaseException:
             _connect_failed(request, started)
             raise
-        conn = _opened(request, started)
+        conn = _opened(request, started, self._hooks)
         return stream if conn is None else SyncStream(stream, conn, self._hooks)
 
     def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:
@@ -301,7 +318,7 @@ class AsyncBackend:
         except BaseException:
             _connect_failed(request, started)
             raise
-        conn = _opened(request, started)
+        conn = _opened(request, started, self._hooks)
         return stream if conn is None else AsyncStream(stream, conn, self._hooks)
 
     async def connect_tcp(self, *args: Any, **kwargs: Any) -> Any:

@@ -6,8 +6,6 @@ application configured no logging); silence with `logging.getLogger("pooltune.mo
 
 from __future__ import annotations
 
-import time
-
 from pooltune.monitor.collector import PoolStats
 from pooltune.monitor.safety import LOG, report
 
@@ -44,7 +42,3 @@ def warn_checker(stats: PoolStats, now: float) -> None:
 def reset() -> None:
     _last_check.clear()
     _last_said.clear()
-
-
-def monotonic() -> float:
-    return time.perf_counter()

@@ -158,6 +158,29 @@ def _create(meter: Any, metrics: Any) -> None:
         unit="{request}",
         description="Requests in flight.",
     )
+
+    def waiting() -> Iterable[tuple[float, dict[str, Any]]]:
+        for stats in pools():
+            yield stats.waiting(), attributes(stats)
+
+    def per_connection() -> Iterable[tuple[float, dict[str, Any]]]:
+        for stats in pools():
+            p50, top = stats.requests_per_connection()
+            yield p50, {**attributes(stats), "pooltune.stat": "p50"}
+            yield top, {**attributes(stats), "pooltune.stat": "max"}
+
+    meter.create_observable_up_down_counter(
+        "pooltune.pool.waiting",
+        callbacks=callback(waiting),
+        unit="{request}",
+        description="Requests waiting for a connection.",
+    )
+    meter.create_observable_gauge(
+        "pooltune.pool.requests_per_connection",
+        callbacks=callback(per_connection),
+        unit="{request}",
+        description="Requests carried per connection (pooltune.stat: p50, max).",
+    )
     meter.create_observable_gauge(
         "pooltune.pool.peak_in_flight",
         callbacks=callback(counter("peak_in_flight")),

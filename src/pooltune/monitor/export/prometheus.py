@@ -83,6 +83,14 @@ class PoolCollector:
                 "The most requests in flight at once.",
                 labels=LABELS,
             )
+            waiting = GaugeMetricFamily(
+                "pooltune_pool_waiting", "Requests waiting for a connection.", labels=LABELS
+            )
+            per_conn = GaugeMetricFamily(
+                "pooltune_pool_requests_per_connection",
+                "Requests carried per connection (stat: p50, max).",
+                labels=[*LABELS, "stat"],
+            )
             limit = GaugeMetricFamily(
                 "pooltune_pool_limit", "The pool's limits.", labels=[*LABELS, "limit"]
             )
@@ -107,6 +115,10 @@ class PoolCollector:
                     closed.add_metric([*labels, cause], count)
                 in_flight.add_metric(labels, stats.in_flight)
                 peak.add_metric(labels, stats.peak_in_flight)
+                waiting.add_metric(labels, stats.waiting())
+                p50, top = stats.requests_per_connection()
+                per_conn.add_metric([*labels, "p50"], p50)
+                per_conn.add_metric([*labels, "max"], top)
                 for name, value in stats.limits.model_dump().items():
                     if value is not None:
                         limit.add_metric([*labels, name], value)
@@ -114,7 +126,7 @@ class PoolCollector:
                 duration.add_metric(labels, *_buckets(stats.durations))
             yield open_conns
             yield from counters.values()
-            yield from (closed, in_flight, peak, limit, queue, duration)
+            yield from (closed, in_flight, waiting, peak, per_conn, limit, queue, duration)
         except Exception as exc:
             report("the Prometheus collector", exc)
 
