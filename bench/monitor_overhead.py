@@ -1,12 +1,14 @@
 """What `pooltune.monitor` costs: the same load with a plain and an instrumented client, side by
 side in one run, in alternating rounds.
 
-Part 1, against `pooltune sim` (its own process, TLS, HTTP/1.1, --service-ms): for httpx2 and
-aiohttp, two clients with the same settings (keep-alive pool = concurrency, so no churn hides
-the monitor's cost), one instrumented. Rounds alternate plain / instrumented; each sends
---requests requests at --concurrency. Per round: the client process's CPU time per request
-(`time.process_time()`, every thread) and the throughput; the table gives the medians and the
-per-round differences (instrumented minus plain in the same round).
+Part 1, against `pooltune sim` (its own process, TLS, HTTP/1.1), once per --service-ms: for
+httpx2 and aiohttp, two clients with the same settings (keep-alive pool = concurrency, so no
+churn hides the monitor's cost), one instrumented. `aiohttp-empty-trace` gives the second
+session a TraceConfig with no handlers: what aiohttp's tracing costs by itself. Rounds
+alternate plain / instrumented; each sends --requests requests at --concurrency. Per round:
+the client process's CPU time per request (`time.process_time()`, every thread) and the
+throughput; the tables give the medians and the per-round differences (instrumented minus
+plain in the same round).
 
 Part 2, no network: httpx 0.28 and httpx2 on httpcore's own mock network backend (a canned
 response, no socket, no server), sequential requests: the client's CPU alone, so the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import os
 import platform
 import ssl
 import statistics
@@ -70,14 +73,18 @@ async def httpx_clients(name: str, sim: SimHandle, c: int) -> tuple[Any, Any, Se
     return plain, watched, send_plain, send_watched
 
 
-async def aiohttp_clients(sim: SimHandle, c: int) -> tuple[Any, Any, Send, Send]:
+async def aiohttp_clients(
+    sim: SimHandle, c: int, empty: bool = False
+) -> tuple[Any, Any, Send, Send]:
+    """``empty``: the second session gets a TraceConfig with no handlers, which is what
+    aiohttp's tracing costs by itself, whoever listens."""
     import aiohttp
 
     context = ssl.create_default_context(cafile=sim.ca_bundle)
     plain = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context, limit=c))
     watched = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(ssl=context, limit=c),
-        trace_configs=[pm.aiohttp_trace_config()],
+        trace_configs=[aiohttp.TraceConfig() if empty else pm.aiohttp_trace_config()],
     )
     url = sim.url + CHAT
 
@@ -91,8 +98,9 @@ async def aiohttp_clients(sim: SimHandle, c: int) -> tuple[Any, Any, Send, Send]
 
 async def bench_library(name: str, sim: SimHandle, args: argparse.Namespace) -> dict[str, Any]:
     c = args.concurrency
-    if name == "aiohttp":
-        plain, watched, send_plain, send_watched = await aiohttp_clients(sim, c)
+    if name.startswith("aiohttp"):
+        empty = name == "aiohttp-empty-trace"
+        plain, watched, send_plain, send_watched = await aiohttp_clients(sim, c, empty)
     else:
         plain, watched, send_plain, send_watched = await httpx_clients(name, sim, c)
     arms: dict[str, list[tuple[float, float]]] = {"plain": [], "instrumented": []}
@@ -105,7 +113,7 @@ async def bench_library(name: str, sim: SimHandle, args: argparse.Namespace) -> 
                 arms[arm].append(await load(send, args.requests, c))
     finally:
         for client in (plain, watched):
-            await (client.close() if name == "aiohttp" else client.aclose())
+            await (client.close() if name.startswith("aiohttp") else client.aclose())
     out: dict[str, Any] = {"library": name}
     pairs = list(zip(arms["plain"], arms["instrumented"], strict=True))
     out["added_cpu_us"] = sorted(
@@ -172,45 +180,56 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--service-ms", type=float, default=5.0)
-    parser.add_argument("--libraries", default="httpx2,aiohttp")
+    parser.add_argument(
+        "--service-ms",
+        default="50,0",
+        help="sim service times, one table each: 50 ms leaves the client CPU to spare (CPU per "
+        "request is the work itself); 0 ms saturates the client (throughput)",
+    )
+    parser.add_argument("--libraries", default="httpx2,aiohttp,aiohttp-empty-trace")
     parser.add_argument("--mock-libraries", default="httpx,httpx2")
     parser.add_argument("--mock-requests", type=int, default=2000)
     args = parser.parse_args()
-    rows = []
-    # A long idle timeout: while one arm runs, the other's connections wait for the next round.
-    settings = SimSettings(service_ms=args.service_ms, http1_only=True, idle_timeout=3600)
-    with start_sim_process(settings) as sim:
-        for name in args.libraries.split(","):
-            rows.append(asyncio.run(bench_library(name, sim, args)))
+    services = [float(v) for v in args.service_ms.split(",") if v]
     versions = {
         name: getattr(importlib.import_module(name), "__version__", "?")
         for name in dict.fromkeys(
-            filter(None, (args.libraries + "," + args.mock_libraries).split(","))
+            n.split("-")[0] for n in (args.libraries + "," + args.mock_libraries).split(",") if n
         )
     }
     print(
         f"Python {platform.python_version()}, "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
-        + f"; c={args.concurrency}, {args.rounds} alternating rounds of {args.requests} requests "
-        f"per arm, sim --service-ms {args.service_ms:g} over TLS (HTTP/1.1) in its own process.\n"
+        + f"; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start."
     )
-    print(
-        "| library | CPU/request plain | CPU/request instrumented | added CPU/request, "
-        "median of rounds (range) | req/s plain | req/s instrumented | throughput change, "
-        "median of rounds (range) |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for row in rows:
-        plain, watched = row["plain"], row["instrumented"]
-        added, change = row["added_cpu_us"], row["rps_change"]
+    for service in services:
+        rows = []
+        # A long idle timeout: while one arm runs, the other's connections wait for the next
+        # round, and no reconnect may blur the comparison.
+        settings = SimSettings(service_ms=service, http1_only=True, idle_timeout=3600)
+        with start_sim_process(settings) as sim:
+            for name in filter(None, args.libraries.split(",")):
+                rows.append(asyncio.run(bench_library(name, sim, args)))
         print(
-            f"| {row['library']} | {plain['cpu_us']:.0f} us | {watched['cpu_us']:.0f} us "
-            f"| {statistics.median(added):+.1f} us ({added[0]:+.0f} to {added[-1]:+.0f}) "
-            f"| {plain['rps']:.0f} | {watched['rps']:.0f} "
-            f"| {statistics.median(change):+.1%} ({change[0]:+.1%} to {change[-1]:+.1%}) |"
+            f"\nAgainst `pooltune sim --service-ms {service:g}` (TLS, HTTP/1.1, its own "
+            f"process), c={args.concurrency}, {args.rounds} alternating rounds of "
+            f"{args.requests} requests per arm:\n"
         )
-
+        print(
+            "| library | CPU/request plain | CPU/request instrumented | added CPU/request, "
+            "median of rounds (range) | req/s plain | req/s instrumented | throughput change, "
+            "median of rounds (range) |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for row in rows:
+            plain, watched = row["plain"], row["instrumented"]
+            added, change = row["added_cpu_us"], row["rps_change"]
+            print(
+                f"| {row['library']} | {plain['cpu_us']:.0f} us | {watched['cpu_us']:.0f} us "
+                f"| {statistics.median(added):+.1f} us ({added[0]:+.0f} to {added[-1]:+.0f}) "
+                f"| {plain['rps']:.0f} | {watched['rps']:.0f} "
+                f"| {statistics.median(change):+.1%} ({change[0]:+.1%} to {change[-1]:+.1%}) |"
+            )
     mock = [
         asyncio.run(bench_mock(name, args.rounds, args.mock_requests))
         for name in filter(None, args.mock_libraries.split(","))

@@ -203,19 +203,23 @@ async def _on_reuse(session: Any, ctx: SimpleNamespace, params: Any) -> None:
             report("aiohttp connection hook", exc)
 
 
+_VERSIONS: dict[tuple[int, int], str] = {}
+
+
 async def _on_request_end(session: Any, ctx: SimpleNamespace, params: Any) -> None:
+    """Headers received. (A server's `Connection: close` needs no header check here: that
+    connection closes soon after, not idle for the keep-alive timeout, so `classify` says
+    "server" anyway.)"""
     request = _request(ctx)
     if request is None:
         return
     try:
-        response = params.response
-        conn = request.conn
-        if conn is not None:
-            value = response.headers.get("Connection")
-            if value is not None and "close" in value.lower():
-                conn.server_closing = True
-        version = response.version
-        label = f"HTTP/{version.major}.{version.minor}" if version is not None else None
+        version = params.response.version
+        label = None
+        if version is not None:
+            label = _VERSIONS.get(version)
+            if label is None:
+                label = _VERSIONS.setdefault(version, f"HTTP/{version[0]}.{version[1]}")
         request.pool.released(request, label)
         CURRENT.set(None)
     except Exception as exc:
