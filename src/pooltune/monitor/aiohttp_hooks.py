@@ -1,12 +1,13 @@
 """aiohttp sessions: a `TraceConfig` for the request and pool events, and the connector's
 public `connect()` for which connection a request got.
 
-The trace signals give the request's start, end and exception, its wait in the connector's
-queue (`on_connection_queued_*`), a new connection (`on_connection_create_*`) or a reused one
-(`on_connection_reuseconn`), DNS lookups and cache hits. aiohttp's signals carry no
-connection, so the connector's `connect` (a public method, wrapped on that connector instance
-only) links the request to its `Connection.protocol`, whose public `closed` future says when
-the connection closes.
+The trace signals give the request's start, end and exception, that it queued at the limit
+(`on_connection_queued_start`), that it opens a new connection (`on_connection_create_start`:
+its wait ends there), DNS lookups and cache hits. aiohttp's signals carry no connection, so
+the connector's `connect` (a public method, wrapped on that connector instance only) links the
+request to its `Connection.protocol` (a reused one ends the wait there), whose public
+`closed` future says when the connection closes. Only the signals that are needed get a
+handler: each costs a coroutine per request.
 
 On an existing session, `instrument(session)` appends the trace config to
 `session.trace_configs` (the public list the session reads for every request) and freezes it,
@@ -193,16 +194,6 @@ async def _on_create_start(session: Any, ctx: SimpleNamespace, params: Any) -> N
             report("aiohttp connection hook", exc)
 
 
-async def _on_reuse(session: Any, ctx: SimpleNamespace, params: Any) -> None:
-    request = _request(ctx)
-    if request is not None:
-        try:
-            request.new = False
-            request.pool._waited(request, perf_counter())
-        except Exception as exc:
-            report("aiohttp connection hook", exc)
-
-
 _VERSIONS: dict[tuple[int, int], str] = {}
 
 
@@ -268,7 +259,6 @@ def trace_config() -> Any:
     config.on_request_start.append(_on_request_start)
     config.on_connection_queued_start.append(_on_queued)
     config.on_connection_create_start.append(_on_create_start)
-    config.on_connection_reuseconn.append(_on_reuse)
     config.on_request_end.append(_on_request_end)
     config.on_request_exception.append(_on_request_exception)
     config.on_dns_resolvehost_start.append(_on_dns_start)
