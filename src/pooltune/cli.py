@@ -25,6 +25,7 @@ from pooltune import __version__
 # Import names each optional extra brings (pyproject.toml [project.optional-dependencies]).
 TUNE_MODULES = ("pydantic", "httpx", "h2", "scipy", "numpy", "rich", "hypercorn", "trustme")
 LSP_MODULES = ("pygls", "lsprotocol")
+MONITOR_MODULES = ("pydantic", "rich")
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,12 @@ COMMANDS: dict[str, LazyCommand] = {
         "Probe a live API and recommend HTTP connection-pool settings, with evidence.",
         "tune",
         TUNE_MODULES,
+    ),
+    "monitor": LazyCommand(
+        "pooltune.monitor.cli:monitor",
+        "Run a command with its HTTP connection pools monitored; a summary and advice at exit.",
+        "monitor",
+        MONITOR_MODULES,
     ),
     "sim": LazyCommand(
         "pooltune.sim.command:sim",
