@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import os
-import random
 import subprocess
 import sys
 import time
@@ -85,15 +85,18 @@ def load_labels(path: Path) -> list[dict[str, Any]]:
 
 def _git_commit(pooltune: str) -> str:
     """The commit of the pooltune checkout the executable runs (editable installs)."""
-    code = (
-        "import pathlib, pooltune; print(pathlib.Path(pooltune.__file__).resolve().parent)"
-    )
+    code = "import pathlib, pooltune; print(pathlib.Path(pooltune.__file__).resolve().parent)"
     python = Path(pooltune).with_name("python")
     try:
-        pkg = subprocess.run([str(python), "-c", code], capture_output=True, text=True,
-                             check=True).stdout.strip()
-        return subprocess.run(["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        pkg = subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", pkg, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -126,8 +129,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     corpus = args.corpus.resolve()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [args.pooltune, "lint", "--format", "json", "--no-cache", "--exit-zero",
-           "-o", str((out / "findings.json").resolve()), "."]
+    cmd = [
+        args.pooltune,
+        "lint",
+        "--format",
+        "json",
+        "--no-cache",
+        "--exit-zero",
+        "-o",
+        str((out / "findings.json").resolve()),
+        ".",
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=corpus, capture_output=True, text=True)
     wall = time.perf_counter() - start
@@ -142,18 +154,25 @@ def cmd_run(args: argparse.Namespace) -> int:
         "corpus": str(corpus),
         "wall_s": round(wall, 1),
         "findings": len(findings),
-        "command": " ".join(cmd[:-3] + ["."]),
+        "command": " ".join(["pooltune", *cmd[1:-3], "."]),
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
     (out / "run.json").write_text(json.dumps(meta, indent=1) + "\n")
     counts = collections.Counter(f["code"] for f in findings)
-    print(f"{len(findings)} findings in {wall:.1f} s (lint commit {meta['lint_commit']}): "
-          + ", ".join(f"{c} {n}" for c, n in sorted(counts.items())))
+    print(
+        f"{len(findings)} findings in {wall:.1f} s (lint commit {meta['lint_commit']}): "
+        + ", ".join(f"{c} {n}" for c, n in sorted(counts.items()))
+    )
     return 0
 
 
 # ---------------------------------------------------------------------------------------------
 # sample
+
+
+def _rank(f: Finding, seed: int) -> str:
+    key = f"{seed}:{f['code']}:{f['filename']}:{f['location']['row']}"
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def stratified_sample(findings: list[Finding], total: int, floor: int, seed: int) -> list[Finding]:
@@ -170,11 +189,12 @@ def stratified_sample(findings: list[Finding], total: int, floor: int, seed: int
     big_total = sum(big.values())
     for code, n in big.items():
         take[code] = min(n, max(floor, round(left * n / big_total)))
-    rng = random.Random(seed)
     sample: list[Finding] = []
     for code in sorted(by_code):
-        fs = by_code[code]
-        sample.extend(fs if take[code] >= len(fs) else rng.sample(fs, take[code]))
+        # Rank by a seeded hash of (code, file, line): a finding that stays put from one lint
+        # commit to the next keeps its rank, so successive samples overlap and verdicts carry.
+        fs = sorted(by_code[code], key=lambda f: _rank(f, seed))
+        sample.extend(fs[: take[code]])
     return sorted(sample, key=lambda f: (f["code"], f["filename"], f["location"]["row"]))
 
 
@@ -198,10 +218,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
         "# pooltune lint on the real-code corpus: hand review worksheet.",
         f"# lint commit {meta['lint_commit']}, {meta['findings']} findings, run {meta['when']}.",
         f"# Sample: seed {args.seed}, {len(sample)} findings ("
-        + ", ".join(f"{c} {per_rule[c]}/{counts[c]}" for c in sorted(counts)) + ").",
+        + ", ".join(f"{c} {per_rule[c]}/{counts[c]}" for c in sorted(counts))
+        + ").",
         "# Fill `verdict` (true | false | debatable) and `reason` for each, reading the real code",
         "# (the excerpt below each entry is only a start). `[miss_notes]` at the end: optional",
-        "# notes on why a labelled anti-pattern was missed, keyed \"file:line\".",
+        '# notes on why a labelled anti-pattern was missed, keyed "file:line".',
         "",
         f"lint_commit = {_toml_str(meta['lint_commit'])}",
         f"seed = {args.seed}",
@@ -226,9 +247,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
         lines.append("")
     lines += ["[miss_notes]", ""]
     args.worksheet.write_text("\n".join(lines))
-    print(f"wrote {len(sample)} findings to {args.worksheet}"
-          + (f" ({sum(1 for f in sample if (f['code'], f['filename'], f['location']['row']) in carried)} carried)"
-             if carried else ""))
+    n_carried = sum(
+        1 for f in sample if (f["code"], f["filename"], f["location"]["row"]) in carried
+    )
+    print(f"wrote {len(sample)} findings to {args.worksheet} ({n_carried} carried)")
     return 0
 
 
@@ -236,24 +258,34 @@ def cmd_sample(args: argparse.Namespace) -> int:
 # report
 
 
-def recall(findings: list[Finding], labels: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[Finding]]]:
+def recall(
+    findings: list[Finding], labels: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], list[Finding]]]:
     """Each label with the findings that recall it (same code and file, within the tolerance)."""
     by_file: dict[str, list[Finding]] = collections.defaultdict(list)
     for f in findings:
         by_file[f["filename"]].append(f)
     out = []
     for lab in labels:
-        hits = [f for f in by_file.get(lab["file"], [])
-                if f["code"] == lab["code"]
-                and abs(f["location"]["row"] - lab["line"]) <= LINE_TOLERANCE]
+        hits = [
+            f
+            for f in by_file.get(lab["file"], [])
+            if f["code"] == lab["code"]
+            and abs(f["location"]["row"] - lab["line"]) <= LINE_TOLERANCE
+        ]
         out.append((lab, hits))
     return out
 
 
 def _nearby(findings: list[Finding], lab: dict[str, Any]) -> list[str]:
-    return sorted({f"{f['code']}@{f['location']['row']}" for f in findings
-                   if f["filename"] == lab["file"]
-                   and abs(f["location"]["row"] - lab["line"]) <= LINE_TOLERANCE})
+    return sorted(
+        {
+            f"{f['code']}@{f['location']['row']}"
+            for f in findings
+            if f["filename"] == lab["file"]
+            and abs(f["location"]["row"] - lab["line"]) <= LINE_TOLERANCE
+        }
+    )
 
 
 def _ratio(a: int, b: int) -> str:
@@ -266,13 +298,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     labels = load_labels(args.labels)
     sheet = _read_worksheet(args.worksheet)
     if sheet.get("lint_commit") != meta["lint_commit"]:
-        print(f"warning: worksheet is of lint commit {sheet.get('lint_commit')}, findings of "
-              f"{meta['lint_commit']}", file=sys.stderr)
+        print(
+            f"warning: worksheet is of lint commit {sheet.get('lint_commit')}, findings of "
+            f"{meta['lint_commit']}",
+            file=sys.stderr,
+        )
     rows = sheet.get("finding", [])
     missing = [r["id"] for r in rows if r.get("verdict") not in VERDICTS]
     if missing and not args.partial:
-        print(f"{len(missing)} findings have no verdict (first: {missing[0]}); "
-              "use --partial to report anyway", file=sys.stderr)
+        print(
+            f"{len(missing)} findings have no verdict (first: {missing[0]}); "
+            "use --partial to report anyway",
+            file=sys.stderr,
+        )
         return 2
     rows = [r for r in rows if r.get("verdict") in VERDICTS]
     counts = collections.Counter(f["code"] for f in findings)
@@ -287,38 +325,66 @@ def cmd_report(args: argparse.Namespace) -> int:
     notes = sheet.get("miss_notes", {})
 
     md: list[str] = []
-    md += ["# pooltune lint on real code: precision and recall", "",
-           f"Lint commit **{meta['lint_commit']}**; findings from `{meta['command']}` run from the "
-           f"corpus root ({meta['when']}, {meta['wall_s']} s wall on 2 shared cores). "
-           "Made by `bench/realcode/evaluate.py` (run, sample, report); the hand review is "
-           "`bench/realcode/review.toml`, the labels `bench/realcode/antipatterns.toml`.", ""]
-    md += ["## Corpus", "",
-           "`bench/realcode/fetch.py` (pinned versions, `pip download --no-deps`, Python sources "
-           "only):", "", "| package | version | files | lines |", "|---|---|---:|---:|"]
+    md += [
+        "# pooltune lint on real code: precision and recall",
+        "",
+        f"Lint commit **{meta['lint_commit']}**; findings from `{meta['command']}` run from the "
+        f"corpus root ({meta['when']}, {meta['wall_s']} s wall on 2 shared cores). "
+        "Made by `bench/realcode/evaluate.py` (run, sample, report); the hand review is "
+        "`bench/realcode/review.toml`, the labels `bench/realcode/antipatterns.toml`.",
+        "",
+    ]
+    md += [
+        "## Corpus",
+        "",
+        "`bench/realcode/fetch.py` (pinned versions, `pip download --no-deps`, Python sources "
+        "only):",
+        "",
+        "| package | version | files | lines |",
+        "|---|---|---:|---:|",
+    ]
     for m in manifest:
         md.append(f"| {m['package']} | {m['version']} | {m['files']:,} | {m['lines']:,} |")
-    md.append(f"| **{len(manifest)} packages** | | **{sum(m['files'] for m in manifest):,}** | "
-              f"**{sum(m['lines'] for m in manifest):,}** |")
-    md += ["", "## Findings and precision", "",
-           "Precision = true / (true + false); debatable findings are left out of it (the last "
-           "column counts them as false).", "",
-           "| code | findings | reviewed | true | false | debatable | precision | "
-           "precision, debatable = false |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    md.append(
+        f"| **{len(manifest)} packages** | | **{sum(m['files'] for m in manifest):,}** | "
+        f"**{sum(m['lines'] for m in manifest):,}** |"
+    )
+    md += [
+        "",
+        "## Findings and precision",
+        "",
+        "Precision = true / (true + false); debatable findings are left out of it (the last "
+        "column counts them as false).",
+        "",
+        "| code | findings | reviewed | true | false | debatable | precision | "
+        "precision, debatable = false |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for code in sorted(set(counts) | set(per)):
         c = per.get(code, collections.Counter())
         n = c["true"] + c["false"] + c["debatable"]
-        md.append(f"| {code} | {counts.get(code, 0)} | {n} | {c['true']} | {c['false']} | "
-                  f"{c['debatable']} | {_ratio(c['true'], c['true'] + c['false'])} | "
-                  f"{_ratio(c['true'], n)} |")
+        md.append(
+            f"| {code} | {counts.get(code, 0)} | {n} | {c['true']} | {c['false']} | "
+            f"{c['debatable']} | {_ratio(c['true'], c['true'] + c['false'])} | "
+            f"{_ratio(c['true'], n)} |"
+        )
     n = tot["true"] + tot["false"] + tot["debatable"]
-    md.append(f"| **all** | **{len(findings)}** | **{n}** | {tot['true']} | {tot['false']} | "
-              f"{tot['debatable']} | **{_ratio(tot['true'], tot['true'] + tot['false'])}** | "
-              f"{_ratio(tot['true'], n)} |")
-    md += ["", f"## Recall: {found} of {len(labels)} labelled anti-patterns found "
-           f"(**{_ratio(found, len(labels))}**)", "",
-           "A label is found when a finding with its code is in its file within "
-           f"+-{LINE_TOLERANCE} lines.", "",
-           "| class | labels | found |", "|---|---:|---:|"]
+    md.append(
+        f"| **all** | **{len(findings)}** | **{n}** | {tot['true']} | {tot['false']} | "
+        f"{tot['debatable']} | **{_ratio(tot['true'], tot['true'] + tot['false'])}** | "
+        f"{_ratio(tot['true'], n)} |"
+    )
+    md += [
+        "",
+        f"## Recall: {found} of {len(labels)} labelled anti-patterns found "
+        f"(**{_ratio(found, len(labels))}**)",
+        "",
+        "A label is found when a finding with its code is in its file within "
+        f"+-{LINE_TOLERANCE} lines.",
+        "",
+        "| class | labels | found |",
+        "|---|---:|---:|",
+    ]
     by_class: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     for lab, hits in rec:
         by_class[lab.get("class", "-")][0] += 1
@@ -335,22 +401,33 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     fps = [r for r in rows if r["verdict"] == "false"]
     md += ["", f"## False positives ({len(fps)})", ""]
-    md += [f"- `{r['code']}` {r['file']}:{r['line']}: {r.get('reason', '')}" for r in fps] or ["None."]
+    md += [f"- `{r['code']}` {r['file']}:{r['line']}: {r.get('reason', '')}" for r in fps] or [
+        "None."
+    ]
     deb = [r for r in rows if r["verdict"] == "debatable"]
     md += ["", f"## Debatable ({len(deb)})", ""]
-    md += [f"- `{r['code']}` {r['file']}:{r['line']}: {r.get('reason', '')}" for r in deb] or ["None."]
+    md += [f"- `{r['code']}` {r['file']}:{r['line']}: {r.get('reason', '')}" for r in deb] or [
+        "None."
+    ]
     misses = [(lab, hits) for lab, hits in rec if not hits]
     md += ["", f"## Misses ({len(misses)})", ""]
     for lab, _ in misses:
         near = _nearby(findings, lab)
         key = f"{lab['file']}:{lab['line']}"
-        md.append(f"- `{lab['code']}` ({lab.get('class', '-')}) {key}: {lab['reason']}."
-                  + (f" Reported instead: {', '.join(near)}." if near else " Nothing reported.")
-                  + (f" Why: {notes[key]}" if key in notes else ""))
+        md.append(
+            f"- `{lab['code']}` ({lab.get('class', '-')}) {key}: {lab['reason']}."
+            + (f" Reported instead: {', '.join(near)}." if near else " Nothing reported.")
+            + (f" Why: {notes[key]}" if key in notes else "")
+        )
     if not misses:
         md.append("None.")
-    md += ["", "## All reviewed findings", "",
-           "| code | location | verdict | reason |", "|---|---|---|---|"]
+    md += [
+        "",
+        "## All reviewed findings",
+        "",
+        "| code | location | verdict | reason |",
+        "|---|---|---|---|",
+    ]
     for r in rows:
         reason = r.get("reason", "").replace("|", "\\|")
         md.append(f"| {r['code']} | {r['file']}:{r['line']} | {r['verdict']} | {reason} |")
@@ -361,8 +438,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     p = tot["true"] / (tot["true"] + tot["false"]) if tot["true"] + tot["false"] else float("nan")
     p1 = per.get("POOL001", collections.Counter())
     p1v = p1["true"] / (p1["true"] + p1["false"]) if p1["true"] + p1["false"] else float("nan")
-    print(f"lint {meta['lint_commit']}: reviewed {n}, precision {p:.3f} (POOL001 {p1v:.3f}), "
-          f"recall {found}/{len(labels)} = {found / len(labels):.3f}")
+    print(
+        f"lint {meta['lint_commit']}: reviewed {n}, precision {p:.3f} (POOL001 {p1v:.3f}), "
+        f"recall {found}/{len(labels)} = {found / len(labels):.3f}"
+    )
     return 0
 
 
@@ -392,8 +471,13 @@ def main(argv: list[str] | None = None) -> int:
     smp.add_argument("--out", type=Path, default=DEFAULT_OUT)
     smp.add_argument("--worksheet", type=Path, default=DEFAULT_WORKSHEET)
     smp.add_argument("--total", type=int, default=120)
-    smp.add_argument("--floor", type=int, default=12, help="a rule with at most this many "
-                     "findings is reviewed whole; larger ones get at least this many")
+    smp.add_argument(
+        "--floor",
+        type=int,
+        default=12,
+        help="a rule with at most this many "
+        "findings is reviewed whole; larger ones get at least this many",
+    )
     smp.add_argument("--seed", type=int, default=9)
     smp.add_argument("--carry", type=Path, help="earlier worksheet whose verdicts to carry over")
     smp.set_defaults(func=cmd_sample)

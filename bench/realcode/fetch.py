@@ -33,42 +33,114 @@ STAMP = ".corpus.json"
 # (distribution, version, sha256 of the archive pip serves for this machine's kind, what it is).
 # 18 packages, ~2.27M lines: agent frameworks, provider integrations, a gateway.
 PACKAGES: list[tuple[str, str, str, str]] = [
-    ("litellm", "1.110.2",
-     "9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917", "gateway / SDK"),
-    ("langchain-community", "0.4.2",
-     "84dd8c5122532394d5b6849a5fc9995ef28e4f77227daeb09f24b3d942e9e466", "integrations"),
-    ("langchain-core", "1.8.1",
-     "e093de87371e648af23517f1e98cefc316f8be7c72a137b0e0f94d3e8e8cc421", "framework core"),
-    ("langchain-openai", "1.7.4",
-     "aaee93369765bac7ebf640aab62f8ae16df403ed982737ae51f88f6a24a151ab", "provider"),
-    ("langchain-anthropic", "1.7.10",
-     "9ba64332784bddedabbeb24f5f5759f2d0dfe58244e0ef07e313e039b21ecb1f", "provider"),
-    ("llama-index-core", "0.14.25",
-     "caa7d9c5ac9b13dc33400cf8d5e92e689b6d1e4497eb9bfa50d6f52ca2eb22a1", "framework core"),
-    ("llama-index-llms-openai", "0.8.3",
-     "b86deb1a9d296ca8a66cd2fa1e039e8752a529232cebaf0c7c1d0626c039a29a", "provider"),
-    ("pydantic-ai-slim", "2.68.0",
-     "bb2fe81f198b77da7686f7b78c78c8a8ce966807c77d9ae277950fc20b77b165", "agent framework"),
-    ("crewai", "1.15.30",
-     "a54909d778971a7ef21b6a1d52a59090fcc3e1c3fb09bb5ea5b117e6157e0e65", "agent framework"),
-    ("openai-agents", "0.24.0",
-     "18d4ac34e84ed937333ec8ce46395ed3521ffcbb0a521780a4c2eaa451467f49", "agent framework"),
-    ("semantic-kernel", "1.45.0",
-     "57b744fa7dc00cc3c151145bc0420684346b72230ba6620a8fbdd7c6345b6f81", "agent framework"),
-    ("dspy", "3.4.1",
-     "afda9e7f8b3d46be0829af19ac1153a6feaa6db5923f2b1011eef547fb15ce2d", "framework"),
-    ("haystack-ai", "3.4.1",
-     "f9093156d534adcf92ef68d03601c11b67f0945e81b00e999504b68bce4fdd80", "framework"),
-    ("instructor", "1.17.0",
-     "f6b1832d178e899ee0a6a3f247e221f19580fa525c815211c02447691d761217", "structured output"),
-    ("mem0ai", "2.2.1",
-     "fe91bb91ac8926231993a4aa58df00a60c6c74c709e6a338fe399500776eef4d", "agent memory"),
-    ("autogen-ext", "0.7.5",
-     "18cecc8aab37c7c4861fbad038a1017f0ef25e35e273aa158066ccf9d93fea4f", "agent framework"),
-    ("smolagents", "1.26.0",
-     "70e1cfb1576f782da93190ee31d9bb2659e5ca4bd84fda0c412e1f20498f28b6", "agent framework"),
-    ("aider-chat", "0.86.2",
-     "64f6a0c66c9f4633ad9f479bca3e64ebcba02b9da03c6b604b74a44736b2416e", "coding agent"),
+    (
+        "litellm",
+        "1.110.2",
+        "9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917",
+        "gateway / SDK",
+    ),
+    (
+        "langchain-community",
+        "0.4.2",
+        "84dd8c5122532394d5b6849a5fc9995ef28e4f77227daeb09f24b3d942e9e466",
+        "integrations",
+    ),
+    (
+        "langchain-core",
+        "1.8.1",
+        "e093de87371e648af23517f1e98cefc316f8be7c72a137b0e0f94d3e8e8cc421",
+        "framework core",
+    ),
+    (
+        "langchain-openai",
+        "1.7.4",
+        "aaee93369765bac7ebf640aab62f8ae16df403ed982737ae51f88f6a24a151ab",
+        "provider",
+    ),
+    (
+        "langchain-anthropic",
+        "1.7.10",
+        "9ba64332784bddedabbeb24f5f5759f2d0dfe58244e0ef07e313e039b21ecb1f",
+        "provider",
+    ),
+    (
+        "llama-index-core",
+        "0.14.25",
+        "caa7d9c5ac9b13dc33400cf8d5e92e689b6d1e4497eb9bfa50d6f52ca2eb22a1",
+        "framework core",
+    ),
+    (
+        "llama-index-llms-openai",
+        "0.8.3",
+        "b86deb1a9d296ca8a66cd2fa1e039e8752a529232cebaf0c7c1d0626c039a29a",
+        "provider",
+    ),
+    (
+        "pydantic-ai-slim",
+        "2.68.0",
+        "bb2fe81f198b77da7686f7b78c78c8a8ce966807c77d9ae277950fc20b77b165",
+        "agent framework",
+    ),
+    (
+        "crewai",
+        "1.15.30",
+        "a54909d778971a7ef21b6a1d52a59090fcc3e1c3fb09bb5ea5b117e6157e0e65",
+        "agent framework",
+    ),
+    (
+        "openai-agents",
+        "0.24.0",
+        "18d4ac34e84ed937333ec8ce46395ed3521ffcbb0a521780a4c2eaa451467f49",
+        "agent framework",
+    ),
+    (
+        "semantic-kernel",
+        "1.45.0",
+        "57b744fa7dc00cc3c151145bc0420684346b72230ba6620a8fbdd7c6345b6f81",
+        "agent framework",
+    ),
+    (
+        "dspy",
+        "3.4.1",
+        "afda9e7f8b3d46be0829af19ac1153a6feaa6db5923f2b1011eef547fb15ce2d",
+        "framework",
+    ),
+    (
+        "haystack-ai",
+        "3.4.1",
+        "f9093156d534adcf92ef68d03601c11b67f0945e81b00e999504b68bce4fdd80",
+        "framework",
+    ),
+    (
+        "instructor",
+        "1.17.0",
+        "f6b1832d178e899ee0a6a3f247e221f19580fa525c815211c02447691d761217",
+        "structured output",
+    ),
+    (
+        "mem0ai",
+        "2.2.1",
+        "fe91bb91ac8926231993a4aa58df00a60c6c74c709e6a338fe399500776eef4d",
+        "agent memory",
+    ),
+    (
+        "autogen-ext",
+        "0.7.5",
+        "18cecc8aab37c7c4861fbad038a1017f0ef25e35e273aa158066ccf9d93fea4f",
+        "agent framework",
+    ),
+    (
+        "smolagents",
+        "1.26.0",
+        "70e1cfb1576f782da93190ee31d9bb2659e5ca4bd84fda0c412e1f20498f28b6",
+        "agent framework",
+    ),
+    (
+        "aider-chat",
+        "0.86.2",
+        "64f6a0c66c9f4633ad9f479bca3e64ebcba02b9da03c6b604b74a44736b2416e",
+        "coding agent",
+    ),
 ]
 
 
@@ -143,8 +215,18 @@ def _extract_py(archive: Path, out: Path) -> None:
 
 
 def _download(name: str, version: str, into: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-           "--disable-pip-version-check", "-d", str(into), f"{name}=={version}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-d",
+        str(into),
+        f"{name}=={version}",
+    ]
     subprocess.run(cmd, check=True)
     archives = [p for p in into.iterdir() if p.suffix == ".whl" or p.name.endswith(".tar.gz")]
     if len(archives) != 1:
@@ -180,8 +262,15 @@ def fetch(dest: Path, *, verbose: bool = True) -> list[dict[str, object]]:
                 shutil.rmtree(staging)
             _extract_py(archive, staging)
             files, lines = _count(staging)
-            stamp = {"package": name, "version": version, "sha256": sha256, "kind": kind,
-                     "archive": archive.name, "files": files, "lines": lines}
+            stamp = {
+                "package": name,
+                "version": version,
+                "sha256": sha256,
+                "kind": kind,
+                "archive": archive.name,
+                "files": files,
+                "lines": lines,
+            }
             (staging / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
             staging.rename(folder)
         rows.append(stamp)
@@ -195,12 +284,18 @@ def fetch(dest: Path, *, verbose: bool = True) -> list[dict[str, object]]:
 
 
 def manifest(rows: list[dict[str, object]]) -> str:
-    out = ["# Real-code corpus", "",
-           "Made by `bench/realcode/fetch.py` (pinned versions, Python sources only).", "",
-           "| package | version | kind | files | lines |", "|---|---|---|---:|---:|"]
+    out = [
+        "# Real-code corpus",
+        "",
+        "Made by `bench/realcode/fetch.py` (pinned versions, Python sources only).",
+        "",
+        "| package | version | kind | files | lines |",
+        "|---|---|---|---:|---:|",
+    ]
     for r in rows:
-        out.append(f"| {r['package']} | {r['version']} | {r['kind']} | {r['files']:,} "
-                   f"| {r['lines']:,} |")
+        out.append(
+            f"| {r['package']} | {r['version']} | {r['kind']} | {r['files']:,} | {r['lines']:,} |"
+        )
     files = sum(int(str(r["files"])) for r in rows)
     lines = sum(int(str(r["lines"])) for r in rows)
     out.append(f"| **total** ({len(rows)} packages) | | | {files:,} | {lines:,} |")
@@ -219,8 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         args.manifest.write_text(table)
     lines = sum(int(str(r["lines"])) for r in rows)
     if lines < 2_000_000:
-        print(f"warning: only {lines:,} lines (the benchmarks want >= 2,000,000)",
-              file=sys.stderr)
+        print(f"warning: only {lines:,} lines (the benchmarks want >= 2,000,000)", file=sys.stderr)
     return 0
 
 
