@@ -267,11 +267,12 @@ def recall(
         by_file[f["filename"]].append(f)
     out = []
     for lab in labels:
+        lines = [lab["line"], *lab.get("alt_lines", [])]
         hits = [
             f
             for f in by_file.get(lab["file"], [])
             if f["code"] == lab["code"]
-            and abs(f["location"]["row"] - lab["line"]) <= LINE_TOLERANCE
+            and any(abs(f["location"]["row"] - ln) <= LINE_TOLERANCE for ln in lines)
         ]
         out.append((lab, hits))
     return out
