@@ -293,6 +293,54 @@ def _ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
+def _precision(rows: list[dict[str, Any]], code: str | None = None) -> str:
+    sel = [r for r in rows if code is None or r["code"] == code]
+    t = sum(r["verdict"] == "true" for r in sel)
+    f = sum(r["verdict"] == "false" for r in sel)
+    return _ratio(t, t + f)
+
+
+def _baseline_section(
+    args: argparse.Namespace,
+    findings: list[Finding],
+    meta: dict[str, Any],
+    rows: list[dict[str, Any]],
+    rec: list[tuple[dict[str, Any], list[Finding]]],
+) -> list[str]:
+    """A side-by-side table of a baseline run (its own findings and hand review) and this one."""
+    b_findings, b_meta = load_findings(args.baseline_out)
+    b_rows = [
+        r
+        for r in _read_worksheet(args.baseline_worksheet).get("finding", [])
+        if r.get("verdict") in VERDICTS
+    ]
+    b_rec = recall(b_findings, load_labels(args.labels))
+    codes = sorted({r["code"] for r in rows} | {r["code"] for r in b_rows})
+    a, b = b_meta["lint_commit"], meta["lint_commit"]
+    out = [
+        "",
+        f"## Before and after: baseline {a} (the linter before issue 9) and {b}",
+        "",
+        "Same corpus, same labels; each column from its own run and its own hand review.",
+        "",
+        f"| measure | {a} | {b} |",
+        "|---|---:|---:|",
+        f"| findings | {len(b_findings)} | {len(findings)} |",
+        f"| lint wall time (s; 2 cores shared with other work, so only roughly comparable) | {b_meta['wall_s']} | {meta['wall_s']} |",
+        f"| reviewed | {len(b_rows)} | {len(rows)} |",
+        f"| precision, all | {_precision(b_rows)} | {_precision(rows)} |",
+    ]
+    for code in codes:
+        out.append(f"| precision, {code} | {_precision(b_rows, code)} | {_precision(rows, code)} |")
+    bf = sum(1 for _, h in b_rec if h)
+    af = sum(1 for _, h in rec if h)
+    out.append(
+        f"| recall | {bf}/{len(b_rec)} = {_ratio(bf, len(b_rec))} | "
+        f"{af}/{len(rec)} = {_ratio(af, len(rec))} |"
+    )
+    return out
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     findings, meta = load_findings(args.out)
     corpus = Path(meta["corpus"])
@@ -400,6 +448,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     for code, (a, b) in sorted(by_code.items()):
         md.append(f"| {code} | {a} | {b} |")
 
+    if args.baseline_out and args.baseline_worksheet:
+        md += _baseline_section(args, findings, meta, rows, rec)
     fps = [r for r in rows if r["verdict"] == "false"]
     md += ["", f"## False positives ({len(fps)})", ""]
     md += [f"- `{r['code']}` {r['file']}:{r['line']}: {r.get('reason', '')}" for r in fps] or [
@@ -488,6 +538,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--worksheet", type=Path, default=DEFAULT_WORKSHEET)
     rep.add_argument("--markdown", type=Path, default=DEFAULT_MARKDOWN)
     rep.add_argument("--partial", action="store_true", help="report on the filled rows only")
+    rep.add_argument("--baseline-out", type=Path, help="run folder of a baseline to compare with")
+    rep.add_argument("--baseline-worksheet", type=Path, help="the baseline's filled worksheet")
     rep.set_defaults(func=cmd_report)
     rc = sub.add_parser("recall", help="recall only")
     rc.add_argument("--out", type=Path, default=DEFAULT_OUT)
