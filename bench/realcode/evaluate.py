@@ -326,7 +326,8 @@ def _baseline_section(
         f"| measure | {a} | {b} |",
         "|---|---:|---:|",
         f"| findings | {len(b_findings)} | {len(findings)} |",
-        f"| lint wall time (s; 2 cores shared with other work, so only roughly comparable) | {b_meta['wall_s']} | {meta['wall_s']} |",
+        "| lint wall time (s; 2 cores shared with other work: rough) | "
+        f"{b_meta['wall_s']} | {meta['wall_s']} |",
         f"| reviewed | {len(b_rows)} | {len(rows)} |",
         f"| precision, all | {_precision(b_rows)} | {_precision(rows)} |",
     ]
@@ -448,6 +449,23 @@ def cmd_report(args: argparse.Namespace) -> int:
     for code, (a, b) in sorted(by_code.items()):
         md.append(f"| {code} | {a} | {b} |")
 
+    if args.holdout:
+        h_rec = recall(findings, load_labels(args.holdout))
+        h_found = sum(1 for _, hits in h_rec if hits)
+        md += [
+            "",
+            f"### Held-out labels: {h_found} of {len(h_rec)} found "
+            f"(**{_ratio(h_found, len(h_rec))}**)",
+            "",
+            f"`{args.holdout.name}`: labels found by reading after the reviewed lint commit and "
+            "not shown to its author, to check that the recall above is not fitted to labels "
+            "the author could read.",
+        ]
+        md += [
+            f"- missed: `{lab['code']}` {lab['file']}:{lab['line']}: {lab['reason']}"
+            for lab, hits in h_rec
+            if not hits
+        ]
     if args.baseline_out and args.baseline_worksheet:
         md += _baseline_section(args, findings, meta, rows, rec)
     fps = [r for r in rows if r["verdict"] == "false"]
@@ -538,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--worksheet", type=Path, default=DEFAULT_WORKSHEET)
     rep.add_argument("--markdown", type=Path, default=DEFAULT_MARKDOWN)
     rep.add_argument("--partial", action="store_true", help="report on the filled rows only")
+    rep.add_argument("--holdout", type=Path, help="held-out labels (recall reported apart)")
     rep.add_argument("--baseline-out", type=Path, help="run folder of a baseline to compare with")
     rep.add_argument("--baseline-worksheet", type=Path, help="the baseline's filled worksheet")
     rep.set_defaults(func=cmd_report)
