@@ -384,6 +384,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         "`bench/realcode/review.toml`, the labels `bench/realcode/antipatterns.toml`.",
         "",
     ]
+    if sheet.get("notes"):
+        md += ["## Notes on this review", "", str(sheet["notes"]).strip(), ""]
     md += [
         "## Corpus",
         "",
