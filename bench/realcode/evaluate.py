@@ -459,9 +459,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"### Held-out labels: {h_found} of {len(h_rec)} found "
             f"(**{_ratio(h_found, len(h_rec))}**)",
             "",
-            f"`{args.holdout.name}`: labels found by reading after the reviewed lint commit and "
-            "not shown to its author, to check that the recall above is not fitted to labels "
-            "the author could read.",
+            f"`{args.holdout.name}`: labels found by reading the corpus late, not shown to the "
+            "lint author before this review, to check that the recall above is not fitted to "
+            "labels the author could read.",
         ]
         md += [
             f"- missed: `{lab['code']}` {lab['file']}:{lab['line']}: {lab['reason']}"
