@@ -1,0 +1,322 @@
+"""Fetch the real-code corpus: pinned LLM application packages, Python sources only.
+
+Downloads each package of ``PACKAGES`` (exact version, ``pip download --no-deps``), checks the
+archive's SHA-256 and its own version, and extracts only its ``.py`` files into ``DEST/<name>/``
+(one folder per package, the archive's own layout below it; ``*.dist-info`` left out). Prints
+the files and lines of each package and the total. Idempotent: a package folder whose stamp
+(``.corpus.json``) names the pinned version and hash is kept as it is; any other is replaced.
+
+    python bench/realcode/fetch.py [--dest bench/realcode/corpus] [--manifest MANIFEST.md]
+
+The corpus is third-party code: it is never committed (``bench/realcode/corpus/`` is ignored).
+``bench/realcode/evaluate.py`` (precision and recall of ``pooltune lint``) and the lint speed
+benchmarks run on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DEST = HERE / "corpus"
+STAMP = ".corpus.json"
+
+# (distribution, version, sha256 of the archive pip serves for this machine's kind, what it is).
+# 18 packages, ~2.27M lines: agent frameworks, provider integrations, a gateway.
+PACKAGES: list[tuple[str, str, str, str]] = [
+    (
+        "litellm",
+        "1.110.2",
+        "9d94d1c7d524b6fd10c14f9c8c6c4f0ac31705f9964ac59dcfd8337c046d8917",
+        "gateway / SDK",
+    ),
+    (
+        "langchain-community",
+        "0.4.2",
+        "84dd8c5122532394d5b6849a5fc9995ef28e4f77227daeb09f24b3d942e9e466",
+        "integrations",
+    ),
+    (
+        "langchain-core",
+        "1.8.1",
+        "e093de87371e648af23517f1e98cefc316f8be7c72a137b0e0f94d3e8e8cc421",
+        "framework core",
+    ),
+    (
+        "langchain-openai",
+        "1.7.4",
+        "aaee93369765bac7ebf640aab62f8ae16df403ed982737ae51f88f6a24a151ab",
+        "provider",
+    ),
+    (
+        "langchain-anthropic",
+        "1.7.10",
+        "9ba64332784bddedabbeb24f5f5759f2d0dfe58244e0ef07e313e039b21ecb1f",
+        "provider",
+    ),
+    (
+        "llama-index-core",
+        "0.14.25",
+        "caa7d9c5ac9b13dc33400cf8d5e92e689b6d1e4497eb9bfa50d6f52ca2eb22a1",
+        "framework core",
+    ),
+    (
+        "llama-index-llms-openai",
+        "0.8.3",
+        "b86deb1a9d296ca8a66cd2fa1e039e8752a529232cebaf0c7c1d0626c039a29a",
+        "provider",
+    ),
+    (
+        "pydantic-ai-slim",
+        "2.68.0",
+        "bb2fe81f198b77da7686f7b78c78c8a8ce966807c77d9ae277950fc20b77b165",
+        "agent framework",
+    ),
+    (
+        "crewai",
+        "1.15.30",
+        "a54909d778971a7ef21b6a1d52a59090fcc3e1c3fb09bb5ea5b117e6157e0e65",
+        "agent framework",
+    ),
+    (
+        "openai-agents",
+        "0.24.0",
+        "18d4ac34e84ed937333ec8ce46395ed3521ffcbb0a521780a4c2eaa451467f49",
+        "agent framework",
+    ),
+    (
+        "semantic-kernel",
+        "1.45.0",
+        "57b744fa7dc00cc3c151145bc0420684346b72230ba6620a8fbdd7c6345b6f81",
+        "agent framework",
+    ),
+    (
+        "dspy",
+        "3.4.1",
+        "afda9e7f8b3d46be0829af19ac1153a6feaa6db5923f2b1011eef547fb15ce2d",
+        "framework",
+    ),
+    (
+        "haystack-ai",
+        "3.4.1",
+        "f9093156d534adcf92ef68d03601c11b67f0945e81b00e999504b68bce4fdd80",
+        "framework",
+    ),
+    (
+        "instructor",
+        "1.17.0",
+        "f6b1832d178e899ee0a6a3f247e221f19580fa525c815211c02447691d761217",
+        "structured output",
+    ),
+    (
+        "mem0ai",
+        "2.2.1",
+        "fe91bb91ac8926231993a4aa58df00a60c6c74c709e6a338fe399500776eef4d",
+        "agent memory",
+    ),
+    (
+        "autogen-ext",
+        "0.7.5",
+        "18cecc8aab37c7c4861fbad038a1017f0ef25e35e273aa158066ccf9d93fea4f",
+        "agent framework",
+    ),
+    (
+        "smolagents",
+        "1.26.0",
+        "70e1cfb1576f782da93190ee31d9bb2659e5ca4bd84fda0c412e1f20498f28b6",
+        "agent framework",
+    ),
+    (
+        "aider-chat",
+        "0.86.2",
+        "64f6a0c66c9f4633ad9f479bca3e64ebcba02b9da03c6b604b74a44736b2416e",
+        "coding agent",
+    ),
+]
+
+
+def _count(folder: Path) -> tuple[int, int]:
+    files = lines = 0
+    for path in folder.rglob("*.py"):
+        files += 1
+        lines += path.read_bytes().count(b"\n")
+    return files, lines
+
+
+def _stamp_ok(folder: Path, version: str, sha256: str) -> bool:
+    try:
+        stamp = json.loads((folder / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    return stamp.get("version") == version and stamp.get("sha256") == sha256
+
+
+def _archive_version(archive: Path) -> str | None:
+    """The version the archive says it is (wheel METADATA, sdist PKG-INFO)."""
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                if name.endswith(".dist-info/METADATA"):
+                    return _metadata_version(zf.read(name).decode("utf-8", "replace"))
+        return None
+    with tarfile.open(archive) as tf:
+        for member in tf.getmembers():
+            if member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+                data = tf.extractfile(member)
+                if data is not None:
+                    return _metadata_version(data.read().decode("utf-8", "replace"))
+    return None
+
+
+def _metadata_version(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.startswith("Version:"):
+            return line.split(":", 1)[1].strip()
+        if not line.strip():
+            break
+    return None
+
+
+def _extract_py(archive: Path, out: Path) -> None:
+    """Copy the archive's .py files (not its dist-info) into ``out``, keeping their layout."""
+    out.mkdir(parents=True)
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                parts = name.split("/")
+                if not name.endswith(".py") or any(p.endswith(".dist-info") for p in parts):
+                    continue
+                if ".." in parts or name.startswith("/"):
+                    continue
+                target = out / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(zf.read(name))
+        return
+    with tarfile.open(archive) as tf:  # sdist: drop the top-level "name-version/" folder
+        for member in tf.getmembers():
+            parts = member.name.split("/")[1:]
+            if not member.isfile() or not member.name.endswith(".py") or ".." in parts:
+                continue
+            data = tf.extractfile(member)
+            if data is None:
+                continue
+            target = out.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data.read())
+
+
+def _download(name: str, version: str, into: Path) -> Path:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-d",
+        str(into),
+        f"{name}=={version}",
+    ]
+    subprocess.run(cmd, check=True)
+    archives = [p for p in into.iterdir() if p.suffix == ".whl" or p.name.endswith(".tar.gz")]
+    if len(archives) != 1:
+        raise RuntimeError(f"{name}=={version}: expected one archive, got {archives}")
+    return archives[0]
+
+
+def fetch(dest: Path, *, verbose: bool = True) -> list[dict[str, object]]:
+    dest.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, object]] = []
+    for name, version, sha256, kind in PACKAGES:
+        folder = dest / name
+        if _stamp_ok(folder, version, sha256):
+            stamp = json.loads((folder / STAMP).read_text())
+            rows.append(stamp)
+            if verbose:
+                print(f"kept    {name}=={version}", file=sys.stderr)
+            continue
+        if folder.exists():
+            shutil.rmtree(folder)
+        with tempfile.TemporaryDirectory() as tmp:
+            archive = _download(name, version, Path(tmp))
+            digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+            if digest != sha256:
+                raise RuntimeError(
+                    f"{name}=={version}: {archive.name} has sha256 {digest}, pinned {sha256}"
+                )
+            found = _archive_version(archive)
+            if found != version:
+                raise RuntimeError(f"{name}: archive says version {found}, pinned {version}")
+            staging = dest / f".{name}.partial"
+            if staging.exists():
+                shutil.rmtree(staging)
+            _extract_py(archive, staging)
+            files, lines = _count(staging)
+            stamp = {
+                "package": name,
+                "version": version,
+                "sha256": sha256,
+                "kind": kind,
+                "archive": archive.name,
+                "files": files,
+                "lines": lines,
+            }
+            (staging / STAMP).write_text(json.dumps(stamp, indent=1) + "\n")
+            staging.rename(folder)
+        rows.append(stamp)
+        if verbose:
+            print(f"fetched {name}=={version}", file=sys.stderr)
+    pinned = {name for name, *_ in PACKAGES}
+    for extra in sorted(p for p in dest.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if extra.name not in pinned:
+            print(f"warning: {extra} is not in the pinned list", file=sys.stderr)
+    return rows
+
+
+def manifest(rows: list[dict[str, object]]) -> str:
+    out = [
+        "# Real-code corpus",
+        "",
+        "Made by `bench/realcode/fetch.py` (pinned versions, Python sources only).",
+        "",
+        "| package | version | kind | files | lines |",
+        "|---|---|---|---:|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {r['package']} | {r['version']} | {r['kind']} | {r['files']:,} | {r['lines']:,} |"
+        )
+    files = sum(int(str(r["files"])) for r in rows)
+    lines = sum(int(str(r["lines"])) for r in rows)
+    out.append(f"| **total** ({len(rows)} packages) | | | {files:,} | {lines:,} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
+    parser.add_argument("--manifest", type=Path, help="also write the table to this file")
+    args = parser.parse_args(argv)
+    rows = fetch(args.dest)
+    table = manifest(rows)
+    print(table, end="")
+    if args.manifest:
+        args.manifest.write_text(table)
+    lines = sum(int(str(r["lines"])) for r in rows)
+    if lines < 2_000_000:
+        print(f"warning: only {lines:,} lines (the benchmarks want >= 2,000,000)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
