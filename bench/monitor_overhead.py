@@ -14,20 +14,32 @@ Part 2, no network: httpx 0.28 and httpx2 on httpcore's own mock network backend
 response, no socket, no server), sequential requests: the client's CPU alone, so the
 monitor's share is not lost in TLS, the server or other load on the machine.
 
+Part 3 (`--callgrind`), deterministic: the Part 2 harness under `valgrind --tool=callgrind`,
+which counts the instructions the process executes, the same whatever else the machine runs.
+Each arm runs in its own process; only the requests after the warm-up are counted (see
+`mock_child`). It is converted to microseconds with the instructions per second of
+the plain arm (its instruction count over its CPU time measured natively, best of 3 runs).
+
 Bounded: rounds x requests per arm and library.
 
     python bench/monitor_overhead.py [--rounds 8] [--requests 1500] [--concurrency 50]
+    python bench/monitor_overhead.py --callgrind --service-ms '' --mock-requests 0  (counts only)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import importlib
 import os
 import platform
+import shutil
 import ssl
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -135,18 +147,9 @@ MOCK_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-L
 
 async def bench_mock(name: str, rounds: int, requests: int) -> dict[str, Any]:
     """Sequential requests on httpcore's mock backend: plain vs instrumented client CPU."""
-    lib = importlib.import_module(name)
-    core = importlib.import_module("httpcore" if name == "httpx" else "httpcore2")
 
     def client(watched: bool) -> Any:
-        made = lib.AsyncClient()
-        # the bench's one private write: a canned network instead of sockets
-        made._transport._pool._network_backend = core.AsyncMockBackend(
-            [MOCK_RESPONSE] * (requests * (rounds + 1) * 3)
-        )
-        if watched:
-            pm.instrument(made)
-        return made
+        return mock_client(name, watched, requests * (rounds + 1) * 3)
 
     async def run(made: Any, n: int) -> float:
         cpu = time.process_time()
@@ -175,6 +178,121 @@ async def bench_mock(name: str, rounds: int, requests: int) -> dict[str, Any]:
     }
 
 
+def mock_client(name: str, watched: bool, responses: int) -> Any:
+    lib = importlib.import_module(name)
+    core = importlib.import_module("httpcore" if name == "httpx" else "httpcore2")
+    made = lib.AsyncClient()
+    # the bench's one private write: a canned network instead of sockets
+    made._transport._pool._network_backend = core.AsyncMockBackend([MOCK_RESPONSE] * responses)
+    if watched:
+        pm.instrument(made)
+    return made
+
+
+def mock_child(name: str, arm: str, requests: int, warmup: int) -> float:
+    """One arm in a process of its own: CPU microseconds per request after the warm-up.
+
+    The measured requests run inside `functools.reduce` (a C function nothing else here
+    calls), so that callgrind, told to count only inside it, counts just them: not the
+    start-up, the imports or the warm-up, whose counts vary from process to process."""
+    loop = asyncio.new_event_loop()
+    made = mock_client(name, arm == "instrumented", (warmup + requests) * 3)
+
+    async def send(n: int) -> None:
+        for _ in range(n):
+            await made.post("http://mock.test/v1/chat/completions", json=BODY)
+
+    loop.run_until_complete(send(warmup))
+    cpu = time.process_time()
+    functools.reduce(lambda _, n: loop.run_until_complete(send(n)), [requests], None)
+    spent = time.process_time() - cpu
+    loop.run_until_complete(made.aclose())
+    loop.close()
+    return spent / max(requests, 1) * 1e6
+
+
+CHILD_ENV = {"PYTHONHASHSEED": "0"}  # the same dict layouts in every run
+
+
+def child_command(name: str, arm: str, requests: int, warmup: int) -> list[str]:
+    spec = f"{name}:{arm}:{requests}:{warmup}"
+    return [sys.executable, os.path.abspath(__file__), "--child", spec]
+
+
+def callgrind_count(name: str, arm: str, requests: int, warmup: int) -> int:
+    """Instructions executed by ``requests`` requests (after the warm-up) under callgrind."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--collect-atstart=no",
+                "--toggle-collect=functools_reduce",
+                f"--callgrind-out-file={out}",
+                "-q",
+                *child_command(name, arm, requests, warmup),
+            ],
+            check=True,
+            env={**os.environ, **CHILD_ENV},
+            stdout=subprocess.DEVNULL,
+        )
+        with open(out) as fh:
+            for line in fh:
+                if line.startswith(("summary:", "totals:")):
+                    return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no totals")
+
+
+def native_us(name: str, arm: str, requests: int, warmup: int) -> float:
+    result = subprocess.run(
+        child_command(name, arm, requests, warmup),
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **CHILD_ENV},
+    )
+    return float(result.stdout.strip())
+
+
+def bench_callgrind(name: str, requests: int, warmup: int) -> dict[str, Any]:
+    per_request = {
+        arm: callgrind_count(name, arm, requests, warmup) / requests
+        for arm in ("plain", "instrumented")
+    }
+    plain_us = min(native_us(name, "plain", 2000, 500) for _ in range(3))
+    per_us = per_request["plain"] / plain_us  # instructions per microsecond, plain arm
+    added = per_request["instrumented"] - per_request["plain"]
+    return {
+        "library": name,
+        "plain": per_request["plain"],
+        "instrumented": per_request["instrumented"],
+        "added": added,
+        "per_us": per_us,
+        "added_us": added / per_us,
+        "plain_us": plain_us,
+    }
+
+
+def print_callgrind(rows: list[dict[str, Any]], requests: int, warmup: int) -> None:
+    print(
+        f"\nInstruction counts (valgrind callgrind, httpcore's mock backend, sequential; "
+        f"{warmup} warm-up requests, then {requests} counted; us = instructions / the plain "
+        f"arm's native instructions per us, from its best of 3 native runs):\n"
+    )
+    print(
+        "| library | instructions/request plain | instrumented | added | added share "
+        "| plain native CPU/request | instructions per us | added, as us |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['library']} | {row['plain']:,.0f} | {row['instrumented']:,.0f} "
+            f"| {row['added']:+,.0f} | {row['added'] / row['plain']:+.1%} "
+            f"| {row['plain_us']:.0f} us | {row['per_us']:,.0f} | {row['added_us']:+.1f} us |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8)
@@ -189,7 +307,18 @@ def main() -> None:
     parser.add_argument("--libraries", default="httpx2,aiohttp,aiohttp-empty-trace")
     parser.add_argument("--mock-libraries", default="httpx,httpx2")
     parser.add_argument("--mock-requests", type=int, default=2000)
+    parser.add_argument(
+        "--callgrind",
+        action="store_true",
+        help="also count instructions per request on the mock backend (valgrind callgrind)",
+    )
+    parser.add_argument("--callgrind-requests", type=int, default=300)
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # name:arm:requests:warmup
     args = parser.parse_args()
+    if args.child:
+        name, arm, requests, warmup = args.child.split(":")
+        print(mock_child(name, arm, int(requests), int(warmup)))
+        return
     services = [float(v) for v in args.service_ms.split(",") if v]
     versions = {
         name: getattr(importlib.import_module(name), "__version__", "?")
@@ -233,6 +362,7 @@ def main() -> None:
     mock = [
         asyncio.run(bench_mock(name, args.rounds, args.mock_requests))
         for name in filter(None, args.mock_libraries.split(","))
+        if args.mock_requests > 0
     ]
     if mock:
         print(
@@ -252,6 +382,14 @@ def main() -> None:
                 f"| {statistics.median(added):+.1f} us ({added[0]:+.1f} to {added[-1]:+.1f}) "
                 f"| {best:+.1f} us | {statistics.median(added) / row['plain']:+.1%} |"
             )
+    if args.callgrind:
+        if shutil.which("valgrind") is None:
+            raise SystemExit("--callgrind needs valgrind on PATH")
+        counted = [
+            bench_callgrind(name, args.callgrind_requests, 100)
+            for name in filter(None, args.mock_libraries.split(","))
+        ]
+        print_callgrind(counted, args.callgrind_requests, 100)
 
 
 if __name__ == "__main__":

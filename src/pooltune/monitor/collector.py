@@ -188,6 +188,7 @@ class PoolStats:
             max_connections_per_host=per_host,
         )
         self.expiry = exp
+        self.keep = mk  # read per response: a plain attribute, not the model's
         self.lock = threading.Lock()
         self.created = time.monotonic()
         self.clients = 0
@@ -360,7 +361,7 @@ class PoolStats:
 
     def crowded(self) -> bool:
         """More connections open than the keep-alive pool keeps: the pool may close one."""
-        keep = self.limits.max_keepalive_connections
+        keep = self.keep
         return keep is not None and len(self.conns) > keep
 
     def closing(self, conn: Connection, readable: bool | None, shutting_down: bool) -> None:

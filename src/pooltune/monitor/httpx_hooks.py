@@ -58,9 +58,13 @@ def failure_kind(exc: BaseException, request: Request) -> str:
     return "error"
 
 
-def _wrote(stream_conn: Connection) -> None:
-    request = CURRENT.get()
-    if request is not None and request.conn is not stream_conn and not request.done:
+_current = CURRENT.get  # bound once: the write hook runs on every write of every request
+
+
+def _wrote(request: Request, stream_conn: Connection) -> None:
+    """``request`` writes on ``stream_conn`` for the first time (the caller has checked that
+    it is not already the request's connection)."""
+    if not request.done:
         old = request.conn
         if old is not None and old.busy > 0:  # retried on another connection
             old.busy -= 1
@@ -187,10 +191,12 @@ class SyncStream:
         self.get_extra_info = inner.get_extra_info
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        try:
-            _wrote(self._conn)
-        except Exception as exc:
-            report("httpx write hook", exc)
+        request = _current()
+        if request is not None and request.conn is not self._conn:  # else: seen already
+            try:
+                _wrote(request, self._conn)
+            except Exception as exc:
+                report("httpx write hook", exc)
         self._inner.write(buffer, timeout)
 
     def close(self) -> None:
@@ -228,10 +234,12 @@ class AsyncStream:
         self.get_extra_info = inner.get_extra_info
 
     def write(self, buffer: bytes, timeout: float | None = None) -> Awaitable[None]:
-        try:
-            _wrote(self._conn)
-        except Exception as exc:
-            report("httpx write hook", exc)
+        request = _current()
+        if request is not None and request.conn is not self._conn:  # else: seen already
+            try:
+                _wrote(request, self._conn)
+            except Exception as exc:
+                report("httpx write hook", exc)
         result: Awaitable[None] = self._inner.write(buffer, timeout)
         return result
 
@@ -400,7 +408,7 @@ def _responded(request: Request, response: Any, wrapper: type) -> None:
     raw_version = response.extensions.get("http_version")
     version = _VERSIONS.get(raw_version) if raw_version is not None else None
     conn = request.conn
-    keep = request.pool.limits.max_keepalive_connections
+    keep = request.pool.keep
     if conn is not None and keep is not None and len(request.pool.conns) > keep:
         # Only when the keep-alive pool may be full (PoolStats.crowded): a close at release is
         # then the pool's (too many connections) or the server's (Connection: close).
@@ -420,6 +428,9 @@ def _begin(hooks: PoolHooks, url: Any) -> Request | None:
         return None
 
 
+_set, _reset = CURRENT.set, CURRENT.reset
+
+
 def _failed(request: Request, exc: BaseException) -> None:
     try:
         request.pool.failed(request, failure_kind(exc, request))
@@ -436,14 +447,14 @@ def hook_sync_transport(transport: Any, hooks: PoolHooks, library: str) -> None:
         record = _begin(hooks, request.url)
         if record is None:
             return original(request)
-        token = CURRENT.set(record)
+        token = _set(record)
         try:
             response = original(request)
         except BaseException as exc:
             _failed(record, exc)
             raise
         finally:
-            CURRENT.reset(token)
+            _reset(token)
         try:
             _responded(record, response, released_cls)
         except Exception as exc:
@@ -470,14 +481,14 @@ def hook_async_transport(transport: Any, hooks: PoolHooks, library: str) -> None
         record = _begin(hooks, request.url)
         if record is None:
             return await original(request)
-        token = CURRENT.set(record)
+        token = _set(record)
         try:
             response = await original(request)
         except BaseException as exc:
             _failed(record, exc)
             raise
         finally:
-            CURRENT.reset(token)
+            _reset(token)
         try:
             _responded(record, response, released_cls)
         except Exception as exc:
