@@ -28,7 +28,7 @@ from pooltune.probe.plan import make_plan
 from pooltune.probe.runner import ClientSettings, LevelJob, pick_engine, run_level_async
 from pooltune.probe.session import ProbeSession
 from pooltune.probe.target import ProbeRequest
-from tests.nginx_server import nginx_unavailable_reason, run_nginx
+from tests.servers.nginx import nginx_unavailable_reason, run_nginx
 
 
 def engine_ceiling(url: str, ca: str, engine: str, http2: bool, requests: int) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.nginx_server import NginxServer, nginx_unavailable_reason, run_nginx
+from tests.servers.nginx import NginxServer, nginx_unavailable_reason, run_nginx
 
 pytestmark = pytest.mark.skipif(
     nginx_unavailable_reason() is not None, reason=str(nginx_unavailable_reason())
