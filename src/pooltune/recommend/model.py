@@ -181,6 +181,7 @@ class LevelStats(_Model):
     prober_cpu: float | None = None
     in_flight: InFlight | None = None
     closes: int = 0  # responses that closed their connection (counted, never errors)
+    refusals_closed: int = 0  # 503/429 responses that closed their connection
     prober_bound: bool = False  # within 80% of the prober's ceiling: left out of fit and knee
     workers: int = 1
 

@@ -2,9 +2,9 @@
 
 Refusals: at each refusing level (and its repeated runs) the limit is the number of successful
 requests in flight when the server refused (pooltune.tune.inflight); the runs give its spread.
-Queueing: a server that queues keeps every request, its latency grows with concurrency past
-the knee N ~= peak throughput x unloaded latency (Little's law, in requests in flight), while
-throughput stays flat. Levels the prober itself bounded are left out of the knee.
+Queueing: a server that queues keeps every request; past the knee (the requests in flight of
+the first level at the throughput plateau) latency grows with concurrency while throughput
+stays flat. Levels the prober itself bounded are left out of the knee.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from pooltune.tune.stats import refusal_share
 
 LimitKind = Literal["refuses", "queues"]
 REFUSING = 0.02  # more than 2% of requests refused
-QUEUEING = 1.3  # p50 latency 30% above the unloaded p50...
-PLATEAU = 1.1  # ...while throughput grows less than 10% past the knee
+QUEUEING = 1.3  # p50 latency 30% above the unloaded p50 at the top...
+REACHED = 0.95  # ...past the first level within 5% of the throughput plateau (the knee)...
+PLATEAU = 1.1  # ...while throughput grows less than 10% past the knee...
+LINEAR = 0.7  # ...and latency grows at least 70% as fast as the requests in flight
 
 
 @dataclass
@@ -45,6 +47,13 @@ def _refusal_estimate(level: LevelStats) -> int | None:
     return max(1, round(estimate)) if estimate > 0 else None
 
 
+def counts_connections(levels: list[LevelStats]) -> bool:
+    """Most refusals closed their connection: the server limits connections, not requests."""
+    refused = sum(lv.status.get("503", 0) + lv.status.get("429", 0) for lv in levels)
+    closed = sum(lv.refusals_closed for lv in levels)
+    return refused > 0 and closed > refused / 2
+
+
 def concurrency_limit(levels: list[LevelStats], repeats: list[LevelStats] | None = None) -> Limit:
     ordered = sorted(levels, key=lambda lv: lv.concurrency)
     if not ordered:
@@ -54,40 +63,57 @@ def concurrency_limit(levels: list[LevelStats], repeats: list[LevelStats] | None
         lowest = refusing[0].concurrency
         same = [lv for lv in refusing if lv.concurrency == lowest]
         same += [lv for lv in repeats or [] if refusal_share(lv) > REFUSING]
-        runs = [e for e in (_refusal_estimate(lv) for lv in same) if e is not None]
-        if not runs:
+        estimates = [e for e in (_refusal_estimate(lv) for lv in same) if e is not None]
+        if not estimates:
             return Limit()
-        clean = [lv for lv in ordered if lv.concurrency < lowest]
-        value = round(statistics.median(runs))
-        # never below what a level that ran clean kept in flight on average
-        floor = max(
-            (int(lv.in_flight.mean) for lv in clean if lv.in_flight and refusal_share(lv) == 0),
-            default=0,
-        )
-        floor = min(floor, lowest)
-        return Limit(max(value, floor), "refuses", runs)
+        floor = 0
+        if counts_connections(same):
+            # It refuses by open connections (uvicorn: 503 + close once N are open), so few
+            # requests may be in flight at a refusal; the highest level that ran clean held
+            # that many connections, each with its request: that is what a client gets.
+            floor = max(
+                (
+                    min(lv.in_flight.max, lv.concurrency)
+                    for lv in ordered
+                    if lv.concurrency < lowest and lv.in_flight and refusal_share(lv) == 0
+                ),
+                default=0,
+            )
+        runs = [max(e, floor) for e in estimates]
+        return Limit(round(statistics.median(runs)), "refuses", runs)
     usable = [lv for lv in ordered if not lv.prober_bound]
     knee, kind = _queueing_knee(usable)
     return Limit(knee, kind, [knee] if knee is not None else [])
 
 
 def _queueing_knee(ordered: list[LevelStats]) -> tuple[int | None, LimitKind | None]:
-    """A knee counts only if latency grew AND throughput stopped growing past it; latency that
-    grows while throughput keeps rising is overhead (CPU, scheduling), not a server limit."""
-    if len(ordered) < 3:
+    """A queue shows as throughput that stops growing while latency grows: the knee is the
+    first level whose throughput reaches the plateau (the median of the top three levels),
+    and its requests in flight are what the server serves at once. Latency that grows while
+    throughput keeps rising is overhead (CPU, scheduling), not a server limit; one slow level
+    at the top is noise."""
+    if len(ordered) < 4:
         return None, None
-    base, top = ordered[0], ordered[-1]
-    if base.latency_s.p50 <= 0 or top.latency_s.p50 < QUEUEING * base.latency_s.p50:
+    unloaded = statistics.median(lv.latency_s.p50 for lv in ordered[:3])
+    if unloaded <= 0:
         return None, None
-    peak = max(lv.throughput_rps for lv in ordered)
-    knee = round(peak * base.latency_s.p50)
-
-    def flight(lv: LevelStats) -> float:
-        return lv.in_flight.mean if lv.in_flight else lv.concurrency
-
-    if not flight(base) <= knee < flight(top):
+    if any(lv.latency_s.p50 < QUEUEING * unloaded for lv in ordered[-2:]):
         return None, None
-    at_knee = min(ordered, key=lambda lv: abs(flight(lv) - knee))
-    if top.throughput_rps > PLATEAU * at_knee.throughput_rps:
+    plateau = statistics.median(lv.throughput_rps for lv in ordered[-3:])
+    index = next(i for i, lv in enumerate(ordered) if lv.throughput_rps >= REACHED * plateau)
+    if index >= len(ordered) - 2:
+        return None, None  # still rising into the top levels: no plateau
+    knee_level = ordered[index]
+    if ordered[-1].throughput_rps > PLATEAU * knee_level.throughput_rps:
+        return None, None
+    flight = knee_level.in_flight
+    knee = min(flight.max, knee_level.concurrency) if flight else knee_level.concurrency
+    # Queued requests wait in line: past the knee, latency grows with the requests in flight
+    # (Little's law at a flat throughput). A busy CPU slows everything by a share instead.
+    top = ordered[-1]
+    top_flight = top.in_flight.mean if top.in_flight else top.concurrency
+    knee_flight = flight.mean if flight else knee_level.concurrency
+    growth = top.latency_s.p50 / max(knee_level.latency_s.p50, 1e-9)
+    if knee_flight <= 0 or growth < LINEAR * (top_flight / knee_flight):
         return None, None
     return knee, "queues"

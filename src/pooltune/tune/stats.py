@@ -55,6 +55,7 @@ def summarize(level: LevelSamples) -> LevelStats:
         prober_cpu=level.prober_cpu,
         in_flight=in_flight(level),
         closes=sum(1 for s in samples if s.closed),
+        refusals_closed=sum(1 for s in samples if s.closed and s.status in (429, 503)),
         workers=level.workers,
     )
 
