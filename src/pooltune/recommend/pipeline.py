@@ -334,16 +334,25 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
 
 
 def _summaries(levels: list[LevelSamples], ceiling: float | None) -> list[LevelStats]:
+    """Per-level stats; a level within 80% of the prober's ceiling is prober-bound, and so is
+    every higher level that did not get past it (a bigger pool on the same client is no
+    faster)."""
     from pooltune.probe.ceiling import BOUND_SHARE
     from pooltune.tune.stats import request_rate, summarize
 
     out = []
-    for level in levels:
+    bound_rate: float | None = None
+    for level in sorted(levels, key=lambda lv: lv.concurrency):
         if not level.samples:
             continue
         stats = summarize(level)
+        rate = request_rate(level)
         if ceiling:
-            stats.prober_bound = request_rate(level) >= BOUND_SHARE * ceiling * level.workers
+            if rate >= BOUND_SHARE * ceiling * level.workers:
+                stats.prober_bound = True
+                bound_rate = max(bound_rate or 0.0, rate)
+            elif bound_rate is not None and rate <= 1.1 * bound_rate:
+                stats.prober_bound = True
         out.append(stats)
     return out
 
