@@ -27,6 +27,7 @@ from pooltune.recommend.model import DnsTiming, LevelSamples, PoolSettings, Serv
 
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
+BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
 
 
 @dataclass
@@ -186,6 +187,7 @@ class ProbeSession:
         queue = list(self.plan.levels)
         good: int | None = None
         bad: int | None = None
+        bound_streak = 0
         try:
             with Runner(self.max_workers) as runner:
                 while queue:
@@ -212,6 +214,17 @@ class ProbeSession:
                             "this report is partial"
                         )
                         break
+                    if self._prober_bound(level):
+                        bound_streak += 1
+                        if bound_streak >= BOUND_STREAK and queue and bad is None:
+                            outcome.warnings.append(
+                                f"stopped raising load at concurrency {c}: {BOUND_STREAK} levels "
+                                f"in a row ran at the prober's own ceiling ({self.library} on "
+                                "this machine), so higher levels would measure the prober"
+                            )
+                            break
+                    else:
+                        bound_streak = 0
                     if refused(level):
                         outcome.refusing.append(c)
                         bad = c if bad is None else min(bad, c)
@@ -264,6 +277,14 @@ class ProbeSession:
             outcome.repeats.append(run.level)
             if refused(run.level):
                 self._honour_retry_after(run.headers, reserve_s)
+
+    def _prober_bound(self, level: LevelSamples) -> bool:
+        from pooltune.probe.ceiling import BOUND_SHARE
+
+        if not self.ceiling_rps or level.wall_s <= 0:
+            return False
+        rate = len(level.samples) / level.wall_s
+        return rate >= BOUND_SHARE * self.ceiling_rps * level.workers
 
     def _reachable(self) -> bool:
         """Does the server still accept TCP connections? (Requests that got no response may

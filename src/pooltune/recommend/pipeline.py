@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     )
 
 DEMO_BODY = b'{"model": "sim", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
+DEMO_MAX_DURATION_S = 24.0  # the demo's time budget unless --max-duration says otherwise
 
 
 @dataclass
@@ -145,6 +146,8 @@ def dry_run(settings: RecommendSettings, cwd: Path | None = None) -> list[str]:
 def run(settings: RecommendSettings, hooks: Hooks | None = None, cwd: Path | None = None) -> Report:
     """The whole measurement; raises UsageError for bad input (before any load is sent)."""
     hooks = hooks or Hooks()
+    if settings.url is None and "max_duration" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"max_duration": DEMO_MAX_DURATION_S})
     prepared = prepare(settings, cwd)
     if settings.url is None:
         return _against_sim(prepared, hooks)
@@ -402,7 +405,8 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
     )
     plan = session.plan
     per_arm = max(effective, plan.compare_requests // max(1, len(cands)))
-    deadline = max(1.0, min(0.4 * session.time_left(), 20.0))
+    budget = session.plan.max_duration_s
+    deadline = max(1.0, min(0.4 * session.time_left(), 0.25 * budget, 20.0))
     result = session.arms(
         {label: pool for label, (pool, _) in cands.items()}, effective, per_arm, deadline
     )
@@ -447,7 +451,8 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     conns = 1 if http2 else max(1, min(4, effective))
     concurrency = min(effective, 8) if http2 else conns
     life_pool = PoolSettings.probing(conns, http2=http2)
-    deadline = max(1.0, min(0.4 * (session.time_left() - _validation_s(state.settings)), 6.0))
+    left = session.time_left() - _validation_s(state.settings)
+    deadline = max(1.0, min(0.4 * left, 0.15 * session.plan.max_duration_s, 6.0))
     level = session.lifetime(life_pool, concurrency, session.plan.lifetime_requests, deadline)
     if level is None:
         return

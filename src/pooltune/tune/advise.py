@@ -196,6 +196,8 @@ def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
                 f"{level.concurrency}: throughput there may be the client's limit, not the server's"
             )
     optimum = ev.fit.optimal_concurrency if ev.fit is not None and ev.fit.fits else None
+    if optimum is not None and bound and optimum > 0.8 * min(bound):
+        optimum = None  # the peak lies where the prober, not the server, set the pace
     if optimum is not None and wanted > 1.2 * optimum:
         warnings.append(
             f"throughput peaks near {optimum:.0f} concurrent requests (USL fit); at {wanted} "
