@@ -186,3 +186,44 @@ def test_plain_recommend_is_the_llm_demo_under_30_s(tmp_path: Any) -> None:
     seconds = float(text.strip().splitlines()[-1].split(" in ")[1].split(" s")[0])
     assert seconds < 30, text
     assert wall < 45
+
+
+def test_rate_limit_dns_and_replicas_on_aiohttp() -> None:
+    """A request budget (429 + x-ratelimit-*) is a rate limit, not a concurrency limit: a
+    client-side limiter per replica and retries, in the aiohttp snippet with the DNS cache
+    measured for `localhost`."""
+    settings = sim.SimSettings(rate_limit_rpm=1200, service_ms=30, idle_timeout=5)
+    with sim.start_sim_process(settings) as server:
+        url = server.url.replace("127.0.0.1", "localhost")
+        report = _json_report(
+            server,
+            "--url",
+            f"{url}/v1/chat/completions",
+            "--target-concurrency",
+            "8",
+            "--max-duration",
+            "20",
+            "--max-requests",
+            "600",
+            "--client",
+            "aiohttp",
+            "--replicas",
+            "2",
+        )
+    rec = report["recommendation"]
+    assert report["client"]["library"] == "aiohttp"
+    assert report["server"]["rate_limit"]["limit_requests"] == 1200
+    assert report["server"]["concurrency_limit_kind"] != "refuses"
+    assert rec["rate_limit_rps"] == 10.0  # 1200 per minute over 2 replicas
+    assert rec["retry"]["statuses"] == [429, 503] and rec["replicas"] == 2
+    assert report["server"]["dns"]["host"] == "localhost"
+    assert rec["ttl_dns_cache"] is not None
+    # aiohttp speaks HTTP/1.1 only: one protocol measured although the server offers h2
+    assert [p["http_version"] for p in report["protocols"]] == ["HTTP/1.1"]
+    assert "HTTP/1.1 only" in rec["why"]["http2"] and rec["http2"] is False
+    from pooltune.recommend.model import Report
+    from pooltune.render import render
+
+    code = render(Report.model_validate(report), "snippet")
+    assert "aiohttp.TCPConnector(" in code and "ttl_dns_cache=" in code
+    assert "LIMITER = RateLimiter(10.0)" in code and "MAX_ATTEMPTS = 3" in code

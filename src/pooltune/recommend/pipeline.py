@@ -293,6 +293,14 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     headers = sweep.headers | {k.lower(): v for k, v in session.first_headers().items()}
     state.server.rate_limit = parse_rate_limit(headers)
     limit = concurrency_limit(state.levels, state.repeats)
+    if limit.kind == "refuses" and _rate_limited(state.levels, state.server.rate_limit):
+        from pooltune.tune.limits import Limit
+
+        limit = Limit()
+        state.notes.append(
+            "the server's 429s came with a request budget (x-ratelimit-*/Retry-After): that is "
+            "a rate limit, paced on the client below, not a limit on requests in flight"
+        )
     state.server.concurrency_limit = limit.value
     state.server.concurrency_limit_kind = limit.kind
     state.server.concurrency_limit_runs = limit.runs
@@ -334,6 +342,15 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         )
     hooks.stage("idle keep-alive probe", 0, 1)
     session.finish_idle(state.server, session.time_left() - _validation_s(settings))
+
+
+def _rate_limited(levels: list[LevelStats], rate_limit: Any) -> bool:
+    """Most refusals were 429s and the server announced a request budget."""
+    if rate_limit is None:
+        return False
+    too_many = sum(lv.status.get("429", 0) for lv in levels)
+    unavailable = sum(lv.status.get("503", 0) for lv in levels)
+    return too_many > unavailable
 
 
 def _summaries(levels: list[LevelSamples], ceiling: float | None) -> list[LevelStats]:

@@ -223,6 +223,7 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
             say(f"client: {advice}")
         for advice in rec.server_advice:
             say(f"server-side: {advice}")
+        say(f"paste-ready {rec.library} code with these values: --format snippet")
     if report.validation is not None:
         v = report.validation
         console.print(
