@@ -61,6 +61,7 @@ class H1:
 
     def __init__(self, port: int, ca: str | None, *, timeout: float = 10.0) -> None:
         self.sock = tls_socket(port, ca, ["http/1.1"] if ca else None, timeout)
+        self.timeout = timeout
         self.conn = h11.Connection(h11.CLIENT)
         self.closed = False
 
@@ -110,15 +111,16 @@ class H1:
     def seconds_until_closed(self, limit: float) -> float | None:
         """Wait, idle, for the server to close; None when it is still open after `limit`."""
         start = time.monotonic()
-        while (left := limit - (time.monotonic() - start)) > 0:
-            self.sock.settimeout(left)
-            try:
-                data = _recv(self.sock)
-            except TimeoutError:
-                return None
-            if not data:
-                self.closed = True
-                return time.monotonic() - start
+        try:
+            while (left := limit - (time.monotonic() - start)) > 0:
+                self.sock.settimeout(left)
+                if not _recv(self.sock):
+                    self.closed = True
+                    return time.monotonic() - start
+        except TimeoutError:
+            pass
+        finally:
+            self.sock.settimeout(self.timeout)
         return None
 
 
@@ -142,6 +144,7 @@ class H2:
 
     def __init__(self, port: int, ca: str, *, timeout: float = 10.0) -> None:
         self.sock = tls_socket(port, ca, ["h2"], timeout)
+        self.timeout = timeout
         assert isinstance(self.sock, ssl.SSLSocket)
         assert self.sock.selected_alpn_protocol() == "h2", self.sock.selected_alpn_protocol()
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
@@ -263,23 +266,25 @@ class H2:
         except TimeoutError:
             pass
         finally:
-            self.sock.settimeout(10)
+            self.sock.settimeout(self.timeout)
 
     def seconds_until_idle_end(
         self, limit: float
     ) -> tuple[float, Literal["goaway", "close"]] | None:
         """Wait, idle, for a GOAWAY or the close, whichever comes first."""
         start = time.monotonic()
-        while (left := limit - (time.monotonic() - start)) > 0:
-            self.sock.settimeout(left)
-            try:
+        try:
+            while (left := limit - (time.monotonic() - start)) > 0:
+                self.sock.settimeout(left)
                 alive = self._pump()
-            except TimeoutError:
-                return None
-            if self.goaway is not None:
-                return time.monotonic() - start, "goaway"
-            if not alive:
-                return time.monotonic() - start, "close"
+                if self.goaway is not None:
+                    return time.monotonic() - start, "goaway"
+                if not alive:
+                    return time.monotonic() - start, "close"
+        except TimeoutError:
+            pass
+        finally:
+            self.sock.settimeout(self.timeout)
         return None
 
 
