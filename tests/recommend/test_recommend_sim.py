@@ -150,7 +150,8 @@ def test_recommended_beats_the_library_defaults_at_50ms_rtt(client: str) -> None
     # vs 182-289; httpx2: p99 100 vs 245, p50 86 vs 97); p50 within noise
     assert rec["latency_s"]["p99"] <= base["latency_s"]["p99"]
     assert rec["latency_s"]["p50"] <= 1.1 * base["latency_s"]["p50"] + 0.005
-    assert rec["errors"] == 0
+    # the churned connections httpx closes are responses, never errors (they were `o_s`)
+    assert rec["errors"] == 0 and base["errors"] == 0
     if client == "httpx":
         # measured, not assumed: HTTP/2 won on httpx 0.28, and the advice says why, with numbers
         assert report["recommendation"]["http2"] is True

@@ -59,8 +59,8 @@ class Plan:
         parts = [
             f"plan: concurrency levels {levels} (up to 1.5x target {self.target}), "
             f"{self.sweep_requests} sweep requests",
-            f"protocol comparison at the target {self.compare_requests} requests",
-            f"connection lifetime {self.lifetime_requests} requests",
+            f"protocol comparison at the target: {self.compare_requests} requests",
+            f"connection lifetime: {self.lifetime_requests} requests",
             f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
         ]
         if self.validation_requests:

@@ -123,11 +123,19 @@ def make_plan_for(settings: RecommendSettings, arms: int = 2) -> Any:
     )
 
 
+def demo_budget(settings: RecommendSettings) -> RecommendSettings:
+    """Without a URL (the demo) the time budget is 24 s unless --max-duration says otherwise."""
+    if settings.url is None and "max_duration" not in settings.model_fields_set:
+        return settings.model_copy(update={"max_duration": DEMO_MAX_DURATION_S})
+    return settings
+
+
 def dry_run(settings: RecommendSettings, cwd: Path | None = None) -> list[str]:
     """The lines `--dry-run` prints; nothing is sent."""
     from pooltune.probe.preflight import check_url
     from pooltune.probe.target import BadInput
 
+    settings = demo_budget(settings)
     prepared = prepare(settings, cwd)
     lines = []
     if settings.url is None:
@@ -146,8 +154,7 @@ def dry_run(settings: RecommendSettings, cwd: Path | None = None) -> list[str]:
 def run(settings: RecommendSettings, hooks: Hooks | None = None, cwd: Path | None = None) -> Report:
     """The whole measurement; raises UsageError for bad input (before any load is sent)."""
     hooks = hooks or Hooks()
-    if settings.url is None and "max_duration" not in settings.model_fields_set:
-        settings = settings.model_copy(update={"max_duration": DEMO_MAX_DURATION_S})
+    settings = demo_budget(settings)
     prepared = prepare(settings, cwd)
     if settings.url is None:
         return _against_sim(prepared, hooks)
