@@ -56,7 +56,7 @@ def _imports(rec: Recommendation, *modules: str) -> str:
     if rec.rate_limit_rps:
         std.add("time")
     lines = [f"import {m}" for m in sorted(std)]
-    third = [f"import {m}" for m in modules]
+    third = [f"import {m}" for m in sorted(modules)]
     return "\n".join(lines) + ("\n\n" if lines else "") + "\n".join(third) + "\n"
 
 
