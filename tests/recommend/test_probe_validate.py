@@ -19,7 +19,7 @@ from tests.recommend.conftest import ApiSettings, LoopbackApi
 Start = Callable[[ApiSettings], LoopbackApi]
 
 
-@pytest.mark.parametrize("library", ["httpx", "httpx2", "aiohttp"])
+@pytest.mark.parametrize("library", ["httpx", "aiohttp"])
 def test_full_keepalive_pool_opens_fewer_connections_than_the_defaults(
     start_api: Start, library: str
 ) -> None:

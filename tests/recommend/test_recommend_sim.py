@@ -136,7 +136,14 @@ def test_recommended_beats_the_library_defaults_at_50ms_rtt(client: str) -> None
     settings = sim.SimSettings(idle_timeout=5, rtt_ms=50, service_ms=20)
     with sim.start_sim_process(settings) as server:
         report = _json_report(
-            server, "--target-concurrency", "50", "--validate", "--client", client
+            server,
+            "--target-concurrency",
+            "50",
+            "--validate",
+            "--client",
+            client,
+            "--max-duration",
+            "30",
         )
     assert report["client"]["library"] == client
     validation = report["validation"]

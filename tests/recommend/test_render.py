@@ -133,6 +133,21 @@ def test_json_is_the_contract() -> None:
         "throughput_rps",
         "phases_s",
     }
+    # design.md 3a additions
+    assert data["client"] == {"library": "httpx2", "version": "2.16.2", "source": "--client"}
+    assert set(data["protocols"][0]) >= {
+        "http_version",
+        "connections",
+        "requests",
+        "errors",
+        "new_connections",
+        "latency_s",
+        "client_cpu_ms_per_request",
+    }
+    assert "max_requests_per_connection" in data["server"]
+    assert set(data["recommendation"]) >= {"replicas", "rate_limit_rps", "retry"}
+    guarded = json.loads(render(REPORTS["guarded"], "json"))["recommendation"]
+    assert guarded["retry"] == {"statuses": [429, 503], "max_attempts": 3, "backoff_s": 1.0}
     assert Report.model_validate(data) == REPORTS["h2"]
 
 
