@@ -101,13 +101,16 @@ def test_validation_at_the_target(known_report: dict[str, Any]) -> None:
     assert known_report["partial"] is False
 
 
-def test_max_requests_is_never_exceeded_by_the_command(known_sim: Any) -> None:
+@pytest.mark.parametrize("budget", [150, 400])
+def test_max_requests_is_never_exceeded_by_the_command(known_sim: Any, budget: int) -> None:
     sim.reset_stats(known_sim)
-    report = _json_report(known_sim, "--target-concurrency", "20", "--max-requests", "150")
+    report = _json_report(
+        known_sim, "--target-concurrency", "20", "--max-requests", str(budget), "--validate"
+    )
     stats = sim.fetch_stats(known_sim)
-    assert report["requests_sent"] <= 150
+    assert report["requests_sent"] <= budget
     # the server's count may include this test's own reset/stats calls, nothing else
-    assert stats["requests"] <= 150 + 2
+    assert stats["requests"] <= budget + 2
 
 
 def test_partial_report_when_the_server_dies() -> None:

@@ -110,7 +110,7 @@ class ProbeSession:
     def requests_left(self) -> int:
         """What the budget still allows, less what the idle probe has reserved."""
         idle_spent = self.idle.result.requests if self.idle else 0
-        idle_reserved = self.plan.idle_requests - idle_spent if self.idle else 0
+        idle_reserved = self.idle.max_requests - idle_spent if self.idle else 0
         return self.plan.max_requests - self.sent - idle_spent - max(0, idle_reserved)
 
     @property
@@ -337,12 +337,13 @@ class ProbeSession:
     # -- beside or after the sweep -----------------------------------------------------------
     def start_idle_probe(self, http2: bool | None = None) -> IdleProber:
         window = max(1.0, min(self.plan.idle_window_s, self.time_left() - 1.0))
+        budget = max(0, min(self.plan.idle_requests, self.plan.max_requests - self.sent))
         self.idle = IdleProber(
             self.request,
             self.library,
             self.offers_http2 if http2 is None else http2,
             window,
-            self.plan.idle_requests,
+            budget,
             self.epoch,
         ).start()
         return self.idle

@@ -291,7 +291,11 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         done[0] += 1
         hooks.stage(f"concurrency {c}", done[0], total)
 
-    sweep = session.sweep(on_level, reserve_s=reserve_s, reserve_requests=plan.after_sweep_requests)
+    sweep = session.sweep(
+        on_level,
+        reserve_s=reserve_s,
+        reserve_requests=plan.after_sweep_requests + plan.idle_requests,
+    )
     state.partial = state.partial or sweep.partial
     state.warnings.extend(sweep.warnings)
     state.levels = _summaries(sweep.levels, ceiling)
