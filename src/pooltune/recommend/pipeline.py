@@ -478,7 +478,12 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     http2 = pool.http2
     conns = 1 if http2 else max(1, min(4, effective))
     concurrency = min(effective, 8) if http2 else conns
-    life_pool = PoolSettings.probing(conns, http2=http2)
+    # over HTTP/2 one connection carries the load; a second slot lets its replacement open
+    # while a retired one (GOAWAY) drains, as an application's pool would
+    life_pool = PoolSettings.probing(conns + 1 if http2 else conns, http2=http2)
+    if http2:
+        # httpx keeps a GOAWAY'd idle connection in its pool until it expires
+        life_pool = life_pool.model_copy(update={"keepalive_expiry": 1.0})
     left = session.time_left() - _validation_s(state.settings)
     deadline = max(1.0, min(0.4 * left, 0.15 * session.plan.max_duration_s, 6.0))
     level = session.lifetime(life_pool, concurrency, session.plan.lifetime_requests, deadline)

@@ -8,6 +8,7 @@ connection's run; over HTTP/2 a connection replaced by a new one was retired by 
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter, defaultdict
 
 from pooltune.recommend.model import ConnectionCloses, HttpVersion, LevelSamples
@@ -33,15 +34,25 @@ def connection_lifetime(
         kept = max(1, len({s.conn for s in level.samples[-level.concurrency :] if s.conn}))
         retired = order[: max(0, len(order) - kept)]
         goaway = len(retired)
-        closed_runs += [per_conn[c] for c in retired]
-    closes = ConnectionCloses(
+        runs = [per_conn[c] for c in retired]
+        if len(runs) >= 2:
+            # streams in flight when the server retired it finish on it or fail, so runs vary
+            # by up to the streams in flight: the median is the server's number, about
+            return _closes(level, protocol, goaway, per_conn), round(statistics.median(runs))
+        closed_runs += runs
+    return _closes(level, protocol, goaway, per_conn), max_requests(closed_runs)
+
+
+def _closes(
+    level: LevelSamples, protocol: HttpVersion, goaway: int, per_conn: dict[int, int]
+) -> ConnectionCloses:
+    return ConnectionCloses(
         connection_close=sum(1 for s in level.samples if s.closed),
         goaway=goaway,
         requests=len(level.samples),
         protocol=protocol,
         longest_run=max(per_conn.values(), default=0),
     )
-    return closes, max_requests(closed_runs)
 
 
 def max_requests(closed_runs: list[int]) -> int | None:

@@ -89,8 +89,12 @@ class AiohttpClient:
         self._conns: dict[Any, int] = {}
 
     def _conn(self, response: Any) -> int | None:
-        connection = response.connection
-        protocol = getattr(connection, "protocol", None)
+        # A small body may be read (and the connection released) before we look: the
+        # response keeps its protocol (one per connection) either way.
+        # (ResponseHandler is a queue: an empty one is falsy, so compare with None)
+        protocol = getattr(response, "_protocol", None)
+        if protocol is None:
+            protocol = getattr(response.connection, "protocol", None)
         if protocol is None:
             return None
         serial = self._conns.get(protocol)
