@@ -19,11 +19,14 @@ from tests.recommend.conftest import ApiSettings, LoopbackApi
 Start = Callable[[ApiSettings], LoopbackApi]
 
 
-@pytest.mark.parametrize("library", ["httpx", "aiohttp"])
+# (httpx 0.28 is left to the sim A/B: on a CPU-starved client its releases never bunch up, so
+# whether its 100/20 pool churns depends on spare CPU)
+@pytest.mark.parametrize("library", ["httpx2", "aiohttp"])
 def test_full_keepalive_pool_opens_fewer_connections_than_the_defaults(
     start_api: Start, library: str
 ) -> None:
-    api = start_api(ApiSettings(service_s=0.03, http1_only=True, idle_timeout=5.0))
+    # 100 ms service: all 50 requests overlap even when this machine is busy
+    api = start_api(ApiSettings(service_s=0.1, http1_only=True, idle_timeout=5.0))
     parts = urlsplit(api.url)
     stats_url = f"{parts.scheme}://{parts.netloc}/_sim/stats"
     plan = make_plan(50, 3000, 40.0, validate=True)
