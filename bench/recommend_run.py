@@ -1,22 +1,21 @@
-"""Benchmarks for `pooltune recommend` (rerunnable; prints numbers, asserts nothing).
+"""Benchmarks for `pooltune recommend` (rerunnable; prints markdown, asserts nothing).
 
-1. The prober's own ceiling: requests per second one core drives at concurrency 50 over
-   loopback TLS, for each candidate engine (httpx 0.28, httpx2) and HTTP/1.1 vs HTTP/2, against
-   nginx with no service time (so the client is the bottleneck).
-2. A full probe for target 50 (sweep + idle probe, default budget): wall time and requests.
-   Uses `pooltune recommend --format json` when the whole pipeline is importable, else the probe
-   session alone.
+    python bench/recommend_run.py ceiling      # the prober's ceiling per client library
+    python bench/recommend_run.py pools        # the issue's table: pools x libraries at c=50
+    python bench/recommend_run.py ab           # recommend --validate on the sim, httpx and httpx2
+    python bench/recommend_run.py limits       # nginx limit_conn 40, three runs (needs nginx)
+    python bench/recommend_run.py demo         # plain `pooltune recommend`: wall time
+    python bench/recommend_run.py all
 
-    python bench/recommend_run.py [--requests 2000]
-
-Needs nginx (Debian nginx-light with the echo module), like tests/recommend/test_nginx.py.
+Everything goes through the code the command runs: `pooltune.recommend.pipeline.run` and the
+load engines of `pooltune.probe.engines`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,72 +23,173 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pooltune.probe.plan import make_plan
-from pooltune.probe.runner import ClientSettings, LevelJob, pick_engine, run_level_async
-from pooltune.probe.session import ProbeSession
+from pooltune.probe.ceiling import measure_ceiling
+from pooltune.probe.engines import get_engine, library_version
+from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import ProbeRequest
-from tests.servers.nginx import nginx_unavailable_reason, run_nginx
+from pooltune.recommend import pipeline
+from pooltune.recommend.model import PoolSettings
+from pooltune.recommend.settings import RecommendSettings
+from pooltune.sim import SimSettings, start_sim_process
+from pooltune.tune.stats import summarize
+
+LIBRARIES = ("httpx", "httpx2", "aiohttp", "openai", "anthropic")
+BODY = b'{"model": "m", "messages": []}'
 
 
-def engine_ceiling(url: str, ca: str, engine: str, http2: bool, requests: int) -> str:
-    request = ProbeRequest(url, "POST", (), b'{"a": 1}', ca)
-    job = LevelJob(
-        request, engine, 50, requests, 60.0, ClientSettings(50, 50, http2=http2), 50, 0.0
-    )
-    run = asyncio.run(run_level_async(job))
-    level = run.level
-    ok = sum(1 for s in level.samples if s.status == 200)
-    rps = len(level.samples) / level.wall_s
-    cpu = level.prober_cpu or 0.0
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
+
+
+def ceiling() -> None:
+    print("| library | version | req/s at c=50 (null server, TLS, in-process) | CPU |")
+    print("|---|---|---|---|")
+    request = ProbeRequest("https://127.0.0.1/", "POST", (), BODY)
+    for library in LIBRARIES:
+        found = asyncio.run(measure_ceiling(library, request, 50, duration_s=3.0))
+        cpu = f"{found.cpu:.2f}" if found.cpu is not None else "-"
+        print(f"| {library} | {library_version(library)} | {found.rps:,.0f} | {cpu} |")
+
+
+async def _arm(library: str, request: ProbeRequest, pool: PoolSettings, n: int) -> str:
+    engine = get_engine(library)
+    async with engine.client(request, pool) as client:
+        await run_on_client(client, LevelJob(request, library, 50, 50, 30.0, pool, 0, 0.0))
+        run = await run_on_client(client, LevelJob(request, library, 50, n, 120.0, pool, 50, 0.0))
+    s = summarize(run.level)
     return (
-        f"| {engine} | {'HTTP/2' if http2 else 'HTTP/1.1'} | {rps:,.0f} | {cpu:.2f} | "
-        f"{rps / max(cpu, 1e-6):,.0f} | {ok}/{len(level.samples)} |"
+        f"{_ms(s.latency_s.p50)} / {_ms(s.latency_s.p99)} ms, {s.new_connections} new, "
+        f"{s.errors} err"
     )
 
 
-def full_probe(url: str, ca: str) -> str:
-    plan = make_plan(50, 3000, 55.0, validate=True)
-    request = ProbeRequest(url, "POST", (), b'{"a": 1}', ca)
-    session = ProbeSession(request, plan, pick_engine())
-    t0 = time.perf_counter()
-    session.preflight()
-    session.start_idle_probe()
-    outcome = session.sweep()
-    session.finish_idle(outcome.server, session.time_left() - 15)
-    wall = time.perf_counter() - t0
-    return (
-        f"probe for target 50 (no validation): {wall:.1f} s, {session.total_sent} requests "
-        f"(plan: {plan.total_requests} incl. {plan.validation_requests} for validation, "
-        f"estimated {plan.estimated_s:.0f} s); levels {[lv.concurrency for lv in outcome.levels]}; "
-        f"idle timeout {outcome.server.idle_timeout_s} s; limit {outcome.refusal_limit}; "
-        f"prober {outcome.prober.model_dump()}"
+def pools(requests: int = 600) -> None:
+    """The issue's table, rechecked: 600 requests at c=50, sim at 50 ms RTT, TLS."""
+    arms = {
+        "defaults (100/20, HTTP/1.1)": PoolSettings.httpx_defaults(),
+        "50/50, HTTP/1.1": PoolSettings(max_connections=50, max_keepalive_connections=50),
+        "20/20, HTTP/1.1 (the rest queue)": PoolSettings(
+            max_connections=20, max_keepalive_connections=20
+        ),
+        "HTTP/2, one connection": PoolSettings(http2=True),
+    }
+    libs = ("httpx", "httpx2")
+    head = " | ".join(f"{lib} {library_version(lib)} p50 / p99" for lib in libs)
+    print(f"| settings | {head} |")
+    print("|---|" + "---|" * len(libs))
+    settings = SimSettings(rtt_ms=50, idle_timeout=5, service_ms=20)
+    with start_sim_process(settings) as sim:
+        request = ProbeRequest(
+            f"{sim.url}/v1/chat/completions",
+            "POST",
+            (("Content-Type", "application/json"),),
+            BODY,
+            sim.ca_bundle,
+        )
+        for name, pool in arms.items():
+            cells = [asyncio.run(_arm(lib, request, pool, requests)) for lib in libs]
+            print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def ab() -> None:
+    print(
+        "| --client | protocols measured (p50 / p99 ms, CPU ms/req) | recommended | "
+        "baseline p50 / p99, new conns | recommended p50 / p99, new conns | run |"
     )
+    print("|---|---|---|---|---|---|")
+    for library in ("httpx", "httpx2"):
+        with start_sim_process(SimSettings(rtt_ms=50, idle_timeout=5, service_ms=20)) as sim:
+            settings = RecommendSettings.model_validate(
+                {
+                    "url": f"{sim.url}/v1/chat/completions",
+                    "ca-bundle": sim.ca_bundle,
+                    "client": library,
+                    "validate": True,
+                    "target-concurrency": 50,
+                }
+            )
+            report = pipeline.run(settings)
+        measured = "; ".join(
+            f"{'**' if p.chosen else ''}{p.label}: {_ms(p.latency_s.p50)} / "
+            f"{_ms(p.latency_s.p99)}, {p.client_cpu_ms_per_request:.2f}{'**' if p.chosen else ''}"
+            for p in report.protocols
+        )
+        v = report.validation
+        assert v is not None and v.recommended_settings is not None
+        b, r = v.baseline, v.recommended
+        print(
+            f"| {library} {report.client.version if report.client else ''} | {measured} | "
+            f"{v.recommended_settings.describe()} | {_ms(b.latency_s.p50)} / "
+            f"{_ms(b.latency_s.p99)}, {b.new_connections} of {b.requests} | "
+            f"{_ms(r.latency_s.p50)} / {_ms(r.latency_s.p99)}, {r.new_connections} of "
+            f"{r.requests} | {report.duration_s:.0f} s, {report.requests_sent} req |"
+        )
+
+
+def limits(runs: int = 3) -> None:
+    from tests.servers import start, unavailable_reason
+
+    reason = unavailable_reason("nginx")
+    if reason:
+        print(f"skipped: {reason}")
+        return
+    print("| run | limit | runs of the refusing level | levels (asked: in flight, mean) |")
+    print("|---|---|---|---|")
+    with start(
+        "nginx",
+        Path(tempfile.mkdtemp()),
+        http2=False,
+        keepalive_timeout=5,
+        limit_conn=40,
+        service_s=0.02,
+    ) as server:
+        for i in range(runs):
+            settings = RecommendSettings.model_validate(
+                {
+                    "url": server.url,
+                    "ca-bundle": server.ca_bundle,
+                    "client": "httpx2",
+                    "target-concurrency": 50,
+                    "max-duration": 40,
+                }
+            )
+            report = pipeline.run(settings)
+            levels = ", ".join(
+                f"{lv.concurrency}: {lv.in_flight.mean:.0f}"
+                for lv in report.levels
+                if lv.in_flight and lv.concurrency >= 32
+            )
+            print(
+                f"| {i + 1} | {report.server.concurrency_limit} | "
+                f"{report.server.concurrency_limit_runs} | {levels} |"
+            )
+
+
+def demo() -> None:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.txt"
+        subprocess.run(
+            [sys.executable, "-m", "pooltune", "recommend", "--output", str(out)],
+            check=True,
+            cwd=tmp,
+            capture_output=True,
+        )
+        text = out.read_text()
+    wall = time.monotonic() - started
+    widest = max(len(line) for line in text.splitlines())
+    print(f"plain `pooltune recommend`: {wall:.1f} s wall, widest line {widest} columns")
+    print(text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("what", choices=["ceiling", "pools", "ab", "limits", "demo", "all"])
     args = parser.parse_args()
-    reason = nginx_unavailable_reason()
-    if reason:
-        sys.exit(f"skipped: {reason}")
-    engines = [e for e in ("httpx", "httpx2") if importlib.util.find_spec(e)]
-    print("| engine | protocol | req/s | prober CPU (cores) | req/s per core | ok |")
-    print("|---|---|---|---|---|---|")
-    for http2 in (False, True):
-        with run_nginx(
-            Path(tempfile.mkdtemp()),
-            http2=http2,
-            service_s=0.0,
-            limit_conn=10_000,
-            keepalive_timeout=60,
-        ) as server:
-            for engine in engines:
-                print(engine_ceiling(server.url, server.ca_bundle, engine, http2, args.requests))
-    with run_nginx(
-        Path(tempfile.mkdtemp()), http2=False, service_s=0.02, limit_conn=60, keepalive_timeout=5
-    ) as server:
-        print(full_probe(server.url, server.ca_bundle))
+    chosen = ["ceiling", "pools", "ab", "limits", "demo"] if args.what == "all" else [args.what]
+    for name in chosen:
+        print(f"\n## {name}\n")
+        globals()[name]()
 
 
 if __name__ == "__main__":

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from pooltune._strict import TableError, from_table, keys_of
-from pooltune._toml import tomllib
+from pooltune.pyproject import ConfigError, find_pyproject, read_toml, table
 
-
-class ConfigError(Exception):
-    """Invalid configuration: reported as one line, exit 2."""
+__all__ = ["ConfigError", "LintConfig", "LoadedConfig", "find_pyproject", "load_config"]
 
 
 @dataclass(frozen=True)
@@ -42,34 +40,17 @@ class LoadedConfig:
     source: Path | None
 
 
-def find_pyproject(start: Path) -> Path | None:
-    start = start.resolve()
-    folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file():
-            return path
-    return None
-
-
 def load_config(explicit: Path | None, start: Path) -> LoadedConfig:
     path = explicit if explicit is not None else find_pyproject(start)
     if path is None:
         root = start.resolve() if start.is_dir() else start.resolve().parent
         return LoadedConfig(config=LintConfig(), root=root, source=None)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    data = read_toml(path)
     # A pyproject.toml holds [tool.pooltune]; a file given with --config may be a bare table.
     is_pyproject = path.name == "pyproject.toml" or "tool" in data
-    table = data.get("tool", {}).get("pooltune", {}) if is_pyproject else data
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.pooltune] must be a table")
+    tool = table(data, ("tool", "pooltune"), path) if is_pyproject else data
     try:
-        config = from_table(LintConfig, table)
+        config = from_table(LintConfig, tool)
     except TableError as exc:
         raise ConfigError(f"{path}: {_describe(exc)}") from None
     return LoadedConfig(config=config, root=path.resolve().parent, source=path)

@@ -6,7 +6,6 @@ import pytest
 
 from pooltune.probe.discover import fine_gaps, keep_alive_header_timeout, rate_limit
 from pooltune.probe.plan import make_plan, sweep_levels
-from pooltune.probe.session import requests_per_connection
 from pooltune.probe.target import BadInput, ProbeRequest, parse_header, redact_url
 
 
@@ -80,12 +79,6 @@ def test_headers_expand_variables_and_never_show_secrets() -> None:
     assert "sk-123456" not in repr(request)
     assert request.scrub("got Bearer sk-123456 and k2-secret") == "got *** and ***"
     assert request.scrub("token sk-123456 leaked") == "token *** leaked"
-
-
-def test_requests_per_connection_needs_a_repeated_count() -> None:
-    assert requests_per_connection([100, 100, 37]) == 100
-    assert requests_per_connection([37]) is None
-    assert requests_per_connection([]) is None
 
 
 def test_urls_are_shown_without_credentials() -> None:

@@ -104,7 +104,9 @@ def test_not_found(start_api: Start) -> None:
 
 def test_connection_reset(resetting_server: str) -> None:
     code, out, err = _invoke("--url", resetting_server, *_auth())
-    assert "reset" in _one_error_line(code, out, err)
+    line = _one_error_line(code, out, err)
+    # a reset that races the TCP handshake reads as a refusal on a busy machine (seen at load 7)
+    assert "reset" in line or "connection refused" in line
 
 
 @pytest.mark.parametrize(

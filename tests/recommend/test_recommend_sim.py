@@ -92,22 +92,25 @@ def test_validation_at_the_target(known_report: dict[str, Any]) -> None:
     assert validation is not None and validation["concurrency"] == 20
     recommended, baseline = validation["recommended"], validation["baseline"]
     assert recommended["new_connections"] <= rec["max_connections"]
-    # At 20 in flight httpx's default pool (20 kept alive) does not churn, so both arms are the
-    # same pool: "no worse" means within the noise of a p99 over ~170 requests on a shared
-    # 2-core machine (seen: 27-37 ms for either arm).
-    assert recommended["latency_s"]["p99"] <= 1.5 * baseline["latency_s"]["p99"] + 0.010
+    # At 20 in flight the library's default pool (20 kept alive) does not churn, so both arms
+    # are the same pool and their latencies differ by noise alone (p99 27-37 ms for either arm
+    # on a quiet machine, 48 vs 82 at load 7): only what is robust is asserted.
+    assert recommended["errors"] <= baseline["errors"]
     assert validation["counters_agree"] is True
     assert known_report["requests_sent"] <= 3000
     assert known_report["partial"] is False
 
 
-def test_max_requests_is_never_exceeded_by_the_command(known_sim: Any) -> None:
+@pytest.mark.parametrize("budget", [150, 400])
+def test_max_requests_is_never_exceeded_by_the_command(known_sim: Any, budget: int) -> None:
     sim.reset_stats(known_sim)
-    report = _json_report(known_sim, "--target-concurrency", "20", "--max-requests", "150")
+    report = _json_report(
+        known_sim, "--target-concurrency", "20", "--max-requests", str(budget), "--validate"
+    )
     stats = sim.fetch_stats(known_sim)
-    assert report["requests_sent"] <= 150
+    assert report["requests_sent"] <= budget
     # the server's count may include this test's own reset/stats calls, nothing else
-    assert stats["requests"] <= 150 + 2
+    assert stats["requests"] <= budget + 2
 
 
 def test_partial_report_when_the_server_dies() -> None:
@@ -129,27 +132,109 @@ def test_partial_report_when_the_server_dies() -> None:
 
 
 @pytest.mark.slow
-def test_recommended_beats_httpx_defaults_at_50ms_rtt() -> None:
-    settings = sim.SimSettings(idle_timeout=5, rtt_ms=50)
+@pytest.mark.parametrize("client", ["httpx", "httpx2"])
+def test_recommended_beats_the_library_defaults_at_50ms_rtt(client: str) -> None:
+    """The issue's A/B, on the user's library: httpx 0.28 (whose 100/20 pool churns above 20 in
+    flight and whose 50-connection keep-alive pool costs its CPU) and httpx2."""
+    settings = sim.SimSettings(idle_timeout=5, rtt_ms=50, service_ms=20)
     with sim.start_sim_process(settings) as server:
-        report = _json_report(server, "--target-concurrency", "50", "--validate")
+        report = _json_report(
+            server,
+            "--target-concurrency",
+            "50",
+            "--validate",
+            "--client",
+            client,
+            "--max-duration",
+            "30",
+        )
+    assert report["client"]["library"] == client
     validation = report["validation"]
-    assert validation is not None
+    assert validation is not None and validation["counters_agree"] is True
     base, rec = validation["baseline"], validation["recommended"]
+    assert validation["baseline_settings"]["max_keepalive_connections"] == 20
+    # far fewer new connections: the defaults churn (seen: 68-70 of 150), the recommendation
+    # reuses its pool (seen: 0)
     assert rec["new_connections"] * 3 <= base["new_connections"]
-    # The churned requests (44% of them with the prober's httpx2; ~100% with httpx 0.28) each pay
-    # ~2 extra RTT: the tail shows it (seen: p99 213-218 ms vs 82-84 ms). The median request
-    # reuses a connection in both arms, so p50 is equal within noise (76 vs 77 ms).
-    assert rec["latency_s"]["p90"] < 0.75 * base["latency_s"]["p90"]
-    assert rec["latency_s"]["p99"] < 0.75 * base["latency_s"]["p99"]
-    assert rec["latency_s"]["p50"] <= 1.05 * base["latency_s"]["p50"]
-    assert rec["error_classes"].get("remote_protocol", 0) == 0
-    assert rec["errors"] == 0
+    # no worse at the tail and the median (seen, httpx: p99 143-197 vs 379-559 ms, p50 120-149
+    # vs 182-289; httpx2: p99 100 vs 245, p50 86 vs 97); p50 within noise
+    assert rec["latency_s"]["p99"] <= base["latency_s"]["p99"]
+    assert rec["latency_s"]["p50"] <= 1.1 * base["latency_s"]["p50"] + 0.005
+    # the churned connections httpx closes are responses, never errors (they were `o_s`)
+    assert rec["errors"] == 0 and base["errors"] == 0
+    if client == "httpx":
+        # measured, not assumed: HTTP/2 won on httpx 0.28, and the advice says why, with numbers
+        assert report["recommendation"]["http2"] is True
+        assert any("scanning" in a for a in report["recommendation"]["client_advice"])
+    versions = {p["http_version"] for p in report["protocols"]}
+    assert versions == {"HTTP/1.1", "HTTP/2"}
     assert report["duration_s"] < 60 and report["requests_sent"] <= 3000
 
 
-def test_no_url_runs_the_simulator_and_says_so_first() -> None:
-    code, out, err = _run("--target-concurrency", "4", "--max-duration", "15", "--format", "json")
-    assert code == 0, err
-    assert "simulator" in err.strip().splitlines()[0]
-    assert json.loads(out)["target"]["simulator"] is True
+def test_plain_recommend_is_the_llm_demo_under_30_s(tmp_path: Any) -> None:
+    """`pooltune recommend` with no flags: the simulator (said first), streamed answers with a
+    time to first token, a text report readable at 80 columns, in under 30 s."""
+    import subprocess
+    import sys
+    import time
+
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pooltune", "recommend", "--output", str(tmp_path / "r.txt")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    wall = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr
+    assert "simulator" in proc.stderr.strip().splitlines()[0]
+    text = (tmp_path / "r.txt").read_text()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "\u2026" not in text
+    assert "client: httpx" in text  # no project here: the default library
+    assert "first token" in text
+    seconds = float(text.strip().splitlines()[-1].split(" in ")[1].split(" s")[0])
+    assert seconds < 30, text
+    assert wall < 45
+
+
+def test_rate_limit_dns_and_replicas_on_aiohttp() -> None:
+    """A request budget (429 + x-ratelimit-*) is a rate limit, not a concurrency limit: a
+    client-side limiter per replica and retries, in the aiohttp snippet with the DNS cache
+    measured for `localhost`."""
+    settings = sim.SimSettings(rate_limit_rpm=1200, service_ms=30, idle_timeout=5)
+    with sim.start_sim_process(settings) as server:
+        url = server.url.replace("127.0.0.1", "localhost")
+        report = _json_report(
+            server,
+            "--url",
+            f"{url}/v1/chat/completions",
+            "--target-concurrency",
+            "8",
+            "--max-duration",
+            "20",
+            "--max-requests",
+            "600",
+            "--client",
+            "aiohttp",
+            "--replicas",
+            "2",
+        )
+    rec = report["recommendation"]
+    assert report["client"]["library"] == "aiohttp"
+    assert report["server"]["rate_limit"]["limit_requests"] == 1200
+    assert report["server"]["concurrency_limit_kind"] != "refuses"
+    assert rec["rate_limit_rps"] == 10.0  # 1200 per minute over 2 replicas
+    assert rec["retry"]["statuses"] == [429, 503] and rec["replicas"] == 2
+    assert report["server"]["dns"]["host"] == "localhost"
+    assert rec["ttl_dns_cache"] is not None
+    # aiohttp speaks HTTP/1.1 only: one protocol measured although the server offers h2
+    assert [p["http_version"] for p in report["protocols"]] == ["HTTP/1.1"]
+    assert "HTTP/1.1 only" in rec["why"]["http2"] and rec["http2"] is False
+    from pooltune.recommend.model import Report
+    from pooltune.render import render
+
+    code = render(Report.model_validate(report), "snippet")
+    assert "aiohttp.TCPConnector(" in code and "ttl_dns_cache=" in code
+    assert "LIMITER = RateLimiter(10.0)" in code and "MAX_ATTEMPTS = 3" in code

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-import io
 import json
+import os
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
 from pooltune._toml import tomllib
 from pooltune.lint.catalog import load_catalog
@@ -16,28 +15,71 @@ from pooltune.lint.engine import lint_source
 from pooltune.lint.rule import ProjectInfo
 from pooltune.lint.rules import RULES_BY_CODE
 from pooltune.probe.validate import load_baseline
-from pooltune.recommend.model import Fit, Report, ServerFacts, Target, Validation
+from pooltune.recommend.model import (
+    ClientInfo,
+    DnsTiming,
+    Fit,
+    PoolSettings,
+    RateLimit,
+    Report,
+    ServerFacts,
+    Target,
+    Validation,
+)
 from pooltune.render import render
-from pooltune.render.text import print_report
-from pooltune.tune.advise import advise
-from tests.recommend.test_tune import queueing_server, refusing_server
+from pooltune.tune.advise import Evidence, advise
+from tests.recommend.test_tune import _run, queueing_server, refusing_server
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "report_80.txt"
 
 
-def _report(http2: bool = True, limit: int | None = None) -> Report:
+def _report(
+    http2: bool = True,
+    limit: int | None = None,
+    library: str = "httpx2",
+    extras: bool = False,
+    long_calls: bool = False,
+) -> Report:
     server = ServerFacts(
         http_version="HTTP/2" if http2 else "HTTP/1.1",
         max_concurrent_streams=100 if http2 else None,
         idle_timeout_s=5.0,
         concurrency_limit=limit,
         concurrency_limit_kind="refuses" if limit else None,
+        concurrency_limit_runs=[limit, limit + 1, limit - 1] if limit else [],
+        rate_limit=RateLimit(limit_requests=3000, remaining_requests=2999) if extras else None,
+        dns=DnsTiming(host="api.example", lookup_s=0.012) if extras else None,
+        max_requests_per_connection=51 if extras else None,
     )
     target = Target(url="https://api.example/v1/chat/completions", concurrency=50)
-    levels = refusing_server(limit) if limit else queueing_server(slots=200)
-    rec, warnings = advise(target, server, levels, None)
+    service = 400.0 if long_calls else 0.05
+    levels = refusing_server(limit) if limit else queueing_server(slots=200, service=service)
+    effective = min(50, limit or 50)
+    scale = service / 0.05
+    protocols = [_run("HTTP/1.1", 0.027 * scale, 0.046 * scale, effective, concurrency=effective)]
+    if http2:
+        protocols.append(_run("HTTP/2", 0.064 * scale, 0.101 * scale, 1, concurrency=effective))
+    protocols[0].chosen = True
+    rec, warnings = advise(
+        Evidence(
+            target=target,
+            server=server,
+            levels=levels,
+            protocols=protocols,
+            library=library,
+            version="2.16.2",
+            replicas=2 if extras else 1,
+            baseline=PoolSettings.library_defaults(library),
+            offers_http2=http2,
+            supports_http2=library != "aiohttp",
+        )
+    )
     return Report(
         target=target,
+        client=ClientInfo(library=library, version="2.16.2", source="--client"),  # type: ignore[arg-type]
         server=server,
         levels=levels,
+        protocols=protocols,
         recommendation=rec,
         fit=Fit(
             fits=True, reason="USL fits", lambda_rps=50, sigma=0.01, kappa=0.0001, r_squared=0.99
@@ -46,10 +88,19 @@ def _report(http2: bool = True, limit: int | None = None) -> Report:
         requests_sent=1234,
         duration_s=42.0,
         warnings=warnings,
+        notes=[
+            "prober ceiling 1,200 req/s on this machine (httpx2, null server); no level came "
+            "within 80% of it"
+        ],
     )
 
 
-REPORTS = {"h2": _report(), "h1-limited": _report(http2=False, limit=24)}
+REPORTS = {
+    "h2": _report(),
+    "h1-limited": _report(http2=False, limit=24),
+    "guarded": _report(limit=24, extras=True),
+    "long": _report(long_calls=True, extras=True),
+}
 
 
 def test_json_is_the_contract() -> None:
@@ -82,22 +133,34 @@ def test_json_is_the_contract() -> None:
         "throughput_rps",
         "phases_s",
     }
+    # design.md 3a additions
+    assert data["client"] == {"library": "httpx2", "version": "2.16.2", "source": "--client"}
+    assert set(data["protocols"][0]) >= {
+        "http_version",
+        "connections",
+        "requests",
+        "errors",
+        "new_connections",
+        "latency_s",
+        "client_cpu_ms_per_request",
+    }
+    assert "max_requests_per_connection" in data["server"]
+    assert set(data["recommendation"]) >= {"replicas", "rate_limit_rps", "retry"}
+    guarded = json.loads(render(REPORTS["guarded"], "json"))["recommendation"]
+    assert guarded["retry"] == {"statuses": [429, 503], "max_attempts": 3, "backoff_s": 1.0}
     assert Report.model_validate(data) == REPORTS["h2"]
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))
-@pytest.mark.parametrize("fmt", ["httpx", "aiohttp", "openai"])
+@pytest.mark.parametrize("fmt", ["httpx", "httpx2", "aiohttp", "openai", "anthropic", "snippet"])
 def test_snippets_parse_and_lint_clean(fmt: str, name: str) -> None:
     code = render(REPORTS[name], fmt)
     ast.parse(code)
+    deps = {"httpx[http2]", "httpx", "httpx2", "httpx2[http2]", "openai", "anthropic", "aiohttp"}
     result = lint_source(
-        code,
-        f"{fmt}.py",
-        load_catalog(),
-        set(RULES_BY_CODE),
-        ProjectInfo(frozenset({"httpx[http2]", "httpx", "openai", "aiohttp"})),
+        code, f"{fmt}.py", load_catalog(), set(RULES_BY_CODE), ProjectInfo(frozenset(deps))
     )
-    assert result.findings == ()
+    assert result.findings == (), code
     rec = REPORTS[name].recommendation
     assert rec is not None
     assert (
@@ -110,6 +173,31 @@ def test_snippets_parse_and_lint_clean(fmt: str, name: str) -> None:
 def test_semaphore_when_the_server_refuses() -> None:
     code = render(REPORTS["h1-limited"], "httpx")
     assert "IN_FLIGHT = asyncio.Semaphore(24)" in code
+
+
+def test_snippets_carry_what_was_measured() -> None:
+    guarded = REPORTS["guarded"]
+    rec = guarded.recommendation
+    assert rec is not None and rec.replicas == 2 and rec.concurrency_semaphore == 12
+    code = render(guarded, "httpx2")
+    assert "IN_FLIGHT = asyncio.Semaphore(12)" in code
+    assert "LIMITER = RateLimiter(25.0)" in code  # 3000/min over 2 replicas
+    assert "RETRY_STATUSES = frozenset({429, 503})" in code and "async def send(" in code
+    aio = render(guarded, "aiohttp")
+    assert "ttl_dns_cache=120" in aio
+    sdk = render(guarded, "openai")
+    assert "max_retries=2" in sdk and "LIMITER" in sdk
+    long = render(REPORTS["long"], "httpx")
+    assert "socket.TCP_KEEPIDLE" in long and "socket_options=SOCKET_OPTIONS" in long
+    assert "socket_factory=_keepalive_socket" in render(REPORTS["long"], "aiohttp")
+
+
+@pytest.mark.parametrize("fmt", ["httpx", "aiohttp", "openai", "anthropic"])
+def test_guarded_snippets_run(fmt: str) -> None:
+    """Executed, each snippet builds its constants (the clients are built lazily)."""
+    namespace: dict[str, object] = {}
+    exec(compile(render(REPORTS["guarded"], fmt), "snippet.py", "exec"), namespace)
+    assert "make_client" in namespace or "make_session" in namespace
 
 
 def test_executed_snippet_builds_a_working_client() -> None:
@@ -136,25 +224,41 @@ def test_toml_profile_is_valid_and_loads_as_a_baseline(tmp_path: Path) -> None:
 
 
 def test_text_report_has_levels_fit_recommendation_and_validation() -> None:
-    out = io.StringIO()
-    print_report(REPORTS["h1-limited"], Console(file=out, width=200))
-    text = out.getvalue()
+    text = " ".join(render(REPORTS["guarded"], "text").split())
     for needle in (
-        "server: HTTP/1.1",
-        "takes 24 in flight, then refuses",
-        "recommendation",
+        "server: HTTP/2",
+        "takes 24 requests in flight, then refuses (runs: 24, 25, 23)",
+        "recommendation for httpx2, 2 replicas",
         "max_keepalive_connections",
+        "protocols at 24 in flight",
         "validation at concurrency 50",
         "warning:",
+        "note: prober ceiling",
         "1234 requests in 42.0 s",
     ):
-        assert needle in text
+        assert needle in text, needle
+
+
+@pytest.mark.parametrize("name", sorted(REPORTS))
+def test_text_fits_80_columns_and_never_cuts_a_cell(name: str) -> None:
+    text = render(REPORTS[name], "text")
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "\u2026" not in text and "..." not in text
+    wide = render(REPORTS[name], "text", wide=True)
+    assert "pool wait" in wide and "ttfb" in wide and "\u2026" not in wide
+
+
+def test_text_snapshot_at_80_columns() -> None:
+    text = render(REPORTS["guarded"], "text")
+    if os.environ.get("POOLTUNE_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(text)
+    assert text == SNAPSHOT.read_text()
 
 
 def test_partial_banner() -> None:
-    out = io.StringIO()
-    print_report(REPORTS["h2"].model_copy(update={"partial": True}), Console(file=out, width=200))
-    assert out.getvalue().startswith("PARTIAL REPORT")
+    text = render(REPORTS["h2"].model_copy(update={"partial": True}), "text")
+    assert text.startswith("PARTIAL REPORT")
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

@@ -10,15 +10,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pooltune.recommend.model import (
+    DnsTiming,
+    InFlight,
     LevelSamples,
     LevelStats,
     Percentiles,
+    PoolSettings,
+    ProtocolRun,
+    RateLimit,
     RequestSample,
     ServerFacts,
     Target,
 )
-from pooltune.tune.advise import advise
+from pooltune.tune import protocols as proto
+from pooltune.tune.advise import Evidence, advise
 from pooltune.tune.fit import fit_usl, usl
+from pooltune.tune.inflight import at_refusal, in_flight
+from pooltune.tune.lifetime import connection_lifetime, max_requests
 from pooltune.tune.limits import concurrency_limit
 from pooltune.tune.stats import summarize
 
@@ -46,6 +54,11 @@ def _level(
             "tls": Percentiles(p50=0.004, p90=0.005, p99=0.006),
             "ttfb": p,
         },
+        in_flight=InFlight(
+            mean=min(concurrency, rps * latency),
+            max=concurrency,
+            at_refusal=rps * latency if refused else None,
+        ),
     )
 
 
@@ -92,20 +105,97 @@ def test_summarize_percentiles_errors_and_phases() -> None:
 
 @pytest.mark.parametrize("limit", [10, 16, 24])
 def test_refusal_limit_within_ten_percent(limit: int) -> None:
-    found, kind = concurrency_limit(refusing_server(limit))
-    assert kind == "refuses" and found is not None
-    assert abs(found - limit) <= 0.1 * limit
+    found = concurrency_limit(refusing_server(limit))
+    assert found.kind == "refuses" and found.value is not None
+    assert abs(found.value - limit) <= 0.1 * limit
 
 
 def test_queueing_knee_is_found() -> None:
-    found, kind = concurrency_limit(queueing_server(slots=16))
-    assert kind == "queues" and found is not None and abs(found - 16) <= 2
+    found = concurrency_limit(queueing_server(slots=16))
+    assert found.kind == "queues" and found.value is not None and abs(found.value - 16) <= 2
 
 
 def test_latency_overhead_without_a_plateau_is_not_a_limit() -> None:
     """Latency 50% up while throughput keeps rising: overhead, not a server limit."""
     levels = [_level(n, 0.023 * (1 + n / 60), n / (0.023 * (1 + n / 60))) for n in LEVELS]
-    assert concurrency_limit(levels) == (None, None)
+    found = concurrency_limit(levels)
+    assert (found.value, found.kind) == (None, None)
+
+
+def _closed_loop(
+    workers: int, limit: int, service: float, overhead: float, seconds: float
+) -> LevelSamples:
+    """A server that serves `limit` requests at once and refuses the rest at once; each worker
+    waits `overhead` (a slow prober) between its requests."""
+    rng = random.Random(workers * 1000 + limit)
+    events: list[RequestSample] = []
+    busy: list[float] = []  # end times of requests in service
+    clocks = [rng.uniform(0, overhead) for _ in range(workers)]
+    while min(clocks) < seconds:
+        w = clocks.index(min(clocks))
+        now = clocks[w]
+        busy = [t for t in busy if t > now]
+        if len(busy) >= limit:
+            events.append(RequestSample(level=workers, started_s=now, total_s=0.0005, status=503))
+            clocks[w] = now + 0.0005 + overhead
+        else:
+            took = service * rng.uniform(0.9, 1.1)
+            busy.append(now + took)
+            events.append(RequestSample(level=workers, started_s=now, total_s=took, status=200))
+            clocks[w] = now + took + overhead
+    return LevelSamples(concurrency=workers, wall_s=seconds, samples=events)
+
+
+@pytest.mark.parametrize("workers", [46, 52, 58, 80])
+def test_the_limit_is_in_requests_in_flight_not_workers(workers: int) -> None:
+    """nginx limit_conn 40 seen by probers of different speeds: 40 every time."""
+    level = _closed_loop(workers, 40, service=0.02, overhead=0.004, seconds=3.0)
+    found = at_refusal(level.samples)
+    assert found is not None and abs(found - 40) <= 4
+    flight = in_flight(level)
+    assert flight is not None and flight.max <= workers
+
+
+def test_limit_runs_give_the_spread() -> None:
+    levels = [summarize(_closed_loop(c, 40, 0.02, 0.004, 2.0)) for c in (30, 36, 46)]
+    repeats = [summarize(_closed_loop(46, 40, 0.02, 0.006, 2.0)) for _ in range(2)]
+    found = concurrency_limit(levels, repeats)
+    assert found.kind == "refuses" and len(found.runs) == 3
+    assert found.value is not None and abs(found.value - 40) <= 4
+    assert found.spread is not None and found.spread < 0.1
+
+
+def test_connection_lifetime_counts_closes_as_responses() -> None:
+    samples = []
+    for conn in range(1, 4):
+        for i in range(1, 52):
+            samples.append(
+                RequestSample(
+                    level=-1,
+                    started_s=conn * 100 + i,
+                    total_s=0.01,
+                    status=200,
+                    conn=conn,
+                    closed=i == 51,
+                )
+            )
+    level = LevelSamples(concurrency=1, wall_s=1.0, samples=samples)
+    closes, n = connection_lifetime(level, "HTTP/1.1")
+    assert n == 51 and closes.connection_close == 3 and closes.longest_run == 51
+    assert summarize(level).errors == 0 and summarize(level).closes == 3
+    assert max_requests([100, 100, 37]) == 100
+    assert max_requests([37]) is None and max_requests([]) is None
+
+
+def test_http2_connections_retired_under_load_are_goaways() -> None:
+    samples = [
+        RequestSample(level=-1, started_s=i, total_s=0.01, status=200, conn=1 + i // 20)
+        for i in range(50)
+    ]
+    closes, n = connection_lifetime(
+        LevelSamples(concurrency=1, wall_s=1, samples=samples), "HTTP/2"
+    )
+    assert closes.goaway == 2 and n == 20
 
 
 def test_usl_fit_recovers_parameters_and_optimum() -> None:
@@ -143,15 +233,89 @@ def _server(**kw: object) -> ServerFacts:
     return ServerFacts.model_validate(base)
 
 
-def test_advise_http2_connections_and_keepalive() -> None:
-    server = _server(http_version="HTTP/2", max_concurrent_streams=16, idle_timeout_s=5.0)
-    rec, warnings = advise(
-        Target(url="https://x", concurrency=150), server, queueing_server(slots=1000), None
+def _run(
+    version: str,
+    p50: float,
+    p99: float,
+    connections: int,
+    errors: int = 0,
+    cpu: float = 1.0,
+    candidate: str = "",
+    concurrency: int = 50,
+) -> ProtocolRun:
+    return ProtocolRun(
+        http_version=version,  # type: ignore[arg-type]
+        connections=connections,
+        requests=200,
+        errors=errors,
+        new_connections=0,
+        latency_s=Percentiles(p50=p50, p90=p50, p99=p99),
+        client_cpu_ms_per_request=cpu,
+        candidate=candidate or version,
+        label=proto.label_of(candidate or version, connections, concurrency),
+        concurrency=concurrency,
+        phases_s={"ttfb": Percentiles(p50=p50, p90=p50, p99=p99)},
     )
+
+
+def _evidence(
+    target: int = 50, protocols: list[ProtocolRun] | None = None, **kw: object
+) -> Evidence:
+    server = kw.pop("server", None) or _server()
+    runs = protocols or []
+    if runs:
+        runs[int(kw.pop("chosen", 0))].chosen = True  # type: ignore[call-overload]
+    return Evidence(
+        target=Target(url="https://x", concurrency=target),
+        server=server,  # type: ignore[arg-type]
+        levels=kw.pop("levels", None) or queueing_server(slots=1000),  # type: ignore[arg-type]
+        protocols=runs,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_choose_by_measurement() -> None:
+    h1 = _run("HTTP/1.1", 0.088, 0.106, 50)
+    h2 = _run("HTTP/2", 0.096, 0.131, 1)
+    assert proto.choose({"HTTP/1.1": h1, "HTTP/2": h2}) == "HTTP/1.1"
+    # httpx 0.28 at 50: a large keep-alive pool costs its CPU, HTTP/2 wins
+    slow = _run("HTTP/1.1", 0.101, 3.1, 50, cpu=2.1)
+    small = _run("HTTP/1.1", 0.076, 0.704, 20, candidate=proto.HTTP1_SMALL)
+    fast = _run("HTTP/2", 0.101, 0.126, 1, cpu=0.9)
+    runs = {"HTTP/1.1": slow, "HTTP/2": fast, proto.HTTP1_SMALL: small}
+    assert proto.choose(runs) == "HTTP/2"
+    # errors decide before latency
+    assert (
+        proto.choose({"HTTP/1.1": h1, "HTTP/2": _run("HTTP/2", 0.01, 0.02, 1, errors=20)})
+        == "HTTP/1.1"
+    )
+    # a tie keeps the simpler HTTP/1.1
+    assert proto.choose({"HTTP/1.1": h1, "HTTP/2": _run("HTTP/2", 0.087, 0.105, 1)}) == "HTTP/1.1"
+
+
+def test_candidates_follow_the_library() -> None:
+    assert set(proto.candidates("httpx", "0.28.1", 50, True, True, 100)) == {
+        "HTTP/1.1",
+        "HTTP/2",
+        proto.HTTP1_SMALL,
+    }
+    assert set(proto.candidates("httpx2", "2.16.2", 50, True, True, 100)) == {"HTTP/1.1", "HTTP/2"}
+    assert set(proto.candidates("aiohttp", "3.14", 50, True, False, 100)) == {"HTTP/1.1"}
+    _, conns = proto.candidates("httpx2", "2", 150, True, True, 64)["HTTP/2"]
+    assert conns == 3
+
+
+def test_http2_exactly_when_it_measured_better_with_both_figures() -> None:
+    server = _server(http_version="HTTP/2", max_concurrent_streams=16)
+    runs = [
+        _run("HTTP/1.1", 0.3, 0.9, 150, concurrency=150),
+        _run("HTTP/2", 0.1, 0.2, 10, concurrency=150),
+    ]
+    rec, warnings = advise(_evidence(150, runs, server=server, chosen=1))
     assert rec.http2 and rec.max_connections == math.ceil(150 / 16) == 10
     assert rec.max_keepalive_connections == rec.max_connections
-    assert rec.keepalive_expiry == 4.0
     assert rec.http1_max_connections == 150
+    assert "p50 100 ms" in rec.why["http2"] and "p50 300 ms" in rec.why["http2"]
     assert set(rec.why) >= {
         "max_connections",
         "max_keepalive_connections",
@@ -162,39 +326,84 @@ def test_advise_http2_connections_and_keepalive() -> None:
         "timeout.pool",
     }
     assert not warnings
-
-
-def test_advise_keeps_http1_below_the_h2_threshold() -> None:
-    server = _server(http_version="HTTP/2", max_concurrent_streams=100)
-    rec, _ = advise(Target(url="https://x", concurrency=20), server, queueing_server(100), None)
+    runs = [
+        _run("HTTP/1.1", 0.02, 0.03, 20, concurrency=20),
+        _run("HTTP/2", 0.06, 0.09, 1, concurrency=20),
+    ]
+    rec, _ = advise(_evidence(20, runs, server=server, chosen=0))
     assert not rec.http2 and rec.max_connections == 20
-    assert "speaks HTTP/2" in rec.why["http2"]
+    assert "p50 20 ms" in rec.why["http2"] and "p50 60 ms" in rec.why["http2"]
 
 
-def test_advise_caps_at_a_refusing_server_with_a_semaphore() -> None:
+def test_timeouts_come_from_the_protocol_recommended() -> None:
+    runs = [_run("HTTP/1.1", 0.5, 4.0, 50), _run("HTTP/2", 0.1, 0.2, 1)]
+    rec, _ = advise(_evidence(50, runs, chosen=1, levels=queueing_server(slots=1000, service=3.0)))
+    assert rec.timeout.read == 5.0 and rec.timeout.pool == 0.5
+    assert "HTTP/2, 1 connection" in rec.why["timeout.read"]
+
+
+def test_caps_at_a_refusing_server_with_a_semaphore_and_replicas() -> None:
     server = _server(concurrency_limit=24, concurrency_limit_kind="refuses")
-    rec, warnings = advise(
-        Target(url="https://x", concurrency=50), server, refusing_server(24), None
-    )
+    rec, warnings = advise(_evidence(50, levels=refusing_server(24), server=server))
     assert rec.max_connections == 24 and rec.concurrency_semaphore == 24
     assert any("exceeds" in w for w in warnings)
+    rec, _ = advise(_evidence(50, levels=refusing_server(24), server=server, replicas=4))
+    assert rec.concurrency_semaphore == 6 == rec.max_connections and rec.replicas == 4
+    assert "24 // 4 = 6" in rec.why["concurrency_semaphore"]
 
 
-def test_advise_short_idle_timeout_gets_server_advice() -> None:
-    rec, _ = advise(
-        Target(url="https://x", concurrency=8),
-        _server(idle_timeout_s=2.0),
-        queueing_server(slots=100),
-        None,
+def test_rate_limit_gives_a_limiter_and_retries() -> None:
+    server = _server(rate_limit=RateLimit(limit_requests=600, retry_after_s=2.0))
+    rec, _ = advise(_evidence(10, server=server, replicas=2))
+    assert rec.rate_limit_rps == 5.0  # 600 per minute over 2 replicas
+    assert rec.retry is not None and rec.retry.statuses == [429, 503] and rec.retry.backoff_s == 2.0
+    assert "divided by 2 replicas" in rec.why["rate_limit_rps"]
+
+
+def test_dns_and_long_calls_and_timeout_times_retries() -> None:
+    server = _server(dns=DnsTiming(host="api.example", lookup_s=0.03))
+    levels = queueing_server(slots=1000, service=150.0)
+    rec, warnings = advise(
+        _evidence(
+            4,
+            server=server,
+            levels=levels,
+            baseline=PoolSettings.library_defaults("openai"),
+            library="openai",
+        )
     )
+    assert rec.ttl_dns_cache == 120 and "30.0 ms" in rec.why["ttl_dns_cache"]
+    assert rec.tcp_keepalive is not None and "350" in rec.why["tcp_keepalive"]
+    rec, warnings = advise(
+        _evidence(4, baseline=PoolSettings.library_defaults("openai"), library="openai")
+    )
+    assert rec.tcp_keepalive is None
+    assert any("30 minutes" in w and "max_retries=2" in w for w in warnings)
+
+
+def test_httpx_028_pool_cost_is_measured_and_explained() -> None:
+    runs = [
+        _run("HTTP/1.1", 0.101, 3.1, 50, cpu=2.1),
+        _run("HTTP/2", 0.101, 0.126, 1, cpu=0.9),
+        _run("HTTP/1.1", 0.076, 0.704, 20, candidate=proto.HTTP1_SMALL),
+    ]
+    server = _server(http_version="HTTP/2", max_concurrent_streams=100)
+    rec, _ = advise(_evidence(50, runs, server=server, chosen=1, library="httpx", version="0.28.1"))
+    assert rec.http2 and rec.max_connections == 1
+    advice = " ".join(rec.client_advice)
+    assert "p99 3,100 ms" in advice and "httpx2 or aiohttp" in advice
+
+
+def test_short_idle_timeout_gets_server_advice() -> None:
+    rec, _ = advise(_evidence(8, server=_server(idle_timeout_s=2.0)))
     assert rec.keepalive_expiry == 1.0
     assert any("keep-alive timeout" in a for a in rec.server_advice)
 
 
-def test_advise_warns_when_the_prober_saturates() -> None:
+def test_warns_when_the_prober_saturates() -> None:
     levels = queueing_server(slots=100)
     levels[-1] = levels[-1].model_copy(update={"prober_cpu": 0.97})
-    _, warnings = advise(Target(url="https://x", concurrency=20), _server(), levels, None)
+    _, warnings = advise(_evidence(20, levels=levels))
     assert any("client's limit" in w for w in warnings)
 
 
@@ -203,22 +412,25 @@ def test_advise_warns_when_the_prober_saturates() -> None:
     target=st.integers(1, 500),
     idle=st.one_of(st.none(), st.floats(0.5, 700)),
     streams=st.one_of(st.none(), st.integers(1, 1000)),
-    http2=st.booleans(),
+    h2_better=st.booleans(),
     latency=st.floats(0.001, 30),
 )
 def test_advise_properties(
-    target: int, idle: float | None, streams: int | None, http2: bool, latency: float
+    target: int, idle: float | None, streams: int | None, h2_better: bool, latency: float
 ) -> None:
-    server = _server(
-        http_version="HTTP/2" if http2 else "HTTP/1.1",
-        idle_timeout_s=idle,
-        max_concurrent_streams=streams,
-    )
+    server = _server(http_version="HTTP/2", idle_timeout_s=idle, max_concurrent_streams=streams)
     levels = [_level(n, latency, n / latency) for n in (1, max(2, target // 2), target)]
-    rec, _ = advise(Target(url="https://x", concurrency=target), server, levels, None)
+    runs = [
+        _run("HTTP/1.1", latency, latency * 2, target, concurrency=target),
+        _run(
+            "HTTP/2", latency, latency * 2, math.ceil(target / (streams or 100)), concurrency=target
+        ),
+    ]
+    rec, _ = advise(_evidence(target, runs, server=server, levels=levels, chosen=int(h2_better)))
     if idle is not None:
         assert rec.keepalive_expiry < idle
     for value in rec.timeout.model_dump().values():
         assert math.isfinite(value) and value > 0
-    expected = math.ceil(target / (streams or 100)) if http2 and target >= 100 else target
+    assert rec.http2 == h2_better
+    expected = math.ceil(target / (streams or 100)) if h2_better else target
     assert rec.max_connections == expected == rec.max_keepalive_connections

@@ -13,10 +13,9 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pooltune.probe.runner import ClientSettings, make_client
+from pooltune.probe.engines import get_engine
 from pooltune.probe.target import ProbeRequest
-from pooltune.probe.trace import RequestTrace
-from pooltune.recommend.model import RateLimit
+from pooltune.recommend.model import PoolSettings, RateLimit
 
 
 @dataclass(frozen=True)
@@ -165,20 +164,21 @@ class IdleProber:
 
     One client per connection (max_connections=1, long client-side expiry) so our own pool
     never drops it; a connection survived when the second request did not open a new one.
-    Runs in its own thread and event loop beside the sweep; every wait is bounded.
+    Runs in its own thread and event loop, never beside the levels where a limit is looked for
+    (its idle connections would take the server's slots); every wait is bounded.
     """
 
     def __init__(
         self,
         request: ProbeRequest,
-        engine: str,
+        library: str,
         http2: bool,
         window_s: float,
         max_requests: int,
         epoch: float,
     ) -> None:
         self.request = request
-        self.engine = engine
+        self.library = library
         self.http2 = http2
         self.window_s = window_s
         self.max_requests = max_requests
@@ -202,6 +202,11 @@ class IdleProber:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def connections(self) -> int:
+        """Idle connections it may hold open at once (one per coarse gap)."""
+        return len(coarse_gaps(self.window_s))
+
     def _main(self) -> None:
         with contextlib.suppress(Exception):
             asyncio.run(self._probe())
@@ -214,16 +219,17 @@ class IdleProber:
         return True
 
     async def _idle_once(self, gap: float) -> tuple[float, bool] | None:
-        settings = ClientSettings(1, 1, keepalive_expiry=3600.0, http2=self.http2, timeout=10.0)
+        pool = PoolSettings.probing(1, http2=self.http2, timeout_s=10.0)
         req = self.request
-        async with make_client(self.engine, req, settings) as client:
+        async with get_engine(self.library).client(req, pool) as client:
             self.result.requests += 1
-            first = await client.request(req.method, req.url, **req.send_kwargs())
-            await first.aread()
+            first = await client.send(req, 0, self.epoch)
             ka = keep_alive_header_timeout(first.headers.get("keep-alive"))
             if ka is not None:
                 self.result.keep_alive_header_s = ka
-            if first.headers.get("connection", "").lower() == "close":
+            if first.sample.status is None:
+                return None
+            if first.sample.closed:
                 return (0.0, False)
             idle_from = time.perf_counter()
             while time.perf_counter() - idle_from < gap:
@@ -231,18 +237,13 @@ class IdleProber:
                     return None
                 await asyncio.sleep(min(0.1, gap - (time.perf_counter() - idle_from)))
             idled = time.perf_counter() - idle_from
-            trace = RequestTrace()
             self.result.requests += 1
-            try:
-                second = await client.request(
-                    req.method, req.url, extensions={"trace": trace}, **req.send_kwargs()
-                )
-                await second.aread()
-            except Exception:
+            second = (await client.send(req, 0, self.epoch)).sample
+            if second.status is None:
                 # Failing on the kept connection: the server had closed it (a reuse race).
                 # Failing to open a new one: the server is gone, which says nothing about idling.
-                return None if trace.new_connection else (idled, False)
-            return (idled, not trace.new_connection)
+                return None if second.new_connection else (idled, False)
+            return (idled, not second.new_connection)
 
     async def _round(self, gaps: list[float]) -> list[tuple[float, bool]]:
         """Idle one connection per gap in parallel; once one is closed, longer gaps add

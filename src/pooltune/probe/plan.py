@@ -23,6 +23,8 @@ class Plan:
     idle_window_s: float
     idle_requests: int
     validation_requests: int  # both arms together
+    compare_requests: int  # the protocol comparison, all arms together
+    lifetime_requests: int  # long-lived connections, for requests per connection
     max_requests: int
     max_duration_s: float
     estimated_s: float
@@ -39,14 +41,26 @@ class Plan:
     @property
     def total_requests(self) -> int:
         return (
-            PREFLIGHT_REQUESTS + self.sweep_requests + self.idle_requests + self.validation_requests
+            PREFLIGHT_REQUESTS
+            + self.sweep_requests
+            + self.idle_requests
+            + self.validation_requests
+            + self.compare_requests
+            + self.lifetime_requests
         )
+
+    @property
+    def after_sweep_requests(self) -> int:
+        """What the sweep must leave for the stages after it."""
+        return self.compare_requests + self.lifetime_requests + self.validation_requests
 
     def describe(self) -> str:
         levels = ",".join(str(c) for c in self.levels)
         parts = [
             f"plan: concurrency levels {levels} (up to 1.5x target {self.target}), "
             f"{self.sweep_requests} sweep requests",
+            f"protocol comparison at the target: {self.compare_requests} requests",
+            f"connection lifetime: {self.lifetime_requests} requests",
             f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
         ]
         if self.validation_requests:
@@ -71,11 +85,18 @@ def sweep_levels(target: int) -> list[int]:
 
 def level_requests(concurrency: int) -> int:
     """Three requests per worker: the first opens a connection, the others reuse it."""
-    return max(30, 3 * concurrency)
+    return max(12, 3 * concurrency)
 
 
 def validation_requests(target: int) -> int:
     return 2 * max(200, 4 * target)
+
+
+def compare_requests(target: int, arms: int) -> int:
+    return arms * max(100, 4 * target)
+
+
+LIFETIME_REQUESTS = 300
 
 
 def make_plan(
@@ -85,6 +106,7 @@ def make_plan(
     validate: bool,
     latency_s: float = 0.05,
     idle_window_s: float = 60.0,
+    arms: int = 2,
 ) -> Plan:
     """Fit the sweep into the budget: validation and the idle probe are reserved first, then
     per-level requests shrink (never below one per worker), then the top levels go."""
@@ -93,10 +115,19 @@ def make_plan(
     idle = 2 * (len([g for g in COARSE_GAPS if g <= window]) + IDLE_FINE_PROBES)
     idle = min(idle, (max_requests - PREFLIGHT_REQUESTS) // 3 // 2 * 2)  # at most a third
     val = validation_requests(target) if validate else 0
-    room = max_requests - PREFLIGHT_REQUESTS - idle - val
+    fixed = PREFLIGHT_REQUESTS + idle
+    cmp = compare_requests(target, arms)
+    life = LIFETIME_REQUESTS
+    # the comparison and the lifetime probe get at most a third of the budget each
+    cmp = min(cmp, max(0, max_requests - fixed) // 3)
+    life = min(life, max(0, max_requests - fixed) // 6)
+    room = max_requests - fixed - val - cmp - life
     if val and room < sum(levels):
-        val = max(0, max_requests - PREFLIGHT_REQUESTS - idle - sum(levels)) // 2 * 2
-        room = max_requests - PREFLIGHT_REQUESTS - idle - val
+        val = max(0, max_requests - fixed - cmp - life - sum(levels)) // 2 * 2
+        room = max_requests - fixed - val - cmp - life
+    if room < sum(levels[:3]):
+        cmp = life = 0
+        room = max_requests - fixed - val
     wanted = [level_requests(c) for c in levels]
     scale = min(1.0, room / sum(wanted)) if sum(wanted) else 1.0
     # never fewer requests than workers: a level must really run at its concurrency
@@ -108,7 +139,9 @@ def make_plan(
     # each level: its rounds of requests plus a connection set-up; validation: both arms
     sweep_s = rounds * latency_s + len(levels) * (latency_s + 0.3)
     val_s = (val / max(1, target)) * latency_s + (2.0 if val else 0.0)
-    estimated = min(max_duration_s, max(sweep_s + val_s, min(window, 10.0)) + 1.0)
+    cmp_s = (cmp / max(1, target)) * latency_s + 1.0
+    life_s = life / 4 * latency_s
+    estimated = min(max_duration_s, sweep_s + val_s + cmp_s + max(life_s, min(window, 10.0)) + 2.5)
     return Plan(
         target=target,
         levels=tuple(levels),
@@ -116,6 +149,8 @@ def make_plan(
         idle_window_s=window,
         idle_requests=idle,
         validation_requests=val,
+        compare_requests=cmp,
+        lifetime_requests=life,
         max_requests=max_requests,
         max_duration_s=max_duration_s,
         estimated_s=estimated,

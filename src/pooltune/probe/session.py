@@ -1,44 +1,44 @@
-"""One probe run: preflight, protocol, the sweep (with the idle probe beside it) and the A/B
-validation, inside one request budget and one deadline. It measures; it never recommends."""
+"""One probe run inside one request budget and one deadline: preflight, protocol, DNS, the
+prober's ceiling, the sweep, the protocol comparison, connection lifetime, the idle probe and
+the A/B validation. It measures; it never recommends (pooltune.tune does, and the pipeline in
+pooltune.recommend decides the order)."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import os
 import socket
+import statistics
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
 from pooltune.probe.discover import rate_limit as parse_rate_limit
-from pooltune.probe.errors import Preflight, preflight
 from pooltune.probe.plan import Plan
-from pooltune.probe.runner import (
-    REFUSAL_STATUSES,
-    ClientSettings,
-    LevelJob,
-    Runner,
-)
+from pooltune.probe.preflight import Preflight, preflight
+from pooltune.probe.runner import REFUSAL_STATUSES, LevelJob, LevelRun, Runner
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.validate import ArmResult, run_ab
-from pooltune.recommend.model import LevelSamples, ProberInfo, ServerFacts
+from pooltune.recommend.model import DnsTiming, LevelSamples, PoolSettings, ServerFacts
 
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
+LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
+BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
 
 
 @dataclass
-class ProbeOutcome:
-    server: ServerFacts
+class SweepOutcome:
     levels: list[LevelSamples]
-    prober: ProberInfo
-    requests_sent: int = 0
+    headers: dict[str, str] = field(default_factory=dict)
     partial: bool = False
     warnings: list[str] = field(default_factory=list)
-    refusal_limit: int | None = None  # highest level with no 429/503 when some level had them
+    refusing: list[int] = field(default_factory=list)  # levels where the server refused
+    repeats: list[LevelSamples] = field(default_factory=list)  # extra runs of a refusing level
+    busy_levels: list[int] = field(default_factory=list)
 
 
 # Over HTTP/2 a server that refuses a stream may reset it while the body is still being sent:
@@ -52,7 +52,7 @@ def refused(level: LevelSamples) -> int:
         1
         for s in level.samples
         if s.status in REFUSAL_STATUSES
-        or (s.http_version != "HTTP/1.1" and s.status is None and s.error in STREAM_REFUSALS)
+        or (s.http_version == "HTTP/2" and s.status is None and s.error in STREAM_REFUSALS)
     )
 
 
@@ -65,14 +65,12 @@ def server_gone(level: LevelSamples) -> bool:
     return bool(level.samples) and all(s.status is None for s in level.samples)
 
 
-def requests_per_connection(closed_after: list[int]) -> int | None:
-    """The server's max requests per connection: the count at which it said `Connection: close`
-    most often, when that count was seen at least twice (one close may have other reasons)."""
-    if not closed_after:
-        return None
-    counts = Counter(closed_after)
-    value, times = counts.most_common(1)[0]
-    return value if times >= 2 else None
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 class ProbeSession:
@@ -80,14 +78,17 @@ class ProbeSession:
         self,
         request: ProbeRequest,
         plan: Plan,
-        engine: str,
+        library: str = "httpx",
         max_workers: int | None = None,
         stats_url: str | None = None,
     ) -> None:
         self.request = request
         self.plan = plan
-        self.engine = engine
-        self.max_workers = max_workers or max(1, min(4, os.cpu_count() or 1))
+        self.library = library
+        # Worker processes only where spare cores exist: on two cores the server (or a local
+        # simulator) needs the other one, and levels the prober bounds are marked instead.
+        cores = os.cpu_count() or 1
+        self.max_workers = max_workers or (1 if cores <= 2 else min(4, cores - 1))
         self.stats_url = stats_url
         self.epoch = time.perf_counter()
         self.started = time.monotonic()
@@ -98,7 +99,6 @@ class ProbeSession:
         self.ceiling_rps: float | None = None
         self.max_cpu: float | None = None
         self.workers_used = 1
-        self.busy_levels: list[int] = []  # levels where the prober's CPU was the bottleneck
 
     # -- budget ---------------------------------------------------------------------------------
     def elapsed(self) -> float:
@@ -108,8 +108,9 @@ class ProbeSession:
         return self.plan.max_duration_s - self.elapsed()
 
     def requests_left(self) -> int:
+        """What the budget still allows, less what the idle probe has reserved."""
         idle_spent = self.idle.result.requests if self.idle else 0
-        idle_reserved = self.plan.idle_requests - idle_spent if self.idle else 0
+        idle_reserved = self.idle.max_requests - idle_spent if self.idle else 0
         return self.plan.max_requests - self.sent - idle_spent - max(0, idle_reserved)
 
     @property
@@ -119,7 +120,7 @@ class ProbeSession:
     # -- stages ---------------------------------------------------------------------------------
     def preflight(self) -> Preflight:
         """Raises BadInput (one line) when the target is not usable; sends one request."""
-        self.first = asyncio.run(preflight(self.request, self.engine))
+        self.first = asyncio.run(preflight(self.request))
         self.sent += 1
         try:
             self.protocol = asyncio.run(probe_protocol(self.request))
@@ -128,43 +129,70 @@ class ProbeSession:
         return self.first
 
     @property
-    def http2(self) -> bool:
+    def offers_http2(self) -> bool:
         return self.protocol.alpn == "h2"
 
-    def start_idle_probe(self) -> None:
-        window = self.plan.idle_window_s
-        self.idle = IdleProber(
-            self.request, self.engine, self.http2, window, self.plan.idle_requests, self.epoch
-        ).start()
+    def first_headers(self) -> dict[str, str]:
+        return self.first.headers if self.first else {}
+
+    def time_dns(self, lookups: int = 3) -> DnsTiming | None:
+        """For a host name (not an IP literal), time a few lookups of it (no request sent)."""
+        host = urlsplit(self.request.url).hostname
+        if not host or is_ip(host):
+            return None
+        port = urlsplit(self.request.url).port or 443
+        times = []
+        count = 0
+        for _ in range(lookups):
+            t0 = time.perf_counter()
+            try:
+                count = len(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+            except OSError:
+                return None
+            times.append(time.perf_counter() - t0)
+        return DnsTiming(host=host, lookup_s=statistics.median(times), addresses=count)
+
+    def calibrate(self, concurrency: int, duration_s: float = 1.0) -> float | None:
+        """The prober's requests/s against an in-process null server (nothing sent to the
+        target); None if it could not be measured."""
+        from pooltune.probe.ceiling import measure_ceiling
+
+        try:
+            ceiling = asyncio.run(
+                measure_ceiling(self.library, self.request, concurrency, duration_s, self.epoch)
+            )
+        except Exception:
+            return None
+        self.ceiling_rps = ceiling.rps or None
+        return self.ceiling_rps
 
     def sweep(
-        self, on_level: Callable[[int, LevelSamples | None], None] | None = None
-    ) -> ProbeOutcome:
-        """Raise concurrency through the plan; stop raising at the first 429/503 and bisect
-        down to ~5%; stop at the budget, the deadline, Ctrl-C or a dead server."""
-        outcome = ProbeOutcome(
-            server=ServerFacts(http_version="HTTP/2" if self.http2 else "HTTP/1.1"),
-            levels=[],
-            prober=ProberInfo(engine=self.engine, workers=1),
-        )
+        self,
+        on_level: Callable[[int, LevelSamples | None], None] | None = None,
+        reserve_s: float = 0.0,
+        reserve_requests: int = 0,
+    ) -> SweepOutcome:
+        """Raise concurrency through the plan (HTTP/1.1, a kept-alive connection per worker, a
+        fresh client per level); stop raising at the first 429/503 and bisect down to ~5%; run
+        the lowest refusing level again for the limit's spread; stop at the budget, the
+        deadline, Ctrl-C or a dead server."""
+        outcome = SweepOutcome(levels=[])
         if self.plan.truncated:
             top = self.plan.levels[-1] if self.plan.levels else 0
             outcome.warnings.append(
                 f"the request budget ({self.plan.max_requests}) only pays for levels up to "
                 f"concurrency {top}: raise --max-requests to sweep up to 1.5x the target"
             )
-        reserve_s = self._validation_reserve_s()
         planned = dict(zip(self.plan.levels, self.plan.requests_per_level, strict=True))
         queue = list(self.plan.levels)
         good: int | None = None
         bad: int | None = None
-        headers: dict[str, str] = {}
-        closed_after: list[int] = []
+        bound_streak = 0
         try:
             with Runner(self.max_workers) as runner:
                 while queue:
                     c = queue.pop(0)
-                    n = min(planned.get(c, max(30, 3 * c)), self.requests_left() - self._val())
+                    n = min(planned.get(c, max(12, 3 * c)), self.requests_left() - reserve_requests)
                     budget_s = self.time_left() - reserve_s
                     if n < c or budget_s < 1.0:
                         outcome.warnings.append(
@@ -174,25 +202,9 @@ class ProbeSession:
                         outcome.partial = outcome.partial or not outcome.levels
                         break
                     slice_s = max(1.0, budget_s / max(1, len(queue) + 1))
-                    job = LevelJob(
-                        self.request,
-                        self.engine,
-                        c,
-                        n,
-                        slice_s,
-                        ClientSettings(c, c, 5.0, http2=self.http2, timeout=30.0),
-                        c,
-                        self.epoch,
-                    )
-                    workers = self._workers_for(c, outcome.levels)
-                    run = runner.run(job, workers)
+                    run = self._level(runner, c, n, slice_s, outcome)
                     level = run.level
-                    self.workers_used = max(self.workers_used, workers)
-                    headers |= run.headers
-                    closed_after.extend(run.closed_after)
-                    self.sent += run.started
                     outcome.levels.append(level)
-                    self._note_cpu(level, workers)
                     if on_level:
                         on_level(c, level)
                     if server_gone(level) or (no_response(level) and not self._reachable()):
@@ -202,12 +214,26 @@ class ProbeSession:
                             "this report is partial"
                         )
                         break
+                    if self._prober_bound(level):
+                        bound_streak += 1
+                        if bound_streak >= BOUND_STREAK and queue and bad is None:
+                            outcome.warnings.append(
+                                f"stopped raising load at concurrency {c}: {BOUND_STREAK} levels "
+                                f"in a row ran at the prober's own ceiling ({self.library} on "
+                                "this machine), so higher levels would measure the prober"
+                            )
+                            break
+                    else:
+                        bound_streak = 0
                     if refused(level):
+                        outcome.refusing.append(c)
                         bad = c if bad is None else min(bad, c)
                         self._honour_retry_after(run.headers, reserve_s)
                     else:
                         good = c if good is None else max(good, c)
                     queue = self._next_levels(queue, good, bad)
+                if bad is not None and not outcome.partial:
+                    self._repeat(runner, bad, planned, outcome, reserve_s, reserve_requests)
                 if runner.broken:
                     outcome.warnings.append(
                         "worker processes failed to start; the sweep ran in one process"
@@ -216,18 +242,49 @@ class ProbeSession:
             outcome.partial = True
             outcome.warnings.append("interrupted: this report is partial")
         outcome.levels.sort(key=lambda lv: lv.concurrency)
-        if self.busy_levels:
-            busy = ", ".join(str(c) for c in sorted(set(self.busy_levels)))
-            outcome.warnings.append(
-                f"the prober used {CPU_BUSY:.0%}+ of a core at concurrency {busy}: throughput "
-                "and any limit seen there may be the prober's, not the server's"
-            )
-        if bad is not None:
-            outcome.refusal_limit = good
-        outcome.server.rate_limit = parse_rate_limit(headers | self._first_headers())
-        outcome.server.max_requests_per_connection = requests_per_connection(closed_after)
-        outcome.prober = self._prober_info()
         return outcome
+
+    def _level(
+        self, runner: Runner, c: int, n: int, deadline_s: float, outcome: SweepOutcome
+    ) -> LevelRun:
+        job = LevelJob(
+            self.request, self.library, c, n, deadline_s, PoolSettings.probing(c), c, self.epoch
+        )
+        workers = self._workers_for(c, outcome.levels)
+        run = runner.run(job, workers)
+        self.workers_used = max(self.workers_used, run.level.workers)
+        outcome.headers |= run.headers
+        self.sent += run.started
+        self._note_cpu(run.level, outcome)
+        return run
+
+    def _repeat(
+        self,
+        runner: Runner,
+        c: int,
+        planned: dict[int, int],
+        outcome: SweepOutcome,
+        reserve_s: float,
+        reserve_requests: int,
+    ) -> None:
+        """Run the lowest refusing level again (LIMIT_RUNS in all), for the limit's spread."""
+        for _ in range(LIMIT_RUNS - 1):
+            n = min(planned.get(c, max(12, 3 * c)), self.requests_left() - reserve_requests)
+            budget_s = self.time_left() - reserve_s
+            if n < c or budget_s < 2.0:
+                return
+            run = self._level(runner, c, n, max(1.0, budget_s / 4), outcome)
+            outcome.repeats.append(run.level)
+            if refused(run.level):
+                self._honour_retry_after(run.headers, reserve_s)
+
+    def _prober_bound(self, level: LevelSamples) -> bool:
+        from pooltune.probe.ceiling import BOUND_SHARE
+
+        if not self.ceiling_rps or level.wall_s <= 0:
+            return False
+        rate = len(level.samples) / level.wall_s
+        return rate >= BOUND_SHARE * self.ceiling_rps * level.workers
 
     def _reachable(self) -> bool:
         """Does the server still accept TCP connections? (Requests that got no response may
@@ -247,14 +304,6 @@ class ProbeSession:
         if wait:
             time.sleep(max(0.0, min(wait, (self.time_left() - reserve_s) / 4)))
 
-    def _val(self) -> int:
-        return self.plan.validation_requests
-
-    def _validation_reserve_s(self) -> float:
-        if not self.plan.validation_requests:
-            return 0.5
-        return min(0.3 * self.plan.max_duration_s, 15.0)
-
     @staticmethod
     def _next_levels(queue: list[int], good: int | None, bad: int | None) -> list[int]:
         """After a refusal no higher level is run; bisect between the last clean level and the
@@ -267,7 +316,7 @@ class ProbeSession:
         return [(lo + bad) // 2] if (lo + bad) // 2 > lo else []
 
     def _workers_for(self, c: int, done: list[LevelSamples]) -> int:
-        """Enough processes that none runs above ~70% of a core at this level's rate."""
+        """Enough processes that none runs above ~70% of its ceiling at this level's rate."""
         if self.ceiling_rps is None or not done or self.max_workers <= 1:
             return 1
         low = [s.total_s for s in done[0].samples if s.status is not None]
@@ -277,29 +326,27 @@ class ProbeSession:
         expected_rps = c / max(latency, 1e-4)
         return max(1, min(self.max_workers, c, math.ceil(expected_rps / (0.7 * self.ceiling_rps))))
 
-    def _note_cpu(self, level: LevelSamples, workers: int) -> None:
+    def _note_cpu(self, level: LevelSamples, outcome: SweepOutcome) -> None:
         cpu = level.prober_cpu
-        if cpu is None or level.wall_s <= 0:
+        if cpu is None:
             return
         self.max_cpu = max(self.max_cpu or 0.0, cpu)
-        rps = len(level.samples) / level.wall_s
-        if cpu > 0.05 and workers == 1:
-            # requests per second one core could drive at this level's mix (our own ceiling)
-            ceiling = rps / cpu
-            self.ceiling_rps = max(self.ceiling_rps or 0.0, ceiling)
         if cpu >= CPU_BUSY:
-            self.busy_levels.append(level.concurrency)
+            outcome.busy_levels.append(level.concurrency)
 
-    def _first_headers(self) -> dict[str, str]:
-        return self.first.headers if self.first else {}
-
-    def _prober_info(self) -> ProberInfo:
-        return ProberInfo(
-            engine=self.engine,
-            workers=self.workers_used,
-            ceiling_rps=round(self.ceiling_rps, 1) if self.ceiling_rps else None,
-            max_cpu=round(self.max_cpu, 3) if self.max_cpu is not None else None,
-        )
+    # -- beside or after the sweep -----------------------------------------------------------
+    def start_idle_probe(self, http2: bool | None = None) -> IdleProber:
+        window = max(1.0, min(self.plan.idle_window_s, self.time_left() - 1.0))
+        budget = max(0, min(self.plan.idle_requests, self.plan.max_requests - self.sent))
+        self.idle = IdleProber(
+            self.request,
+            self.library,
+            self.offers_http2 if http2 is None else http2,
+            window,
+            budget,
+            self.epoch,
+        ).start()
+        return self.idle
 
     def finish_idle(self, server: ServerFacts, wait_s: float) -> IdleResult | None:
         """Wait (bounded) for the idle probe and copy its findings into `server`."""
@@ -318,29 +365,76 @@ class ProbeSession:
     def fill_protocol(self, server: ServerFacts) -> None:
         server.alpn = self.protocol.alpn
         server.tls_version = self.protocol.tls_version
-        server.max_concurrent_streams = self.protocol.max_concurrent_streams if self.http2 else None
+        server.max_concurrent_streams = (
+            self.protocol.max_concurrent_streams if self.offers_http2 else None
+        )
 
-    def validate(
-        self, concurrency: int, arms: dict[str, ClientSettings]
+    def arms(
+        self,
+        arms: dict[str, PoolSettings],
+        concurrency: int | dict[str, int],
+        requests_per_arm: int,
+        deadline_s: float,
+        with_counters: bool = False,
     ) -> dict[str, ArmResult] | None:
-        per_arm = min(self.plan.validation_requests // 2, self.requests_left() // 2)
-        if per_arm < concurrency or self.time_left() < 1.0:
-            return None
-        readings = 2 * 4 + 1 if self.stats_url else 0
-        per_arm -= readings
-        if per_arm < concurrency:
+        """Interleaved arms on one client each (protocol comparison, A/B); None when the budget
+        cannot pay for one request per worker and arm."""
+        top = max(concurrency.values()) if isinstance(concurrency, dict) else concurrency
+        readings = (len(arms) * 4 + 1) if (with_counters and self.stats_url) else 0
+        per_arm = min(requests_per_arm, (self.requests_left() - readings) // max(1, len(arms)))
+        if per_arm < top or deadline_s < 1.0:
             return None
         result = asyncio.run(
             run_ab(
                 self.request,
-                self.engine,
+                self.library,
                 concurrency,
                 arms,
                 per_arm,
-                max(1.0, self.time_left() - 1.0),
+                deadline_s,
                 self.epoch,
-                self.stats_url,
+                self.stats_url if with_counters else None,
             )
         )
         self.sent += sum(r.started for r in result.values()) + readings
         return result
+
+    def lifetime(
+        self, pool: PoolSettings, concurrency: int, max_requests: int, deadline_s: float
+    ) -> LevelSamples | None:
+        """Long-lived connections of one pool: as many requests per connection as the budget
+        allows, to see the server close them after N (Connection: close, GOAWAY)."""
+        n = min(max_requests, self.requests_left())
+        if n < 2 * concurrency or deadline_s < 1.0:
+            return None
+        job = LevelJob(self.request, self.library, concurrency, n, deadline_s, pool, -1, self.epoch)
+        from pooltune.probe.runner import run_level_async
+
+        run = asyncio.run(run_level_async(job))
+        self.sent += run.started
+        return run.level
+
+    def sim_counters(self) -> dict[str, int] | None:
+        """One GET of /_sim/stats (counted), or None."""
+        if self.stats_url is None or self.requests_left() < 1:
+            return None
+        from pooltune.probe.engines import get_engine
+
+        stats_url = self.stats_url
+
+        async def fetch() -> object:
+            probe = ProbeRequest(
+                stats_url, "GET", (), None, self.request.ca_bundle, self.request.insecure
+            )
+            engine = get_engine(self.library)
+            async with engine.client(probe, PoolSettings.probing(1)) as client:
+                return await client.get_json(stats_url)
+
+        self.sent += 1
+        try:
+            data = asyncio.run(fetch())
+        except Exception:
+            return None
+        if isinstance(data, dict) and "connections_opened" in data:
+            return {k: v for k, v in data.items() if isinstance(v, int)}
+        return None

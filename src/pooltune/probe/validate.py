@@ -1,9 +1,9 @@
-"""The A/B check of `--validate`: the recommended pool against a baseline, interleaved.
+"""Interleaved arms on one library: the protocol comparison and the A/B check of `--validate`.
 
 Each arm keeps one client for the whole run (that is how an application uses its pool), and the
-arms take turns in short blocks at the target concurrency so both see the same server moments.
-Against `pooltune sim`, the server's own counters are read between blocks and credited to the
-arm that just ran.
+arms take turns in short blocks at one concurrency so both see the same server moments. Against
+`pooltune sim`, the server's own counters are read between blocks and credited to the arm that
+just ran.
 """
 
 from __future__ import annotations
@@ -14,42 +14,45 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pooltune._toml import tomllib
-from pooltune.probe.runner import ClientSettings, LevelJob, make_client, run_on_client
+from pooltune.probe.engines import EngineClient, get_engine
+from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import BadInput, ProbeRequest
-from pooltune.recommend.model import LevelSamples
+from pooltune.recommend.model import LevelSamples, PoolSettings, TimeoutSettings
 
-# `requests` may include the counter readings themselves (one per block), depending on the server.
-# httpx's own defaults: Limits(100, 20, 5.0), Timeout(5.0), HTTP/1.1.
-HTTPX_DEFAULTS = ClientSettings(100, 20, 5.0, http2=False, timeout=5.0)
 COUNTERS = ("connections_opened", "requests")
+BASELINE_KEYS = {
+    "max_connections",
+    "max_keepalive_connections",
+    "keepalive_expiry",
+    "http2",
+    "max_retries",
+}
 
 
-def load_baseline(path: Path) -> ClientSettings:
+def load_baseline(path: Path, library: str = "httpx") -> PoolSettings:
     """`--baseline FILE.toml`: a `[tool.pooltune.profile]` table (what `--format toml` writes)
-    or top-level keys; unknown keys are an error."""
+    or top-level keys, over the library's defaults; unknown keys are an error."""
+    from pooltune.pyproject import ConfigError, read_toml
+
     try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BadInput(f"--baseline {path}: cannot read TOML ({type(exc).__name__})") from None
+        data = read_toml(path)
+    except ConfigError as exc:
+        raise BadInput(f"--baseline {exc}") from None
     table: Any = data.get("tool", {}).get("pooltune", {}).get("profile", data)
-    allowed = {"max_connections", "max_keepalive_connections", "keepalive_expiry", "http2"}
-    timeouts = table.get("timeout")
-    unknown = set(table) - allowed - {"timeout"}
+    unknown = set(table) - BASELINE_KEYS - {"timeout"}
     if unknown:
         raise BadInput(f"--baseline {path}: unknown key {sorted(unknown)[0]!r}")
+    base = PoolSettings.library_defaults(library)
+    timeouts = table.get("timeout")
     try:
-        parsed = None
+        values = {k: table[k] for k in BASELINE_KEYS if k in table}
         if isinstance(timeouts, dict):
-            parsed = tuple(float(timeouts[k]) for k in ("connect", "read", "write", "pool"))
-        return ClientSettings(
-            table.get("max_connections", 100),
-            table.get("max_keepalive_connections", 20),
-            table.get("keepalive_expiry", 5.0),
-            http2=bool(table.get("http2", False)),
-            timeout=float(timeouts) if isinstance(timeouts, (int, float)) else 5.0,
-            timeouts=parsed,  # type: ignore[arg-type]
-        )
+            values["timeout"] = TimeoutSettings(
+                **{k: float(timeouts[k]) for k in ("connect", "read", "write", "pool")}
+            )
+        elif isinstance(timeouts, (int, float)):
+            values["timeout"] = TimeoutSettings.uniform(float(timeouts))
+        return PoolSettings.model_validate(base.model_dump() | values)
     except (KeyError, TypeError, ValueError):
         raise BadInput(f"--baseline {path}: timeout needs connect, read, write and pool") from None
 
@@ -61,12 +64,11 @@ class ArmResult:
     started: int  # requests sent by this arm
 
 
-async def _stats(client: Any, stats_url: str | None) -> dict[str, int] | None:
+async def _stats(client: EngineClient, stats_url: str | None) -> dict[str, int] | None:
     if stats_url is None:
         return None
     try:
-        response = await client.get(stats_url)
-        data = response.json()
+        data: Any = await client.get_json(stats_url)
         return {k: int(data[k]) for k in COUNTERS}
     except Exception:
         return None
@@ -74,9 +76,9 @@ async def _stats(client: Any, stats_url: str | None) -> dict[str, int] | None:
 
 async def run_ab(
     request: ProbeRequest,
-    engine: str,
-    concurrency: int,
-    arms: dict[str, ClientSettings],
+    library: str,
+    concurrency: int | dict[str, int],
+    arms: dict[str, PoolSettings],
     requests_per_arm: int,
     deadline_s: float,
     epoch: float,
@@ -85,51 +87,57 @@ async def run_ab(
 ) -> dict[str, ArmResult]:
     """Warm each arm up, then alternate them in `blocks` rounds; never more than
     `requests_per_arm` requests each (warm-up included)."""
-    per_block = max(1, (requests_per_arm - min(concurrency, requests_per_arm // 4)) // blocks)
+    engine = get_engine(library)
+    conc = dict(concurrency) if isinstance(concurrency, dict) else dict.fromkeys(arms, concurrency)
     stop_at = time.perf_counter() + deadline_s
     samples: dict[str, list[Any]] = {name: [] for name in arms}
     walls = dict.fromkeys(arms, 0.0)
     cpus: dict[str, list[float]] = {name: [] for name in arms}
+    cpu_s = dict.fromkeys(arms, 0.0)
     counters: dict[str, dict[str, int] | None] = {
         name: (dict.fromkeys(COUNTERS, 0) if stats_url else None) for name in arms
     }
     spent = dict.fromkeys(arms, 0)
     async with contextlib.AsyncExitStack() as stack:
         clients = {
-            name: await stack.enter_async_context(make_client(engine, request, settings))
+            name: await stack.enter_async_context(engine.client(request, settings))
             for name, settings in arms.items()
         }
         # The counters' own client opens its connection before the first reading.
+        stats_request = ProbeRequest(
+            request.url, "GET", (), None, request.ca_bundle, request.insecure
+        )
         stats_client = await stack.enter_async_context(
-            make_client(
-                engine,
-                ProbeRequest(request.url, "GET", (), None, request.ca_bundle, request.insecure),
-                ClientSettings(1, 1, 60.0),
-            )
+            engine.client(stats_request, PoolSettings.probing(1))
         )
         # Warm-up: one request per worker on each arm, not measured. Both pools start the way a
         # running application's pool is, so one-off first handshakes do not decide the p99.
         for name, settings in arms.items():
-            warm = min(concurrency, requests_per_arm // 4)
+            warm = min(conc[name], requests_per_arm // 4)
             if warm <= 0:
                 continue
-            job = LevelJob(request, engine, concurrency, warm, deadline_s / 4, settings, 0, epoch)
+            job = LevelJob(request, library, conc[name], warm, deadline_s / 4, settings, 0, epoch)
             spent[name] += (await run_on_client(clients[name], job)).started
         before = await _stats(stats_client, stats_url)
-        for _ in range(blocks):
+        for block in range(blocks):
             for name, settings in arms.items():
+                per_block = max(1, (requests_per_arm - min(conc[name], requests_per_arm // 4)))
+                per_block = max(1, per_block // blocks)
                 left = min(per_block, requests_per_arm - spent[name])
+                if block == blocks - 1:
+                    left = requests_per_arm - spent[name]
                 remaining = stop_at - time.perf_counter()
                 if left <= 0 or remaining <= 0:
                     continue
                 job = LevelJob(
-                    request, engine, concurrency, left, remaining, settings, concurrency, epoch
+                    request, library, conc[name], left, remaining, settings, conc[name], epoch
                 )
                 run = await run_on_client(clients[name], job)
                 level = run.level
                 spent[name] += run.started
                 samples[name].extend(level.samples)
                 walls[name] += level.wall_s
+                cpu_s[name] += level.prober_cpu_s or 0.0
                 if level.prober_cpu is not None:
                     cpus[name].append(level.prober_cpu)
                 after = await _stats(stats_client, stats_url)
@@ -141,10 +149,11 @@ async def run_ab(
     return {
         name: ArmResult(
             LevelSamples(
-                concurrency=concurrency,
+                concurrency=conc[name],
                 wall_s=walls[name],
                 samples=samples[name],
                 prober_cpu=max(cpus[name]) if cpus[name] else None,
+                prober_cpu_s=cpu_s[name],
             ),
             counters[name],
             spent[name],

@@ -1,84 +1,176 @@
-"""The human report: server facts, a table per level, the fit, the advice, validation, warnings."""
+"""The human report, as plain text: readable at 80 columns and in a file (no cell is ever cut),
+every phase column with `wide=True`."""
 
 from __future__ import annotations
 
+import io
+import textwrap
+
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from pooltune.recommend.model import LevelStats, Report
+from pooltune.recommend.model import LevelStats, ProtocolRun, Report
 
 
 def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value * 1000:.1f}"
+    return (
+        "-" if value is None else f"{value * 1000:,.1f}" if value < 10 else f"{value * 1000:,.0f}"
+    )
 
 
-def _phase(level: LevelStats, phase: str) -> str:
+def _phase(level: LevelStats | ProtocolRun, phase: str) -> str:
     stats = level.phases_s.get(phase)
     return _ms(stats.p50) if stats else "-"
 
 
-def _levels_table(title: str, rows: list[tuple[str, LevelStats]]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for header in (
-        "", "conc.", "requests", "errors", "new conns", "p50 ms", "p90 ms", "p99 ms", "req/s",
-        "pool wait", "connect", "tls", "ttfb", "prober CPU",
-    ):  # fmt: skip
-        table.add_column(header, justify="right")
+NARROW = ("conc.", "in flight", "requests", "errors", "new conns", "p50 ms", "p99 ms", "req/s")
+WIDE_EXTRA = ("p90 ms", "pool wait", "connect", "tls", "ttfb", "ttft", "max gap", "CPU")
+
+
+def _table(title: str, first: str | None = None) -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    if first is not None:
+        table.add_column(first, no_wrap=True)
+    return table
+
+
+def _levels_table(title: str, rows: list[LevelStats], wide: bool) -> Table:
+    table = _table(title)
+    for header in NARROW + (WIDE_EXTRA if wide else ()):
+        table.add_column(header, justify="right", no_wrap=True)
+    for lv in rows:
+        flight = "-" if lv.in_flight is None else f"{lv.in_flight.mean:.1f}"
+        mark = "*" if lv.prober_bound else ""
+        cells = [
+            f"{lv.concurrency}{mark}",
+            flight,
+            str(lv.requests),
+            str(lv.errors),
+            str(lv.new_connections),
+            _ms(lv.latency_s.p50),
+            _ms(lv.latency_s.p99),
+            f"{lv.throughput_rps:,.0f}",
+        ]
+        if wide:
+            cells += [_ms(lv.latency_s.p90)] + [
+                _phase(lv, p) for p in ("pool_wait", "connect", "tls", "ttfb", "ttft", "max_gap")
+            ]
+            cells.append("-" if lv.prober_cpu is None else f"{lv.prober_cpu:.0%}")
+        table.add_row(*cells)
+    return table
+
+
+def _validation_table(title: str, rows: list[tuple[str, LevelStats]], wide: bool) -> Table:
+    table = _table(title, "")
+    headers = ("requests", "errors", "new conns", "p50 ms", "p90 ms", "p99 ms", "req/s")
+    for header in headers + (("pool wait", "connect", "tls", "ttfb") if wide else ()):
+        table.add_column(header, justify="right", no_wrap=True)
     for name, lv in rows:
-        table.add_row(
+        cells = [
             name,
-            str(lv.concurrency),
             str(lv.requests),
             str(lv.errors),
             str(lv.new_connections),
             _ms(lv.latency_s.p50),
             _ms(lv.latency_s.p90),
             _ms(lv.latency_s.p99),
-            f"{lv.throughput_rps:.0f}",
-            _phase(lv, "pool_wait"),
-            _phase(lv, "connect"),
-            _phase(lv, "tls"),
-            _phase(lv, "ttfb"),
-            "-" if lv.prober_cpu is None else f"{lv.prober_cpu:.0%}",
-        )
+            f"{lv.throughput_rps:,.0f}",
+        ]
+        if wide:
+            cells += [_phase(lv, p) for p in ("pool_wait", "connect", "tls", "ttfb")]
+        table.add_row(*cells)
     return table
 
 
-def print_report(report: Report, console: Console) -> None:
-    if report.partial:
-        console.print(
-            "[bold red]PARTIAL REPORT[/]: the run stopped early; values below are what "
-            "was measured so far."
+def _protocols_table(runs: list[ProtocolRun], wide: bool) -> Table:
+    table = _table(f"protocols at {runs[0].concurrency} in flight (interleaved)", "")
+    for header in ("conns", "requests", "errors", "new", "p50 ms", "p99 ms", "CPU ms/req"):
+        table.add_column(header, justify="right", no_wrap=True)
+    if wide:
+        table.add_column("p90 ms", justify="right", no_wrap=True)
+    for run in runs:
+        name = ("> " if run.chosen else "  ") + (
+            run.http_version if run.candidate != "HTTP/1.1 small pool" else "HTTP/1.1 small"
         )
+        cells = [
+            name,
+            str(run.connections),
+            str(run.requests),
+            str(run.errors),
+            str(run.new_connections),
+            _ms(run.latency_s.p50),
+            _ms(run.latency_s.p99),
+            f"{run.client_cpu_ms_per_request:.2f}",
+        ]
+        if wide:
+            cells.append(_ms(run.latency_s.p90))
+        table.add_row(*cells)
+    return table
+
+
+def _wrap(console: Console, text: str, indent: str = "") -> None:
+    width = max(40, console.width)
+    for line in textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False
+    ):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_report(report: Report, console: Console, wide: bool = False) -> None:
+    def say(text: str, indent: str = "") -> None:
+        _wrap(console, text, indent)
+
+    if report.partial:
+        say("PARTIAL REPORT: the run stopped early; values below are what was measured so far.")
     target, server = report.target, report.server
-    console.print(
-        f"[bold]pooltune recommend[/] {target.url}  target concurrency "
-        f"{target.concurrency}{'  (built-in simulator)' if target.simulator else ''}"
+    say(
+        f"pooltune recommend {target.url}, target concurrency {target.concurrency}"
+        + ("  (built-in simulator)" if target.simulator else "")
     )
+    if report.client is not None:
+        say(f"client: {report.client.library} {report.client.version} ({report.client.source})")
     idle = "-" if server.idle_timeout_s is None else f"{server.idle_timeout_s:g} s"
     if server.idle_timeout_s is None and server.idle_timeout_window_s:
         idle = f"longer than {server.idle_timeout_window_s:g} s (probe window)"
     streams = server.max_concurrent_streams
     limit = server.concurrency_limit
-    console.print(
-        f"server: {server.http_version}"
-        + (f", {streams} streams per connection" if streams else "")
-        + f"; idle keep-alive timeout {idle}"
-        + (f"; takes {limit} in flight, then {server.concurrency_limit_kind}" if limit else "")
-        + (
-            f"; closes after {server.max_requests_per_connection} requests"
-            if server.max_requests_per_connection
-            else ""
+    facts = [server.http_version + (f", {streams} streams per connection" if streams else "")]
+    facts.append(f"idle keep-alive timeout {idle}")
+    if limit:
+        runs = server.concurrency_limit_runs
+        spread = f" (runs: {', '.join(map(str, runs))})" if len(runs) > 1 else ""
+        facts.append(
+            f"takes {limit} requests in flight, then {server.concurrency_limit_kind}{spread}"
         )
-    )
+    if server.max_requests_per_connection:
+        facts.append(f"closes a connection after {server.max_requests_per_connection} requests")
+    say("server: " + "; ".join(facts))
     if server.rate_limit is not None and server.rate_limit.limit_requests:
-        console.print(
-            f"rate limit: {server.rate_limit.limit_requests} requests "
+        say(
+            f"rate limit: {server.rate_limit.limit_requests} requests per minute "
             f"(remaining {server.rate_limit.remaining_requests})"
         )
-    console.print(
-        _levels_table("levels (p50 of each phase, ms)", [("", lv) for lv in report.levels])
-    )
+    if server.dns is not None:
+        say(f"dns: {server.dns.host} resolves in {server.dns.lookup_s * 1000:.2f} ms")
+    if report.levels:
+        console.print(
+            _levels_table(
+                "sweep (HTTP/1.1, ms; * = prober-bound)"
+                if not wide
+                else "sweep (HTTP/1.1; p50 of each phase, ms; * = prober-bound)",
+                report.levels,
+                wide,
+            )
+        )
+    for note in report.notes:
+        say(f"note: {note}")
     if report.fit is not None:
         fit = report.fit
         line = f"fit: {fit.reason}"
@@ -87,15 +179,18 @@ def print_report(report: Report, console: Console) -> None:
             line += f" (95% CI {low:.0f}-{high:.0f})"
         if fit.little_law_max_error is not None:
             line += f"; Little's law holds within {fit.little_law_max_error:.0%}"
-        console.print(line)
+        say(line)
+    if report.protocols:
+        console.print(_protocols_table(report.protocols, wide))
     rec = report.recommendation
     if rec is not None:
-        table = Table(title="recommendation", title_justify="left", show_lines=False)
-        table.add_column("setting")
-        table.add_column("value", justify="right")
-        table.add_column("why")
+        console.print("")
+        say(
+            f"recommendation for {rec.library}"
+            + (f", {rec.replicas} replicas" if rec.replicas > 1 else "")
+        )
         t = rec.timeout
-        for key, value in (
+        rows: list[tuple[str, object]] = [
             ("max_connections", rec.max_connections),
             ("max_keepalive_connections", rec.max_keepalive_connections),
             ("keepalive_expiry", f"{rec.keepalive_expiry:g} s"),
@@ -105,26 +200,56 @@ def print_report(report: Report, console: Console) -> None:
             ("timeout.write", f"{t.write:g} s"),
             ("timeout.pool", f"{t.pool:g} s"),
             ("concurrency_semaphore", rec.concurrency_semaphore),
-        ):
-            if value is not None:
-                table.add_row(key, str(value), rec.why.get(key, ""))
-        console.print(table)
+            ("rate_limit_rps", rec.rate_limit_rps),
+            (
+                "retry",
+                None
+                if rec.retry is None
+                else f"{rec.retry.max_attempts}x, {rec.retry.backoff_s:g} s",
+            ),
+            (
+                "tcp_keepalive",
+                None if rec.tcp_keepalive is None else f"{rec.tcp_keepalive.idle_s} s",
+            ),
+            ("ttl_dns_cache", None if rec.ttl_dns_cache is None else f"{rec.ttl_dns_cache} s"),
+        ]
+        for key, value in rows:
+            if value is None:
+                continue
+            say(f"{key} = {value}", "  ")
+            if key in rec.why:
+                say(rec.why[key], "      ")
+        for advice in rec.client_advice:
+            say(f"client: {advice}")
         for advice in rec.server_advice:
-            console.print(f"server-side: {advice}")
+            say(f"server-side: {advice}")
+        say(f"paste-ready {rec.library} code with these values: --format snippet")
     if report.validation is not None:
         v = report.validation
         console.print(
-            _levels_table(
+            _validation_table(
                 f"validation at concurrency {v.concurrency} (interleaved)",
-                [(v.baseline_name, v.baseline), ("recommended", v.recommended)],
+                [("baseline", v.baseline), ("recommended", v.recommended)],
+                wide,
             )
         )
+        base = v.baseline_settings
+        say(f"baseline: {v.baseline_name}" + (f" ({base.describe()})" if base else ""))
         if v.counters_agree is not None:
-            console.print(
+            say(
                 "server counters agree with the client's new-connection counts"
                 if v.counters_agree
-                else "[yellow]server counters differ from the client's counts[/]"
+                else "server counters differ from the client's counts"
             )
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    console.print(f"{report.requests_sent} requests in {report.duration_s:.1f} s")
+        say(f"warning: {warning}")
+    say(f"{report.requests_sent} requests in {report.duration_s:.1f} s")
+
+
+def render_text(report: Report, width: int = 80, wide: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, force_terminal=False, highlight=False
+    )
+    print_report(report, console, wide)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -43,6 +43,13 @@ class SimSettings(BaseModel):
             raise ValueError("service_p99_ms must be at least service_ms (the median)")
         return self
 
+    @classmethod
+    def llm_demo(cls) -> SimSettings:
+        """What `pooltune recommend` with no --url runs against: an LLM API in miniature.
+        Streamed answers (the demo asks for `"stream": true`) with a time to first token and
+        tokens after it, a WAN-like round trip, and uvicorn's 5 s idle keep-alive timeout."""
+        return cls(rtt_ms=20.0, ttft_ms=80.0, token_ms=10.0, stream_tokens=6, idle_timeout=5.0)
+
     @property
     def is_loopback(self) -> bool:
         if self.host == "localhost":

@@ -1,30 +1,60 @@
-"""From measurements to settings, each value with the sentence of evidence behind it."""
+"""From measurements to settings, each value with the sentence of evidence behind it.
+
+Only what was measured is recommended: the protocol is the one that measured better at the
+target on the user's library (both figures in its `why`), timeouts come from that protocol's
+run, limits are in requests actually in flight and divided over `--replicas`.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from pooltune.recommend.model import (
     Fit,
     LevelStats,
+    PoolSettings,
+    ProtocolRun,
     Recommendation,
+    RetryPolicy,
     ServerFacts,
     Target,
+    TcpKeepalive,
     TimeoutSettings,
 )
+from pooltune.tune.protocols import HTTP1_SMALL, httpx_scans_pool
 from pooltune.tune.stats import refusal_share
 
 DEFAULT_STREAMS = 100  # what most servers advertise when the value was not seen
-# Below this many requests in flight, HTTP/1.1 with a kept-alive connection per request is as
-# fast or faster in Python clients: their HTTP/2 stacks pay CPU per stream, and on loopback a
-# 20-stream h2 connection measured a p99 three times that of 20 HTTP/1.1 connections. Above it,
-# an HTTP/1.1 pool means hundreds of sockets and handshakes, and multiplexing wins.
-HTTP2_WORTH_IT_AT = 100
 PROBER_SATURATED = 0.9
+NAT_IDLE_S = 350.0  # AWS NAT gateways drop a TCP flow idle this long
+LB_IDLE_S = 60.0  # AWS ALB's default idle timeout
+DNS_SLOW_S = 0.002  # a lookup slower than this is worth caching longer than aiohttp's 10 s
+AIOHTTP_TTL_DNS_CACHE = 10
+
+
+@dataclass
+class Evidence:
+    target: Target
+    server: ServerFacts
+    levels: list[LevelStats]
+    fit: Fit | None = None
+    protocols: list[ProtocolRun] = field(default_factory=list)
+    library: str = "httpx"
+    version: str = ""
+    replicas: int = 1
+    baseline: PoolSettings | None = None
+    offers_http2: bool = False
+    supports_http2: bool = True
+    small_pool: bool = False  # the chosen run is the small-pool candidate
 
 
 def _round_up(value: float, step: float = 0.5) -> float:
     return max(step, math.ceil(value / step) * step)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
 
 
 def _level_at(levels: list[LevelStats], concurrency: int) -> LevelStats:
@@ -33,7 +63,7 @@ def _level_at(levels: list[LevelStats], concurrency: int) -> LevelStats:
     return min(clean, key=lambda lv: (abs(lv.concurrency - concurrency), -lv.concurrency))
 
 
-def _tail(levels: list[LevelStats], phase: str) -> float | None:
+def _tail(levels: list[LevelStats] | list[ProtocolRun], phase: str) -> float | None:
     values = [lv.phases_s[phase].p99 for lv in levels if phase in lv.phases_s]
     return max(values) if values else None
 
@@ -61,31 +91,52 @@ def keepalive_expiry(server: ServerFacts) -> tuple[float, str]:
     )
 
 
-def advise(
-    target: Target, server: ServerFacts, levels: list[LevelStats], fit: Fit | None
-) -> tuple[Recommendation, list[str]]:
+def _run_text(run: ProtocolRun) -> str:
+    return (
+        f"{run.label or run.http_version}: p50 {_ms(run.latency_s.p50)}, p99 "
+        f"{_ms(run.latency_s.p99)}, {run.errors} errors, "
+        f"{run.client_cpu_ms_per_request:.2f} ms client CPU per request"
+    )
+
+
+def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
     warnings: list[str] = []
     why: dict[str, str] = {}
     advice: list[str] = []
+    client_advice: list[str] = []
+    target, server = ev.target, ev.server
     wanted = target.concurrency
+    replicas = max(1, ev.replicas)
+    fleet = f", shared by {replicas} replicas" if replicas > 1 else ""
     limit = server.concurrency_limit
+    per_process = None if limit is None else max(1, limit // replicas)
     effective = wanted
     semaphore = None
-    if limit is not None and server.concurrency_limit_kind == "refuses" and wanted > limit:
-        effective = limit
-        semaphore = limit
+    if limit is not None and per_process is not None and server.concurrency_limit_kind == "refuses":
+        if wanted > per_process:
+            effective = per_process
+            semaphore = per_process
+            share = (
+                f"; the server's {limit} divided by {replicas} replicas is {per_process} "
+                "per process"
+                if replicas > 1
+                else ""
+            )
+            warnings.append(
+                f"the target concurrency {wanted} exceeds what the server takes ({limit} requests "
+                f"in flight, then 503/429{share}): cap your own concurrency with a semaphore"
+            )
+    elif limit is not None and per_process is not None and wanted > per_process:
         warnings.append(
-            f"the target concurrency {wanted} exceeds what the server takes ({limit} in flight, "
-            "then 503/429): cap your own concurrency with a semaphore"
-        )
-    elif limit is not None and server.concurrency_limit_kind == "queues" and wanted > limit:
-        warnings.append(
-            f"past about {limit} concurrent requests the server queues: latency grows with "
-            f"concurrency while throughput stays flat; {wanted} in flight will wait in its queue"
+            f"past about {limit} requests in flight the server queues: latency grows with "
+            f"concurrency while throughput stays flat; {wanted} in flight{fleet} will wait in "
+            "its queue"
         )
 
-    speaks_h2 = server.http_version == "HTTP/2"
-    http2 = speaks_h2 and effective >= HTTP2_WORTH_IT_AT
+    chosen = next((p for p in ev.protocols if p.chosen), None)
+    http1 = next((p for p in ev.protocols if p.http_version == "HTTP/1.1" and not _small(p)), None)
+    h2run = next((p for p in ev.protocols if p.http_version == "HTTP/2"), None)
+    http2 = chosen is not None and chosen.http_version == "HTTP/2"
     streams = server.max_concurrent_streams or DEFAULT_STREAMS
     if http2:
         connections = max(1, math.ceil(effective / streams))
@@ -94,24 +145,32 @@ def advise(
             f"{'' if server.max_concurrent_streams else ' (assumed: not advertised)'}, so "
             f"{effective} concurrent requests need ceil({effective}/{streams}) = {connections}"
         )
-        why["http2"] = (
-            "the server negotiated HTTP/2 (ALPN h2): one connection carries many requests, "
-            "so fewer TCP+TLS handshakes"
+    elif chosen is not None and _small(chosen):
+        connections = min(effective, chosen.connections)
+        why["max_connections"] = (
+            f"{ev.library} {ev.version} measured best with {connections} connections kept alive "
+            f"and the other requests of {effective} waiting for one ({_run_text(chosen)})"
         )
     else:
         connections = effective
         why["max_connections"] = (
             f"HTTP/1.1 carries one request per connection: {effective} concurrent requests need "
             f"{effective} connections"
-            + (f" (the server takes at most {limit})" if semaphore else "")
+            + (f" (the server takes at most {limit}{fleet})" if semaphore else "")
         )
+    if h2run is not None and http1 is not None:
+        winner, loser = (h2run, http1) if http2 else (chosen or http1, h2run)
         why["http2"] = (
-            f"the server speaks HTTP/2, but at {effective} in flight HTTP/1.1 with a kept-alive "
-            "connection per request is as fast and avoids the per-stream CPU of Python HTTP/2 "
-            f"clients; HTTP/2 pays off from about {HTTP2_WORTH_IT_AT} concurrent requests"
-            if speaks_h2
-            else "the server offered only HTTP/1.1 in ALPN"
+            f"measured at {h2run.concurrency or effective} in flight on {ev.library}: "
+            f"{_run_text(winner)}; against {_run_text(loser)}"
         )
+    elif ev.offers_http2 and not ev.supports_http2:
+        why["http2"] = (
+            f"the server offers HTTP/2 but {ev.library} speaks HTTP/1.1 only: one connection "
+            "per request in flight"
+        )
+    else:
+        why["http2"] = "the server offered only HTTP/1.1 (ALPN), so HTTP/2 was not measured"
     why["max_keepalive_connections"] = (
         f"equal to max_connections ({connections}): a smaller keep-alive pool closes and "
         "reopens connections under steady load (httpx's default of 20 churns above 20 in flight)"
@@ -122,37 +181,46 @@ def advise(
             f"the server closes idle connections after {server.idle_timeout_s:g} s: raise its "
             "keep-alive timeout (e.g. uvicorn --timeout-keep-alive 30) so clients can reuse them"
         )
-    if not http2 and wanted > 50:
-        advice.append(
-            "enable HTTP/2 on the server (or its proxy): it serves this concurrency over a few "
-            "connections instead of one per request"
-        )
+    _lifetime_advice(ev, http2, advice)
+    _pool_cost_advice(ev, chosen, http1, h2run, client_advice)
 
-    at_target = _level_at(levels, effective)
-    timeout = _timeouts(levels, at_target, target, why)
+    at_target = _level_at(ev.levels, effective) if ev.levels else None
+    timeout = _timeouts(ev, chosen, at_target, why)
 
-    for level in levels:
-        if level.prober_cpu is not None and level.prober_cpu >= PROBER_SATURATED:
+    bound = [lv.concurrency for lv in ev.levels if lv.prober_bound]
+    for level in ev.levels:
+        busy = level.prober_cpu is not None and level.prober_cpu >= PROBER_SATURATED
+        if busy and level.concurrency not in bound:
             warnings.append(
                 f"the prober used {level.prober_cpu:.0%} of a core at concurrency "
                 f"{level.concurrency}: throughput there may be the client's limit, not the server's"
             )
-    optimum = fit.optimal_concurrency if fit is not None and fit.fits else None
+    optimum = ev.fit.optimal_concurrency if ev.fit is not None and ev.fit.fits else None
+    if optimum is not None and bound and optimum > 0.8 * min(bound):
+        optimum = None  # the peak lies where the prober, not the server, set the pace
     if optimum is not None and wanted > 1.2 * optimum:
         warnings.append(
             f"throughput peaks near {optimum:.0f} concurrent requests (USL fit); at {wanted} "
             "the server does less work per second, not more"
         )
-    if at_target.errors and at_target.errors / max(at_target.requests, 1) > 0.05:
+    if chosen is not None and chosen.errors and chosen.errors / max(chosen.requests, 1) > 0.05:
         warnings.append(
-            f"{at_target.errors} of {at_target.requests} requests failed at concurrency "
-            f"{at_target.concurrency} ({', '.join(sorted(at_target.error_classes))})"
+            f"{chosen.errors} of {chosen.requests} requests failed at concurrency "
+            f"{chosen.concurrency or effective} ({', '.join(sorted(chosen.error_classes))})"
         )
     if semaphore:
         why["concurrency_semaphore"] = (
-            f"the server refused requests beyond {limit} in flight (503/429): an "
-            f"asyncio.Semaphore({limit}) keeps them from failing"
+            f"the server refused requests beyond {limit} in flight (503/429)"
+            + (
+                f", shared by {replicas} replicas: {limit} // {replicas} = {semaphore}"
+                if replicas > 1
+                else ""
+            )
+            + f"; an asyncio.Semaphore({semaphore}) keeps them from failing"
         )
+    rate_rps, retry = _rate_limit(ev, why)
+    tcp_keepalive = _long_calls(ev, chosen, timeout, why, warnings)
+    ttl = _dns(ev, why)
     recommendation = Recommendation(
         max_connections=connections,
         max_keepalive_connections=connections,
@@ -163,42 +231,198 @@ def advise(
         http1_max_connections=effective if http2 else None,
         server_advice=advice,
         why=why,
+        replicas=replicas,
+        rate_limit_rps=rate_rps,
+        retry=retry,
+        library=ev.library,  # type: ignore[arg-type]
+        tcp_keepalive=tcp_keepalive,
+        ttl_dns_cache=ttl,
+        client_advice=client_advice,
     )
     return recommendation, warnings
 
 
+def _small(run: ProtocolRun) -> bool:
+    return run.candidate == HTTP1_SMALL
+
+
+def _lifetime_advice(ev: Evidence, http2: bool, advice: list[str]) -> None:
+    n = ev.server.max_requests_per_connection
+    closes = ev.server.closes
+    if n is None:
+        return
+    protocol = closes.protocol if closes is not None else "HTTP/1.1"
+    kind = "GOAWAY" if protocol == "HTTP/2" else "Connection: close"
+    new_conn = (
+        max(
+            (lv.phases_s["connect"].p50 + lv.phases_s.get("tls", lv.phases_s["connect"]).p50)
+            if "connect" in lv.phases_s
+            else 0.0
+            for lv in ev.levels
+        )
+        if ev.levels
+        else 0.0
+    )
+    cost = f" (about {_ms(new_conn)} each, measured)" if new_conn else ""
+    advice.append(
+        f"the server closes each {protocol} connection after {n} requests ({kind}): "
+        f"{100 / n:.1f}% of requests pay a new connection{cost}; raise its limit "
+        "(nginx keepalive_requests, Apache MaxKeepAliveRequests) if that shows in your tail"
+    )
+
+
+def _pool_cost_advice(
+    ev: Evidence,
+    chosen: ProtocolRun | None,
+    http1: ProtocolRun | None,
+    h2run: ProtocolRun | None,
+    out: list[str],
+) -> None:
+    """httpx 0.x above ~20 kept alive: say what the large pool cost, with the numbers."""
+    if not httpx_scans_pool(ev.library, ev.version) or http1 is None or chosen is None:
+        return
+    if http1.connections <= 20:
+        return
+    if chosen is http1:
+        out.append(
+            f"httpx {ev.version} with {http1.connections} connections kept alive measured "
+            f"{_run_text(http1)}; it spends CPU scanning its pool on every request, so watch "
+            "its CPU, or use httpx2 or aiohttp, whose pools do not"
+        )
+        return
+    out.append(
+        f"httpx {ev.version} with {http1.connections} connections kept alive measured "
+        f"{_run_text(http1)}, worse than {_run_text(chosen)}: httpx 0.28 spends its CPU "
+        "scanning a large keep-alive pool, so the recommendation avoids one; httpx2 or aiohttp "
+        "do not pay this (run `pooltune recommend --client httpx2` to measure it)"
+    )
+
+
 def _timeouts(
-    levels: list[LevelStats], at_target: LevelStats, target: Target, why: dict[str, str]
+    ev: Evidence, chosen: ProtocolRun | None, at_target: LevelStats | None, why: dict[str, str]
 ) -> TimeoutSettings:
-    handshake = sum(_tail(levels, phase) or 0.0 for phase in ("connect", "tls"))
+    runs: list[ProtocolRun] = [chosen] if chosen is not None else []
+    source = f"{chosen.label or chosen.http_version} at {chosen.concurrency}" if chosen else ""
+    if chosen is None and at_target is not None:
+        source = f"concurrency {at_target.concurrency}"
+    levels = ev.levels
+
+    def tail(phase: str) -> float:
+        value = _tail(runs, phase) if runs else None
+        if value is None:
+            value = _tail(levels, phase)
+        return value or 0.0
+
+    p99 = chosen.latency_s.p99 if chosen else (at_target.latency_s.p99 if at_target else 0.0)
+    handshake = tail("connect") + tail("tls")
     connect = _round_up(max(1.0, 3 * handshake))
     why["timeout.connect"] = (
-        f"TCP+TLS handshakes took up to {handshake * 1000:.0f} ms (p99); 3x that, at least 1 s"
+        f"TCP+TLS handshakes took up to {_ms(handshake)} (p99); 3x that, at least 1 s"
     )
-    if target.streaming:
-        first = max(_tail(levels, "ttft") or 0.0, _tail(levels, "max_gap") or 0.0)
+    if ev.target.streaming:
+        first = max(tail("ttft"), tail("max_gap"))
         read = _round_up(max(5.0, 3 * first), 1.0)
         why["timeout.read"] = (
             f"for a stream, read waits for the first token and between chunks: up to "
-            f"{first * 1000:.0f} ms measured (p99 of ttft and the longest gap); 3x, at least 5 s"
+            f"{_ms(first)} measured ({source}, p99 of ttft and the longest gap); 3x, at least 5 s"
         )
     else:
-        wait = max(_tail(levels, "ttfb") or 0.0, at_target.latency_s.p99)
+        wait = max(tail("ttfb"), p99)
         read = _round_up(max(5.0, 3 * wait), 1.0)
-        why["timeout.read"] = (
-            f"responses took up to {wait * 1000:.0f} ms (p99) at concurrency "
-            f"{at_target.concurrency}; 3x, at least 5 s"
-        )
-    write_tail = _tail(levels, "write") or 0.0
+        why["timeout.read"] = f"responses took up to {_ms(wait)} (p99, {source}); 3x, at least 5 s"
+    write_tail = tail("write")
     write = _round_up(max(5.0, 10 * write_tail))
     why["timeout.write"] = (
         f"sending a request took up to {write_tail * 1000:.1f} ms (p99); 5 s leaves room for "
         "larger prompts"
     )
-    pool = _round_up(max(0.5, 2 * at_target.latency_s.p99))
+    pool = _round_up(max(0.5, 2 * p99))
     why["timeout.pool"] = (
-        f"a free connection appears within about one request's time; 2x the p99 latency at "
-        f"concurrency {at_target.concurrency} ({at_target.latency_s.p99 * 1000:.0f} ms), so "
-        "saturation fails fast as PoolTimeout instead of queueing without bound"
+        f"a free connection appears within about one request's time; 2x the p99 latency "
+        f"({source}: {_ms(p99)}), so saturation fails fast as PoolTimeout instead of queueing "
+        "without bound"
     )
     return TimeoutSettings(connect=connect, read=read, write=write, pool=pool)
+
+
+def _rate_limit(ev: Evidence, why: dict[str, str]) -> tuple[float | None, RetryPolicy | None]:
+    rl = ev.server.rate_limit
+    replicas = max(1, ev.replicas)
+    refused = any(refusal_share(lv) > 0 for lv in ev.levels)
+    rps = None
+    if rl is not None and rl.limit_requests:
+        # x-ratelimit-limit-requests is per minute (OpenAI, Anthropic)
+        rps = round(rl.limit_requests / 60 / replicas, 3)
+        share = f", divided by {replicas} replicas" if replicas > 1 else ""
+        why["rate_limit_rps"] = (
+            f"the server announced {rl.limit_requests} requests per minute "
+            f"(x-ratelimit-limit-requests){share}: {rps:g} requests/s per process, paced on "
+            "the client so the budget is never overrun"
+        )
+    if rl is None and not refused:
+        return rps, None
+    backoff = rl.retry_after_s if rl is not None and rl.retry_after_s else 1.0
+    retry = RetryPolicy(statuses=[429, 503], max_attempts=3, backoff_s=round(min(backoff, 30.0), 3))
+    seen = "Retry-After/rate-limit headers" if rl is not None else "503/429 refusals"
+    why["retry"] = (
+        f"the server sent {seen}: retry 429 and 503 up to {retry.max_attempts} attempts, "
+        f"waiting Retry-After when given, else {retry.backoff_s:g} s doubling"
+    )
+    return rps, retry
+
+
+def _long_calls(
+    ev: Evidence,
+    chosen: ProtocolRun | None,
+    timeout: TimeoutSettings,
+    why: dict[str, str],
+    warnings: list[str],
+) -> TcpKeepalive | None:
+    runs = [chosen] if chosen else []
+    silent_phases = ("ttft", "max_gap") if ev.target.streaming else ("ttfb",)
+    silent = max([(_tail(runs, p) or _tail(ev.levels, p) or 0.0) for p in silent_phases] + [0.0])
+    keepalive = None
+    if silent > LB_IDLE_S or timeout.read > NAT_IDLE_S:
+        keepalive = TcpKeepalive()
+        why["tcp_keepalive"] = (
+            f"responses waited up to {silent:.0f} s without a byte: a NAT (AWS: {NAT_IDLE_S:.0f} "
+            f"s) or load balancer (ALB: {LB_IDLE_S:.0f} s) drops a flow idle that long; TCP "
+            f"keep-alive probes every {keepalive.interval_s} s after {keepalive.idle_s} s keep it "
+            "open (or stream the response)"
+        )
+        warnings.append(
+            f"responses wait up to {silent:.0f} s without a byte: behind a NAT or load balancer "
+            "that drops idle flows, use TCP keep-alive (the snippet sets it) or streaming"
+        )
+    base = ev.baseline
+    if base is not None:
+        attempts = base.max_retries + 1
+        worst = base.timeout.read * attempts
+        needed = timeout.read * attempts
+        if worst >= 600 and worst > 4 * needed:
+            warnings.append(
+                f"{ev.library}'s timeout={base.timeout.read:g} with max_retries="
+                f"{base.max_retries} lets one call take {worst / 60:.0f} minutes "
+                f"({base.timeout.read:g} s x {attempts} attempts); the measured latencies need "
+                f"read={timeout.read:g} s ({needed:g} s with the same retries)"
+            )
+    return keepalive
+
+
+def _dns(ev: Evidence, why: dict[str, str]) -> int | None:
+    dns = ev.server.dns
+    if dns is None:
+        return None
+    if dns.lookup_s < DNS_SLOW_S:
+        why["ttl_dns_cache"] = (
+            f"looking up {dns.host} took {dns.lookup_s * 1000:.2f} ms: aiohttp's default "
+            f"ttl_dns_cache={AIOHTTP_TTL_DNS_CACHE} s costs nothing worth saving"
+        )
+        return AIOHTTP_TTL_DNS_CACHE
+    ttl = 120
+    why["ttl_dns_cache"] = (
+        f"looking up {dns.host} took {dns.lookup_s * 1000:.1f} ms per new connection: cache it "
+        f"for {ttl} s (aiohttp caches {AIOHTTP_TTL_DNS_CACHE} s by default) while still "
+        "following DNS changes within minutes"
+    )
+    return ttl

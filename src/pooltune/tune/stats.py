@@ -1,4 +1,5 @@
-"""Per-level summaries: percentiles of latency and of each request phase, errors, throughput."""
+"""Per-level summaries: percentiles of latency and of each request phase, errors, throughput,
+requests in flight."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from pooltune.recommend.model import LevelSamples, LevelStats, Percentiles, RequestSample
+from pooltune.tune.inflight import in_flight
 
 PHASES = ("dns", "pool_wait", "connect", "tls", "write", "ttfb", "ttft", "max_gap")
 
@@ -20,7 +22,8 @@ def percentiles(values: Sequence[float]) -> Percentiles:
 
 
 def is_error(sample: RequestSample) -> bool:
-    return sample.error is not None or sample.status is None or sample.status >= 400
+    """No response, or a 4xx/5xx. A response that closed its connection is a response."""
+    return sample.status is None or sample.status >= 400
 
 
 def error_class(sample: RequestSample) -> str:
@@ -50,7 +53,16 @@ def summarize(level: LevelSamples) -> LevelStats:
         error_classes=dict(Counter(error_class(s) for s in errors)),
         status=dict(Counter(str(s.status) for s in samples if s.status is not None)),
         prober_cpu=level.prober_cpu,
+        in_flight=in_flight(level),
+        closes=sum(1 for s in samples if s.closed),
+        refusals_closed=sum(1 for s in samples if s.closed and s.status in (429, 503)),
+        workers=level.workers,
     )
+
+
+def request_rate(level: LevelSamples) -> float:
+    """Every request the prober completed per second (refused ones too): its own load."""
+    return len(level.samples) / level.wall_s if level.wall_s > 0 else 0.0
 
 
 def refusal_share(level: LevelStats) -> float:

@@ -13,8 +13,16 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pooltune.probe.runner import ClientSettings, make_client
 from pooltune.probe.target import BadInput, ProbeRequest, redact_url
+from pooltune.recommend.model import PoolSettings, TimeoutSettings
+
+
+def preflight_library() -> str:
+    """The first request's client: httpx2 where it installs, else httpx (their exception chains
+    are what `describe_failure` reads, whatever library the load then runs on)."""
+    import importlib.util
+
+    return "httpx2" if importlib.util.find_spec("httpx2") is not None else "httpx"
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ def describe_failure(exc: BaseException, where: str, request: ProbeRequest) -> s
     return f"request to {where} failed ({type(exc).__name__})"
 
 
-async def preflight(request: ProbeRequest, engine: str, timeout: float = 10.0) -> Preflight:
+async def preflight(request: ProbeRequest, timeout: float = 10.0) -> Preflight:
     """One request; BadInput with a one-line message unless the server answered 2xx/3xx."""
     host, port = check_url(request.url)
     where = f"{host}:{port}"
@@ -91,10 +99,17 @@ async def preflight(request: ProbeRequest, engine: str, timeout: float = 10.0) -
         await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
     except (OSError, asyncio.TimeoutError):
         raise BadInput(f"DNS failure: cannot resolve host {host!r}") from None
-    settings = ClientSettings(1, 1, http2=True, timeout=timeout)
+    from pooltune.probe.engines.httpx_engine import HttpxEngine
+
+    pool = PoolSettings(
+        max_connections=1,
+        max_keepalive_connections=1,
+        http2=True,
+        timeout=TimeoutSettings.uniform(timeout),
+    )
     started = time.perf_counter()
     try:
-        async with make_client(engine, request, settings) as client:
+        async with HttpxEngine(preflight_library()).build(request, pool) as client:
             response = await client.request(request.method, request.url, **request.send_kwargs())
             await response.aread()
     except Exception as exc:

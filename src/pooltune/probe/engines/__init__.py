@@ -1,0 +1,99 @@
+"""Load engines: one per client library, so the sweep, the protocol comparison and the A/B run
+on the library the user's code runs on.
+
+An engine opens a client with a `PoolSettings` and sends the probe's request through it,
+returning one `RequestSample` per request (phases from the library's own hooks: httpcore trace
+events for httpx/httpx2 and the SDKs' inner httpx2 client, `TraceConfig` for aiohttp). Every
+failure is a measurement, never a crash; a response that closes its connection is a response.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pooltune.probe.target import ProbeRequest
+from pooltune.recommend.model import LIBRARIES, PoolSettings, RequestSample
+
+
+@dataclass
+class Sent:
+    sample: RequestSample
+    headers: dict[str, str] = field(default_factory=dict)  # rate-limit headers, Retry-After
+
+
+class EngineClient(Protocol):
+    async def send(self, request: ProbeRequest, level: int, epoch: float) -> Sent: ...
+
+    async def get_json(self, url: str) -> object: ...
+
+
+class Engine(Protocol):
+    library: str
+    supports_http2: bool
+
+    def client(
+        self, request: ProbeRequest, pool: PoolSettings
+    ) -> AbstractAsyncContextManager[EngineClient]: ...
+
+
+class EngineUnavailable(ImportError):
+    """The library is not installed: one line telling how to get it."""
+
+
+def error_class(exc: BaseException) -> str:
+    """A short, secret-free name for what went wrong (never the exception text)."""
+    name = type(exc).__name__
+    snake = "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+    return snake.removesuffix("_error") or "error"
+
+
+def is_rate_header(name: str) -> bool:
+    """Headers the probe keeps: rate limits, Retry-After, Keep-Alive (never credentials)."""
+    lowered = name.lower()
+    return "ratelimit" in lowered or lowered in ("retry-after", "keep-alive")
+
+
+def library_version(library: str) -> str:
+    try:
+        return importlib.metadata.version(library)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def get_engine(library: str) -> Engine:
+    """The engine for ``library``; EngineUnavailable when it (or what it builds on) is missing."""
+    if library not in LIBRARIES:
+        raise ValueError(f"unknown client library {library!r} (one of {', '.join(LIBRARIES)})")
+    needed = {"openai": ("openai", "httpx2"), "anthropic": ("anthropic", "httpx2")}.get(
+        library, (library,)
+    )
+    for module in needed:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise EngineUnavailable(
+                f"--client {library}: {module} is not installed here (pip install {module})"
+            ) from None
+    if library == "aiohttp":
+        from pooltune.probe.engines.aiohttp_engine import AiohttpEngine
+
+        return AiohttpEngine()
+    from pooltune.probe.engines.httpx_engine import HttpxEngine
+
+    return HttpxEngine(library)
+
+
+__all__ = [
+    "Engine",
+    "EngineClient",
+    "EngineUnavailable",
+    "Sent",
+    "error_class",
+    "get_engine",
+    "is_rate_header",
+    "library_version",
+]
