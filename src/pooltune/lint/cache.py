@@ -1,5 +1,9 @@
 """Per-file results keyed by content hash + settings, so an unchanged tree re-lints instantly.
 
+Each entry holds the file's function summary and its findings together with the fingerprint
+of the joined facts they were computed with: a change in another module that this file
+depends on changes the fingerprint, and only then is the file linted again.
+
 One JSON file per settings key under ``.pooltune_cache/`` at the project root. A corrupt or
 unwritable cache is ignored (the run just lints everything), never an error.
 """
@@ -11,11 +15,12 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pooltune.lint.findings import Edit, Finding, Fix, Location
+from pooltune.lint.findings import Finding, finding_from_dict, finding_to_dict
+from pooltune.lint.summaries import ModuleSummary
 
 CACHE_DIR = ".pooltune_cache"
 
@@ -28,35 +33,44 @@ def content_key(data: bytes, project_key: str) -> str:
     return hashlib.blake2b(data + project_key.encode(), digest_size=16).hexdigest()
 
 
-def _finding_to_json(finding: Finding) -> dict[str, Any]:
-    return asdict(finding)
+@dataclass
+class CachedFile:
+    """What is kept per file: its summary (phase one) and, for the joined facts it was linted
+    with (their fingerprint), its findings."""
+
+    summary: ModuleSummary | None
+    fingerprint: str | None = None
+    findings: list[Finding] | None = None
+    error: Finding | None = None  # the file could not be read as Python (POOL000)
 
 
-def _finding_from_json(raw: dict[str, Any], filename: str) -> Finding:
-    fix = raw.get("fix")
-    return Finding(
-        raw["code"],
-        raw["message"],
-        filename,
-        Location(**raw["location"]),
-        Location(**raw["end_location"]),
-        Fix(
-            fix["message"],
-            tuple(
-                Edit(e["content"], Location(**e["location"]), Location(**e["end_location"]))
-                for e in fix["edits"]
-            ),
-            fix["applicability"],
-        )
-        if fix
-        else None,
+def _to_json(entry: CachedFile) -> dict[str, Any]:
+    return {
+        "summary": entry.summary.to_json() if entry.summary is not None else None,
+        "fingerprint": entry.fingerprint,
+        "findings": None
+        if entry.findings is None
+        else [finding_to_dict(f) for f in entry.findings],
+        "error": finding_to_dict(entry.error) if entry.error is not None else None,
+    }
+
+
+def _from_json(raw: dict[str, Any], filename: str) -> CachedFile:
+    summary = raw.get("summary")
+    findings = raw.get("findings")
+    error = raw.get("error")
+    return CachedFile(
+        ModuleSummary.from_json(summary) if summary is not None else None,
+        raw.get("fingerprint"),
+        None if findings is None else [finding_from_dict(item, filename) for item in findings],
+        finding_from_dict(error, filename) if error is not None else None,
     )
 
 
 class ResultCache:
     def __init__(self, root: Path, key: str) -> None:
         self.path = root / CACHE_DIR / f"{key}.json"
-        self._entries: dict[str, list[dict[str, Any]]] = {}
+        self._entries: dict[str, dict[str, Any]] = {}
         self._dirty = False
         try:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
@@ -65,17 +79,17 @@ class ResultCache:
         except (OSError, ValueError):
             pass
 
-    def get(self, key: str, filename: str) -> list[Finding] | None:
+    def get(self, key: str, filename: str) -> CachedFile | None:
         raw = self._entries.get(key)
-        if raw is None:
+        if not isinstance(raw, dict):
             return None
         try:
-            return [_finding_from_json(item, filename) for item in raw]
-        except (KeyError, TypeError, ValueError):
+            return _from_json(raw, filename)
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
-    def put(self, key: str, findings: list[Finding]) -> None:
-        self._entries[key] = [_finding_to_json(f) for f in findings]
+    def put(self, key: str, entry: CachedFile) -> None:
+        self._entries[key] = _to_json(entry)
         self._dirty = True
 
     def save(self) -> None:
