@@ -108,27 +108,31 @@ class Facts(cst.MetadataDependent):
     # -- collection (after metadata is resolved) -----------------------------------------
 
     def collect(self) -> None:
-        facts = self
-
-        class _Builds(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                spec = facts.client_spec(node)
-                origin: Origin = "constructor"
-                via = None
-                if spec is None:
-                    spec, via = facts._factory_spec(node)
-                    origin = "factory"
+        # Every node already has a parent entry: one pass over that map finds the calls and
+        # attributes, cheaper than another traversal of the tree.
+        functions = self.view.functions.values()
+        factories = any(f.factory is not None and f.kind != "property" for f in functions)
+        properties = any(f.factory is not None and f.kind == "property" for f in functions)
+        for node in list(self.metadata[ParentNodeProvider].keys()):
+            if isinstance(node, cst.Call):
+                spec = self.client_spec(node)
                 if spec is not None:
-                    facts._add_build(node, spec, origin, via)
-
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                spec, via = facts._property_spec(node)
+                    self._add_build(node, spec, "constructor", None)
+                elif factories:
+                    spec, via = self._factory_spec(node)
+                    if spec is not None:
+                        self._add_build(node, spec, "factory", via)
+            elif properties and isinstance(node, cst.Attribute):
+                spec, via = self._property_spec(node)
                 if spec is not None:
-                    facts._add_build(node, spec, "property", via)
-
-        self.tree.visit(_Builds())
+                    self._add_build(node, spec, "property", via)
+        self.builds.sort(key=lambda b: self._start(b.node))
         for build in self.builds:
             self._follow_uses(build)
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.get_metadata(PositionProvider, node)
+        return (pos.start.line, pos.start.column)
 
     def _add_build(self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin, via: str | None) -> None:
         build = self._describe_build(node, spec, origin)
@@ -233,16 +237,11 @@ class Facts(cst.MetadataDependent):
             it = loop.iter
             if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"):
                 return False
-            return isinstance(loop.target, cst.Name) and bool(RETRY_NAME.search(loop.target.value))
-        names: list[str] = []
+            if isinstance(loop.target, cst.Name) and RETRY_NAME.search(loop.target.value):
+                return True
+            return any(RETRY_NAME.search(name) for arg in it.args for name in _names(arg.value))
         test = loop.test
-
-        class _Names(cst.CSTVisitor):
-            def visit_Name(self, node: cst.Name) -> None:
-                names.append(node.value)
-
-        test.visit(_Names())
-        if any(RETRY_NAME.search(n) for n in names):
+        if any(RETRY_NAME.search(n) for n in _names(test)):
             return True
         if isinstance(test, cst.Name) and test.value == "True":
             facts = self
@@ -603,7 +602,7 @@ class Facts(cst.MetadataDependent):
             if value is None or not self._unchanged(expr):
                 return None
             return self._dict_literal(value)
-        if isinstance(expr, cst.Call) and not expr.args:
+        if isinstance(expr, cst.Call):
             function = self._local_function(expr.func)
             if function is None:
                 return None
@@ -678,11 +677,14 @@ class Facts(cst.MetadataDependent):
             scope = self.scope(func)
             if scope is None:
                 return None
-            found = [a for a in scope.assignments[func.value] if isinstance(getattr(a, "node", None), cst.FunctionDef)]
-            if len(found) == 1 and len(scope.assignments[func.value]) == 1:
-                node = found[0].node
-                return node if isinstance(node, cst.FunctionDef) else None
-            return None
+            try:
+                referents = {a for access in scope.accesses[func] for a in access.referents}
+            except Exception:
+                return None
+            if len(referents) != 1:
+                return None
+            node = getattr(next(iter(referents)), "node", None)
+            return node if isinstance(node, cst.FunctionDef) else None
         if (
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Name)
@@ -964,6 +966,18 @@ class Facts(cst.MetadataDependent):
             and isinstance(owner.value, cst.Name)
             and owner.value.value == "False"
         )
+
+
+def _names(expr: cst.CSTNode) -> list[str]:
+    """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
+    names: list[str] = []
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.append(node.value)
+
+    expr.visit(_Names())
+    return names
 
 
 def _literal_keys(expr: cst.Dict) -> dict[str, cst.BaseExpression] | None:

@@ -237,20 +237,8 @@ class Summarizer:
 
     def _collect_module(self, tree: ast.Module) -> None:
         for node in self._module_statements(tree.body):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        self.aliases[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.aliases[top] = top
-            elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    self.relative_names.update(a.asname or a.name for a in node.names)
-                base = absolute_import("." * node.level + (node.module or ""), self.module, self.is_package)
-                for alias in node.names:
-                    if alias.name != "*":
-                        self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.visit_import(node)
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.top_defs.add(node.name)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -260,6 +248,28 @@ class Summarizer:
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
                 self.module_values[node.target.id] = node.value
         self.summary.exports = dict(self.aliases)
+
+    def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        """Imports anywhere (a function's own `import httpx` too) name what follows them."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.aliases[top] = top
+                self.relative_names.discard(alias.asname or alias.name.split(".")[0])
+            return
+        base = absolute_import("." * node.level + (node.module or ""), self.module, self.is_package)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            self.aliases[local] = f"{base}.{alias.name}" if base else alias.name
+            if node.level:
+                self.relative_names.add(local)
+            else:
+                self.relative_names.discard(local)
 
     def _module_statements(self, body: list[ast.stmt]) -> Iterator[ast.stmt]:
         for stmt in body:
@@ -631,21 +641,20 @@ class Summarizer:
     # loops
 
     def _retry_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> bool:
+        """One unit of work tried again (see facts.Facts.is_retry_loop): `for attempt in
+        range(n)`, `for i in range(retries)`, `while tries < n`, `while True:` that sleeps
+        between attempts and breaks or returns on success."""
         if isinstance(node, (ast.For, ast.AsyncFor)):
-            target = node.target
-            if not (
-                isinstance(node.iter, ast.Call)
-                and isinstance(node.iter.func, ast.Name)
-                and node.iter.func.id == "range"
-            ):
+            it = node.iter
+            if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
                 return False
-            return isinstance(target, ast.Name) and bool(RETRY_NAME.search(target.id))
-        test = node.test
-        names = [n.id for n in ast.walk(test) if isinstance(n, ast.Name)]
-        if any(RETRY_NAME.search(n) for n in names):
+            if isinstance(node.target, ast.Name) and RETRY_NAME.search(node.target.id):
+                return True
+            return any(RETRY_NAME.search(name) for arg in it.args for name in _names(arg))
+        if any(RETRY_NAME.search(name) for name in _names(node.test)):
             return True
+        test = node.test
         if isinstance(test, ast.Constant) and test.value is True:
-            # `while True:` that breaks or returns on success and sleeps between attempts
             exits = sleeps = False
             for sub in ast.walk(node):
                 if isinstance(sub, (ast.Break, ast.Return)):
@@ -896,7 +905,7 @@ class Summarizer:
         fn = self.fn
         if name not in self.module_values or name in self.aliases or name in self.top_defs:
             return None
-        if fn is not None and (name in fn.params or name in fn.assigned):
+        if fn is not None and name not in fn.global_names and (name in fn.params or name in fn.assigned):
             return None
         return f"{self.module}.{name}"
 
@@ -989,6 +998,15 @@ class Summarizer:
             fn.stored.add(name)
 
 
+def _names(expr: ast.expr) -> Iterator[str]:
+    """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Name):
+            yield sub.id
+        elif isinstance(sub, ast.Attribute):
+            yield sub.attr
+
+
 def _shared(ref: ClientRef) -> ClientRef:
     out = ClientRef(**asdict(ref))
     out.shared = True
@@ -1038,8 +1056,8 @@ _DISPATCH: dict[type, Any] = {
     ast.AsyncWith: Summarizer.visit_with,
     ast.Call: Summarizer.visit_call,
     ast.Name: Summarizer.visit_name,
-    ast.Import: lambda self, node: None,
-    ast.ImportFrom: lambda self, node: None,
+    ast.Import: Summarizer.visit_import,
+    ast.ImportFrom: Summarizer.visit_import,
     ast.Constant: lambda self, node: None,
 }
 

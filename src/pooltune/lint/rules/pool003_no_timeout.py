@@ -58,10 +58,11 @@ class NoTimeout(Rule):
                 return  # `*args`/`**kwargs` we cannot see into
             if isinstance(star, cst.BaseExpression):
                 value = self.facts.value_through_local(star)
-                if library.timeout_none_disables and is_none(value):
+                if library.timeout_none_disables and (none := _none(value)):
                     self.report(
                         node,
-                        f"`timeout=None` (from the `**` dict) on `{label}` disables every timeout",
+                        f"`timeout=None` (from the `**` dict){none.rstrip()} on `{label}` disables "
+                        "every timeout",
                     )
                 return
             if library.timeout_positional is not None:
@@ -75,9 +76,9 @@ class NoTimeout(Rule):
                 )
             return
         value = self.facts.value_through_local(arg.value)
-        if is_none(value) and library.timeout_none_disables:
+        if library.timeout_none_disables and (none := _none(value)):
             through = "" if value is arg.value else f" (through `{self._code(arg.value)}`)"
-            self.report(arg, f"`timeout=None`{through} on `{label}` disables every timeout")
+            self.report(arg, f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout")
 
     def _star_kwargs(self, node: cst.Call) -> cst.BaseExpression | object | None:
         """The `timeout` a `**d` argument carries when its keys are known (a literal, a local
@@ -102,21 +103,22 @@ class NoTimeout(Rule):
         arg = keyword(node, library.timeout_param)
         if arg is not None:
             value = self.facts.value_through_local(arg.value)
-            if is_none(value):
+            if none := _none(value):
                 through = "" if value is arg.value else f" (through `{self._code(arg.value)}`)"
                 self.report(
                     arg,
-                    f"`timeout=None`{through} on `{label}` disables every timeout: "
+                    f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout: "
                     "requests can hang forever",
                 )
             return
         star = self._star_kwargs(node)
-        if isinstance(star, cst.BaseExpression) and is_none(self.facts.value_through_local(star)):
-            self.report(
-                node,
-                f"`timeout=None` (from the `**` dict) on `{label}` disables every timeout: "
-                "requests can hang forever",
-            )
+        if isinstance(star, cst.BaseExpression):
+            if none := _none(self.facts.value_through_local(star)):
+                self.report(
+                    node,
+                    f"`timeout=None` (from the `**` dict){none.rstrip()} on `{label}` disables every "
+                    "timeout: requests can hang forever",
+                )
 
     def _check_relies_on_default(self, node: cst.Call) -> None:
         """`fetch(url)` where `def fetch(url, timeout=None)` passes its timeout to a request."""
@@ -170,3 +172,12 @@ class NoTimeout(Rule):
 
 
 _UNKNOWN = object()
+
+
+def _none(value: cst.BaseExpression) -> str:
+    """"" when ``value`` is not None; " " when it is; a note when only one branch is."""
+    if is_none(value):
+        return " "
+    if isinstance(value, cst.IfExp) and (is_none(value.body) or is_none(value.orelse)):
+        return " (unless the caller passes one)"
+    return ""
