@@ -573,4 +573,21 @@ GOOD: list[tuple[str, str]] = [
         "POOL013",
         "import asyncio\nimport httpx\nclient = httpx.Client()\nasync def fetch(u):\n    return u\ndef fetch_all(urls):\n    for u in urls:\n        asyncio.run(fetch(u))\n",
     ),
+    # one-shot entry points and what only they call; closures keep what they capture
+    (
+        "POOL001",
+        "import click\nimport requests\n@click.command(name='logout')\n@click.pass_context\ndef logout(ctx):\n    http = requests.Session()\n    http.post('https://x/revoke', timeout=5)\n",
+    ),
+    (
+        "POOL001",
+        "import typer\nimport httpx\ncli = typer.Typer()\n@cli.command()\ndef check(url: str):\n    with httpx.Client(timeout=5) as c:\n        print(c.get(url).status_code)\n",
+    ),
+    (
+        "POOL001",
+        "import requests\nclass Xinference:\n    def __init__(self, url):\n        self.url = url\n        self._check_cluster_authenticated()\n    def _check_cluster_authenticated(self):\n        r = requests.get(self.url + '/v1/cluster/auth', timeout=5)\n        r.raise_for_status()\n",
+    ),
+    (
+        "POOL001",
+        "import requests\ndef _renewal_saver(vault, http):\n    def save(record):\n        http.post('https://x', json=record, timeout=5)\n    return save\ndef get_key(vault):\n    http = requests.Session()\n    return fresh_api_key(_renewal_saver(vault, http))\n",
+    ),
 ]

@@ -947,7 +947,14 @@ class Facts(cst.MetadataDependent):
         reason = self.per_request_reason(build.function)
         if reason is not None:
             return reason
+        if self.runs_once(build.function):
+            return None
         return "for a single call"
+
+    def runs_once(self, function: FunctionNode | None) -> bool:
+        """Only called from `__init__`, `main`, a validator, a CLI command...: one-shot."""
+        facts = self.function_facts(function)
+        return facts is not None and facts.once
 
     def shares_connector(self, build: ClientBuild) -> bool:
         call = build.call

@@ -231,6 +231,9 @@ class Summarizer:
         self.cls: _Cls | None = None
         self.loop = False  # inside a loop that repeats work (not a retry loop)
         self.any_loop = False
+        self.in_lambda = 0
+        self.outer_fns: list[_Fn] = []
+        self.cli_groups: set[str] = set()  # module-level click groups: `@cli.command()`
         self.refs: set[str] = set()
 
     # -- names ---------------------------------------------------------------------------
@@ -463,7 +466,7 @@ class Summarizer:
         kind = "method" if outer_cls is not None and outer_fn is None else "function"
         summary = FunctionSummary(qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef))
         rt = self.runtime
-        cached = context = fixture = validator = False
+        cached = context = fixture = validator = cli = False
         static = False
         for target, name in self._decorators(node):
             if name in rt.property_decorators or (
@@ -475,6 +478,7 @@ class Summarizer:
                 context = context or name in rt.context_decorators
                 fixture = fixture or name in rt.fixture_decorators
                 validator = validator or name in rt.validator_decorators
+                cli = cli or name in rt.cli_decorators
                 if name in rt.task_decorators:
                     summary.root = "task"
             if isinstance(target, ast.Name) and target.id == "staticmethod":
@@ -485,6 +489,11 @@ class Summarizer:
                     summary.root = "handler"
                 if target.attr in rt.task_owner_methods and owners & set(rt.task_owners):
                     summary.root = "task"
+                if target.attr in rt.cli_owner_methods and (
+                    owners & set(rt.cli_owners)
+                    or (isinstance(target.value, ast.Name) and target.value.id in self.cli_groups)
+                ):
+                    cli = True
         if kind == "method" and static:
             kind = "function"
         summary.kind = kind
@@ -507,8 +516,12 @@ class Summarizer:
             or cached
             or context
             or fixture
+            or cli
+            or validator  # a model validator runs once per object, like __init__
             or name in self.lifespans
         )
+        if cli and outer_fn is None and outer_cls is None:
+            self.cli_groups.add(name)
         fn = _Fn(summary, node, outer_cls)
         fn.params = {a.arg for a in all_args} | {a.arg for a in (args.vararg, args.kwarg) if a}
         for arg in all_args:
@@ -528,13 +541,16 @@ class Summarizer:
         self._visit_list(node, [d for d in (*args.defaults, *args.kw_defaults) if d is not None])
         if validator and outer_cls is not None:
             outer_cls.validators.add(qualname)
-        self.fn, self.loop, self.any_loop = fn, False, False
-        if outer_fn is None and outer_cls is not None:
-            pass
+        saved = self.loop, self.any_loop, self.in_lambda
+        if outer_fn is not None:
+            self.outer_fns.append(outer_fn)
+        self.fn, self.loop, self.any_loop, self.in_lambda = fn, False, False, 0
         self._visit_list(node, node.body)
         self._finish_function(fn, cached)
+        if outer_fn is not None:
+            self.outer_fns.pop()
         self.fn, self.cls = outer_fn, outer_cls
-        self.loop = self.any_loop = False
+        self.loop, self.any_loop, self.in_lambda = saved
         self.summary.functions[qualname] = summary
         if outer_cls is not None and outer_fn is None:
             outer_cls.summary.methods.append(name)
@@ -633,9 +649,12 @@ class Summarizer:
         self.summary.classes[qualname] = summary
 
     def visit_lambda(self, node: ast.Lambda) -> None:
-        # A lambda's body runs later, maybe elsewhere (run_in_executor, callbacks): not this call.
+        # A lambda's body runs later, maybe elsewhere (run_in_executor, callbacks): not this
+        # call; what it captures outlives the call.
         saved = self.loop, self.any_loop
+        self.in_lambda += 1
         self._children(node)
+        self.in_lambda -= 1
         self.loop, self.any_loop = saved
 
     # loops
@@ -961,6 +980,11 @@ class Summarizer:
         name = node.id
         is_param = name in fn.params
         if not is_param and name not in fn.local_builds:
+            if self.outer_fns and name not in fn.assigned:
+                self._captured(name)
+            return
+        if self.in_lambda:
+            self._stored(fn, name, is_param)  # captured by a lambda: it outlives the call
             return
         parent = self.stack[-1] if self.stack else None
         if isinstance(parent, ast.Attribute):
@@ -990,6 +1014,18 @@ class Summarizer:
         if isinstance(parent, ast.Return) and not is_param:
             return  # returning the local build: a factory, decided in _finish_function
         self._stored(fn, name, is_param)
+
+    def _captured(self, name: str) -> None:
+        """A name of an enclosing function used in a nested one (a closure): stored."""
+        for outer in reversed(self.outer_fns):
+            if name in outer.params:
+                outer.param_stores.add(name)
+                return
+            if name in outer.local_builds:
+                outer.stored.add(name)
+                return
+            if name in outer.assigned:
+                return
 
     def _stored(self, fn: _Fn, name: str, is_param: bool) -> None:
         if is_param:
@@ -1089,6 +1125,7 @@ class FunctionFacts:
     exempt: bool = False
     is_test: bool = False
     per_request: str | None = None  # why it runs per request (called from a handler/loop...)
+    once: bool = False  # only called (in the tree) from functions that run once: __init__, main
 
 
 @dataclass
@@ -1153,6 +1190,7 @@ class ProjectIndex:
         self._resolved: dict[str, str | None] = {}
         self._factory: dict[str, str | None] = {}
         self._per_request: dict[str, str] | None = None
+        self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
 
     # resolution
@@ -1377,6 +1415,35 @@ class ProjectIndex:
         self._per_request = reasons
         return reasons
 
+    def once(self) -> set[str]:
+        """Functions whose every caller in the tree runs once (per process or per object:
+        `main`, `__init__`, a validator, a CLI command, or another such function), never in a
+        loop: what they build is built once too."""
+        if self._once is not None:
+            return self._once
+        callers: dict[str, list[tuple[str, bool]]] = {}
+        for qualname, fn in self.functions.items():
+            for ref, in_loop in fn.calls:
+                target = self.resolve(ref)
+                if target is not None and target in self.functions and target != qualname:
+                    callers.setdefault(target, []).append((qualname, in_loop))
+        per_request = self.per_request()
+        once: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for target, found in callers.items():
+                if target in once or target in per_request or self.functions[target].root:
+                    continue
+                if all(
+                    not in_loop and (self.functions[caller].exempt or caller in once)
+                    for caller, in_loop in found
+                ):
+                    once.add(target)
+                    changed = True
+        self._once = once
+        return once
+
     # shared async clients (POOL013)
 
     def shared_async(self, qualname: str, depth: int = 0) -> str | None:
@@ -1469,6 +1536,7 @@ class ProjectIndex:
         if summary is None:
             return view
         per_request = self.per_request()
+        once = self.once()
         wanted: set[str] = set()
 
         def add_function(qualname: str) -> FunctionFacts | None:
@@ -1488,6 +1556,7 @@ class ProjectIndex:
                 exempt=fn.exempt,
                 is_test=fn.is_test,
                 per_request=per_request.get(qualname),
+                once=qualname in once,
             )
             for param in fn.params:
                 use = self.param_use(qualname, param)

@@ -50,6 +50,8 @@ class ClientPerRequest(Rule):
             return
         elif (reason := facts.per_request_reason(function)) is not None:
             where = reason
+        elif facts.runs_once(function):
+            return
         elif (cls := facts.method_class(function)) is not None:
             where = f"in a method of `{cls.name.value}` (a long-lived object: give it one client)"
         else:
