@@ -26,6 +26,9 @@ class LintConfig(BaseModel):
     per_file_ignores: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, alias="per-file-ignores"
     )
+    # Codes not reported in test code (test_*.py, *_test.py, conftest.py, tests/ folders,
+    # test_* functions, pytest fixtures); [] lints tests like everything else.
+    test_ignore: tuple[str, ...] = Field(default=("POOL001", "POOL008"), alias="test-ignore")
     # Tables that belong to `pooltune recommend`; validated there.
     recommend: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
@@ -105,4 +108,5 @@ def enabled_codes(
         chosen -= expand_selectors(tuple(ignore), known, "--ignore")
     for pattern, codes in config.per_file_ignores.items():
         expand_selectors(codes, known, f"per-file-ignores[{pattern!r}]")
+    expand_selectors(config.test_ignore, known, "test-ignore")
     return frozenset(chosen)

@@ -292,7 +292,6 @@ BAD: list[tuple[str, str]] = [
         "POOL013",
         "import asyncio\nimport aiohttp\n_session = None\nasync def get(url):\n    global _session\n    if _session is None:\n        _session = aiohttp.ClientSession()\n    async with _session.get(url) as r:\n        return await r.text()\nasync def relay(u):\n    return await get(u)\ndef handle(urls):\n    for u in urls:\n        asyncio.run(relay(u))\n",
     ),
-
     (
         "POOL012",
         "import httpx\nimport anthropic\nh = httpx.Client(timeout=5)\nc = anthropic.Anthropic(http_client=h)\n",
@@ -462,7 +461,6 @@ GOOD: list[tuple[str, str]] = [
         "import httpx\nimport openai\nc = openai.AsyncOpenAI(http_client=httpx.AsyncClient(limits=httpx.Limits(max_connections=100, max_keepalive_connections=100)))\n",
     ),
     ("POOL012", "import openai\nc = openai.AsyncOpenAI(http_client=make_client())\n"),
-
     # -- issue 9: real-shaped cases that must stay silent ----------------------------------
     # an SDK client stored through a resource attribute is handed on
     (

@@ -29,10 +29,15 @@ def _tree(root: Path, files: dict[str, str]) -> list[str]:
     return sorted(str(root / name) for name in files)
 
 
-def _lint(root: Path, files: dict[str, str], cache: Path | None = None) -> set[tuple[str, str, int]]:
+def _lint(
+    root: Path, files: dict[str, str], cache: Path | None = None
+) -> set[tuple[str, str, int]]:
     names = _tree(root, files)
     run = lint_files(names, dict.fromkeys(names, ALL), cache)
-    return {(Path(f.filename).relative_to(root).as_posix(), f.code, f.location.row) for f in run.findings}
+    return {
+        (Path(f.filename).relative_to(root).as_posix(), f.code, f.location.row)
+        for f in run.findings
+    }
 
 
 def test_module_names_follow_packages(tmp_path: Path) -> None:
@@ -138,7 +143,8 @@ def test_a_change_elsewhere_relints_the_dependent_file(tmp_path: Path) -> None:
 def test_two_files_claiming_one_module_name_keep_their_own_facts(tmp_path: Path) -> None:
     script = (
         "from fastapi import FastAPI\nimport httpx\napp = FastAPI()\n\n@app.get('/')\n"
-        "async def i():\n    async with httpx.AsyncClient() as c:\n        return await c.get('x')\n"
+        "async def i():\n    async with httpx.AsyncClient() as c:\n"
+        "        return await c.get('x')\n"
     )
     found = _lint(tmp_path, {"a/main.py": script, "b/main.py": script})
     assert {(f[0], f[1]) for f in found} == {("a/main.py", "POOL001"), ("b/main.py", "POOL001")}
@@ -149,7 +155,11 @@ def test_two_files_claiming_one_module_name_keep_their_own_facts(tmp_path: Path)
     [
         ("import httpx\ndef f():\n    return httpx.Client()\n", "httpx.Client"),
         ("import requests\ndef f():\n    return requests.session()\n", "requests.Session"),
-        ("import httpx\nclass A:\n    @property\n    def c(self):\n        return self.x or httpx.Client()\n", "httpx.Client"),
+        (
+            "import httpx\nclass A:\n    @property\n    def c(self):\n"
+            "        return self.x or httpx.Client()\n",
+            "httpx.Client",
+        ),
         ("import httpx\ndef f(x):\n    c = httpx.Client()\n    x.c = c\n    return c\n", None),
         ("import httpx, functools\n@functools.cache\ndef f():\n    return httpx.Client()\n", None),
         ("import httpx\ndef f(c):\n    return c or None\n", None),

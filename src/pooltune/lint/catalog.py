@@ -193,7 +193,9 @@ class Catalog:
         return self.calls.get(qualname)
 
     def sdk_default_for(self, library: LibraryEntry, is_async: bool) -> str | None:
-        return library.sdk_default_async_http_client if is_async else library.sdk_default_http_client
+        return (
+            library.sdk_default_async_http_client if is_async else library.sdk_default_http_client
+        )
 
 
 def catalog_dir() -> Path:

@@ -210,7 +210,9 @@ def lint_bytes(
         source = decode_source(data)
     except SourceError as exc:
         return FileResult(filename, (_parse_error(filename, exc),))
-    return lint_source(source, filename, catalog, codes, project, view=view, test_ignore=test_ignore)
+    return lint_source(
+        source, filename, catalog, codes, project, view=view, test_ignore=test_ignore
+    )
 
 
 def parse_error_finding(filename: str, message: str) -> Finding:

@@ -14,9 +14,9 @@ This module knows no rule: rules read it (``self.facts``), it never imports them
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 import libcst as cst
 from libcst.metadata import (
@@ -62,7 +62,9 @@ class ClientBuild:
     @property
     def call(self) -> cst.Call | None:
         """The constructor call itself (None for a factory or property build)."""
-        return self.node if self.origin == "constructor" and isinstance(self.node, cst.Call) else None
+        return (
+            self.node if self.origin == "constructor" and isinstance(self.node, cst.Call) else None
+        )
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Held:
 
 
 class Facts(cst.MetadataDependent):
-    METADATA_DEPENDENCIES: Sequence[ProviderT] = (
+    METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (
         ParentNodeProvider,
         ScopeProvider,
         QualifiedNameProvider,
@@ -134,7 +136,9 @@ class Facts(cst.MetadataDependent):
         pos = self.get_metadata(PositionProvider, node)
         return (pos.start.line, pos.start.column)
 
-    def _add_build(self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin, via: str | None) -> None:
+    def _add_build(
+        self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin, via: str | None
+    ) -> None:
         build = self._describe_build(node, spec, origin)
         build.via = via
         if origin == "constructor" and isinstance(node, cst.Call):
@@ -162,7 +166,9 @@ class Facts(cst.MetadataDependent):
 
     def qualnames(self, node: cst.CSTNode) -> frozenset[str]:
         """Fully qualified names of ``node`` that come from an import (never a local name)."""
-        found: set[QualifiedName] | None = self.get_metadata(QualifiedNameProvider, node, None)
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider, node, None
+        )
         return frozenset(q.name for q in found or () if q.source is QualifiedNameSource.IMPORT)
 
     def client_spec(self, call: cst.Call) -> ClientSpec | None:
@@ -211,9 +217,12 @@ class Facts(cst.MetadataDependent):
         for child, parent in self.ancestors(node):
             if parent is stop or isinstance(parent, (cst.FunctionDef, cst.Lambda)):
                 return False
-            if isinstance(parent, (cst.For, cst.While)) and child is parent.body:
-                if not self.is_retry_loop(parent):
-                    return True
+            if (
+                isinstance(parent, (cst.For, cst.While))
+                and child is parent.body
+                and not self.is_retry_loop(parent)
+            ):
+                return True
             if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)) and (
                 child is parent.elt
             ):
@@ -235,7 +244,11 @@ class Facts(cst.MetadataDependent):
     def _retry_loop(self, loop: cst.For | cst.While) -> bool:
         if isinstance(loop, cst.For):
             it = loop.iter
-            if not (isinstance(it, cst.Call) and isinstance(it.func, cst.Name) and it.func.value == "range"):
+            if not (
+                isinstance(it, cst.Call)
+                and isinstance(it.func, cst.Name)
+                and it.func.value == "range"
+            ):
                 return False
             if isinstance(loop.target, cst.Name) and RETRY_NAME.search(loop.target.value):
                 return True
@@ -347,7 +360,9 @@ class Facts(cst.MetadataDependent):
             if cls is not None:
                 return f"{self.class_qualname(cls)}#{expr.attr.value}"
             return None
-        found: set[QualifiedName] | None = self.get_metadata(QualifiedNameProvider, expr, None)
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider, expr, None
+        )
         for q in found or ():
             if q.source is QualifiedNameSource.IMPORT:
                 return absolute_import(q.name, self.module_name, self.is_package)
@@ -485,27 +500,33 @@ class Facts(cst.MetadataDependent):
                 where = "local"
             name = build.name or build.spec.display
             return Held(build.spec, where, name, build.inprocess, False, build)
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
-            if expr.value.value in ("self", "cls"):
-                function = self.enclosing_function(expr)
-                cls = self.method_class(function)
-                if cls is None:
-                    return None
-                ref = self.view.attr(self.class_qualname(cls), expr.attr.value)
-                if ref is None or ref.client is None:
-                    return None
-                spec = self.catalog.client(ref.client)
-                if spec is None:
-                    return None
-                return Held(spec, "self", f"self.{expr.attr.value}", ref.inprocess, ref.resource)
+        if (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value in ("self", "cls")
+        ):
+            cls = self.method_class(self.enclosing_function(expr))
+            if cls is None:
+                return None
+            ref = self.view.attr(self.class_qualname(cls), expr.attr.value)
+            spec = self.catalog.client(ref.client) if ref and ref.client else None
+            if ref is None or spec is None:
+                return None
+            return Held(spec, "self", f"self.{expr.attr.value}", ref.inprocess, ref.resource)
         if isinstance(expr, (cst.Name, cst.Attribute)):
-            ref = self.ref_for(expr)
-            client = self.view.client(ref) if ref else None
-            if client is not None and client.client is not None and isinstance(expr, (cst.Name, cst.Attribute)):
+            name_ref = self.ref_for(expr)
+            client = self.view.client(name_ref) if name_ref else None
+            if (
+                client is not None
+                and client.client is not None
+                and isinstance(expr, (cst.Name, cst.Attribute))
+            ):
                 local = isinstance(expr, cst.Name) and self.assigned_value(expr) is not None
                 spec = self.catalog.client(client.client)
                 if spec is not None and not local:
-                    label = expr.value if isinstance(expr, cst.Name) else self.tree.code_for_node(expr)
+                    label = (
+                        expr.value if isinstance(expr, cst.Name) else self.tree.code_for_node(expr)
+                    )
                     return Held(spec, "module", label, client.inprocess, client.resource)
         if isinstance(expr, cst.Name):
             spec = self._annotated_param(expr)
@@ -514,36 +535,34 @@ class Facts(cst.MetadataDependent):
         return None
 
     def _annotated_param(self, expr: cst.Name) -> ClientSpec | None:
-        """A parameter annotated with a client class: `async def f(client: httpx.AsyncClient)`."""
+        """A parameter annotated with a client class: `async def f(client: httpx.AsyncClient)`,
+        also `Optional[httpx.Client]` and `httpx.Client | None`."""
         function = self.enclosing_function(expr)
-        if isinstance(function, cst.FunctionDef):
-            for param in (*function.params.params, *function.params.kwonly_params):
-                if param.name.value == expr.value and param.annotation is not None:
-                    for qualname in self.qualnames(param.annotation.annotation):
-                        spec = self.catalog.client(qualname)
-                        if spec is not None:
-                            return spec
-                    # `Optional[httpx.Client]`, `httpx.Client | None`
-                    found: list[ClientSpec] = []
-                    facts = self
-
-                    class _Ann(cst.CSTVisitor):
-                        def visit_Attribute(self, node: cst.Attribute) -> None:
-                            for q in facts.qualnames(node):
-                                spec = facts.catalog.client(q)
-                                if spec is not None:
-                                    found.append(spec)
-
-                        def visit_Name(self, node: cst.Name) -> None:
-                            for q in facts.qualnames(node):
-                                spec = facts.catalog.client(q)
-                                if spec is not None:
-                                    found.append(spec)
-
-                    param.annotation.annotation.visit(_Ann())
-                    if len({s.display for s in found}) == 1:
-                        return found[0]
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        for param in (*function.params.params, *function.params.kwonly_params):
+            if param.name.value == expr.value and param.annotation is not None:
+                specs = self._annotation_specs(param.annotation.annotation)
+                if len({s.display for s in specs}) == 1:
+                    return specs[0]
         return None
+
+    def _annotation_specs(self, annotation: cst.BaseExpression) -> list[ClientSpec]:
+        found: list[ClientSpec] = []
+        facts = self
+
+        class _Ann(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                found.extend(facts._specs_of(node))
+
+            def visit_Name(self, node: cst.Name) -> None:
+                found.extend(facts._specs_of(node))
+
+        annotation.visit(_Ann())
+        return found
+
+    def _specs_of(self, node: cst.CSTNode) -> list[ClientSpec]:
+        return [s for q in self.qualnames(node) if (s := self.catalog.client(q)) is not None]
 
     def spec_for_expr(self, expr: cst.BaseExpression) -> ClientSpec | None:
         held = self.held(expr)
@@ -568,11 +587,13 @@ class Facts(cst.MetadataDependent):
         return False
 
     def is_parameter_default(self, node: cst.CSTNode) -> bool:
-        """`def f(timeout=httpx.Timeout(None))`: the value only applies where a call relies on it."""
+        """`def f(timeout=Timeout(None))`: the value only applies where a call relies on it."""
         for child, parent in self.ancestors(node):
             if isinstance(parent, cst.Param):
                 return child is parent.default
-            if isinstance(parent, (cst.SimpleStatementLine, cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            if isinstance(
+                parent, (cst.SimpleStatementLine, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+            ):
                 return False
         return False
 
@@ -584,8 +605,6 @@ class Facts(cst.MetadataDependent):
             if isinstance(call, cst.Call):
                 build = self._builds_by_node.get(id(call))
                 return build is not None and build.inprocess
-        if isinstance(parent, cst.AssignTarget) or isinstance(parent, cst.Assign):
-            return False
         return False
 
     # -- dict arguments ---------------------------------------------------------------------
@@ -642,7 +661,9 @@ class Facts(cst.MetadataDependent):
         return None
 
     def _is_builtin(self, expr: cst.BaseExpression, name: str) -> bool:
-        found: set[QualifiedName] | None = self.get_metadata(QualifiedNameProvider, expr, None)
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider, expr, None
+        )
         return any(
             q.source is QualifiedNameSource.BUILTIN and q.name == f"builtins.{name}"
             for q in found or ()
@@ -707,13 +728,17 @@ class Facts(cst.MetadataDependent):
             if self.is_parameter(expr):
                 return expr
             value = self.assigned_value(expr)
-            if value is not None and self.enclosing_function(value) is self.enclosing_function(expr):
+            if value is not None and self.enclosing_function(value) is self.enclosing_function(
+                expr
+            ):
                 return value
         return expr
 
     # -- builds -----------------------------------------------------------------------------
 
-    def _describe_build(self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin) -> ClientBuild:
+    def _describe_build(
+        self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin
+    ) -> ClientBuild:
         function = self.enclosing_function(node)
         build = ClientBuild(
             node=node,
@@ -821,9 +846,12 @@ class Facts(cst.MetadataDependent):
         if facts is None:
             return None
         params = list(facts.params)
-        if facts.kind in ("method", "property") and params and params[0] in ("self", "cls"):
-            if isinstance(call.func, cst.Attribute):
-                params = params[1:]
+        if (
+            facts.kind in ("method", "property")
+            and params[:1] in (["self"], ["cls"])
+            and isinstance(call.func, cst.Attribute)
+        ):
+            params = params[1:]
         if arg.keyword is not None:
             param = arg.keyword.value
         else:
@@ -902,9 +930,10 @@ class Facts(cst.MetadataDependent):
             closers = (*build.spec.close_methods, *_CLOSERS)
             if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in closers:
                 build.closed = True
-            elif not (isinstance(call, cst.Call) and call.func is parent):
-                if self._resource_stored(parent):
-                    build.handed_on = True  # `self.chat = client.chat`: the pool lives on
+            elif not (isinstance(call, cst.Call) and call.func is parent) and (
+                self._resource_stored(parent)
+            ):
+                build.handed_on = True  # `self.chat = client.chat`: the pool lives on
             return
         if isinstance(parent, cst.WithItem):
             build.closed = True
@@ -916,9 +945,10 @@ class Facts(cst.MetadataDependent):
             if use == "close":
                 build.closed = True
                 return
-        if isinstance(parent, (cst.If, cst.IfExp, cst.Comparison, cst.UnaryOperation, cst.Assert)):
-            if not (isinstance(parent, cst.IfExp) and parent.test is not name):
-                return  # `if client:` / `client is None`
+        if isinstance(
+            parent, (cst.If, cst.IfExp, cst.Comparison, cst.UnaryOperation, cst.Assert)
+        ) and not (isinstance(parent, cst.IfExp) and parent.test is not name):
+            return  # `if client:` / `client is None`
         if isinstance(parent, cst.ComparisonTarget):
             return
         # return/yield it, put it in a container, pass it on, store it anywhere: handed on
@@ -997,4 +1027,3 @@ def _literal_keys(expr: cst.Dict) -> dict[str, cst.BaseExpression] | None:
             return None
         keys[key.evaluated_value if isinstance(key.evaluated_value, str) else ""] = element.value
     return keys
-

@@ -93,7 +93,9 @@ class _Chunk:
         return [self.function(task) for task in chunk]
 
 
-def _map(pool: Executor | None, function: Callable[[T], R], tasks: list[T], workers: int) -> list[R]:
+def _map(
+    pool: Executor | None, function: Callable[[T], R], tasks: list[T], workers: int
+) -> list[R]:
     if pool is None or len(tasks) < PARALLEL_THRESHOLD:
         return [function(task) for task in tasks]
     size = max(1, min(16, len(tasks) // (workers * 4)))
@@ -122,15 +124,21 @@ def lint_files(
     *,
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
     keep_sources: bool = False,
+    overrides: dict[str, bytes] | None = None,
 ) -> LintRun:
-    """``codes_for`` maps each file to its enabled codes (after per-file-ignores)."""
+    """``codes_for`` maps each file to its enabled codes (after per-file-ignores);
+    ``overrides`` gives some files' contents in place of what is on disk (``--diff``)."""
     run = LintRun(files=len(filenames))
     cache = ResultCache(cache_root, _code_version()) if cache_root is not None else None
     ignore_in_tests = frozenset(test_ignore)
     files: list[_File] = []
     for filename in filenames:
         try:
-            data = Path(filename).read_bytes()
+            data = (
+                overrides[filename]
+                if overrides and filename in overrides
+                else (Path(filename).read_bytes())
+            )
         except OSError as exc:
             run.findings.append(
                 parse_error_finding(filename, f"cannot read file: {exc.strerror or exc}")
@@ -167,7 +175,9 @@ def lint_files(
         todo = [f for f in files if f.cached is None]
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
             pool = ProcessPoolExecutor(max_workers=workers)
-        summaries = _map(pool, _summarize_one, [(f.data, f.filename, f.module) for f in todo], workers)
+        summaries = _map(
+            pool, _summarize_one, [(f.data, f.filename, f.module) for f in todo], workers
+        )
         for entry, result in zip(todo, summaries, strict=True):
             entry.summary, entry.error = result.summary, result.error
         for entry in files:
@@ -193,7 +203,11 @@ def lint_files(
                 continue
             view = index.view_for(summary) if summary is not None else None
             fingerprint = view.fingerprint() if view is not None else "-"
-            if cached is not None and cached.findings is not None and cached.fingerprint == fingerprint:
+            if (
+                cached is not None
+                and cached.findings is not None
+                and cached.fingerprint == fingerprint
+            ):
                 run.findings.extend(cached.findings)
                 run.from_cache += 1
                 continue

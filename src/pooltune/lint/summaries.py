@@ -35,7 +35,9 @@ SUMMARY_VERSION = "1"
 
 # Loop variables and counters that make a loop a retry loop: one unit of work, tried again.
 RETRY_NAME = re.compile(r"^_+$|attempt|retr|tries|^try_|^n_try|backoff", re.I)
-_BUILTIN_HELPERS = frozenset({"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"})
+_BUILTIN_HELPERS = frozenset(
+    {"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"}
+)
 _SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "anyio.sleep"})
 
 
@@ -167,9 +169,22 @@ def is_test_file(filename: str) -> bool:
 
 class _Fn:
     __slots__ = (
-        "summary", "node", "params", "defaults", "local_builds", "stored", "assigned",
-        "returns", "has_yield", "local_defs", "local_types", "cls", "param_stores",
-        "timeout_sinks", "global_names", "typed",
+        "assigned",
+        "cls",
+        "defaults",
+        "global_names",
+        "has_yield",
+        "local_builds",
+        "local_defs",
+        "local_types",
+        "node",
+        "param_stores",
+        "params",
+        "returns",
+        "stored",
+        "summary",
+        "timeout_sinks",
+        "typed",
     )  # fmt: skip
 
     def __init__(self, summary: FunctionSummary, node: ast.AST, cls: _Cls | None) -> None:
@@ -248,7 +263,9 @@ class Summarizer:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     self.module_values[target.id] = node.value
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            elif (
+                isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
+            ):
                 self.module_values[node.target.id] = node.value
         self.summary.exports = dict(self.aliases)
 
@@ -347,7 +364,9 @@ class Summarizer:
         if name is not None:
             spec = self.catalog.client(name)
             if spec is not None:
-                return ClientRef(client=spec.display, inprocess=self._inprocess(call, spec.library.name))
+                return ClientRef(
+                    client=spec.display, inprocess=self._inprocess(call, spec.library.name)
+                )
             if name in self.catalog.calls or name.startswith("builtins."):
                 return None
         ref = self.ref(call.func)
@@ -360,9 +379,12 @@ class Summarizer:
         for kw in call.keywords:
             if kw.arg in lib.inprocess_params:
                 return True
-            if kw.arg == lib.transport_param and isinstance(kw.value, ast.Call):
-                if self.catalog_name(kw.value.func) in self.catalog.inprocess_transports:
-                    return True
+            if (
+                kw.arg == lib.transport_param
+                and isinstance(kw.value, ast.Call)
+                and self.catalog_name(kw.value.func) in self.catalog.inprocess_transports
+            ):
+                return True
         return False
 
     def client_of_expr(self, expr: ast.expr) -> ClientRef | None:
@@ -437,7 +459,9 @@ class Summarizer:
 
     # functions and classes
 
-    def _decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[tuple[ast.expr, str | None]]:
+    def _decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> list[tuple[ast.expr, str | None]]:
         out = []
         for dec in node.decorator_list:
             target = dec.func if isinstance(dec, ast.Call) else dec
@@ -464,7 +488,9 @@ class Summarizer:
         if outer_fn is not None:
             outer_fn.local_defs[node.name] = qualname
         kind = "method" if outer_cls is not None and outer_fn is None else "function"
-        summary = FunctionSummary(qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef))
+        summary = FunctionSummary(
+            qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef)
+        )
         rt = self.runtime
         cached = context = fixture = validator = cli = False
         static = False
@@ -531,9 +557,10 @@ class Summarizer:
                     fn.typed[arg.arg] = client
                     self.summary.calls_catalog = True  # a client comes in: streams, requests
         positional = [*args.posonlyargs, *args.args]
-        for arg, default in zip(positional[len(positional) - len(args.defaults) :], args.defaults):
+        with_defaults = positional[len(positional) - len(args.defaults) :]
+        for arg, default in zip(with_defaults, args.defaults, strict=True):
             fn.defaults[arg.arg] = default
-        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
             if kw_default is not None:
                 fn.defaults[arg.arg] = kw_default
         # decorators and defaults run in the enclosing scope
@@ -600,7 +627,10 @@ class Summarizer:
     def _none_timeout(self, expr: ast.expr) -> bool:
         if isinstance(expr, ast.Constant) and expr.value is None:
             return True
-        if isinstance(expr, ast.Call) and self.catalog_name(expr.func) in self.catalog.timeout_classes:
+        if (
+            isinstance(expr, ast.Call)
+            and self.catalog_name(expr.func) in self.catalog.timeout_classes
+        ):
             args = [*expr.args, *(k.value for k in expr.keywords)]
             return bool(args) and all(isinstance(a, ast.Constant) and a.value is None for a in args)
         return False
@@ -665,7 +695,9 @@ class Summarizer:
         between attempts and breaks or returns on success."""
         if isinstance(node, (ast.For, ast.AsyncFor)):
             it = node.iter
-            if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"):
+            if not (
+                isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            ):
                 return False
             if isinstance(node.target, ast.Name) and RETRY_NAME.search(node.target.id):
                 return True
@@ -694,7 +726,9 @@ class Summarizer:
         self.loop, self.any_loop = saved
         self._visit_list(node, node.orelse)
 
-    def visit_comprehension_expr(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+    def visit_comprehension_expr(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> None:
         generators = node.generators
         self._visit_list(node, [generators[0].iter])
         saved = self.loop, self.any_loop
@@ -798,7 +832,12 @@ class Summarizer:
             return
         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             owner = target.value.id
-            if fn is not None and fn.cls is not None and owner in ("self", "cls") and ref is not None:
+            if (
+                fn is not None
+                and fn.cls is not None
+                and owner in ("self", "cls")
+                and ref is not None
+            ):
                 stored = ClientRef(**asdict(ref))
                 stored.shared = owner == "cls"
                 self._set_attr(fn.cls, target.attr, stored)
@@ -898,7 +937,11 @@ class Summarizer:
                 if kw.arg == "lifespan" and isinstance(kw.value, ast.Name):
                     self.lifespans.add(kw.value.id)
         if fn is not None:
-            self._args(fn, node, self.ref(node.func) if name is None or name not in catalog.clients else name)
+            self._args(
+                fn,
+                node,
+                self.ref(node.func) if name is None or name not in catalog.clients else name,
+            )
         self._children(node)
 
     def _timeout_sink(self, fn: _Fn, node: ast.Call, name: str) -> None:
@@ -908,10 +951,12 @@ class Summarizer:
         if library is None or library.timeout_param is None or not library.timeout_none_disables:
             return
         for kw in node.keywords:
-            if kw.arg == library.timeout_param and isinstance(kw.value, ast.Name):
-                if kw.value.id in fn.params:
-                    label = spec.display if spec else name + "()"
-                    fn.timeout_sinks[kw.value.id] = label
+            if (
+                kw.arg == library.timeout_param
+                and isinstance(kw.value, ast.Name)
+                and kw.value.id in fn.params
+            ):
+                fn.timeout_sinks[kw.value.id] = spec.display if spec else name + "()"
 
     def _module_value_root(self, func: ast.expr) -> str | None:
         """`client` in `client.get(...)` when it is a module-level variable (not a local)."""
@@ -924,7 +969,11 @@ class Summarizer:
         fn = self.fn
         if name not in self.module_values or name in self.aliases or name in self.top_defs:
             return None
-        if fn is not None and name not in fn.global_names and (name in fn.params or name in fn.assigned):
+        if (
+            fn is not None
+            and name not in fn.global_names
+            and (name in fn.params or name in fn.assigned)
+        ):
             return None
         return f"{self.module}.{name}"
 
@@ -939,7 +988,11 @@ class Summarizer:
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.uses.append(ref)
                 return
-            if fn.cls is not None and root.id in ("self", "cls") and isinstance(func, ast.Attribute):
+            if (
+                fn.cls is not None
+                and root.id in ("self", "cls")
+                and isinstance(func, ast.Attribute)
+            ):
                 chain = _dotted(func)
                 if chain and len(chain) >= 3:
                     fn.summary.uses.append(f"{fn.cls.summary.qualname}#{chain[1]}")
@@ -959,7 +1012,9 @@ class Summarizer:
             if isinstance(kw.value, ast.Name):
                 self._passed(fn, kw.value.id, callee, kw.arg, close_helper, use_helper)
 
-    def _passed(self, fn: _Fn, name: str, callee: str | None, where: Any, close: bool, use: bool) -> None:
+    def _passed(
+        self, fn: _Fn, name: str, callee: str | None, where: Any, close: bool, use: bool
+    ) -> None:
         if name in fn.local_builds and not (use or close):
             fn.stored.add(name)
         if name not in fn.params or name in ("self", "cls"):
@@ -1065,9 +1120,16 @@ _CLOSERS = frozenset({"close", "aclose", "clear", "__aexit__", "__exit__"})
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "annotation", "returns", "type_comment", "type_params"})
 
 
-@functools.cache
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _child_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f for f in getattr(cls, "_fields", ()) if f not in _SKIPPED_FIELDS)
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(
+            f for f in getattr(cls, "_fields", ()) if f not in _SKIPPED_FIELDS
+        )
+    return fields
 
 
 _DISPATCH: dict[type, Any] = {
@@ -1098,7 +1160,13 @@ _DISPATCH: dict[type, Any] = {
 }
 
 
-def summarize(tree: ast.Module, catalog: Catalog, filename: str, module: str | None = None, is_package: bool | None = None) -> ModuleSummary:
+def summarize(
+    tree: ast.Module,
+    catalog: Catalog,
+    filename: str,
+    module: str | None = None,
+    is_package: bool | None = None,
+) -> ModuleSummary:
     """Phase one for one file (its ast already parsed)."""
     if module is None or is_package is None:
         module, is_package = module_name_for(filename)
@@ -1379,7 +1447,7 @@ class ProjectIndex:
             caller = todo.pop()
             fn = self.functions[caller]
             caller_per_request = fn.root is not None or caller in reasons
-            for ref, in_loop in fn.calls:
+            for ref, _ in fn.calls:
                 target = self.resolve(ref)
                 if target is None or target not in self.functions or target in reasons:
                     continue
@@ -1388,7 +1456,9 @@ class ProjectIndex:
                     continue
                 if caller_per_request:
                     short = caller.rsplit(".", 1)[-1]
-                    what = "request handler or task" if fn.root else "function that runs per request"
+                    what = (
+                        "request handler or task" if fn.root else "function that runs per request"
+                    )
                     reasons[target] = f"called from the {what} `{short}`"
                     todo.append(target)
         for qualname, fn in self.functions.items():
@@ -1410,15 +1480,16 @@ class ProjectIndex:
                         if sub and sub in self.functions and sub not in reasons:
                             sub_fn = self.functions[sub]
                             if not (sub_fn.exempt or sub_fn.root):
-                                reasons[sub] = f"called from `{current.rsplit('.', 1)[-1]}`, which runs in a loop"
+                                short = current.rsplit(".", 1)[-1]
+                                reasons[sub] = f"called from `{short}`, which runs in a loop"
                                 stack.append(sub)
         self._per_request = reasons
         return reasons
 
     def once(self) -> set[str]:
-        """Functions whose every caller in the tree runs once (per process or per object:
-        `main`, `__init__`, a validator, a CLI command, or another such function), never in a
-        loop: what they build is built once too."""
+        """Private functions whose every caller in the tree runs once (per process or per
+        object: `main`, `__init__`, a validator, a CLI command, or another such function), never
+        in a loop: what they build is built once too."""
         if self._once is not None:
             return self._once
         callers: dict[str, list[tuple[str, bool]]] = {}
@@ -1435,6 +1506,9 @@ class ProjectIndex:
             for target, found in callers.items():
                 if target in once or target in per_request or self.functions[target].root:
                     continue
+                short = target.rsplit(".", 1)[-1]
+                if not short.startswith("_") or short.startswith("__"):
+                    continue  # public: callers outside the tree (a library's users) are unknown
                 if all(
                     not in_loop and (self.functions[caller].exempt or caller in once)
                     for caller, in_loop in found
@@ -1509,9 +1583,12 @@ class ProjectIndex:
         for fn in summary.functions.values():
             for ref in fn.uses:
                 target = self.resolve(ref)
-                if target is not None and target in self.clients:
-                    if self._client_ref(self.clients[target]) is not None:
-                        return True
+                if (
+                    target is not None
+                    and target in self.clients
+                    and self._client_ref(self.clients[target]) is not None
+                ):
+                    return True
             for ref, _ in fn.calls:
                 target = self.resolve(ref)
                 if target is None or target not in self.functions:
@@ -1530,7 +1607,6 @@ class ProjectIndex:
         return ProjectIndex([summary], self.catalog).view(summary.module)
 
     def view(self, module: str) -> ModuleView:
-        catalog = self.catalog
         summary = self.modules.get(module)
         view = ModuleView(module=module)
         if summary is None:
@@ -1606,9 +1682,7 @@ class ProjectIndex:
                     view.clients[target] = resolved
         # keep only what says something: an unknown function is the same as an absent one
         view.functions = {
-            k: v
-            for k, v in view.functions.items()
-            if k.startswith(module + ".") or _interesting(v)
+            k: v for k, v in view.functions.items() if k.startswith(module + ".") or _interesting(v)
         }
         view.methods = {k: v for k, v in view.methods.items() if v in view.functions}
         view.aliases = {

@@ -78,7 +78,9 @@ class NoTimeout(Rule):
         value = self.facts.value_through_local(arg.value)
         if library.timeout_none_disables and (none := _none(value)):
             through = "" if value is arg.value else f" (through `{self._code(arg.value)}`)"
-            self.report(arg, f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout")
+            self.report(
+                arg, f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout"
+            )
 
     def _star_kwargs(self, node: cst.Call) -> cst.BaseExpression | object | None:
         """The `timeout` a `**d` argument carries when its keys are known (a literal, a local
@@ -112,13 +114,14 @@ class NoTimeout(Rule):
                 )
             return
         star = self._star_kwargs(node)
-        if isinstance(star, cst.BaseExpression):
-            if none := _none(self.facts.value_through_local(star)):
-                self.report(
-                    node,
-                    f"`timeout=None` (from the `**` dict){none.rstrip()} on `{label}` disables every "
-                    "timeout: requests can hang forever",
-                )
+        if isinstance(star, cst.BaseExpression) and (
+            none := _none(self.facts.value_through_local(star))
+        ):
+            self.report(
+                node,
+                f"`timeout=None` (from the `**` dict){none.rstrip()} on `{label}` disables "
+                "every timeout: requests can hang forever",
+            )
 
     def _check_relies_on_default(self, node: cst.Call) -> None:
         """`fetch(url)` where `def fetch(url, timeout=None)` passes its timeout to a request."""
@@ -126,9 +129,12 @@ class NoTimeout(Rule):
         if facts is None or not facts.timeout_defaults or has_star_args(node):
             return
         params = list(facts.params)
-        if facts.kind in ("method", "property") and params[:1] in (["self"], ["cls"]):
-            if isinstance(node.func, cst.Attribute):
-                params = params[1:]
+        if (
+            facts.kind in ("method", "property")
+            and params[:1] in (["self"], ["cls"])
+            and isinstance(node.func, cst.Attribute)
+        ):
+            params = params[1:]
         given = {a.keyword.value for a in node.args if a.keyword is not None}
         given.update(params[: len(positional(node))])
         for param, sink in sorted(facts.timeout_defaults.items()):
@@ -175,7 +181,7 @@ _UNKNOWN = object()
 
 
 def _none(value: cst.BaseExpression) -> str:
-    """"" when ``value`` is not None; " " when it is; a note when only one branch is."""
+    """ "" when ``value`` is not None; " " when it is; a note when only one branch is."""
     if is_none(value):
         return " "
     if isinstance(value, cst.IfExp) and (is_none(value.body) or is_none(value.orelse)):

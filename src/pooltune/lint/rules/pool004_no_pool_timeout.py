@@ -74,8 +74,9 @@ class NoPoolTimeout(Rule):
         ]
         if any(arg is not None and not is_none(arg.value) for arg in others):
             fields = " and ".join(library.timeout_pool_fields)
+            setting = " or ".join(f"{f}=" for f in reversed(library.timeout_pool_fields))
             self.report(
                 node,
                 f"`{name}` with {fields} unset: the wait for a pooled connection is now "
-                f"unbounded; set {' or '.join(f'{f}=' for f in reversed(library.timeout_pool_fields))}",
+                f"unbounded; set {setting}",
             )

@@ -31,7 +31,11 @@ class InvalidPoolConfig(Rule):
             timeout = keyword(node, spec.library.timeout_param)
             if timeout is not None and isinstance(timeout.value, (cst.Integer, cst.Float)):
                 classes = spec.library.timeout_class
-                fix = f"`{classes[0]}(total={timeout.value.value})`" if classes else "a timeout object"
+                fix = (
+                    f"`{classes[0]}(total={timeout.value.value})`"
+                    if classes
+                    else "a timeout object"
+                )
                 self.report(
                     timeout,
                     f"`{spec.display}(timeout=<number>)` raises ValueError: pass {fix}",

@@ -28,7 +28,14 @@ class BlockingHttpInAsync(Rule):
             return
         build = facts.build_for_expr(node)
         if build is not None and build.node is node:
-            self._sync_build(node, build.spec.is_async, build.spec.kind, build.spec.display, build.inprocess, build.via)
+            self._sync_build(
+                node,
+                build.spec.is_async,
+                build.spec.kind,
+                build.spec.display,
+                build.inprocess,
+                build.via,
+            )
             return
         self._sync_client_call(node)
 
@@ -38,7 +45,14 @@ class BlockingHttpInAsync(Rule):
             return
         function = self.facts.enclosing_function(node)
         if isinstance(function, cst.FunctionDef) and function.asynchronous is not None:
-            self._sync_build(node, build.spec.is_async, build.spec.kind, build.spec.display, build.inprocess, build.via)
+            self._sync_build(
+                node,
+                build.spec.is_async,
+                build.spec.kind,
+                build.spec.display,
+                build.inprocess,
+                build.via,
+            )
 
     def _sync_build(
         self,

@@ -26,14 +26,19 @@ class SdkClientDropsLimits(Rule):
         if inner is None or inner.call is None:
             return
         inner_lib = inner.spec.library
-        if inner_lib.name not in spec.library.sdk_http_client_libraries or not inner_lib.limits_param:
+        if (
+            inner_lib.name not in spec.library.sdk_http_client_libraries
+            or not inner_lib.limits_param
+        ):
             return
         if has_star_args(inner.call) or keyword(inner.call, inner_lib.limits_param) is not None:
             return
         default = self.context.catalog.sdk_default_for(spec.library, inner.spec.is_async)
         sdk = spec.library.name
         own = inner_lib.limits_defaults
-        own_text = "/".join(str(own[k]) for k in ("max_connections", "max_keepalive_connections") if k in own)
+        own_text = "/".join(
+            str(own[k]) for k in ("max_connections", "max_keepalive_connections") if k in own
+        )
         self.report(
             arg,
             fix=self._fix(inner.call, spec, default) if default else None,
@@ -49,9 +54,13 @@ class SdkClientDropsLimits(Rule):
         """Swap in the SDK's own wrapper when the SDK module is imported by its name."""
         sdk = spec.library.name
         scope = self.facts.scope(self.context.module)
-        if default is None or scope is None or not any(
-            isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))
-            for a in scope.assignments[sdk]
+        if (
+            default is None
+            or scope is None
+            or not any(
+                isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))
+                for a in scope.assignments[sdk]
+            )
         ):
             return None
         func = cst.Attribute(value=cst.Name(sdk), attr=cst.Name(default))
