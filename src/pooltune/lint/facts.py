@@ -58,6 +58,7 @@ class ClientBuild:
     uses: list[cst.Name] = field(default_factory=list)
     inprocess: bool = False  # on an in-process transport: no network at all
     via: str | None = None  # the factory or property that builds it
+    owned: bool = False  # passed straight to another client's constructor (an SDK's http_client)
 
     @property
     def call(self) -> cst.Call | None:
@@ -824,6 +825,10 @@ class Facts(cst.MetadataDependent):
 
     def _classify_argument(self, build: ClientBuild, arg: cst.Arg) -> None:
         """A fresh client passed straight to a call."""
+        call = self.parent(arg)
+        if isinstance(call, cst.Call) and self.client_spec(call) is not None:
+            build.owned = build.handed_on = True  # the owner's build is the one that counts
+            return
         use = self._argument_use(arg)
         if use == "use":
             build.uses_in_loop = build.uses_in_loop or build.in_loop
@@ -962,7 +967,7 @@ class Facts(cst.MetadataDependent):
             if build.origin != "constructor":
                 return None
             return "inside a loop" if build.in_loop and not build.in_class_body else None
-        if self.shares_connector(build):
+        if self.shares_connector(build) or build.owned:
             return None
         if build.in_loop:
             return "inside a loop"
