@@ -99,6 +99,7 @@ class Runtime(_Strict):
     field_factories: tuple[str, ...] = ()
     field_factory_param: str = "default_factory"
     loop_runners: tuple[str, ...] = ()
+    sleeps: tuple[str, ...] = ()
 
 
 class _CatalogFile(_Strict):

@@ -37,7 +37,6 @@ FunctionNode = cst.FunctionDef | cst.Lambda
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
 Origin = Literal["constructor", "factory", "property"]
 _CLOSERS = ("__exit__", "__aexit__")
-_SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "anyio.sleep"})
 _MUTATORS = frozenset({"update", "setdefault", "pop", "clear", "__setitem__", "popitem"})
 
 
@@ -269,7 +268,7 @@ class Facts(cst.MetadataDependent):
                     found["exit"] = True
 
                 def visit_Call(self, node: cst.Call) -> None:
-                    if facts.qualnames(node.func) & _SLEEPS:
+                    if facts.qualnames(node.func) & set(facts.catalog.runtime.sleeps):
                         found["sleep"] = True
 
             loop.body.visit(_Body())

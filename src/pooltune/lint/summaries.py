@@ -38,7 +38,6 @@ RETRY_NAME = re.compile(r"^_+$|attempt|retr|tries|^try_|^n_try|backoff", re.I)
 _BUILTIN_HELPERS = frozenset(
     {"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"}
 )
-_SLEEPS = frozenset({"time.sleep", "asyncio.sleep", "anyio.sleep"})
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -710,7 +709,7 @@ class Summarizer:
             for sub in ast.walk(node):
                 if isinstance(sub, (ast.Break, ast.Return)):
                     exits = True
-                elif isinstance(sub, ast.Call) and self.resolve(sub.func) in _SLEEPS:
+                elif isinstance(sub, ast.Call) and self.resolve(sub.func) in self.runtime.sleeps:
                     sleeps = True
             return exits and sleeps
         return False

@@ -97,7 +97,7 @@ class BlockingHttpInAsync(Rule):
         if spec.kind == "pool":
             is_request = not chain and method in spec.library.request_methods
         elif held.resource:
-            is_request = True  # `self.client = OpenAI().chat.completions`; `self.client.create()`
+            is_request = True  # `self.client = SDK().chat.completions`; `self.client.create()`
         else:
             is_request = bool(chain) and chain[0] in spec.library.resources
         if is_request:
