@@ -116,8 +116,8 @@ def summarize_source(
     name, is_package = module if module is not None else module_name_for(filename)
     try:
         return FileSummary(summarize(tree, catalog, filename, name, is_package))
-    except RecursionError:
-        return FileSummary(None)  # too deep for a summary: the rules still run on it
+    except Exception:  # too deep, or a bug of ours: no summary, the rules still run on it
+        return FileSummary(None)
 
 
 def summarize_bytes(

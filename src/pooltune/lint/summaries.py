@@ -92,7 +92,7 @@ class ModuleSummary:
     clients: dict[str, ClientRef] = field(default_factory=dict)  # module-level names
     exports: dict[str, str] = field(default_factory=dict)  # imported names (re-exports)
     calls_catalog: bool = False  # calls a catalog name: the rules must see it
-    refs: list[str] = field(default_factory=list)  # project refs it may depend on
+    refs: list[str] = field(default_factory=list)  # other refs it depends on (base classes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,6 +168,7 @@ def is_test_file(filename: str) -> bool:
 
 class _Fn:
     __slots__ = (
+        "rebound",
         "assigned",
         "cls",
         "defaults",
@@ -203,6 +204,7 @@ class _Fn:
         self.timeout_sinks: dict[str, str] = {}
         self.global_names: set[str] = set()
         self.typed: dict[str, str] = {}  # parameter -> the client class its annotation names
+        self.rebound: set[str] = set()  # parameters assigned a new value in the body
 
 
 class _Cls:
@@ -266,7 +268,8 @@ class Summarizer:
                 isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
             ):
                 self.module_values[node.target.id] = node.value
-        self.summary.exports = dict(self.aliases)
+        if self.is_package:  # re-exports (`from .http import get_session` in __init__.py)
+            self.summary.exports = dict(self.aliases)
 
     def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
         """Imports anywhere (a function's own `import httpx` too) name what follows them."""
@@ -620,7 +623,7 @@ class Summarizer:
                 summary.param_use[param] = "store"
         for param, sink in fn.timeout_sinks.items():
             default = fn.defaults.get(param)
-            if default is not None and self._none_timeout(default) and param not in fn.param_stores:
+            if default is not None and self._none_timeout(default) and param not in fn.rebound:
                 summary.timeout_defaults[param] = sink
 
     def _none_timeout(self, expr: ast.expr) -> bool:
@@ -810,6 +813,7 @@ class Summarizer:
                 fn.assigned[name] = fn.assigned.get(name, 0) + 1
                 if name in fn.params:
                     fn.param_stores.add(name)
+                    fn.rebound.add(name)
                 fn.local_builds.pop(name, None)
                 if ref is not None and not ref.resource:
                     if name in fn.global_names:
@@ -919,7 +923,6 @@ class Summarizer:
             ref = None if self._module_value_root(func) else self.ref(func)
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append([ref, self.loop])
-                self.refs.add(ref.split("#")[0])
         if fn is not None and fn.cls is not None:
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in _CLOSERS:
@@ -1022,7 +1025,11 @@ class Summarizer:
             fn.summary.param_use.setdefault(name, "close")
         elif use:
             fn.summary.param_use.setdefault(name, "use")
-        elif callee is not None and where is not None:
+        elif (
+            callee is not None
+            and where is not None
+            and callee.split(".", 1)[0] not in self.catalog.top_level_modules
+        ):
             fn.summary.param_forward.setdefault(name, []).append([callee, where])
         else:
             fn.param_stores.add(name)
@@ -1663,7 +1670,7 @@ class ProjectIndex:
             resolved = self._client_ref(ref)
             if resolved is not None:
                 view.clients[f"{module}.{name}"] = resolved
-        for ref in sorted(wanted | set(summary.refs) | set(summary.exports.values())):
+        for ref in sorted(wanted | set(summary.refs)):
             target = self.resolve(ref)
             if target is None:
                 continue
