@@ -168,7 +168,6 @@ def is_test_file(filename: str) -> bool:
 
 class _Fn:
     __slots__ = (
-        "rebound",
         "assigned",
         "cls",
         "defaults",
@@ -180,6 +179,7 @@ class _Fn:
         "node",
         "param_stores",
         "params",
+        "rebound",
         "returns",
         "stored",
         "summary",
