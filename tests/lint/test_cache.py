@@ -155,3 +155,16 @@ def test_a_warm_tree_reads_no_file_and_a_subset_run_does_not_leave_it_stale(
     assert _found(_lint(project, files, codes)) == whole  # relinted against the whole tree
     _refuse_reads_under(project, monkeypatch)
     assert _found(_lint(project, files, codes)) == whole
+
+
+def test_lost_summaries_mean_relinting_not_stale_findings(project: Path) -> None:
+    """The summaries are a second file, read only for a join; without it files are linted anew."""
+    files = _package(project)
+    codes = frozenset({"POOL001"})
+    assert _found(_lint(project, files, codes)) == [("api.py", "POOL001", 8)]
+    for stored in (project / ".pooltune_cache").glob("*.summaries.json"):
+        stored.unlink()
+    (project / "app" / "http.py").write_text(NOT_A_FACTORY)
+    _age(project / "app" / "http.py", 30)
+    assert _found(_lint(project, files, codes)) == []
+    assert _found(_lint(project, files, codes)) == []

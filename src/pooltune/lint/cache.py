@@ -12,9 +12,10 @@ the same mtime.
 The payload is a :class:`CachedFile`: the file's summary (phase one) and its findings with the
 fingerprint of the joined facts they were computed with, so a change in another module this
 file depends on relints it. It is encoded and decoded by two functions below and nothing else
-here looks inside it. The cache also remembers the trees (the set of files and contents) whose
-every entry was last checked against that tree's join: a warm run over such a tree takes the
-findings as they are, without decoding a summary or joining anything.
+here looks inside it; the summaries live in a second file, read only when a run joins them.
+The cache also remembers the trees (the set of files and contents) whose every entry was last
+checked against that tree's join: a warm run over such a tree takes the findings as they are,
+without reading a summary or joining anything.
 
 A corrupt or unwritable cache is ignored (the run just lints everything), never an error.
 """
@@ -74,30 +75,29 @@ class CachedFile:
         return list(self.findings or ())
 
 
-# The payload: the one place that knows what a cached result holds.
-def encode_payload(entry: CachedFile) -> Any:
-    return {
-        "summary": entry.summary.to_json() if entry.summary is not None else None,
+# The payload: the one place that knows what a cached result holds. It has two parts, kept in
+# two files: the findings (read on every run) and the summary (read only for a join).
+def encode_payload(entry: CachedFile) -> tuple[Any, Any]:
+    findings = entry.findings
+    reported = {
         "fingerprint": entry.fingerprint,
-        "findings": None
-        if entry.findings is None
-        else [finding_to_dict(f) for f in entry.findings],
+        "findings": None if findings is None else [finding_to_dict(f) for f in findings],
         "error": finding_to_dict(entry.error) if entry.error is not None else None,
     }
+    return reported, entry.summary.to_json() if entry.summary is not None else None
 
 
-def decode_payload(raw: Any, filename: str, with_summary: bool = True) -> CachedFile:
-    """``with_summary=False`` leaves the summary out (``None``), for a tree known consistent."""
-    summary = raw["summary"] if with_summary else None
-    findings = raw["findings"]
-    error = raw["error"]
+def decode_payload(reported: Any, summary: Any, filename: str) -> CachedFile:
+    """``summary`` is the encoded summary, or ``None`` for none (or not needed)."""
+    findings = reported["findings"]
+    error = reported["error"]
     if summary is not None:
         from pooltune.lint.summaries import ModuleSummary
 
         summary = ModuleSummary.from_json(summary)
     return CachedFile(
         summary,
-        raw["fingerprint"],
+        reported["fingerprint"],
         None if findings is None else [finding_from_dict(item, filename) for item in findings],
         finding_from_dict(error, filename) if error is not None else None,
     )
@@ -106,10 +106,10 @@ def decode_payload(raw: Any, filename: str, with_summary: bool = True) -> Cached
 @dataclass(frozen=True)
 class Hit:
     """A cache entry found for a file: its content hash (known without reading the file when
-    the stat matched) and the still-encoded payload."""
+    the stat matched) and where its still-encoded payload is."""
 
     digest: str
-    raw: Any
+    key: str
 
 
 def tree_key(files: Iterable[tuple[str, str, str]]) -> str:
@@ -123,7 +123,9 @@ def tree_key(files: Iterable[tuple[str, str, str]]) -> str:
 class ResultCache:
     def __init__(self, root: Path, key: str) -> None:
         self.path = root / CACHE_DIR / f"{key}.json"
+        self.summaries_path = root / CACHE_DIR / f"{key}.summaries.json"
         self._entries: dict[str, dict[str, Any]] = {}
+        self._summaries: dict[str, Any] | None = None  # [hash, summary] by key, read if needed
         self._trees: list[str] = []
         self._dirty = False
         self._now_ns = time.time_ns()
@@ -142,40 +144,67 @@ class ResultCache:
     def _key(filename: str, settings: str) -> str:
         return f"{os.path.abspath(filename)}\0{settings}"
 
+    def _stored_summaries(self) -> dict[str, Any]:
+        if self._summaries is None:
+            self._summaries = {}
+            try:
+                loaded = json.loads(self.summaries_path.read_text(encoding="utf-8"))
+                if isinstance(loaded, dict):
+                    self._summaries = loaded
+            except (OSError, ValueError):
+                pass
+        return self._summaries
+
     def lookup(self, filename: str, stamp: Stamp, settings: str) -> Hit | None:
         """The entry when the file's stat and the settings are unchanged; no read."""
-        entry = self._entries.get(self._key(filename, settings))
+        key = self._key(filename, settings)
+        entry = self._entries.get(key)
         if not isinstance(entry, dict) or "payload" not in entry:
             return None
         if entry.get("stat") != list(stamp) or self._now_ns - stamp[0] < RECENT_NS:
             return None
-        return Hit(str(entry.get("hash")), entry["payload"])
+        return Hit(str(entry.get("hash")), key)
 
     def confirm(self, filename: str, stamp: Stamp, digest: str, settings: str) -> Hit | None:
         """The entry when the content is unchanged though the stat is not."""
-        entry = self._entries.get(self._key(filename, settings))
+        key = self._key(filename, settings)
+        entry = self._entries.get(key)
         if not isinstance(entry, dict) or entry.get("hash") != digest or "payload" not in entry:
             return None
         if entry.get("stat") != list(stamp):
             entry["stat"] = list(stamp)
             self._dirty = True
-        return Hit(digest, entry["payload"])
+        return Hit(digest, key)
 
-    @staticmethod
-    def decode(hit: Hit, filename: str, with_summary: bool = True) -> CachedFile | None:
+    def decode(self, hit: Hit, filename: str, with_summary: bool = True) -> CachedFile | None:
+        """``with_summary=False`` leaves the summary out, for a tree known to be consistent."""
         try:
-            return decode_payload(hit.raw, filename, with_summary)
+            entry = self._entries[hit.key]
+            summary = None
+            if with_summary and entry["has_summary"]:
+                stored_hash, summary = self._stored_summaries()[hit.key]
+                if stored_hash != entry["hash"]:  # from another run than the entry
+                    return None
+            return decode_payload(entry["payload"], summary, filename)
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
     def put(
         self, filename: str, stamp: Stamp, digest: str, settings: str, entry: CachedFile
     ) -> None:
-        self._entries[self._key(filename, settings)] = {
+        key = self._key(filename, settings)
+        reported, summary = encode_payload(entry)
+        self._entries[key] = {
             "stat": list(stamp),
             "hash": digest,
-            "payload": encode_payload(entry),
+            "payload": reported,
+            "has_summary": summary is not None,
         }
+        summaries = self._stored_summaries()
+        if summary is not None:
+            summaries[key] = [digest, summary]
+        else:
+            summaries.pop(key, None)
         self._trees = []  # a tree remembered may have checked this file against its own join
         self._dirty = True
 
@@ -197,12 +226,17 @@ class ResultCache:
             gitignore = self.path.parent / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                document = {"format": FORMAT, "files": self._entries, "trees": self._trees}
-                with os.fdopen(fd, "w", encoding="utf-8") as out:
-                    json.dump(document, out, separators=(",", ":"))
-                os.replace(tmp, self.path)
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)  # gone after a successful replace
+            if self._summaries is not None:  # read (and maybe changed) this run
+                _write_json(self.summaries_path, self._summaries)
+            _write_json(self.path, {"format": FORMAT, "files": self._entries, "trees": self._trees})
+
+
+def _write_json(path: Path, document: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(document, out, separators=(",", ":"))
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)  # gone after a successful replace
