@@ -145,6 +145,11 @@ BAD: list[tuple[str, str]] = [
         "POOL012",
         "import httpx\nfrom openai import AsyncOpenAI\nc = AsyncOpenAI(http_client=httpx.AsyncClient())\n",
     ),
+    # reading an attribute of the client (`self.session.headers`) does not close it
+    (
+        "POOL002",
+        "import requests\nclass Loader:\n    def __init__(self):\n        self.session = requests.Session()\n    async def fetch(self, session, url):\n        return await session.get(url, headers=self.session.headers)\n",
+    ),
     # -- issue 9: real-shaped cases (function summaries, handed on / per call / factory) ----
     # a per-call client only passed to a use-only helper (httpx_sse; or one of this module)
     (

@@ -934,10 +934,11 @@ class Summarizer:
                 if attr is not None:
                     fn.cls.summary.closes.append(attr)
             for arg in [*node.args, *(k.value for k in node.keywords)]:
-                root = arg.value if isinstance(arg, ast.Attribute) and not _self_attr(arg) else arg
-                attr = _self_attr(root) if isinstance(root, ast.Attribute) else None
+                attr = _self_attr(arg)  # `stack.enter_context(self.c)`: handed to an owner
+                if attr is None and isinstance(arg, ast.Attribute) and arg.attr in _CLOSERS:
+                    attr = _self_attr(arg.value)  # `stack.callback(self.c.close)`
                 if attr is not None:
-                    fn.cls.summary.closes.append(attr)  # handed to an owner (an exit stack...)
+                    fn.cls.summary.closes.append(attr)
         if name is not None and fn is None and self.cls is None:
             for kw in node.keywords:
                 if kw.arg == "lifespan" and isinstance(kw.value, ast.Name):
