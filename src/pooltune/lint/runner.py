@@ -152,7 +152,9 @@ def lint_files(
     cache = ResultCache(cache_root, _code_version()) if cache_root is not None else None
     ignore_in_tests = frozenset(test_ignore)
     files: list[_File] = []
-    complete = True  # every file has a cache entry (none unreadable, skipped or overridden)
+    # Whether this run's join can be remembered: not with contents in place of the disk's.
+    # (Unreadable and oversized files are reported every run and join nothing either way.)
+    on_disk = not overrides
     for filename in filenames:
         codes = codes_for[filename]
         module = module_name_for(filename)
@@ -168,7 +170,6 @@ def lint_files(
         try:
             if overrides and filename in overrides:
                 entry.data = overrides[filename]
-                complete = False
             else:
                 entry.stamp = stamp_of(os.stat(filename))
                 if cache is not None and entry.stamp[1] <= MAX_FILE_BYTES:
@@ -177,14 +178,12 @@ def lint_files(
                     entry.data = Path(filename).read_bytes()
         except OSError as exc:
             run.findings.append(_read_error(filename, exc))
-            complete = False
             continue
         if entry.data is not None and len(entry.data) > MAX_FILE_BYTES:
             size = len(entry.data) / 1024 / 1024
             run.skipped.append(
                 Skipped(filename, f"file too large ({size:.1f} MiB > {MAX_FILE_BYTES >> 20} MiB)")
             )
-            complete = False
             continue
         if keep_sources and entry.data is not None:
             run.sources[filename] = entry.data
@@ -197,14 +196,14 @@ def lint_files(
         files.append(entry)
 
     tree = tree_key((f.filename, f.settings, f.digest or "") for f in files)
-    if cache is not None and complete:
+    if cache is not None and on_disk:
         reported = _reported_if_consistent(cache, files, tree)
         if reported is not None:
             run.findings = sorted(reported, key=lambda f: f.sort_key)
             run.from_cache = len(files)
             cache.save()  # new stats recorded by confirm()
             return run
-    consistent = complete
+    consistent = on_disk
     for entry in files:
         if cache is not None and entry.hit is not None:
             entry.cached = cache.decode(entry.hit, entry.filename)
