@@ -44,7 +44,9 @@ class CachedFile:
     error: Finding | None = None  # the file could not be read as Python (POOL000)
 
 
-def _to_json(entry: CachedFile) -> dict[str, Any]:
+# The payload: the one place that knows what a cached result holds (findings via the one
+# serializer in findings.py, and the file's function summary).
+def encode_payload(entry: CachedFile) -> dict[str, Any]:
     return {
         "summary": entry.summary.to_json() if entry.summary is not None else None,
         "fingerprint": entry.fingerprint,
@@ -55,7 +57,7 @@ def _to_json(entry: CachedFile) -> dict[str, Any]:
     }
 
 
-def _from_json(raw: dict[str, Any], filename: str) -> CachedFile:
+def decode_payload(raw: dict[str, Any], filename: str) -> CachedFile:
     summary = raw.get("summary")
     findings = raw.get("findings")
     error = raw.get("error")
@@ -84,12 +86,12 @@ class ResultCache:
         if not isinstance(raw, dict):
             return None
         try:
-            return _from_json(raw, filename)
+            return decode_payload(raw, filename)
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
     def put(self, key: str, entry: CachedFile) -> None:
-        self._entries[key] = _to_json(entry)
+        self._entries[key] = encode_payload(entry)
         self._dirty = True
 
     def save(self) -> None:
