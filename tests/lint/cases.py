@@ -579,6 +579,14 @@ GOOD: list[tuple[str, str]] = [
     # one-shot entry points and what only they call; closures keep what they capture
     (
         "POOL001",
+        "import click\nimport httpx\nclass Helpers:\n    @staticmethod\n    def run_health_check(host, port):\n        return httpx.get(f'http://{host}:{port}/health', timeout=5)\n@click.command()\ndef run_server(host, port, health):\n    if health:\n        Helpers.run_health_check(host, port)\n",
+    ),
+    (
+        "POOL001",
+        "import requests\nfrom pydantic import BaseModel, model_validator\nclass Anyscale(BaseModel):\n    @staticmethod\n    def get_available_models(base):\n        return requests.get(base + '/models', timeout=5).json()\n    @model_validator(mode='before')\n    @classmethod\n    def env(cls, values):\n        values['models'] = cls.get_available_models(values['base'])\n        return values\n",
+    ),
+    (
+        "POOL001",
         "import click\nimport requests\n@click.command(name='logout')\n@click.pass_context\ndef logout(ctx):\n    http = requests.Session()\n    http.post('https://x/revoke', timeout=5)\n",
     ),
     (

@@ -170,3 +170,28 @@ def test_factories(source: str, factory: str | None) -> None:
     index = ProjectIndex([summary], load_catalog())
     found = {index.factory(q) for q in summary.functions} - {None}
     assert found == ({factory} if factory else set())
+
+
+def test_public_api_called_only_from_a_cli_elsewhere_is_still_per_call(tmp_path: Path) -> None:
+    """`KeysClient.list` is API (its users are outside the tree); a helper of the CLI module
+    itself, called only from the CLI command, is one-shot."""
+    found = _lint(
+        tmp_path,
+        {
+            "sdk/__init__.py": "",
+            "sdk/keys.py": (
+                "import requests\n\nclass KeysClient:\n    def list(self):\n"
+                "        with requests.Session() as s:\n"
+                "            return s.get('https://x/keys', timeout=5).json()\n"
+            ),
+            "sdk/cli.py": (
+                "import click\nimport httpx\nfrom sdk.keys import KeysClient\n\n"
+                "def check(url):\n    return httpx.get(url, timeout=5)\n\n"
+                "class Helpers:\n    def ping(self, url):\n"
+                "        return httpx.get(url, timeout=5)\n\n"
+                "@click.command()\ndef main(url):\n    check(url)\n    Helpers().ping(url)\n"
+                "    print(KeysClient().list())\n"
+            ),
+        },
+    )
+    assert found == {("sdk/keys.py", "POOL001", 5)}

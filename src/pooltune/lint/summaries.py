@@ -348,7 +348,13 @@ class Summarizer:
         return self.resolve(expr)
 
     def method_ref(self, expr: ast.expr) -> str | None:
-        """``self.m`` / ``cls.m`` in a method -> ``pkg.mod.C#m``; ``x.m`` with ``x = C()``."""
+        """``self.m`` / ``cls.m`` in a method -> ``pkg.mod.C#m``; ``x.m`` with ``x = C()``;
+        ``C().m``."""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Call):
+            owner_ref = self.resolve(expr.value.func)
+            if owner_ref is not None and not owner_ref.startswith("builtins."):
+                return f"{owner_ref}#{expr.attr}"
+            return None
         if not isinstance(expr, ast.Attribute) or not isinstance(expr.value, ast.Name):
             return None
         fn = self.fn
@@ -1498,9 +1504,11 @@ class ProjectIndex:
         return reasons
 
     def once(self) -> set[str]:
-        """Private functions whose every caller in the tree runs once (per process or per
-        object: `main`, `__init__`, a validator, a CLI command, or another such function), never
-        in a loop: what they build is built once too."""
+        """Functions whose every caller in the tree runs once (per process or per object:
+        `main`, `__init__`, a validator, a CLI command, or another such function), never in a
+        loop, and that are private or only called from their own module (a public method called
+        from elsewhere is API: its users outside the tree are unknown). What they build is built
+        once too."""
         if self._once is not None:
             return self._once
         callers: dict[str, list[tuple[str, bool]]] = {}
@@ -1518,8 +1526,10 @@ class ProjectIndex:
                 if target in once or target in per_request or self.functions[target].root:
                     continue
                 short = target.rsplit(".", 1)[-1]
-                if not short.startswith("_") or short.startswith("__"):
-                    continue  # public: callers outside the tree (a library's users) are unknown
+                private = short.startswith("_") and not short.startswith("__")
+                module = self._module_of(target)
+                if not private and any(self._module_of(c) != module for c, _ in found):
+                    continue  # public API of another module: its users outside the tree are unknown
                 if all(
                     not in_loop and (self.functions[caller].exempt or caller in once)
                     for caller, in_loop in found
@@ -1528,6 +1538,14 @@ class ProjectIndex:
                     changed = True
         self._once = once
         return once
+
+    def _module_of(self, qualname: str) -> str | None:
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            name = ".".join(parts[:cut])
+            if name in self.modules:
+                return name
+        return None
 
     # shared async clients (POOL013)
 
