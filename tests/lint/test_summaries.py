@@ -195,3 +195,27 @@ def test_public_api_called_only_from_a_cli_elsewhere_is_still_per_call(tmp_path:
         },
     )
     assert found == {("sdk/keys.py", "POOL001", 5)}
+
+
+def test_a_name_called_on_an_unknown_receiver_may_have_unseen_callers(tmp_path: Path) -> None:
+    """`scrape` is called from `main` (one-shot) but also as `self.scraper.scrape(url)`, whose
+    receiver we cannot resolve: it may run per request, so its per-call client is reported."""
+    found = _lint(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/scrape.py": (
+                "import httpx\n\nclass Scraper:\n    def scrape(self, url):\n"
+                "        return self.scrape_with_httpx(url)\n\n"
+                "    def scrape_with_httpx(self, url):\n"
+                "        with httpx.Client(timeout=5) as client:\n"
+                "            return client.get(url).text\n\n"
+                "def main(url):\n    scraper = Scraper()\n    print(scraper.scrape(url))\n"
+            ),
+            "app/commands.py": (
+                "class Commands:\n    def cmd_web(self, url):\n"
+                "        return self.scraper.scrape(url)\n"
+            ),
+        },
+    )
+    assert found == {("app/scrape.py", "POOL001", 8)}

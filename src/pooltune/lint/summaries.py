@@ -92,6 +92,7 @@ class ModuleSummary:
     clients: dict[str, ClientRef] = field(default_factory=dict)  # module-level names
     exports: dict[str, str] = field(default_factory=dict)  # imported names (re-exports)
     calls_catalog: bool = False  # calls a catalog name: the rules must see it
+    unresolved_calls: list[str] = field(default_factory=list)  # `x.name(...)`, x unknown
     refs: list[str] = field(default_factory=list)  # other refs it depends on (base classes)
 
     def to_json(self) -> dict[str, Any]:
@@ -111,6 +112,7 @@ class ModuleSummary:
             clients={k: ClientRef(**v) for k, v in raw["clients"].items()},
             exports=dict(raw["exports"]),
             calls_catalog=bool(raw["calls_catalog"]),
+            unresolved_calls=list(raw.get("unresolved_calls", [])),
             refs=list(raw["refs"]),
         )
 
@@ -255,6 +257,7 @@ class Summarizer:
         self.outer_fns: list[_Fn] = []
         self.cli_groups: set[str] = set()  # module-level click groups: `@cli.command()`
         self.refs: set[str] = set()
+        self.unresolved: set[str] = set()
 
     # -- names ---------------------------------------------------------------------------
 
@@ -430,6 +433,7 @@ class Summarizer:
         for stmt in tree.body:
             self._walk(stmt)
         self.summary.refs = sorted(self.refs)
+        self.summary.unresolved_calls = sorted(self.unresolved)
         return self.summary
 
     def _walk(self, node: ast.AST) -> None:
@@ -933,6 +937,8 @@ class Summarizer:
             ref = None if self._module_value_root(func) else self.ref(func)
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append([ref, self.loop])
+            elif ref is None and isinstance(func, ast.Attribute):
+                self.unresolved.add(func.attr)
         if fn is not None and fn.cls is not None:
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in _CLOSERS:
@@ -1518,6 +1524,9 @@ class ProjectIndex:
                 if target is not None and target in self.functions and target != qualname:
                     callers.setdefault(target, []).append((qualname, in_loop))
         per_request = self.per_request()
+        # a name also called on receivers we cannot resolve (`self.scraper.scrape(url)`) may
+        # have callers we do not see
+        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
         once: set[str] = set()
         changed = True
         while changed:
@@ -1526,6 +1535,8 @@ class ProjectIndex:
                 if target in once or target in per_request or self.functions[target].root:
                     continue
                 short = target.rsplit(".", 1)[-1]
+                if short in unseen:
+                    continue
                 private = short.startswith("_") and not short.startswith("__")
                 module = self._module_of(target)
                 if not private and any(self._module_of(c) != module for c, _ in found):
