@@ -5,14 +5,22 @@ excluded as site-packages), then in one run measures each tool on the same files
 markdown table; rerun any time:
 
     python bench/lint_bench.py [--packages httpx httpcore requests urllib3 aiohttp openai]
+
+With ``--compare OTHER/src`` (another checkout's sources, e.g. a worktree at an older commit),
+the cold run of both is timed on the same corpus, interleaved ``--rounds`` times, in one run:
+
+    git worktree add --detach ../base 77f8903
+    python bench/lint_bench.py --compare ../base/src --rounds 5 --skip-fixit
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,11 +40,11 @@ def build_corpus(packages: list[str], root: Path) -> list[Path]:
     return sorted(root.rglob("*.py"))
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
     """Wall seconds and the child's peak RSS (KiB) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-300:]}")
@@ -61,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--packages", nargs="*", default=DEFAULT_PACKAGES)
     parser.add_argument("--skip-fixit", action="store_true")
+    parser.add_argument("--compare", type=Path, help="another checkout's src/ to time side by side")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pooltune-bench-") as tmp:
         root = Path(tmp)
@@ -90,6 +100,26 @@ def main() -> None:
             f"| pooltune lint on 5 files (pre-commit case, incl. start-up) | {five_wall:.2f} | | |"
         )
         print(f"\nwarm/cold = {warm / cold:.1%}")
+        if args.compare is not None:
+            compare(args.compare.resolve(), root, pooltune, args.rounds)
+
+
+def compare(other_src: Path, root: Path, pooltune: list[str], rounds: int) -> None:
+    """Cold runs of this checkout and ``other_src``, interleaved so load affects both alike."""
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    envs = {
+        "this checkout": {**os.environ, "PYTHONPATH": here},
+        str(other_src.parent): {**os.environ, "PYTHONPATH": str(other_src)},
+    }
+    times: dict[str, list[float]] = {name: [] for name in envs}
+    for _ in range(rounds):
+        for name, env in envs.items():
+            times[name].append(timed([*pooltune, "--no-cache", "corpus"], root, env)[0])
+    print("\n| cold run (interleaved) | min s | median s | runs |")
+    print("|---|---|---|---|")
+    for name, values in times.items():
+        runs = ", ".join(f"{v:.2f}" for v in values)
+        print(f"| {name} | {min(values):.2f} | {statistics.median(values):.2f} | {runs} |")
 
 
 if __name__ == "__main__":

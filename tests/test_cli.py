@@ -144,3 +144,28 @@ def test_the_codes_known_without_importing_the_rules_are_the_rules() -> None:
     from pooltune.lint.settings import known_codes
 
     assert known_codes() == sorted(RULES_BY_CODE)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[[library]]\nname = "x"\nmodules = []\nlimits_defaults = {a = true}\n', "integer"),
+        ('[[library]]\nname = "x"\nmodules = []\n[runtime]\nsleepz = []\n', "runtime.sleepz"),
+        ('[[library]]\nname = "x"\nmodules = []\ntimeout_positional = "1"\n', "integer"),
+    ],
+)
+def test_a_malformed_catalog_names_the_key(toml: str, message: str) -> None:
+    from pooltune.lint.catalog import CatalogError, parse_catalog
+
+    with pytest.raises(CatalogError, match=message):
+        parse_catalog(toml)
+
+
+def test_the_catalog_keeps_its_integer_tables() -> None:
+    from pooltune.lint.catalog import parse_catalog
+
+    toml = '[[library]]\nname = "x"\nmodules = ["x"]\nlimits_defaults = {max_connections = 100}\n'
+    toml += '[helpers]\nuse = ["x.use"]\n'
+    catalog = parse_catalog(toml)
+    assert catalog.libraries[0].limits_defaults == {"max_connections": 100}
+    assert catalog.use_helpers == frozenset({"x.use"})

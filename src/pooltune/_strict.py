@@ -2,8 +2,8 @@
 
 pydantic would do this, but importing it costs more than linting a small file (bench/
 lint_startup.py), and the linter's inputs are a handful of flat tables: strings, booleans,
-lists of strings, nested tables of the same. Unknown keys and wrong types are errors that name
-the key; lists become tuples.
+integers, lists and tables of those, nested tables of the same. Unknown keys and wrong types
+are errors that name the key; lists become tuples.
 """
 
 from __future__ import annotations
@@ -113,6 +113,11 @@ def _convert(hint: Any, raw: object, path: str) -> Any:
         if isinstance(raw, str):
             return raw
         raise TableError(path, f"expected a string, got {_kind(raw)}")
+    if hint is int:
+        # TOML booleans are Python ints; a boolean where a number belongs is a mistake.
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        raise TableError(path, f"expected an integer, got {_kind(raw)}")
     raise TypeError(f"{path}: unsupported field type {hint!r}")  # a bug of ours, not the user's
 
 

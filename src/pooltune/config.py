@@ -28,6 +28,11 @@ class LintConfig:
     per_file_ignores: dict[str, tuple[str, ...]] = field(
         default_factory=dict, metadata={"alias": "per-file-ignores"}
     )
+    # Codes not reported in test code (test_*.py, *_test.py, conftest.py, tests/ folders,
+    # test_* functions, pytest fixtures); [] lints tests like everything else.
+    test_ignore: tuple[str, ...] = field(
+        default=("POOL001", "POOL008"), metadata={"alias": "test-ignore"}
+    )
     # Tables that belong to `pooltune recommend`; validated there.
     recommend: dict[str, Any] | None = None
     profile: dict[str, Any] | None = None
@@ -87,4 +92,5 @@ def enabled_codes(
         chosen -= expand_selectors(tuple(ignore), known, "--ignore")
     for pattern, codes in config.per_file_ignores.items():
         expand_selectors(codes, known, f"per-file-ignores[{pattern!r}]")
+    expand_selectors(config.test_ignore, known, "test-ignore")
     return frozenset(chosen)

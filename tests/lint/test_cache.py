@@ -63,9 +63,8 @@ def test_a_touched_but_unchanged_file_is_confirmed_by_hash_not_relinted(
     _age(bad, 120)
     first = _lint(project, [bad])
     _age(bad, 30)  # a checkout or `touch`: new mtime, same bytes
-    monkeypatch.setattr(
-        runner, "_lint_chunk", lambda chunk: pytest.fail("re-linted") if chunk else []
-    )
+    monkeypatch.setattr(runner, "_summarize_one", lambda task: pytest.fail("re-summarized"))
+    monkeypatch.setattr(runner, "_lint_one", lambda task: pytest.fail("re-linted"))
     assert _lint(project, [bad]).findings == first.findings
     _refuse_reads_under(project, monkeypatch)
     assert _lint(project, [bad]).from_cache == 1  # the new stat was recorded
@@ -109,3 +108,63 @@ def test_a_warm_run_does_not_import_the_engine(project: Path) -> None:
     assert cold.stdout.splitlines()[-1] == "True"
     assert warm.stdout.splitlines()[-1] == "False", warm.stderr
     assert warm.stdout.splitlines()[:-1] == cold.stdout.splitlines()[:-1]
+
+
+FACTORY = "import requests\n\ndef get_session():\n    return requests.Session()\n"
+NOT_A_FACTORY = "def get_session():\n    return 'not a session'\n"
+HANDLER = (
+    "from fastapi import FastAPI\nfrom .http import get_session\n\napp = FastAPI()\n\n"
+    "@app.get('/')\ndef index():\n    with get_session() as s:\n"
+    "        return s.get('https://x', timeout=3).text\n"
+)
+
+
+def _package(project: Path) -> list[Path]:
+    (project / "app").mkdir()
+    files = {"__init__.py": "", "http.py": FACTORY, "api.py": HANDLER}
+    for name, text in files.items():
+        (project / "app" / name).write_text(text)
+        _age(project / "app" / name)
+    return [project / "app" / name for name in files]
+
+
+def _found(run: runner.LintRun) -> list[tuple[str, str, int]]:
+    return [(Path(f.filename).name, f.code, f.location.row) for f in run.findings]
+
+
+def test_a_file_is_relinted_when_a_module_it_depends_on_changes(project: Path) -> None:
+    """api.py's stat still hits, but the facts joined from http.py changed: it is read again."""
+    files = _package(project)
+    codes = frozenset({"POOL001"})
+    assert _found(_lint(project, files, codes)) == [("api.py", "POOL001", 8)]
+    (project / "app" / "http.py").write_text(NOT_A_FACTORY)
+    _age(project / "app" / "http.py", 30)
+    second = _lint(project, files, codes)
+    assert _found(second) == []
+    assert second.from_cache == 1  # __init__.py; api.py was linted again with the new facts
+
+
+def test_a_warm_tree_reads_no_file_and_a_subset_run_does_not_leave_it_stale(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _package(project)
+    codes = frozenset({"POOL001"})
+    whole = _found(_lint(project, files, codes))
+    alone = _found(_lint(project, [files[2]], codes))  # api.py joined with itself only
+    assert whole == [("api.py", "POOL001", 8)] and alone == []
+    assert _found(_lint(project, files, codes)) == whole  # relinted against the whole tree
+    _refuse_reads_under(project, monkeypatch)
+    assert _found(_lint(project, files, codes)) == whole
+
+
+def test_lost_summaries_mean_relinting_not_stale_findings(project: Path) -> None:
+    """The summaries are a second file, read only for a join; without it files are linted anew."""
+    files = _package(project)
+    codes = frozenset({"POOL001"})
+    assert _found(_lint(project, files, codes)) == [("api.py", "POOL001", 8)]
+    for stored in (project / ".pooltune_cache").glob("*.summaries.json"):
+        stored.unlink()
+    (project / "app" / "http.py").write_text(NOT_A_FACTORY)
+    _age(project / "app" / "http.py", 30)
+    assert _found(_lint(project, files, codes)) == []
+    assert _found(_lint(project, files, codes)) == []

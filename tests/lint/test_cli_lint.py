@@ -22,6 +22,8 @@ def test_fixtures_findings_are_exactly_the_documented_ones(repo_root: Path) -> N
         ("fixtures/agents/llm.py", "POOL004"),
         ("fixtures/agents/llm.py", "POOL006"),
         ("fixtures/agents/llm.py", "POOL007"),
+        ("fixtures/agents/orders.py", "POOL001"),
+        ("fixtures/agents/orders.py", "POOL003"),
         ("fixtures/agents/tools.py", "POOL001"),
         ("fixtures/agents/tools.py", "POOL002"),
         ("fixtures/agents/tools.py", "POOL005"),
@@ -32,6 +34,7 @@ def test_fixtures_findings_are_exactly_the_documented_ones(repo_root: Path) -> N
         ("fixtures/app/search.py", "POOL009"),
         ("fixtures/batch/crawl.py", "POOL010"),
         ("fixtures/batch/crawl.py", "POOL011"),
+        ("fixtures/batch/digest.py", "POOL013"),
         ("fixtures/batch/export.py", "POOL001"),
         ("fixtures/batch/export.py", "POOL003"),
         ("fixtures/batch/tasks.py", "POOL001"),
@@ -178,6 +181,8 @@ def test_config_select_ignore_and_per_file_ignores(project: Path) -> None:
         ('selct = ["POOL"]', "unknown key 'selct'"),
         ('select = ["POOL999"]', "unknown rule code or prefix 'POOL999'"),
         ('ignore = "POOL001"', "ignore"),
+        ('test-ignore = ["POOL999"]', "test-ignore: unknown rule code or prefix 'POOL999'"),
+        ('test-ignore = "POOL001"', "test-ignore"),
     ],
 )
 def test_bad_configuration_is_one_line_and_exit_2(
@@ -233,7 +238,7 @@ def test_cache_makes_a_rerun_reuse_results(project: Path) -> None:
 def test_rules_and_rule_commands() -> None:
     proc = run_pooltune("rules")
     assert proc.returncode == 0
-    assert len(proc.stdout.splitlines()) == 12
+    assert len(proc.stdout.splitlines()) == 13
     assert proc.stdout.startswith("POOL001  client-per-request")
     proc = run_pooltune("rule", "pool012")
     assert proc.returncode == 0 and proc.stdout.startswith("# POOL012 sdk-client-drops-limits")
@@ -246,3 +251,37 @@ def test_many_files_use_the_process_pool(project: Path) -> None:
         (project / f"m{i}.py").write_text(BAD if i % 2 else GOOD)
     proc = run_pooltune("lint", "--format", "json", "--no-cache", cwd=project)
     assert len(json.loads(proc.stdout)) == 20
+
+
+PER_CALL = "import httpx\n\ndef fetch(u):\n    with httpx.Client(timeout=5) as c:\n" + (
+    "        return c.get(u)\n"
+)
+
+
+def test_test_code_is_exempt_from_pool001_and_pool008_by_default(project: Path) -> None:
+    (project / "tests").mkdir()
+    (project / "tests" / "helpers.py").write_text(PER_CALL)
+    (project / "test_api.py").write_text(PER_CALL)
+    (project / "conftest.py").write_text(PER_CALL)
+    (project / "app.py").write_text(
+        PER_CALL + "\ndef test_fetch():\n    with httpx.Client() as c:\n        c.get('x')\n"
+    )
+    proc = run_pooltune("lint", "--format", "json", "--no-cache", cwd=project)
+    assert [(f["filename"], f["location"]["row"]) for f in json.loads(proc.stdout)] == [
+        ("app.py", 4)
+    ]
+    with (project / "pyproject.toml").open("a") as f:
+        f.write("[tool.pooltune]\ntest-ignore = []\n")
+    proc = run_pooltune("lint", "--format", "json", "--no-cache", cwd=project)
+    assert len(json.loads(proc.stdout)) == 4  # test_* functions stay exempt (design.md)
+
+
+def test_anchored_excludes_only_match_at_the_root(project: Path) -> None:
+    """`/rules` is the top-level rules/ only; `rules` is any folder called rules."""
+    for folder in ("rules", "src/pkg/rules"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "m.py").write_text(BAD)
+    with (project / "pyproject.toml").open("a") as f:
+        f.write('[tool.pooltune]\nextend-exclude = ["/rules"]\n')
+    proc = run_pooltune("lint", "--format", "json", "--no-cache", cwd=project)
+    assert {f["filename"] for f in json.loads(proc.stdout)} == {"src/pkg/rules/m.py"}

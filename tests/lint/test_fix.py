@@ -35,3 +35,28 @@ def test_unsafe_fix_needs_the_flag(project: Path) -> None:
     proc = run_pooltune("lint", "--fix", "--unsafe-fixes", "a.py", cwd=project)
     assert proc.returncode == 0, proc.stdout
     assert "http_client=openai.DefaultAsyncHttpxClient()" in (project / "a.py").read_text()
+
+
+def test_fix_keeps_the_file_encoding(project: Path) -> None:
+    """PEP 263: a latin-1 file stays latin-1 (the runner decodes it; the fix re-encodes it)."""
+    source = "# -*- coding: latin-1 -*-\n# café\n" + LIMITS
+    (project / "a.py").write_bytes(source.encode("latin-1"))
+    proc = run_pooltune("lint", "--fix", "a.py", cwd=project)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = (project / "a.py").read_bytes().decode("latin-1")
+    assert fixed.startswith("# -*- coding: latin-1 -*-\n# café\n")
+    assert "max_keepalive_connections=10)" in fixed
+
+
+def test_limits_without_max_connections_get_the_clients_default(project: Path) -> None:
+    (project / "a.py").write_text("import httpx\nlimits = httpx.Limits(keepalive_expiry=30)\n")
+    proc = run_pooltune("lint", "--fix", "a.py", cwd=project)
+    assert proc.returncode == 0, proc.stdout
+    assert (project / "a.py").read_text() == (
+        "import httpx\nlimits = httpx.Limits(max_connections=100, keepalive_expiry=30)\n"
+    )
+    (project / "b.py").write_text("import httpx\nlimits = httpx.Limits()\n")
+    assert run_pooltune("lint", "--fix", "b.py", cwd=project).returncode == 0
+    assert (
+        project / "b.py"
+    ).read_text() == "import httpx\nlimits = httpx.Limits(max_connections=100)\n"

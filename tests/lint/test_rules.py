@@ -67,3 +67,60 @@ def test_suppression_comments(comment: str) -> None:
 def test_suppression_of_another_code_keeps_the_finding() -> None:
     source = "import requests\nrequests.get('x')  # noqa: POOL001\n"
     assert codes(source, "POOL003") == ["POOL003"]
+
+
+def _findings(source: str, enabled: set[str], filename: str = "t.py") -> list[tuple[str, str]]:
+    result = lint_source(source, filename, load_catalog(), enabled, PROJECT)
+    return [(f.code, f.message) for f in result.findings]
+
+
+def test_one_problem_one_finding() -> None:
+    """A per-call local client never closed: POOL001, with the close in its message."""
+    source = (
+        "import requests\ndef f(u):\n    s = requests.Session()\n    return s.get(u, timeout=5)\n"
+    )
+    found = _findings(source, {"POOL001", "POOL002"})
+    assert [code for code, _ in found] == ["POOL001"]
+    assert "never closed" in found[0][1] and "s.close()" in found[0][1]
+    # with POOL001 off, POOL002 still says it
+    assert [code for code, _ in _findings(source, {"POOL002"})] == ["POOL002"]
+
+
+def test_messages_name_the_class_never_the_factory_function() -> None:
+    source = (
+        "import requests\ndef f(u):\n    with requests.session() as s:\n        return s.get(u)\n"
+    )
+    messages = [m for _, m in _findings(source, {"POOL001", "POOL003"})]
+    assert len(messages) == 2
+    assert all("`requests.Session" in m and "requests.session" not in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "filename", ["tests/helpers.py", "test_api.py", "api_test.py", "conftest.py", "pkg/test/x.py"]
+)
+def test_test_code_is_exempt_from_pool001_and_pool008(filename: str) -> None:
+    source = (
+        "import requests\nasync def f(u):\n    with requests.Session() as s:\n"
+        "        return s.get(u, timeout=5)\n"
+    )
+    assert _findings(source, {"POOL001", "POOL008"}, filename) == []
+    assert {c for c, _ in _findings(source, {"POOL001", "POOL008"}, "app.py")} == {
+        "POOL001",
+        "POOL008",
+    }
+    fixture = (
+        "import pytest, httpx\n@pytest.fixture\nasync def client():\n    c = httpx.Client()\n"
+        "    yield c\n"
+    )
+    assert _findings(fixture, {"POOL001", "POOL008"}) == []
+
+
+def test_one_serializer_for_the_cache_and_the_json_report() -> None:
+    from pooltune.lint.findings import finding_from_dict, finding_to_dict
+    from pooltune.lint.report.json_report import finding_to_json
+
+    source = "import httpx\nlimits = httpx.Limits(keepalive_expiry=30)\n"
+    (finding,) = lint_source(source, "t.py", load_catalog(), {"POOL006"}).findings
+    raw = finding_to_dict(finding)
+    assert finding_from_dict(raw) == finding and finding_from_dict(raw).fix == finding.fix
+    assert {k: v for k, v in finding_to_json(finding).items() if k != "url"} == raw

@@ -291,3 +291,24 @@ def test_the_noqa_edit_adds_the_code_to_the_lines_comment(line: str, expected: s
     assert add_noqa(line, "POOL005") == expected
     assert is_suppressed(expected, "POOL005")
     assert not is_suppressed(line, "POOL005")
+
+
+def test_a_document_gets_the_projects_test_code_exemptions(project: Path) -> None:
+    """Test code is linted as `pooltune lint` lints it: `test-ignore` from [tool.pooltune]."""
+    from pooltune.config import load_config
+    from pooltune.lint.server import lint_document
+    from pooltune.lint.settings import LintSettings
+
+    source = "import httpx\n\ndef fetch(u):\n    with httpx.Client(timeout=5) as c:\n"
+    source += "        return c.get(u)\n"
+    path = project / "test_api.py"
+    path.write_text(source)
+
+    def codes() -> list[str]:
+        settings = LintSettings.from_config(load_config(None, project))
+        return [f.code for f in lint_document(source, path, settings)]
+
+    assert codes() == []
+    with (project / "pyproject.toml").open("a") as f:
+        f.write("[tool.pooltune]\ntest-ignore = []\n")
+    assert codes() == ["POOL001"]

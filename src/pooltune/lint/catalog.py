@@ -1,9 +1,14 @@
-"""The catalog of client libraries (rules/libraries.toml) as typed, validated data."""
+"""The catalog (rules/libraries.toml) as typed, validated data: every library trait rules read.
+
+No rule module names a library: what a client is, how it is closed, which keyword sets its
+timeout, which transports never touch the network, which decorators make a request handler...
+all come from here.
+"""
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -12,6 +17,7 @@ from pooltune._strict import TableError, from_table
 from pooltune._toml import tomllib
 
 ClientKind = Literal["pool", "connector", "sdk"]
+TimeoutStyle = Literal["fields", "total"]
 
 
 class CatalogError(ValueError):
@@ -25,40 +31,111 @@ class ClientEntry:
     is_async: bool
     close: tuple[str, ...]
     needs_running_loop: bool = False
+    timeout_object_only: bool = False
+    connector_param: str | None = None
+    connector_owner_param: str | None = None
+    limit_param: str | None = None
+    limit_default: int | None = None
+    conflicting_params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class LibraryEntry:
     name: str
     modules: tuple[str, ...]
-    timeout_param: str | None = None
-    timeout_class: tuple[str, ...] = ()
-    limits_class: tuple[str, ...] = ()
     implicit_calls: tuple[str, ...] = ()
+    implicit_calls_async: bool = False
     blocking_calls: tuple[str, ...] = ()
     request_methods: tuple[str, ...] = ()
+    stream_methods: tuple[str, ...] = ()
+    send_methods: tuple[str, ...] = ()
+    timeout_param: str | None = None
+    timeout_positional: int | None = None
     timeout_required_per_call: bool = False
+    timeout_none_disables: bool = False
+    timeout_example: str = "timeout=30.0"
+    timeout_class: tuple[str, ...] = ()
+    timeout_style: TimeoutStyle | None = None
+    timeout_fields: tuple[str, ...] = ()
+    timeout_pool_fields: tuple[str, ...] = ()
+    limits_class: tuple[str, ...] = ()
+    limits_defaults: dict[str, int] = field(default_factory=dict, hash=False)
+    limits_param: str | None = None
     http2_param: str | None = None
+    transport_param: str | None = None
+    inprocess_transports: tuple[str, ...] = ()
+    inprocess_params: tuple[str, ...] = ()
     sdk_http_client_param: str | None = None
+    sdk_http_client_libraries: tuple[str, ...] = ()
+    sdk_pool: str = ""
     sdk_default_http_clients: tuple[str, ...] = ()
+    sdk_default_http_client: str | None = None
+    sdk_default_async_http_client: str | None = None
+    resources: tuple[str, ...] = ()
     client: tuple[ClientEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Helpers:
+    use: tuple[str, ...] = ()
+    close: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Runtime:
+    route_owners: tuple[str, ...] = ()
+    route_methods: tuple[str, ...] = ()
+    task_owners: tuple[str, ...] = ()
+    task_owner_methods: tuple[str, ...] = ()
+    task_decorators: tuple[str, ...] = ()
+    cli_decorators: tuple[str, ...] = ()
+    cli_owners: tuple[str, ...] = ()
+    cli_owner_methods: tuple[str, ...] = ()
+    lambda_handler_names: tuple[str, ...] = ()
+    lambda_handler_params: tuple[str, ...] = ()
+    cache_decorators: tuple[str, ...] = ()
+    property_decorators: tuple[str, ...] = ()
+    context_decorators: tuple[str, ...] = ()
+    fixture_decorators: tuple[str, ...] = ()
+    exempt_function_names: tuple[str, ...] = ()
+    validator_decorators: tuple[str, ...] = ()
+    field_factories: tuple[str, ...] = ()
+    field_factory_param: str = "default_factory"
+    loop_runners: tuple[str, ...] = ()
+    sleeps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class _CatalogFile:
     library: tuple[LibraryEntry, ...]
+    helpers: Helpers = field(default_factory=Helpers)
+    runtime: Runtime = field(default_factory=Runtime)
 
 
 @dataclass(frozen=True)
 class ClientSpec:
     """One constructor of a connection pool, resolved to its library."""
 
-    qualname: str
+    qualname: str  # how it was reached (a re-export, a factory function...)
+    display: str  # how messages name it: the class (`requests.Session`)
     library: LibraryEntry
-    kind: ClientKind
-    is_async: bool
-    close_methods: tuple[str, ...]
-    needs_running_loop: bool
+    entry: ClientEntry
+
+    @property
+    def kind(self) -> ClientKind:
+        return self.entry.kind
+
+    @property
+    def is_async(self) -> bool:
+        return self.entry.is_async
+
+    @property
+    def close_methods(self) -> tuple[str, ...]:
+        return self.entry.close
+
+    @property
+    def needs_running_loop(self) -> bool:
+        return self.entry.needs_running_loop
 
 
 @dataclass(frozen=True)
@@ -69,25 +146,36 @@ class CallSpec:
     library: LibraryEntry
     implicit: bool  # builds and drops a pool per call (requests.get); False: a bare blocking call
 
+    @property
+    def blocking(self) -> bool:
+        return not (self.implicit and self.library.implicit_calls_async)
+
 
 class Catalog:
     """Lookups by fully qualified name, as QualifiedNameProvider resolves them."""
 
-    def __init__(self, libraries: tuple[LibraryEntry, ...]) -> None:
+    def __init__(
+        self,
+        libraries: tuple[LibraryEntry, ...],
+        helpers: Helpers | None = None,
+        runtime: Runtime | None = None,
+    ) -> None:
         self.libraries = libraries
+        self.helpers = helpers or Helpers()
+        self.runtime = runtime or Runtime()
         self.clients: dict[str, ClientSpec] = {}
         self.calls: dict[str, CallSpec] = {}
         self.timeout_classes: dict[str, LibraryEntry] = {}
         self.limits_classes: dict[str, LibraryEntry] = {}
+        self.inprocess_transports: dict[str, LibraryEntry] = {}
+        self.libraries_by_name: dict[str, LibraryEntry] = {lib.name: lib for lib in libraries}
         self.sdk_default_http_clients: frozenset[str] = frozenset(
             name for lib in libraries for name in lib.sdk_default_http_clients
         )
         for lib in libraries:
             for entry in lib.client:
                 for name in entry.names:
-                    self.clients[name] = ClientSpec(
-                        name, lib, entry.kind, entry.is_async, entry.close, entry.needs_running_loop
-                    )
+                    self.clients[name] = ClientSpec(name, entry.names[0], lib, entry)
             for module in lib.modules:
                 for func in lib.implicit_calls:
                     self.calls[f"{module}.{func}"] = CallSpec(f"{module}.{func}", lib, True)
@@ -95,16 +183,24 @@ class Catalog:
                 self.calls[name] = CallSpec(name, lib, False)
             self.timeout_classes.update(dict.fromkeys(lib.timeout_class, lib))
             self.limits_classes.update(dict.fromkeys(lib.limits_class, lib))
+            self.inprocess_transports.update(dict.fromkeys(lib.inprocess_transports, lib))
         # Top-level package names, for the cheap "does this file import a catalog library" check.
         self.top_level_modules: frozenset[str] = frozenset(
             module.split(".")[0] for lib in libraries for module in lib.modules
         )
+        self.use_helpers = frozenset(self.helpers.use)
+        self.close_helpers = frozenset(self.helpers.close)
 
     def client(self, qualname: str) -> ClientSpec | None:
         return self.clients.get(qualname)
 
     def call(self, qualname: str) -> CallSpec | None:
         return self.calls.get(qualname)
+
+    def sdk_default_for(self, library: LibraryEntry, is_async: bool) -> str | None:
+        return (
+            library.sdk_default_async_http_client if is_async else library.sdk_default_http_client
+        )
 
 
 def catalog_dir() -> Path:
@@ -120,7 +216,7 @@ def parse_catalog(text: str) -> Catalog:
         data = from_table(_CatalogFile, tomllib.loads(text))
     except TableError as exc:
         raise CatalogError(f"libraries.toml: {exc}") from None
-    return Catalog(data.library)
+    return Catalog(data.library, data.helpers, data.runtime)
 
 
 @functools.cache

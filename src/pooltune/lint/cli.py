@@ -5,7 +5,6 @@ Exit codes (design.md section 2): 0 no findings, 1 findings, 2 usage/configurati
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from enum import Enum
@@ -97,15 +96,35 @@ def lint(
     codes_for = settings.codes_per_file(selection.files)
     from pooltune.lint.runner import lint_files
 
-    run = lint_files(selection.files, codes_for, None if no_cache else settings.root)
+    run = lint_files(
+        selection.files,
+        codes_for,
+        None if no_cache else settings.root,
+        test_ignore=settings.test_ignore,
+    )
     for skipped in run.skipped:
         typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
     findings = run.findings
 
     if fix or diff:
-        findings = _apply_fixes(findings, codes_for, unsafe_fixes, write=fix and not diff)
+        from pooltune.lint.fix import fix_files
+
+        outcome = fix_files(
+            selection.files,
+            codes_for,
+            None if no_cache else settings.root,
+            findings,
+            unsafe=unsafe_fixes,
+            write=fix and not diff,
+            test_ignore=settings.test_ignore,
+        )
+        findings = outcome.findings
         if diff:
+            sys.stdout.writelines(outcome.diff)
             raise typer.Exit(0 if not findings or exit_zero else 1)
+        if outcome.fixed:
+            plural = "s" if outcome.fixed != 1 else ""
+            typer.echo(f"Fixed {outcome.fixed} error{plural}.", err=True)
 
     report = _render(findings, output_format, output_file is None and not quiet)
     if output_file is not None:
@@ -134,53 +153,6 @@ def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> s
 
     color = tty_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return render_text(findings, color)
-
-
-def _apply_fixes(
-    findings: list["Finding"],  # noqa: UP037
-    codes_for: dict[str, frozenset[str]],
-    unsafe: bool,
-    write: bool,
-) -> list["Finding"]:  # noqa: UP037
-    from pooltune.lint.catalog import load_catalog
-    from pooltune.lint.engine import lint_source
-    from pooltune.lint.fix import apply_fixes
-    from pooltune.lint.project import project_info_for
-
-    by_file: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_file.setdefault(finding.filename, []).append(finding)
-    remaining: list[Finding] = []
-    total_fixed = 0
-    for filename, file_findings in by_file.items():
-        if not any(f.fix for f in file_findings):
-            remaining.extend(file_findings)
-            continue
-        path = Path(filename)
-        source = path.read_text(encoding="utf-8")
-        fixed_source, fixed = apply_fixes(source, file_findings, unsafe)
-        if fixed == 0:
-            remaining.extend(file_findings)
-            continue
-        total_fixed += fixed
-        if write:
-            path.write_bytes(fixed_source.encode("utf-8"))
-        else:
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    source.splitlines(keepends=True),
-                    fixed_source.splitlines(keepends=True),
-                    f"a/{filename}",
-                    f"b/{filename}",
-                )
-            )
-        relinted = lint_source(
-            fixed_source, filename, load_catalog(), codes_for[filename], project_info_for(path)
-        )
-        remaining.extend(relinted.findings)
-    if write and total_fixed:
-        typer.echo(f"Fixed {total_fixed} error{'s' if total_fixed != 1 else ''}.", err=True)
-    return remaining
 
 
 def rules_list() -> None:

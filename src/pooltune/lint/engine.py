@@ -1,7 +1,9 @@
-"""Lint one file: decode -> cheap prefilter -> parse -> metadata -> rules -> findings.
+"""Lint one file: decode -> `ast` (syntax check + summary) -> libcst -> facts -> rules.
 
 libcst's parse is several times slower than ``ast.parse`` and its metadata several times slower
-again, so a file that imports no catalog library only gets a syntax check.
+again, so libcst only sees files where a rule can fire: files that call a catalog name, or that
+hold clients coming from elsewhere in the tree (a factory, a base class, an imported client).
+The one `ast.parse` per file is both the syntax check and phase one (the function summaries).
 """
 
 from __future__ import annotations
@@ -18,10 +20,19 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from pooltune.lint.catalog import Catalog
+from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Finding, Location
-from pooltune.lint.prefilter import needs_libcst
 from pooltune.lint.rule import FileContext, ProjectInfo
 from pooltune.lint.rules import ALL_RULES
+from pooltune.lint.summaries import (
+    DEFAULT_TEST_IGNORE,
+    ModuleSummary,
+    ModuleView,
+    ProjectIndex,
+    is_test_file,
+    module_name_for,
+    summarize,
+)
 from pooltune.lint.suppress import apply_suppressions
 
 PARSE_ERROR_CODE = "POOL000"
@@ -84,23 +95,71 @@ def syntax_check(source: str) -> ast.Module:
             raise SourceError(f"cannot parse: {_one_line(exc)}") from None
 
 
+@dataclass(frozen=True)
+class FileSummary:
+    """Phase one of a file: its summary (None when no rule can care), or why it cannot be read."""
+
+    summary: ModuleSummary | None
+    error: Finding | None = None
+
+
+def summarize_source(
+    source: str, filename: str, catalog: Catalog, module: tuple[str, bool] | None = None
+) -> FileSummary:
+    """Phase one: the syntax check and the function summaries, from one `ast.parse`."""
+    try:
+        tree = syntax_check(source)
+    except SourceError as exc:
+        return FileSummary(None, _parse_error(filename, exc))
+    name, is_package = module if module is not None else module_name_for(filename)
+    try:
+        return FileSummary(summarize(tree, catalog, filename, name, is_package))
+    except Exception:  # too deep, or a bug of ours: no summary, the rules still run on it
+        return FileSummary(None)
+
+
+def summarize_bytes(
+    data: bytes, filename: str, catalog: Catalog, module: tuple[str, bool] | None = None
+) -> FileSummary:
+    try:
+        source = decode_source(data)
+    except SourceError as exc:
+        return FileSummary(None, _parse_error(filename, exc))
+    return summarize_source(source, filename, catalog, module)
+
+
 def lint_source(
     source: str,
     filename: str,
     catalog: Catalog,
     codes: Collection[str],
     project: ProjectInfo | None = None,
+    *,
+    view: ModuleView | None = None,
+    test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
 ) -> FileResult:
-    """Lint already-decoded source. ``codes`` is the set of enabled rule codes."""
+    """Lint already-decoded source. ``codes`` is the set of enabled rule codes.
+
+    Alone (an editor's buffer), the file's own summary is its whole world; the runner passes
+    ``view``, the facts joined across the linted tree.
+    """
+    module = module_name_for(filename)
     try:
-        if not imports_catalog_library(source, catalog):
-            syntax_check(source)
-            return FileResult(filename, ())
-        tree = _syntax_tree(source)
-        if tree is not None and not needs_libcst(tree, catalog):
-            return FileResult(filename, ())
+        if view is None:
+            if not imports_catalog_library(source, catalog):
+                syntax_check(source)
+                return FileResult(filename, ())
+            phase_one = summarize_source(source, filename, catalog, module)
+            if phase_one.error is not None:
+                return FileResult(filename, (phase_one.error,))
+            summary = phase_one.summary
+            if summary is not None:
+                index = ProjectIndex([summary], catalog)
+                if not index.needs_rules(summary):
+                    return FileResult(filename, ())
+                view = index.view(summary.module)
         try:
-            module = cst.parse_module(source)
+            tree = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:
             syntax_check(source)  # CPython's message is clearer when it also rejects the file
             raise SourceError(
@@ -111,23 +170,28 @@ def lint_source(
     except SourceError as exc:
         return FileResult(filename, (_parse_error(filename, exc),))
 
-    context = FileContext(filename, module, catalog, project or ProjectInfo())
+    if view is None:
+        view = ModuleView(module=module[0])
+    facts = Facts(tree, catalog, view, is_package=module[1], test_file=is_test_file(filename))
+    context = FileContext(
+        filename,
+        tree,
+        catalog,
+        project or ProjectInfo(),
+        facts=facts,
+        codes=frozenset(codes),
+        test_ignore=frozenset(test_ignore),
+    )
     rules = [rule(context) for rule in ALL_RULES if rule.code in codes]
     if rules:
-        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(rules)
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        with facts.resolve(wrapper):
+            facts.collect()
+            wrapper.visit_batched(rules)
     findings = [finding for rule in rules for finding in rule.findings]
     findings = apply_suppressions(findings, source.splitlines())
     findings.sort(key=lambda f: f.sort_key)
     return FileResult(filename, tuple(findings), parsed_with_libcst=True)
-
-
-def _syntax_tree(source: str) -> ast.Module | None:
-    """The ast of a file CPython accepts; None where only libcst can tell (e.g. very deep
-    nesting that CPython's parser refuses but libcst reads)."""
-    try:
-        return syntax_check(source)
-    except SourceError:
-        return None
 
 
 def lint_bytes(
@@ -136,12 +200,17 @@ def lint_bytes(
     catalog: Catalog,
     codes: Collection[str],
     project: ProjectInfo | None = None,
+    *,
+    view: ModuleView | None = None,
+    test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
 ) -> FileResult:
     try:
         source = decode_source(data)
     except SourceError as exc:
         return FileResult(filename, (_parse_error(filename, exc),))
-    return lint_source(source, filename, catalog, codes, project)
+    return lint_source(
+        source, filename, catalog, codes, project, view=view, test_ignore=test_ignore
+    )
 
 
 def parse_error_finding(filename: str, message: str) -> Finding:

@@ -39,6 +39,9 @@ class _Excluder:
     def __init__(self, root: Path, exclude: Sequence[str], respect_gitignore: bool) -> None:
         self.root = root
         self.spec = _spec(exclude)
+        # A pattern without a slash (but a trailing one) matches a name anywhere; one with a
+        # slash is anchored at the root (`/rules` is the top-level rules/, not lint/rules/).
+        self.name_spec = _spec([p for p in exclude if "/" not in p.rstrip("/")])
         self.respect_gitignore = respect_gitignore
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
 
@@ -54,7 +57,7 @@ class _Excluder:
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         name = path.name + ("/" if is_dir else "")
-        if self.spec.match_file(name):
+        if self.name_spec.match_file(name):
             return True
         try:
             rel = path.relative_to(self.root).as_posix()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Applicability = Literal["safe", "unsafe"]
 
@@ -44,3 +44,58 @@ class Finding:
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.filename, self.location.row, self.location.column, self.code)
+
+
+# -- the one serializer (JSON report and cache) ------------------------------------------------
+
+
+def _loc(loc: Location) -> dict[str, int]:
+    return {"row": loc.row, "column": loc.column}
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """ruff's JSON keys: code, message, filename, location, end_location, fix."""
+    fix = finding.fix
+    return {
+        "code": finding.code,
+        "message": finding.message,
+        "filename": finding.filename,
+        "location": _loc(finding.location),
+        "end_location": _loc(finding.end_location),
+        "fix": None
+        if fix is None
+        else {
+            "message": fix.message,
+            "applicability": fix.applicability,
+            "edits": [
+                {
+                    "content": e.content,
+                    "location": _loc(e.location),
+                    "end_location": _loc(e.end_location),
+                }
+                for e in fix.edits
+            ],
+        },
+    }
+
+
+def finding_from_dict(raw: dict[str, Any], filename: str | None = None) -> Finding:
+    """The inverse of :func:`finding_to_dict` (``filename`` replaces the stored one)."""
+    fix = raw.get("fix")
+    return Finding(
+        raw["code"],
+        raw["message"],
+        filename if filename is not None else raw["filename"],
+        Location(**raw["location"]),
+        Location(**raw["end_location"]),
+        Fix(
+            fix["message"],
+            tuple(
+                Edit(e["content"], Location(**e["location"]), Location(**e["end_location"]))
+                for e in fix["edits"]
+            ),
+            fix["applicability"],
+        )
+        if fix
+        else None,
+    )

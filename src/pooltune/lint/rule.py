@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
@@ -23,9 +23,7 @@ from libcst.metadata import (
 )
 
 from pooltune.lint.catalog import Catalog, ClientSpec
-
-if TYPE_CHECKING:
-    from pooltune.lint.analysis import FileAnalysis
+from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Applicability, Edit, Finding, Fix, Location
 
 T = TypeVar("T")
@@ -50,7 +48,10 @@ class FileContext:
     module: cst.Module
     catalog: Catalog
     project: ProjectInfo = field(default_factory=ProjectInfo)
-    # Analyses shared between rules (e.g. the client lifecycle pass), computed once per file.
+    facts: Facts | None = None  # set by the engine before the rules run
+    codes: frozenset[str] = frozenset()  # the rules enabled for this file
+    test_ignore: frozenset[str] = frozenset()  # codes not reported in test code
+    # Analyses shared between rules, computed once per file.
     _shared: dict[str, Any] = field(default_factory=dict)
 
     def shared(self, key: str, factory: Callable[[], T]) -> T:
@@ -81,6 +82,8 @@ class Rule(cst.BatchableCSTVisitor):
 
     def report(self, node: cst.CSTNode, message: str | None = None, fix: Fix | None = None) -> None:
         """Report at the first line of ``node`` (a call, keyword argument or statement)."""
+        if self.code in self.context.test_ignore and self.facts.in_test_code(node):
+            return  # test code: exempt by default from POOL001/POOL008 (`test-ignore`)
         start, end = self._range(node)
         self.findings.append(
             Finding(self.code, message or self.message, self.context.filename, start, end, fix)
@@ -118,23 +121,19 @@ class Rule(cst.BatchableCSTVisitor):
         return frozenset(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
 
     @property
-    def analysis(self) -> FileAnalysis:
-        """The shared per-file analysis (client builds and their lifecycles), built once."""
-        from pooltune.lint.analysis import FileAnalysis
+    def facts(self) -> Facts:
+        """The shared per-file facts (client builds, bindings, summaries), built once."""
+        facts = self.context.facts
+        assert facts is not None, "the engine sets the facts before the rules run"
+        return facts
 
-        return self.context.shared("analysis", lambda: FileAnalysis(self))
+    def enabled(self, code: str) -> bool:
+        return code in self.context.codes
 
     def call_qualname(self, call: cst.Call) -> str | None:
-        """The catalog name of a module-level function call (requests.get, urlopen...)."""
-        for qualname in self.qualnames(call.func):
-            if self.context.catalog.call(qualname) is not None:
-                return qualname
-        return None
+        """The catalog name of a module-level function call (a request function, urlopen...)."""
+        return self.facts.call_qualname(call)
 
     def client_spec(self, call: cst.Call) -> ClientSpec | None:
-        """The catalog entry when ``call`` builds an HTTP client (resolved through imports)."""
-        for qualname in self.qualnames(call.func):
-            spec = self.context.catalog.client(qualname)
-            if spec is not None:
-                return spec
-        return None
+        """The catalog entry when ``call`` calls a client constructor (resolved through imports)."""
+        return self.facts.client_spec(call)

@@ -1,27 +1,55 @@
-"""Lint many files: cache lookups, then the misses in a process pool when there are many."""
+"""Lint many files in two phases: summarize every file, join the summaries, then run the rules.
+
+Phase one (``ast``, every file not cached): the syntax check and the file's function summary.
+The join (:class:`~pooltune.lint.summaries.ProjectIndex`) resolves factories, helpers, base
+classes, handlers and the functions they call across the linted tree, and gives each file the
+joined facts it depends on. Phase two (libcst, only files where a rule can fire): the rules.
+
+The cache is looked up by path and stat first (:mod:`pooltune.lint.cache`): a file whose stat
+matches is not read at all; its summary comes from the cache, and it is read only if phase two
+needs it (its joined facts changed). A run over a tree the cache knows to be consistent decodes
+no summary, joins nothing and imports no libcst. Both phases share one process pool when there
+are many files.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pooltune import __version__
-from pooltune.lint.cache import ResultCache, Stamp, content_hash, settings_key, stamp_of
+from pooltune.lint.cache import (
+    CachedFile,
+    Hit,
+    ResultCache,
+    Stamp,
+    content_hash,
+    settings_key,
+    stamp_of,
+    tree_key,
+)
 from pooltune.lint.catalog import catalog_dir, load_catalog
 from pooltune.lint.files import Skipped
 from pooltune.lint.findings import Finding
-from pooltune.lint.project import declared_dependencies, project_info_for
+from pooltune.lint.project import declared_dependencies
+from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
 
-if TYPE_CHECKING:  # the engine (libcst) is imported only when some file is not cached
+if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
+    from pooltune.lint.engine import FileSummary
     from pooltune.lint.rule import ProjectInfo
+    from pooltune.lint.summaries import ModuleSummary, ModuleView
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -30,6 +58,7 @@ class LintRun:
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
     from_cache: int = 0
+    sources: dict[str, bytes] = field(default_factory=dict)  # kept when asked (for --fix)
 
 
 def _code_version() -> str:
@@ -41,22 +70,70 @@ def _code_version() -> str:
     return settings_key(digest.hexdigest())
 
 
+def _summarize_one(task: tuple[bytes, str, tuple[str, bool]]) -> FileSummary:
+    from pooltune.lint.engine import FileSummary, summarize_bytes
+
+    data, filename, module = task
+    try:
+        return summarize_bytes(data, filename, load_catalog(), module)
+    except Exception:  # a bug of ours in phase one: the rules still run on the file
+        return FileSummary(None)
+
+
 def _lint_one(
-    data: bytes, filename: str, codes: frozenset[str], project: ProjectInfo
+    task: tuple[bytes, str, frozenset[str], ProjectInfo, ModuleView | None, frozenset[str]],
 ) -> list[Finding]:
     from pooltune.lint.engine import lint_bytes, parse_error_finding
 
+    data, filename, codes, project, view, test_ignore = task
     try:
-        result = lint_bytes(data, filename, load_catalog(), codes, project)
+        result = lint_bytes(
+            data, filename, load_catalog(), codes, project, view=view, test_ignore=test_ignore
+        )
     except Exception as exc:  # a bug of ours must not stop the other files
         return [parse_error_finding(filename, f"internal error: {type(exc).__name__}: {exc}")]
     return list(result.findings)
 
 
-def _lint_chunk(
-    chunk: list[tuple[bytes, str, frozenset[str], ProjectInfo]],
-) -> list[list[Finding]]:
-    return [_lint_one(*task) for task in chunk]
+class _Chunk:
+    """A picklable "map over a chunk" (the worker processes import it by name)."""
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __call__(self, chunk: list[Any]) -> list[Any]:
+        return [self.function(task) for task in chunk]
+
+
+def _map(
+    pool: Executor | None, function: Callable[[T], R], tasks: list[T], workers: int
+) -> list[R]:
+    if pool is None or len(tasks) < PARALLEL_THRESHOLD:
+        return [function(task) for task in tasks]
+    size = max(1, min(16, len(tasks) // (workers * 4)))
+    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    return [r for chunk in pool.map(_Chunk(function), chunks) for r in chunk]
+
+
+@dataclass
+class _File:
+    filename: str
+    codes: frozenset[str]
+    module: tuple[str, bool]
+    settings: str
+    stamp: Stamp | None  # None: contents given in place of the disk's (not cached)
+    data: bytes | None = None  # None until read (a stat hit is read only for phase two)
+    digest: str | None = None
+    hit: Hit | None = None
+    cached: CachedFile | None = None
+    summary: ModuleSummary | None = None
+    error: Finding | None = None
+
+
+def _read_error(filename: str, exc: OSError) -> Finding:
+    from pooltune.lint.engine import parse_error_finding
+
+    return parse_error_finding(filename, f"cannot read file: {exc.strerror or exc}")
 
 
 def lint_files(
@@ -64,66 +141,193 @@ def lint_files(
     codes_for: dict[str, frozenset[str]],
     cache_root: Path | None,
     jobs: int | None = None,
+    *,
+    test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
+    keep_sources: bool = False,
+    overrides: dict[str, bytes] | None = None,
 ) -> LintRun:
-    """``codes_for`` maps each file to its enabled codes (after per-file-ignores)."""
+    """``codes_for`` maps each file to its enabled codes (after per-file-ignores);
+    ``overrides`` gives some files' contents in place of what is on disk (``--diff``)."""
     run = LintRun(files=len(filenames))
     cache = ResultCache(cache_root, _code_version()) if cache_root is not None else None
-    todo: list[tuple[bytes, str, frozenset[str], ProjectInfo]] = []
-    keys: list[tuple[Stamp, str, str]] = []
+    ignore_in_tests = frozenset(test_ignore)
+    files: list[_File] = []
+    # Whether this run's join can be remembered: not with contents in place of the disk's.
+    # (Unreadable and oversized files are reported every run and join nothing either way.)
+    on_disk = not overrides
     for filename in filenames:
         codes = codes_for[filename]
-        dependencies = declared_dependencies(Path(filename))
-        settings = ",".join(sorted(codes)) + "|" + ",".join(sorted(dependencies or ["-"]))
+        module = module_name_for(filename)
+        settings = "|".join(
+            (
+                ",".join(sorted(codes)),
+                ",".join(sorted(declared_dependencies(Path(filename)) or ["-"])),
+                ",".join(sorted(ignore_in_tests)),
+                f"{module[0]}:{int(module[1])}",
+            )
+        )
+        entry = _File(filename, codes, module, settings, None)
         try:
-            stamp = stamp_of(os.stat(filename))
-            if cache is not None and stamp[1] <= MAX_FILE_BYTES:
-                cached = cache.lookup(filename, stamp, settings)  # stat only: no read
-                if cached is not None:
-                    run.findings.extend(cached)
-                    run.from_cache += 1
-                    continue
-            data = Path(filename).read_bytes()
+            if overrides and filename in overrides:
+                entry.data = overrides[filename]
+            else:
+                entry.stamp = stamp_of(os.stat(filename))
+                if cache is not None and entry.stamp[1] <= MAX_FILE_BYTES:
+                    entry.hit = cache.lookup(filename, entry.stamp, settings)  # stat: no read
+                if entry.hit is None or keep_sources:
+                    entry.data = Path(filename).read_bytes()
         except OSError as exc:
-            from pooltune.lint.engine import parse_error_finding
-
-            message = f"cannot read file: {exc.strerror or exc}"
-            run.findings.append(parse_error_finding(filename, message))
+            run.findings.append(_read_error(filename, exc))
             continue
-        if len(data) > MAX_FILE_BYTES:
-            size = len(data) / 1024 / 1024
+        if entry.data is not None and len(entry.data) > MAX_FILE_BYTES:
+            size = len(entry.data) / 1024 / 1024
             run.skipped.append(
                 Skipped(filename, f"file too large ({size:.1f} MiB > {MAX_FILE_BYTES >> 20} MiB)")
             )
             continue
-        digest = content_hash(data)
-        if cache is not None:
-            cached = cache.confirm(filename, stamp, digest, settings)  # touched, not changed
-            if cached is not None:
-                run.findings.extend(cached)
+        if keep_sources and entry.data is not None:
+            run.sources[filename] = entry.data
+        if entry.hit is not None:
+            entry.digest = entry.hit.digest
+        elif entry.data is not None:
+            entry.digest = content_hash(entry.data)
+            if cache is not None and entry.stamp is not None:  # touched, not changed?
+                entry.hit = cache.confirm(filename, entry.stamp, entry.digest, settings)
+        files.append(entry)
+
+    tree = tree_key((f.filename, f.settings, f.digest or "") for f in files)
+    if cache is not None and on_disk:
+        reported = _reported_if_consistent(cache, files, tree)
+        if reported is not None:
+            run.findings = sorted(reported, key=lambda f: f.sort_key)
+            run.from_cache = len(files)
+            cache.save()  # new stats recorded by confirm()
+            return run
+    consistent = on_disk
+    for entry in files:
+        if cache is not None and entry.hit is not None:
+            entry.cached = cache.decode(entry.hit, entry.filename)
+            if entry.cached is None and entry.data is None:  # unreadable entry: lint it anew
+                try:
+                    entry.data = Path(entry.filename).read_bytes()
+                except OSError as exc:
+                    run.findings.append(_read_error(entry.filename, exc))
+                    consistent = False
+    files = [f for f in files if f.data is not None or f.cached is not None]
+
+    workers = jobs or os.cpu_count() or 1
+    pool: ProcessPoolExecutor | None = None
+    try:
+        # phase one: summaries (from the cache where the file is unchanged)
+        todo = [f for f in files if f.cached is None]
+        if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+            pool = ProcessPoolExecutor(max_workers=workers)
+        summaries = _map(
+            pool,
+            _summarize_one,
+            [(f.data or b"", f.filename, f.module) for f in todo],
+            workers,
+        )
+        for entry, result in zip(todo, summaries, strict=True):
+            entry.summary, entry.error = result.summary, result.error
+        for entry in files:
+            if entry.cached is not None:
+                entry.summary, entry.error = entry.cached.summary, entry.cached.error
+
+        # the join
+        from pooltune.lint.summaries import ProjectIndex
+
+        index = ProjectIndex((f.summary for f in files if f.summary is not None), load_catalog())
+        phase_two: list[tuple[_File, str, ModuleView | None]] = []
+        for entry in files:
+            cached = entry.cached
+            if entry.error is not None:
+                run.findings.append(entry.error)
+                if cached is None:
+                    _put(cache, entry, CachedFile(None, error=entry.error))
+                else:
+                    run.from_cache += 1
+                continue
+            summary = entry.summary
+            if summary is not None and not index.needs_rules(summary):
+                if cached is None:
+                    _put(cache, entry, CachedFile(summary, "-", []))
+                elif cached.fingerprint == "-" and cached.findings == []:
+                    run.from_cache += 1
+                else:
+                    _put(cache, entry, CachedFile(summary, "-", []))
+                continue
+            view = index.view_for(summary) if summary is not None else None
+            fingerprint = view.fingerprint() if view is not None else "-"
+            if (
+                cached is not None
+                and cached.findings is not None
+                and cached.fingerprint == fingerprint
+            ):
+                run.findings.extend(cached.findings)
                 run.from_cache += 1
                 continue
-        todo.append((data, filename, codes, project_info_for(Path(filename))))
-        keys.append((stamp, digest, settings))
+            if entry.data is None:  # a stat hit whose joined facts changed: read it now
+                try:
+                    entry.data = Path(entry.filename).read_bytes()
+                except OSError as exc:
+                    run.findings.append(_read_error(entry.filename, exc))
+                    consistent = False
+                    continue
+            phase_two.append((entry, fingerprint, view))
 
-    results: list[list[Finding]]
-    workers = jobs or os.cpu_count() or 1
-    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        size = max(1, min(16, len(todo) // (workers * 4)))
-        chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-        from concurrent.futures import ProcessPoolExecutor
+        # phase two: the rules, on the files where one can fire
+        if pool is None and len(phase_two) >= PARALLEL_THRESHOLD and workers > 1:
+            pool = ProcessPoolExecutor(max_workers=workers)
+        from pooltune.lint.project import project_info_for
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = [r for chunk in pool.map(_lint_chunk, chunks) for r in chunk]
-    else:
-        results = _lint_chunk(todo)
+        tasks = [
+            (
+                entry.data or b"",
+                entry.filename,
+                entry.codes,
+                project_info_for(Path(entry.filename)),
+                view,
+                ignore_in_tests,
+            )
+            for entry, _, view in phase_two
+        ]
+        results = _map(pool, _lint_one, tasks, workers)
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
-    for (_, filename, *_), (stamp, digest, settings), findings in zip(
-        todo, keys, results, strict=True
-    ):
+    for (entry, fingerprint, _), findings in zip(phase_two, results, strict=True):
         run.findings.extend(findings)
-        if cache is not None and not any(f.message.startswith("internal error") for f in findings):
-            cache.put(filename, stamp, digest, settings, findings)
+        if any(f.message.startswith("internal error") for f in findings):
+            consistent = False
+        elif entry.data is not None and content_hash(entry.data) != entry.digest:
+            consistent = False  # changed between the stat and the read: next run relints it
+        else:
+            _put(cache, entry, CachedFile(entry.summary, fingerprint, findings))
     if cache is not None:
+        if consistent:
+            cache.mark_consistent(tree)
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)
     return run
+
+
+def _reported_if_consistent(
+    cache: ResultCache, files: list[_File], tree: str
+) -> list[Finding] | None:
+    """Every file's cached findings, when all were last checked against this tree's join."""
+    if not cache.is_consistent(tree):
+        return None
+    reported: list[Finding] = []
+    for entry in files:
+        cached = cache.decode(entry.hit, entry.filename, with_summary=False) if entry.hit else None
+        if cached is None:
+            return None
+        reported.extend(cached.reported())
+    return reported
+
+
+def _put(cache: ResultCache | None, entry: _File, result: CachedFile) -> None:
+    if cache is not None and entry.stamp is not None and entry.digest is not None:
+        cache.put(entry.filename, entry.stamp, entry.digest, entry.settings, result)

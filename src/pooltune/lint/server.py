@@ -95,7 +95,10 @@ def _stamp(path: Path | None) -> tuple[int, int] | None:
 
 
 def lint_document(source: str, path: Path, settings: LintSettings) -> tuple[Finding, ...]:
-    """The same engine, catalog, per-file codes and suppressions as `pooltune lint`."""
+    """The same engine, catalog, per-file codes, test-code exemptions and suppressions as
+    `pooltune lint`. The buffer is linted with its own module summary alone (as `pooltune lint
+    FILE`): joining it with the rest of the project would mean decoding every cached summary on
+    each keystroke, and the buffer's unsaved edits are what matter here."""
     from pooltune.lint.catalog import load_catalog
     from pooltune.lint.engine import lint_source
     from pooltune.lint.files import select_files
@@ -107,7 +110,9 @@ def lint_document(source: str, path: Path, settings: LintSettings) -> tuple[Find
             return ()  # excluded by the project's settings, as with `--force-exclude`
     codes = settings.codes_for(str(path))
     project = project_info_for(path)
-    return lint_source(source, str(path), load_catalog(), codes, project).findings
+    return lint_source(
+        source, str(path), load_catalog(), codes, project, test_ignore=settings.test_ignore
+    ).findings
 
 
 class PooltuneServer(LanguageServer):

@@ -31,6 +31,8 @@ def known_codes() -> list[str]:
 class LintSettings:
     root: Path  # globs (excludes, per-file-ignores) are relative to it
     codes: frozenset[str]  # enabled before per-file-ignores
+    # Not reported in test code (`test-ignore`); the runner decides what is test code.
+    test_ignore: frozenset[str]
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...]
     exclude: tuple[str, ...]
     source: Path | None  # the pyproject.toml (or --config file) read, if any
@@ -52,10 +54,12 @@ class LintSettings:
             (pattern, frozenset(expand_selectors(codes, known, "per-file-ignores")))
             for pattern, codes in config.per_file_ignores.items()
         )
+        test_ignore = frozenset(expand_selectors(config.test_ignore, known, "test-ignore"))
         exclude = config.exclude if config.exclude is not None else DEFAULT_EXCLUDE
         return cls(
             root=loaded.root,
             codes=codes,
+            test_ignore=test_ignore,
             per_file_ignores=per_file,
             exclude=(*exclude, *config.extend_exclude),
             source=loaded.source,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 from pooltune import __version__
 from pooltune.lint.findings import Finding
-from pooltune.lint.report import rule_url
+from pooltune.lint.report import RULE_DOC_URL, rule_url
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -22,6 +23,7 @@ def _rules() -> list[dict[str, Any]]:
             "id": "POOL000",
             "name": "parse-error",
             "shortDescription": {"text": "The file could not be read or parsed."},
+            "helpUri": RULE_DOC_URL.format(code="README"),
             "defaultConfiguration": {"level": "error"},
         }
     ]
@@ -38,6 +40,15 @@ def _rules() -> list[dict[str, Any]]:
     return rules
 
 
+def artifact_uri(filename: str) -> str:
+    """An RFC 3986 URI reference: `file:///abs/x.py` for an absolute path, else the relative
+    path with forward slashes, percent-encoded (spaces, non-ASCII)."""
+    path = Path(filename)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(PurePosixPath(*path.parts).as_posix() if path.parts else filename, safe="/")
+
+
 def render_sarif(findings: Sequence[Finding]) -> str:
     rules = _rules()
     index = {rule["id"]: i for i, rule in enumerate(rules)}
@@ -52,7 +63,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": Path(f.filename).as_posix()},
+                            "artifactLocation": {"uri": artifact_uri(f.filename)},
                             "region": {
                                 "startLine": f.location.row,
                                 "startColumn": f.location.column,

@@ -15,6 +15,7 @@ from pooltune.lint.rules.pool009_unclosed_stream import UnclosedStream
 from pooltune.lint.rules.pool010_pool_at_import import PoolAtImport
 from pooltune.lint.rules.pool011_shared_connector_owned import SharedConnectorOwned
 from pooltune.lint.rules.pool012_sdk_client_drops_limits import SdkClientDropsLimits
+from pooltune.lint.rules.pool013_async_client_across_loops import AsyncClientAcrossLoops
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ClientPerRequest,
@@ -29,6 +30,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PoolAtImport,
     SharedConnectorOwned,
     SdkClientDropsLimits,
+    AsyncClientAcrossLoops,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from pooltune.lint.analysis import ClientBuild
-from pooltune.lint.args import keyword, keyword_literal
+from pooltune.lint.facts import ClientBuild
 from pooltune.lint.rule import Rule
 
 
@@ -18,26 +17,43 @@ class ClientPerRequest(Rule):
     )
 
     def visit_Module(self, node: cst.Module) -> None:
-        for build in self.analysis.builds:
-            where = self._per_request(build)
+        for build in self.facts.builds:
+            where = self.facts.per_call(build)
             if where:
-                name = build.spec.qualname
-                self.report(
-                    build.call,
-                    f"`{name}` built {where}: every call pays a new TCP+TLS handshake and "
-                    "drops its pool; create it once (lifespan/module level) and reuse it",
-                )
+                self.report(build.node, self._build_message(build, where))
+
+    def _build_message(self, build: ClientBuild, where: str) -> str:
+        name = build.spec.display
+        via = f" (by {build.via}, a new one on every call)" if build.via else ""
+        unclosed = ""
+        if unclosed_local(build):
+            close = build.spec.close_methods[0]
+            unclosed = f", and it is never closed (call `{build.name}.{close}()` or use `with`)"
+        return (
+            f"`{name}` built {where}{via}: every call pays a new TCP+TLS handshake and "
+            f"drops its pool{unclosed}; create it once (lifespan/module level) and reuse it"
+        )
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.call_qualname(node)
         if qualname is None or not self.context.catalog.calls[qualname].implicit:
             return
-        analysis = self.analysis
-        function = analysis.enclosing_function(node)
-        if analysis.in_loop(node, function):
+        facts = self.facts
+        function = facts.enclosing_function(node)
+        if facts.in_loop(node, function):
             where = "inside a loop"
-        elif function is not None and analysis.is_request_handler(function):
+        elif function is None:
+            return
+        elif facts.is_request_handler(function):
             where = "inside a request handler or task"
+        elif facts.is_exempt_factory(function):
+            return
+        elif (reason := facts.per_request_reason(function)) is not None:
+            where = reason
+        elif facts.runs_once(function):
+            return
+        elif (cls := facts.method_class(function)) is not None:
+            where = f"in a method of `{cls.name.value}` (a long-lived object: give it one client)"
         else:
             return
         self.report(
@@ -46,25 +62,11 @@ class ClientPerRequest(Rule):
             "use one shared client",
         )
 
-    def _per_request(self, build: ClientBuild) -> str | None:
-        analysis = self.analysis
-        if build.function is None:
-            return "inside a loop" if build.in_loop and not build.in_class_body else None
-        if self._shares_connector(build.call):
-            return None
-        if build.in_loop:
-            return "inside a loop"
-        if analysis.is_request_handler(build.function):
-            return "inside a request handler or task"
-        if analysis.is_exempt_factory(build.function):
-            return None
-        if build.handed_on or build.binding == "self":
-            return None
-        if build.uses_in_loop:
-            return None
-        return "for a single call"
 
-    def _shares_connector(self, call: cst.Call) -> bool:
-        return keyword(call, "connector") is not None and (
-            keyword_literal(call, "connector_owner") is False
-        )
+def unclosed_local(build: ClientBuild) -> bool:
+    """A local client that is neither closed, context-managed nor handed on (POOL002's case)."""
+    return (
+        build.spec.kind != "sdk"
+        and build.binding == "local"
+        and not (build.closed or build.context_managed or build.handed_on)
+    )

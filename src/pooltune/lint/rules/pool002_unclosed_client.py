@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from pooltune.lint.analysis import ClientBuild
+from pooltune.lint.facts import ClientBuild
 from pooltune.lint.rule import Rule
+from pooltune.lint.rules.pool001_client_per_request import unclosed_local
 
 
 class UnclosedClient(Rule):
@@ -14,23 +15,24 @@ class UnclosedClient(Rule):
     message = "HTTP client is never closed: use `with`/`async with` or call close()/aclose()"
 
     def visit_Module(self, node: cst.Module) -> None:
-        for build in self.analysis.builds:
+        facts = self.facts
+        for build in facts.builds:
             if build.spec.kind == "sdk":
                 continue  # the SDK clients close their pool themselves
-            if build.binding == "local" and not (
-                build.closed or build.context_managed or build.handed_on
-            ):
+            if unclosed_local(build):
+                if self.enabled("POOL001") and facts.per_call(build):
+                    continue  # one problem, one finding: POOL001 says it is never closed
                 close = build.spec.close_methods[0]
                 verb = "async with" if build.spec.is_async else "with"
                 self.report(
-                    build.call,
-                    f"`{build.spec.qualname}` bound to `{build.name}` is never closed: "
+                    build.node,
+                    f"`{build.spec.display}` bound to `{build.name}` is never closed: "
                     f"use `{verb}` or call `{build.name}.{close}()` in a finally block",
                 )
             elif build.binding == "self" and not self._class_closes(build):
                 self.report(
-                    build.call,
-                    f"`self.{build.name}` holds a `{build.spec.qualname}` that no method of the "
+                    build.node,
+                    f"`self.{build.name}` holds a `{build.spec.display}` that no method of the "
                     f"class closes: add a close/aclose (or __aexit__) that calls "
                     f"`self.{build.name}.{build.spec.close_methods[0]}()`",
                 )
@@ -39,10 +41,13 @@ class UnclosedClient(Rule):
         function = build.function
         if not isinstance(function, cst.FunctionDef):
             return True
-        cls = self.analysis.enclosing_class(function)
+        facts = self.facts
+        cls = facts.enclosing_class(function)
         if cls is None:
             return True  # `self` outside a class: not ours to judge
         attr = build.name
+        if attr in facts.view.class_closes.get(facts.class_qualname(cls), ()):
+            return True  # closed here or by a base class in the tree
         closers = set(build.spec.close_methods) | {"close", "aclose", "__aexit__", "__exit__"}
         found = False
 

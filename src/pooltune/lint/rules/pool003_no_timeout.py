@@ -5,10 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from pooltune.lint.args import has_star_args, is_none, keyword, literal, positional
+from pooltune.lint.catalog import LibraryEntry
 from pooltune.lint.rule import Rule
-
-_NONE_TIMEOUT_LIBRARIES = frozenset({"httpx", "httpx2", "openai", "anthropic"})
-_AIOHTTP_TIMEOUT_FIELDS = ("total", "connect", "sock_read", "sock_connect")
 
 
 class NoTimeout(Rule):
@@ -17,74 +15,175 @@ class NoTimeout(Rule):
     message = "request without a timeout can hang forever: pass `timeout=`"
 
     def visit_Call(self, node: cst.Call) -> None:
-        if has_star_args(node):
-            return
+        facts = self.facts
         catalog = self.context.catalog
         qualname = self.call_qualname(node)
         if qualname is not None:
-            library = catalog.calls[qualname].library
-            self._check_request(node, qualname, library.name, library.timeout_required_per_call)
+            self._check_request(node, f"{qualname}()", catalog.calls[qualname].library)
             return
         spec = self.client_spec(node)
         if spec is not None:
-            self._check_none_timeout(node, spec.library.name, spec.qualname)
+            build = facts.build_for_expr(node)
+            if build is None or not build.inprocess:
+                self._check_none_timeout(node, spec.library, spec.display)
             return
         for name in self.qualnames(node.func):
             timeout_lib = catalog.timeout_classes.get(name)
             if timeout_lib is not None:
-                self._check_timeout_object(node, name, timeout_lib.name)
+                if not (
+                    facts.is_parameter_default(node) or facts.argument_of_inprocess_client(node)
+                ):
+                    self._check_timeout_object(node, name, timeout_lib)
                 return
-        # A request method on a client we can resolve: session.get(...), client.post(...)
         func = node.func
         if isinstance(func, cst.Attribute):
-            client = self.analysis.spec_for_expr(func.value)
-            if client is not None and func.attr.value in client.library.request_methods:
-                label = f"{client.qualname}.{func.attr.value}"
-                self._check_request(
-                    node, label, client.library.name, client.library.timeout_required_per_call
-                )
+            held = facts.held(func.value)
+            if held is not None and func.attr.value in held.spec.library.request_methods:
+                if not held.inprocess and not held.resource:
+                    label = f"{held.spec.display}.{func.attr.value}()"
+                    self._check_request(node, label, held.spec.library)
+                return
+        self._check_relies_on_default(node)
 
-    def _check_request(self, node: cst.Call, label: str, library: str, required: bool) -> None:
-        arg = keyword(node, "timeout")
+    # -- requests and clients ---------------------------------------------------------------
+
+    def _check_request(self, node: cst.Call, label: str, library: LibraryEntry) -> None:
+        param = library.timeout_param
+        if param is None:
+            return
+        arg = keyword(node, param)
         if arg is None:
-            if label == "urllib.request.urlopen":
-                if len(positional(node)) < 3:
-                    self.report(node, "`urlopen()` without `timeout=` can hang forever")
-            elif required:
+            star = self._star_kwargs(node)
+            if star is _UNKNOWN:
+                return  # `*args`/`**kwargs` we cannot see into
+            if isinstance(star, cst.BaseExpression):
+                value = self.facts.value_through_local(star)
+                if library.timeout_none_disables and (none := _none(value)):
+                    self.report(
+                        node,
+                        f"`timeout=None` (from the `**` dict){none.rstrip()} on `{label}` disables "
+                        "every timeout",
+                    )
+                return
+            if library.timeout_positional is not None:
+                if len(positional(node)) < library.timeout_positional:
+                    self.report(node, f"`{label}` without `{param}=` can hang forever")
+            elif library.timeout_required_per_call:
                 self.report(
                     node,
-                    f"`{label}()` without `timeout=` can hang forever: "
-                    "pass e.g. `timeout=(3.05, 60)`",
+                    f"`{label}` without `{param}=` can hang forever: "
+                    f"pass e.g. `{library.timeout_example}`",
                 )
             return
-        if is_none(arg.value) and library in _NONE_TIMEOUT_LIBRARIES | {"requests", "urllib"}:
-            self.report(arg, f"`timeout=None` on `{label}()` disables every timeout")
-
-    def _check_none_timeout(self, node: cst.Call, library: str, label: str) -> None:
-        arg = keyword(node, "timeout")
-        if arg is not None and is_none(arg.value) and library in _NONE_TIMEOUT_LIBRARIES:
+        value = self.facts.value_through_local(arg.value)
+        if library.timeout_none_disables and (none := _none(value)):
+            through = "" if value is arg.value else f" (through `{self._code(arg.value)}`)"
             self.report(
-                arg,
-                f"`timeout=None` on `{label}` disables every timeout: requests can hang forever",
+                arg, f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout"
             )
 
-    def _check_timeout_object(self, node: cst.Call, name: str, library: str) -> None:
-        if library in ("httpx", "httpx2"):
+    def _star_kwargs(self, node: cst.Call) -> cst.BaseExpression | object | None:
+        """The `timeout` a `**d` argument carries when its keys are known (a literal, a local
+        bound once to one, a function of this module or class returning one); None when there
+        is no `**` or it has no timeout; _UNKNOWN for `*args` or a `**` we cannot see into."""
+        if any(a.star == "*" for a in node.args):
+            return _UNKNOWN
+        stars = [a for a in node.args if a.star == "**"]
+        if not stars:
+            return None
+        found: cst.BaseExpression | None = None
+        for star in stars:
+            keys = self.facts.dict_keys(star.value)
+            if keys is None:
+                return _UNKNOWN
+            found = keys.get("timeout", found)
+        return found
+
+    def _check_none_timeout(self, node: cst.Call, library: LibraryEntry, label: str) -> None:
+        if library.timeout_param is None or not library.timeout_none_disables:
+            return
+        arg = keyword(node, library.timeout_param)
+        if arg is not None:
+            value = self.facts.value_through_local(arg.value)
+            if none := _none(value):
+                through = "" if value is arg.value else f" (through `{self._code(arg.value)}`)"
+                self.report(
+                    arg,
+                    f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout: "
+                    "requests can hang forever",
+                )
+            return
+        star = self._star_kwargs(node)
+        if isinstance(star, cst.BaseExpression) and (
+            none := _none(self.facts.value_through_local(star))
+        ):
+            self.report(
+                node,
+                f"`timeout=None` (from the `**` dict){none.rstrip()} on `{label}` disables "
+                "every timeout: requests can hang forever",
+            )
+
+    def _check_relies_on_default(self, node: cst.Call) -> None:
+        """`fetch(url)` where `def fetch(url, timeout=None)` passes its timeout to a request."""
+        facts = self.facts.callee_facts(node)
+        if facts is None or not facts.timeout_defaults or has_star_args(node):
+            return
+        params = list(facts.params)
+        if (
+            facts.kind in ("method", "property")
+            and params[:1] in (["self"], ["cls"])
+            and isinstance(node.func, cst.Attribute)
+        ):
+            params = params[1:]
+        given = {a.keyword.value for a in node.args if a.keyword is not None}
+        given.update(params[: len(positional(node))])
+        for param, sink in sorted(facts.timeout_defaults.items()):
+            if param in given:
+                continue
+            short = facts.qualname.rsplit(".", 1)[-1]
+            self.report(
+                node,
+                f"`{short}()` relies on its default `{param}=None`, which `{sink}` receives: "
+                f"requests can hang forever; pass `{param}=`",
+            )
+            return
+
+    # -- timeout objects --------------------------------------------------------------------
+
+    def _check_timeout_object(self, node: cst.Call, name: str, library: LibraryEntry) -> None:
+        if has_star_args(node):
+            return
+        if library.timeout_style == "fields":
             args = positional(node)
             default = args[0].value if args else None
-            kw = keyword(node, "timeout")
+            kw = keyword(node, library.timeout_param or "timeout")
             if kw is not None:
                 default = kw.value
-            others = [a for a in node.args if a.keyword is not None and a.keyword.value != "timeout"]
+            others = [a for a in node.args if a.keyword is not None and a is not kw]
             if default is not None and is_none(default) and all(is_none(a.value) for a in others):
                 self.report(node, f"`{name}(None)` disables every timeout")
-        elif library == "aiohttp":
-            values = [keyword(node, f) for f in _AIOHTTP_TIMEOUT_FIELDS]
+        elif library.timeout_style == "total":
+            values = [keyword(node, f) for f in library.timeout_fields]
             if positional(node):
                 return
             if all(v is None or literal(v.value) is None for v in values):
                 self.report(
                     node,
-                    f"`{name}()` with no field set has no timeout at all "
-                    "(aiohttp's default session timeout is total=300): set total= or connect=",
+                    f"`{name}()` with no field set has no timeout at all: "
+                    f"set {' or '.join(f'{f}=' for f in library.timeout_pool_fields)}",
                 )
+
+    def _code(self, node: cst.CSTNode) -> str:
+        return self.context.module.code_for_node(node)
+
+
+_UNKNOWN = object()
+
+
+def _none(value: cst.BaseExpression) -> str:
+    """ "" when ``value`` is not None; " " when it is; a note when only one branch is."""
+    if is_none(value):
+        return " "
+    if isinstance(value, cst.IfExp) and (is_none(value.body) or is_none(value.orelse)):
+        return " (unless the caller passes one)"
+    return ""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from pooltune.lint.args import has_star_args, keyword, keyword_literal, positional
+from pooltune.lint.catalog import LibraryEntry
 from pooltune.lint.rule import Rule
-
-_FOUR = ("connect", "read", "write", "pool")
 
 
 class InvalidPoolConfig(Rule):
@@ -21,37 +20,46 @@ class InvalidPoolConfig(Rule):
         catalog = self.context.catalog
         for name in self.qualnames(node.func):
             library = catalog.timeout_classes.get(name)
-            if library is not None and library.name in ("httpx", "httpx2"):
-                self._httpx_timeout(node, name)
+            if library is not None and library.timeout_style == "fields":
+                self._fields_timeout(node, name, library)
                 return
         spec = self.client_spec(node)
-        if spec is None or spec.library.name != "aiohttp":
+        if spec is None:
             return
-        if spec.kind == "pool":
-            timeout = keyword(node, "timeout")
+        entry = spec.entry
+        if entry.timeout_object_only and spec.library.timeout_param is not None:
+            timeout = keyword(node, spec.library.timeout_param)
             if timeout is not None and isinstance(timeout.value, (cst.Integer, cst.Float)):
+                classes = spec.library.timeout_class
+                fix = (
+                    f"`{classes[0]}(total={timeout.value.value})`"
+                    if classes
+                    else "a timeout object"
+                )
                 self.report(
                     timeout,
-                    "`aiohttp.ClientSession(timeout=<number>)` raises ValueError: pass "
-                    f"`aiohttp.ClientTimeout(total={timeout.value.value})`",
+                    f"`{spec.display}(timeout=<number>)` raises ValueError: pass {fix}",
                 )
-        elif spec.kind == "connector":
-            force_close = keyword_literal(node, "force_close")
-            keepalive = keyword(node, "keepalive_timeout")
-            if force_close is True and keepalive is not None:
+        if len(entry.conflicting_params) == 2:
+            flag, other = entry.conflicting_params
+            if keyword_literal(node, flag) is True and keyword(node, other) is not None:
+                arg = keyword(node, other)
+                assert arg is not None
+                short = spec.display.rsplit(".", 1)[-1]
                 self.report(
-                    keepalive,
-                    "`TCPConnector(force_close=True, keepalive_timeout=...)` raises ValueError: "
+                    arg,
+                    f"`{short}({flag}=True, {other}=...)` raises ValueError: "
                     "a connection that is always closed cannot be kept alive; drop one of them",
                 )
 
-    def _httpx_timeout(self, node: cst.Call, name: str) -> None:
-        if positional(node) or keyword(node, "timeout") is not None:
+    def _fields_timeout(self, node: cst.Call, name: str, library: LibraryEntry) -> None:
+        if positional(node) or keyword(node, library.timeout_param or "timeout") is not None:
             return
+        fields = library.timeout_fields
         given = {a.keyword.value for a in node.args if a.keyword is not None}
-        if all(field in given for field in _FOUR):
+        if all(field in given for field in fields):
             return
-        missing = [f for f in _FOUR if f not in given]
+        missing = [f for f in fields if f not in given]
         example = ", ".join(
             f"{a.keyword.value}={self.context.module.code_for_node(a.value)}"
             for a in node.args

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from pooltune.lint.args import has_star_args, is_none, keyword, literal
+from pooltune.lint.args import has_star_args, is_none, keyword, literal, positional
+from pooltune.lint.catalog import LibraryEntry
 from pooltune.lint.rule import Rule
+
+MAX = "max_connections"
+KEEPALIVE = "max_keepalive_connections"
+EXPIRY = "keepalive_expiry"
 
 
 class PoolLimits(Rule):
@@ -17,23 +22,29 @@ class PoolLimits(Rule):
         if has_star_args(node):
             return
         for name in self.qualnames(node.func):
-            if name in self.context.catalog.limits_classes:
-                self._limits(node, name)
+            library = self.context.catalog.limits_classes.get(name)
+            if library is not None:
+                self._limits(node, name, library)
                 return
         spec = self.client_spec(node)
-        if spec is not None and spec.library.name == "aiohttp" and spec.kind == "connector":
-            limit = keyword(node, "limit")
+        entry = spec.entry if spec is not None else None
+        if spec is not None and entry is not None and entry.limit_param is not None:
+            limit = keyword(node, entry.limit_param)
             if limit is not None and literal(limit.value) == 0:
+                short = spec.display.rsplit(".", 1)[-1]
+                default = f" (the default is {entry.limit_default})" if entry.limit_default else ""
                 self.report(
                     limit,
-                    "`TCPConnector(limit=0)` allows unbounded simultaneous connections: "
-                    "set a limit (aiohttp's default is 100)",
+                    f"`{short}({entry.limit_param}=0)` allows unbounded simultaneous "
+                    f"connections: set a limit{default}",
                 )
 
-    def _limits(self, node: cst.Call, name: str) -> None:
-        max_conn = keyword(node, "max_connections")
-        keepalive = keyword(node, "max_keepalive_connections")
-        expiry = keyword(node, "keepalive_expiry")
+    def _limits(self, node: cst.Call, name: str, library: LibraryEntry) -> None:
+        max_conn = keyword(node, MAX)
+        keepalive = keyword(node, KEEPALIVE)
+        expiry = keyword(node, EXPIRY)
+        if max_conn is None and not positional(node):
+            self._missing_max(node, name, library, keepalive)
         if max_conn is not None and is_none(max_conn.value):
             self.report(
                 max_conn,
@@ -65,3 +76,33 @@ class PoolLimits(Rule):
                         keepalive, fixed, f"Set max_keepalive_connections={total}"
                     ),
                 )
+
+    def _missing_max(
+        self, node: cst.Call, name: str, library: LibraryEntry, keepalive: cst.Arg | None
+    ) -> None:
+        """`Limits(keepalive_expiry=30)`: the class defaults to unbounded, unlike the client."""
+        default = client_default = library.limits_defaults.get(MAX)
+        if default is None:
+            return
+        kept = literal(keepalive.value) if keepalive is not None else None
+        if isinstance(kept, int) and not isinstance(kept, bool) and kept > default:
+            default = kept
+        arg = cst.Arg(
+            keyword=cst.Name(MAX),
+            value=cst.Integer(str(default)),
+            equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace(""),
+            ),
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            if node.args
+            else cst.MaybeSentinel.DEFAULT,
+        )
+        fixed = node.with_changes(args=[arg, *node.args])
+        self.report(
+            node,
+            f"`{name}(...)` without max_connections opens unbounded sockets under load "
+            f"(the class defaults to no limit; only the client's own default is {client_default}): "
+            f"set max_connections",
+            fix=self.replacement(node, fixed, f"Add max_connections={default}"),
+        )

@@ -29,5 +29,5 @@ class Http2WithoutH2(Rule):
         self.report(
             arg,
             f"`http2=True` but the project declares neither `h2` nor `{lib}[http2]`: "
-            f"`{spec.qualname}` raises ImportError at run time; depend on `{lib}[http2]`",
+            f"`{spec.display}` raises ImportError at run time; depend on `{lib}[http2]`",
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from pooltune.lint.catalog import ClientSpec
 from pooltune.lint.rule import Rule
 
 
@@ -14,56 +13,104 @@ class BlockingHttpInAsync(Rule):
     message = "synchronous HTTP inside `async def` blocks the event loop"
 
     def visit_Call(self, node: cst.Call) -> None:
-        function = self.analysis.enclosing_function(node)
+        facts = self.facts
+        function = facts.enclosing_function(node)
         if not (isinstance(function, cst.FunctionDef) and function.asynchronous is not None):
             return  # not directly in a coroutine (a nested def/lambda runs elsewhere)
         qualname = self.call_qualname(node)
         if qualname is not None:
-            library = self.context.catalog.calls[qualname].library
-            if library.name in ("requests", "httpx", "httpx2", "urllib"):
+            if self.context.catalog.calls[qualname].blocking:
                 self.report(
                     node,
                     f"`{qualname}()` blocks the event loop inside `async def`: use an async "
                     "client, or `await asyncio.to_thread(...)`",
                 )
             return
-        spec = self.client_spec(node)
-        if spec is not None:
-            if not spec.is_async and spec.kind in ("pool", "sdk"):
-                self.report(
-                    node,
-                    f"sync client `{spec.qualname}` built inside `async def`: its requests "
-                    "block the event loop; use the async client",
-                )
+        build = facts.build_for_expr(node)
+        if build is not None and build.node is node:
+            self._sync_build(
+                node,
+                build.spec.is_async,
+                build.spec.kind,
+                build.spec.display,
+                build.inprocess,
+                build.via,
+            )
             return
-        self._module_client_call(node)
+        self._sync_client_call(node)
 
-    def _module_client_call(self, node: cst.Call) -> None:
-        """`sync_client.post(...)` where sync_client is a module-level sync client."""
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        build = self.facts.build_for_expr(node)
+        if build is None or build.node is not node or build.origin != "property":
+            return
+        function = self.facts.enclosing_function(node)
+        if isinstance(function, cst.FunctionDef) and function.asynchronous is not None:
+            self._sync_build(
+                node,
+                build.spec.is_async,
+                build.spec.kind,
+                build.spec.display,
+                build.inprocess,
+                build.via,
+            )
+
+    def _sync_build(
+        self,
+        node: cst.CSTNode,
+        is_async: bool,
+        kind: str,
+        display: str,
+        inprocess: bool,
+        via: str | None,
+    ) -> None:
+        if is_async or kind not in ("pool", "sdk") or inprocess:
+            return
+        by = f" (by {via})" if via else ""
+        self.report(
+            node,
+            f"sync client `{display}` built inside `async def`{by}: its requests block the "
+            "event loop; use the async client",
+        )
+
+    def _sync_client_call(self, node: cst.Call) -> None:
+        """`sync_client.post(...)` on a sync client that outlives this coroutine: a module-level
+        client (this module's or an imported one), `self.session` however it was set, a
+        parameter annotated with a sync client class."""
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
+        chain: list[str] = []
         root: cst.BaseExpression = func.value
-        depth = 0
-        while isinstance(root, cst.Attribute):
-            root, depth = root.value, depth + 1
-        if not isinstance(root, cst.Name):
+        while isinstance(root, cst.Attribute) and not self._is_self_attr(root):
+            chain.append(root.attr.value)
+            root = root.value
+        chain.reverse()
+        held = self.facts.held(root)
+        if held is None or held.where == "build" or held.inprocess:
             return
-        build = self.analysis.build_for_expr(root)
-        if build is None or build.binding != "module":
-            return
-        spec: ClientSpec = build.spec
+        if held.where == "local" and held.build is not None:
+            return  # built in this coroutine: reported where it is built
+        spec = held.spec
         if spec.is_async or spec.kind not in ("pool", "sdk"):
             return
         method = func.attr.value
-        is_request = (
-            method in spec.library.request_methods and depth == 0
-            if spec.kind == "pool"
-            else depth >= 1  # client.chat.completions.create(...)
-        )
+        if spec.kind == "pool":
+            is_request = not chain and method in spec.library.request_methods
+        elif held.resource:
+            is_request = True  # `self.client = SDK().chat.completions`; `self.client.create()`
+        else:
+            is_request = bool(chain) and chain[0] in spec.library.resources
         if is_request:
             self.report(
                 node,
-                f"module-level sync client `{build.name}` ({spec.qualname}) called inside "
-                "`async def` blocks the event loop; use the async client",
+                f"sync client `{held.name}` ({spec.display}) called inside `async def` blocks "
+                "the event loop; use the async client",
             )
+
+    @staticmethod
+    def _is_self_attr(expr: cst.BaseExpression) -> bool:
+        return (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value in ("self", "cls")
+        )

@@ -7,8 +7,6 @@ import libcst as cst
 from pooltune.lint.args import keyword, literal
 from pooltune.lint.rule import Rule
 
-_STREAM_LIBRARIES = frozenset({"httpx", "httpx2"})
-
 
 class UnclosedStream(Rule):
     code = "POOL009"
@@ -18,20 +16,28 @@ class UnclosedStream(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         qualname = self.call_qualname(node)
-        if qualname is not None and qualname.endswith(".stream"):
-            label = f"{qualname}()"
-        elif isinstance(func, cst.Attribute) and func.attr.value in ("stream", "send"):
-            spec = self.analysis.spec_for_expr(func.value)
-            if spec is None or spec.library.name not in _STREAM_LIBRARIES:
+        send = False
+        if qualname is not None:
+            library = self.context.catalog.calls[qualname].library
+            if qualname.rsplit(".", 1)[-1] not in library.stream_methods:
                 return
-            label = f"{spec.qualname}.{func.attr.value}()"
+            label = f"{qualname}()"
+        elif isinstance(func, cst.Attribute):
+            spec = self.facts.spec_for_expr(func.value)
+            if spec is None:
+                return
+            method = func.attr.value
+            send = method in spec.library.send_methods
+            if method not in spec.library.stream_methods and not send:
+                return
+            label = f"{spec.display}.{method}()"
         else:
             return
-        if label.endswith(".send()"):
+        if send:
             if literal(getattr(keyword(node, "stream"), "value", cst.Name("False"))) is True:
                 self._check_send(node, label)
             return
-        parent = self.analysis.parent(node)
+        parent = self.facts.parent(node)
         if isinstance(parent, cst.WithItem):
             return
         if isinstance(parent, (cst.Return, cst.Arg)):
@@ -43,11 +49,11 @@ class UnclosedStream(Rule):
         )
 
     def _check_send(self, node: cst.Call, label: str) -> None:
-        analysis = self.analysis
+        facts = self.facts
         expr: cst.CSTNode = node
-        parent = analysis.parent(expr)
+        parent = facts.parent(expr)
         if isinstance(parent, cst.Await):
-            expr, parent = parent, analysis.parent(parent)
+            expr, parent = parent, facts.parent(parent)
         if isinstance(parent, (cst.WithItem, cst.Return, cst.Arg)):
             return
         if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
@@ -57,14 +63,14 @@ class UnclosedStream(Rule):
         target = parent.targets[0].target
         if not isinstance(target, cst.Name):
             return
-        scope = analysis.scope(target)
+        scope = facts.scope(target)
         if scope is None:
             return
         mine = [a for a in scope.assignments[target.value] if getattr(a, "node", None) is target]
         if not mine:
             return
         for access in mine[0].references:
-            use = analysis.parent(access.node)
+            use = facts.parent(access.node)
             if isinstance(use, cst.Attribute) and use.attr.value in ("aclose", "close"):
                 return
             if not isinstance(use, cst.Attribute):

@@ -1,10 +1,11 @@
-"""POOL012 sdk-client-drops-limits: an SDK given a plain httpx client loses its pool limits."""
+"""POOL012 sdk-client-drops-limits: an SDK given a plain client loses its own pool limits."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from pooltune.lint.args import has_star_args, keyword
+from pooltune.lint.catalog import ClientSpec
 from pooltune.lint.findings import Fix
 from pooltune.lint.rule import Rule
 
@@ -12,7 +13,7 @@ from pooltune.lint.rule import Rule
 class SdkClientDropsLimits(Rule):
     code = "POOL012"
     name = "sdk-client-drops-limits"
-    message = "SDK given an httpx client without `limits=`: its 1000/100 pool becomes 100/20"
+    message = "SDK given an HTTP client without `limits=`: its own larger pool is replaced"
 
     def visit_Call(self, node: cst.Call) -> None:
         spec = self.client_spec(node)
@@ -21,27 +22,45 @@ class SdkClientDropsLimits(Rule):
         arg = keyword(node, spec.library.sdk_http_client_param)
         if arg is None:
             return
-        inner = self.analysis.build_for_expr(arg.value)
-        if inner is None or inner.spec.library.name not in ("httpx", "httpx2"):
+        inner = self.facts.build_for_expr(arg.value)
+        if inner is None or inner.call is None:
             return
-        if has_star_args(inner.call) or keyword(inner.call, "limits") is not None:
+        inner_lib = inner.spec.library
+        if (
+            inner_lib.name not in spec.library.sdk_http_client_libraries
+            or not inner_lib.limits_param
+        ):
             return
-        default = "DefaultAsyncHttpxClient" if inner.spec.is_async else "DefaultHttpxClient"
+        if has_star_args(inner.call) or keyword(inner.call, inner_lib.limits_param) is not None:
+            return
+        default = self.context.catalog.sdk_default_for(spec.library, inner.spec.is_async)
         sdk = spec.library.name
+        own = inner_lib.limits_defaults
+        own_text = "/".join(
+            str(own[k]) for k in ("max_connections", "max_keepalive_connections") if k in own
+        )
         self.report(
             arg,
-            fix=self._fix(inner.call, sdk, default),
-            message=
-            f"`{inner.spec.qualname}` without `limits=` replaces the {sdk} SDK's pool "
-            f"(1000 connections, 100 kept alive) with httpx's 100/20, which churns connections "
-            f"above 20 concurrent requests; use `{sdk}.{default}(...)` or pass `limits=`",
+            fix=self._fix(inner.call, spec, default) if default else None,
+            message=(
+                f"`{inner.spec.display}` without `{inner_lib.limits_param}=` replaces the {sdk} "
+                f"SDK's pool ({spec.library.sdk_pool}) with {inner_lib.name}'s {own_text}, which "
+                f"churns connections under concurrency; use `{sdk}.{default}(...)` or pass "
+                f"`{inner_lib.limits_param}=`"
+            ),
         )
 
-    def _fix(self, call: cst.Call, sdk: str, default: str) -> Fix | None:
-        """Swap in the SDK's own httpx wrapper when the SDK module is imported by its name."""
-        scope = self.analysis.scope(self.context.module)
-        if scope is None or not any(
-            isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom)) for a in scope.assignments[sdk]
+    def _fix(self, call: cst.Call, spec: ClientSpec, default: str | None) -> Fix | None:
+        """Swap in the SDK's own wrapper when the SDK module is imported by its name."""
+        sdk = spec.library.name
+        scope = self.facts.scope(self.context.module)
+        if (
+            default is None
+            or scope is None
+            or not any(
+                isinstance(getattr(a, "node", None), (cst.Import, cst.ImportFrom))
+                for a in scope.assignments[sdk]
+            )
         ):
             return None
         func = cst.Attribute(value=cst.Name(sdk), attr=cst.Name(default))

@@ -1,0 +1,1033 @@
+"""Facts about one file that every rule reads, computed once before the rules run.
+
+Where HTTP clients are built (a constructor, a factory function or a property that builds one
+per call), what each build is bound to, how the binding is used (closed, context-managed, handed
+on, only passed to helpers that use it, used in a loop that repeats work), what an expression
+holds (a local, ``self.session`` however it got there, a module-level client imported from
+another module, a parameter annotated with a client class), and which functions run per request.
+Names resolve through libcst's QualifiedNameProvider and ScopeProvider and, across modules,
+through the joined function summaries (:class:`~pooltune.lint.summaries.ModuleView`); what
+cannot be resolved stays unknown, and rules stay silent.
+
+This module knows no rule: rules read it (``self.facts``), it never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import libcst as cst
+from libcst.metadata import (
+    ParentNodeProvider,
+    PositionProvider,
+    ProviderT,
+    QualifiedName,
+    QualifiedNameProvider,
+    QualifiedNameSource,
+    Scope,
+    ScopeProvider,
+)
+
+from pooltune.lint.catalog import Catalog, ClientSpec
+from pooltune.lint.summaries import RETRY_NAME, FunctionFacts, ModuleView, absolute_import
+
+FunctionNode = cst.FunctionDef | cst.Lambda
+BindingKind = Literal["local", "self", "module", "class", "with", "none"]
+Origin = Literal["constructor", "factory", "property"]
+_CLOSERS = ("__exit__", "__aexit__")
+_MUTATORS = frozenset({"update", "setdefault", "pop", "clear", "__setitem__", "popitem"})
+
+
+@dataclass
+class ClientBuild:
+    node: cst.BaseExpression  # the constructor/factory Call, or the property's Attribute
+    spec: ClientSpec
+    origin: Origin
+    function: FunctionNode | None  # innermost enclosing function (None: module or class body)
+    in_class_body: bool
+    in_loop: bool  # in a loop that repeats work, or a comprehension, inside its function
+    binding: BindingKind
+    name: str | None = None  # the local/module name, or the attribute for `self.<attr>`
+    context_managed: bool = False
+    handed_on: bool = False
+    closed: bool = False
+    uses_in_loop: bool = False
+    uses: list[cst.Name] = field(default_factory=list)
+    inprocess: bool = False  # on an in-process transport: no network at all
+    via: str | None = None  # the factory or property that builds it
+    owned: bool = False  # passed straight to another client's constructor (an SDK's http_client)
+
+    @property
+    def call(self) -> cst.Call | None:
+        """The constructor call itself (None for a factory or property build)."""
+        return (
+            self.node if self.origin == "constructor" and isinstance(self.node, cst.Call) else None
+        )
+
+
+@dataclass(frozen=True)
+class Held:
+    """What an expression holds: a client, and where it comes from."""
+
+    spec: ClientSpec
+    where: Literal["build", "local", "self", "module", "param"]
+    name: str
+    inprocess: bool = False
+    resource: bool = False
+    build: ClientBuild | None = None
+
+
+class Facts(cst.MetadataDependent):
+    METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (
+        ParentNodeProvider,
+        ScopeProvider,
+        QualifiedNameProvider,
+        PositionProvider,
+    )
+
+    def __init__(
+        self,
+        module: cst.Module,
+        catalog: Catalog,
+        view: ModuleView,
+        is_package: bool = False,
+        test_file: bool = False,
+    ) -> None:
+        super().__init__()
+        self.tree = module
+        self.catalog = catalog
+        self.view = view
+        self.module_name = view.module
+        self.is_package = is_package
+        self.test_file = test_file
+        self.builds: list[ClientBuild] = []
+        self._builds_by_node: dict[int, ClientBuild] = {}
+        self._qualnames: dict[int, str] = {}
+        self._retry: dict[int, bool] = {}
+
+    # -- collection (after metadata is resolved) -----------------------------------------
+
+    def collect(self) -> None:
+        # Every node already has a parent entry: one pass over that map finds the calls and
+        # attributes, cheaper than another traversal of the tree.
+        functions = self.view.functions.values()
+        factories = any(f.factory is not None and f.kind != "property" for f in functions)
+        properties = any(f.factory is not None and f.kind == "property" for f in functions)
+        for node in list(self.metadata[ParentNodeProvider].keys()):
+            if isinstance(node, cst.Call):
+                spec = self.client_spec(node)
+                if spec is not None:
+                    self._add_build(node, spec, "constructor", None)
+                elif factories:
+                    spec, via = self._factory_spec(node)
+                    if spec is not None:
+                        self._add_build(node, spec, "factory", via)
+            elif properties and isinstance(node, cst.Attribute):
+                spec, via = self._property_spec(node)
+                if spec is not None:
+                    self._add_build(node, spec, "property", via)
+        self.builds.sort(key=lambda b: self._start(b.node))
+        for build in self.builds:
+            self._follow_uses(build)
+
+    def _start(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.get_metadata(PositionProvider, node)
+        return (pos.start.line, pos.start.column)
+
+    def _add_build(
+        self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin, via: str | None
+    ) -> None:
+        build = self._describe_build(node, spec, origin)
+        build.via = via
+        if origin == "constructor" and isinstance(node, cst.Call):
+            build.inprocess = self.inprocess_call(node, spec)
+        self.builds.append(build)
+        self._builds_by_node[id(node)] = build
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        parent: cst.CSTNode | None = self.get_metadata(ParentNodeProvider, node, None)
+        return parent
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+        """(child, parent) pairs walking up from ``node``."""
+        child = node
+        parent = self.parent(child)
+        while parent is not None:
+            yield child, parent
+            child, parent = parent, self.parent(parent)
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        scope: Scope | None = self.get_metadata(ScopeProvider, node, None)
+        return scope
+
+    def qualnames(self, node: cst.CSTNode) -> frozenset[str]:
+        """Fully qualified names of ``node`` that come from an import (never a local name)."""
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider, node, None
+        )
+        return frozenset(q.name for q in found or () if q.source is QualifiedNameSource.IMPORT)
+
+    def client_spec(self, call: cst.Call) -> ClientSpec | None:
+        """The catalog entry when ``call`` calls a client constructor (resolved through imports)."""
+        for qualname in self.qualnames(call.func):
+            spec = self.catalog.client(qualname)
+            if spec is not None:
+                return spec
+        return None
+
+    def call_qualname(self, call: cst.Call) -> str | None:
+        """The catalog name of a module-level function call (requests.get, urlopen...)."""
+        for qualname in self.qualnames(call.func):
+            if self.catalog.call(qualname) is not None:
+                return qualname
+        return None
+
+    # -- tree navigation --------------------------------------------------------------------
+
+    def enclosing_function(self, node: cst.CSTNode) -> FunctionNode | None:
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.Lambda):
+                return parent
+            if isinstance(parent, cst.FunctionDef) and child is parent.body:
+                return parent
+        return None
+
+    def in_class_body(self, node: cst.CSTNode) -> bool:
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(parent, cst.ClassDef) and child is parent.body:
+                return True
+        return False
+
+    def enclosing_class(self, function: cst.FunctionDef) -> cst.ClassDef | None:
+        for child, parent in self.ancestors(function):
+            if isinstance(parent, cst.ClassDef) and child is parent.body:
+                return parent
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return None
+        return None
+
+    def in_loop(self, node: cst.CSTNode, stop: cst.CSTNode | None) -> bool:
+        """Inside a loop body that repeats work (not a retry loop) or a comprehension element."""
+        for child, parent in self.ancestors(node):
+            if parent is stop or isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if (
+                isinstance(parent, (cst.For, cst.While))
+                and child is parent.body
+                and not self.is_retry_loop(parent)
+            ):
+                return True
+            if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)) and (
+                child is parent.elt
+            ):
+                return True
+            if isinstance(parent, cst.DictComp) and child in (parent.key, parent.value):
+                return True
+            if isinstance(parent, cst.CompFor) and child is not parent.iter:
+                return True
+        return False
+
+    def is_retry_loop(self, loop: cst.For | cst.While) -> bool:
+        """`for attempt in range(n)`, `while retries < n`, `while True:` that sleeps and breaks:
+        one unit of work tried again, not many units of work."""
+        key = id(loop)
+        if key not in self._retry:
+            self._retry[key] = self._retry_loop(loop)
+        return self._retry[key]
+
+    def _retry_loop(self, loop: cst.For | cst.While) -> bool:
+        if isinstance(loop, cst.For):
+            it = loop.iter
+            if not (
+                isinstance(it, cst.Call)
+                and isinstance(it.func, cst.Name)
+                and it.func.value == "range"
+            ):
+                return False
+            if isinstance(loop.target, cst.Name) and RETRY_NAME.search(loop.target.value):
+                return True
+            return any(RETRY_NAME.search(name) for arg in it.args for name in _names(arg.value))
+        test = loop.test
+        if any(RETRY_NAME.search(n) for n in _names(test)):
+            return True
+        if isinstance(test, cst.Name) and test.value == "True":
+            facts = self
+            found = {"exit": False, "sleep": False}
+
+            class _Body(cst.CSTVisitor):
+                def visit_Break(self, node: cst.Break) -> None:
+                    found["exit"] = True
+
+                def visit_Return(self, node: cst.Return) -> None:
+                    found["exit"] = True
+
+                def visit_Call(self, node: cst.Call) -> None:
+                    if facts.qualnames(node.func) & set(facts.catalog.runtime.sleeps):
+                        found["sleep"] = True
+
+            loop.body.visit(_Body())
+            return found["exit"] and found["sleep"]
+        return False
+
+    # -- functions --------------------------------------------------------------------------
+
+    def function_qualname(self, function: FunctionNode) -> str | None:
+        """`pkg.mod.Class.method`, `pkg.mod.f.<locals>.g`, as the summaries spell it."""
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        key = id(function)
+        if key in self._qualnames:
+            return self._qualnames[key]
+        parts = [function.name.value]
+        for child, parent in self.ancestors(function):
+            if isinstance(parent, cst.ClassDef) and child is parent.body:
+                parts.append(parent.name.value)
+            elif isinstance(parent, cst.FunctionDef) and child is parent.body:
+                parts.extend(["<locals>", parent.name.value])
+        qualname = ".".join([self.module_name, *reversed(parts)])
+        self._qualnames[key] = qualname
+        return qualname
+
+    def class_qualname(self, cls: cst.ClassDef) -> str:
+        parts = [cls.name.value]
+        for child, parent in self.ancestors(cls):
+            if isinstance(parent, cst.ClassDef) and child is parent.body:
+                parts.append(parent.name.value)
+            elif isinstance(parent, cst.FunctionDef) and child is parent.body:
+                parts.extend(["<locals>", parent.name.value])
+        return ".".join([self.module_name, *reversed(parts)])
+
+    def function_facts(self, function: FunctionNode | None) -> FunctionFacts | None:
+        if function is None:
+            return None
+        qualname = self.function_qualname(function)
+        return self.view.functions.get(qualname) if qualname else None
+
+    def is_request_handler(self, function: FunctionNode) -> bool:
+        facts = self.function_facts(function)
+        return facts is not None and facts.root is not None
+
+    def is_exempt_factory(self, function: FunctionNode) -> bool:
+        """main, __init__, __aenter__, cached factories, context managers, lifespans, tests."""
+        facts = self.function_facts(function)
+        return facts is not None and facts.exempt
+
+    def per_request_reason(self, function: FunctionNode | None) -> str | None:
+        """Why a function runs once per request: a handler or task, or called from one/a loop."""
+        facts = self.function_facts(function)
+        if facts is None:
+            return None
+        if facts.root is not None:
+            return "inside a request handler or task"
+        if facts.per_request:
+            return f"in `{facts.qualname.rsplit('.', 1)[-1]}`, {facts.per_request}"
+        return None
+
+    def in_test_code(self, node: cst.CSTNode) -> bool:
+        """A test file, or inside a `test_*` function or pytest fixture."""
+        if self.test_file:
+            return True
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.FunctionDef) and child is parent.body:
+                facts = self.function_facts(parent)
+                if facts is not None and facts.is_test:
+                    return True
+        return False
+
+    def method_class(self, function: FunctionNode | None) -> cst.ClassDef | None:
+        if isinstance(function, cst.FunctionDef):
+            return self.enclosing_class(function)
+        return None
+
+    # -- references across modules ------------------------------------------------------------
+
+    def ref_for(self, expr: cst.BaseExpression) -> str | None:
+        """The project-wide name an expression refers to: `pkg.mod.f`, `pkg.mod.C#m` for
+        `self.m` in a method of C. None when it is not a name we can follow."""
+        if (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value in ("self", "cls")
+        ):
+            function = self.enclosing_function(expr)
+            cls = self.method_class(function)
+            if cls is not None:
+                return f"{self.class_qualname(cls)}#{expr.attr.value}"
+            return None
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider, expr, None
+        )
+        for q in found or ():
+            if q.source is QualifiedNameSource.IMPORT:
+                return absolute_import(q.name, self.module_name, self.is_package)
+            if q.source is QualifiedNameSource.LOCAL:
+                return f"{self.module_name}.{q.name}"
+        return None
+
+    def callee_facts(self, call: cst.Call) -> FunctionFacts | None:
+        ref = self.ref_for(call.func)
+        return self.view.function(ref) if ref else None
+
+    def _factory_spec(self, call: cst.Call) -> tuple[ClientSpec | None, str | None]:
+        func = call.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return None, None
+        facts = self.callee_facts(call)
+        if facts is None or facts.factory is None or facts.kind == "property":
+            return None, None
+        return self.catalog.client(facts.factory), facts.qualname.rsplit(".", 1)[-1] + "()"
+
+    def _property_spec(self, node: cst.Attribute) -> tuple[ClientSpec | None, str | None]:
+        if not (isinstance(node.value, cst.Name) and node.value.value in ("self", "cls")):
+            return None, None
+        parent = self.parent(node)
+        if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.Del)) or (
+            isinstance(parent, cst.AnnAssign) and parent.target is node
+        ):
+            return None, None
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return None, None
+        ref = self.ref_for(node)
+        facts = self.view.function(ref) if ref else None
+        if facts is None or facts.kind != "property" or facts.factory is None:
+            return None, None
+        function = self.enclosing_function(node)
+        if function is not None and self.function_qualname(function) == facts.qualname:
+            return None, None
+        return self.catalog.client(facts.factory), f"the property `{node.attr.value}`"
+
+    # -- bindings ---------------------------------------------------------------------------
+
+    def assigned_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The single value assigned to ``name`` in its scope (None when not exactly one)."""
+        scope = self.scope(name)
+        if scope is None:
+            return None
+        try:
+            accesses = list(scope.accesses[name])
+        except Exception:  # a name libcst's scope analysis does not track
+            return None
+        referents = {a for access in accesses for a in access.referents}
+        if not referents:
+            referents = set(scope.assignments[name.value])
+        if len(referents) != 1:
+            return None
+        (assignment,) = referents
+        node = getattr(assignment, "node", None)
+        if node is None:
+            return None
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.AssignTarget):
+                continue
+            if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+                return parent.value
+            if isinstance(parent, cst.AnnAssign) and child is parent.target:
+                return parent.value
+            if isinstance(parent, cst.AsName):
+                continue
+            if isinstance(parent, cst.WithItem) and parent.asname is not None:
+                return parent.item
+            return None
+        return None
+
+    def is_parameter(self, name: cst.Name) -> bool:
+        scope = self.scope(name)
+        if scope is None:
+            return False
+        try:
+            accesses = list(scope.accesses[name])
+        except Exception:
+            return False
+        for access in accesses:
+            for assignment in access.referents:
+                node = getattr(assignment, "node", None)
+                if isinstance(self.parent(node) if node is not None else None, cst.Param):
+                    return True
+        return False
+
+    def build_for_expr(self, expr: cst.BaseExpression) -> ClientBuild | None:
+        """The client build an expression refers to: a build, a name bound to one, self.attr."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        if isinstance(expr, (cst.Call, cst.Attribute)) and id(expr) in self._builds_by_node:
+            return self._builds_by_node[id(expr)]
+        if isinstance(expr, cst.Name):
+            value = self.assigned_value(expr)
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, (cst.Call, cst.Attribute)):
+                return self._builds_by_node.get(id(value))
+            return None
+        if (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == "self"
+        ):
+            function = self.enclosing_function(expr)
+            cls = self.method_class(function)
+            matches = [
+                b
+                for b in self.builds
+                if b.binding == "self"
+                and b.name == expr.attr.value
+                and isinstance(b.function, cst.FunctionDef)
+                and self.enclosing_class(b.function) is cls
+            ]
+            specs = {b.spec.display for b in matches}
+            return matches[0] if len(specs) == 1 else None
+        return None
+
+    def held(self, expr: cst.BaseExpression) -> Held | None:
+        """The client an expression holds, however it got there (None when unknown)."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        build = self.build_for_expr(expr)
+        if build is not None:
+            where: Literal["build", "local", "self", "module", "param"]
+            if expr is build.node:
+                where = "build"
+            elif build.binding == "self":
+                where = "self"
+            elif build.binding in ("module", "class"):
+                where = "module"
+            else:
+                where = "local"
+            name = build.name or build.spec.display
+            return Held(build.spec, where, name, build.inprocess, False, build)
+        if (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value in ("self", "cls")
+        ):
+            cls = self.method_class(self.enclosing_function(expr))
+            if cls is None:
+                return None
+            ref = self.view.attr(self.class_qualname(cls), expr.attr.value)
+            spec = self.catalog.client(ref.client) if ref and ref.client else None
+            if ref is None or spec is None:
+                return None
+            return Held(spec, "self", f"self.{expr.attr.value}", ref.inprocess, ref.resource)
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            name_ref = self.ref_for(expr)
+            client = self.view.client(name_ref) if name_ref else None
+            if (
+                client is not None
+                and client.client is not None
+                and isinstance(expr, (cst.Name, cst.Attribute))
+            ):
+                local = isinstance(expr, cst.Name) and self.assigned_value(expr) is not None
+                spec = self.catalog.client(client.client)
+                if spec is not None and not local:
+                    label = (
+                        expr.value if isinstance(expr, cst.Name) else self.tree.code_for_node(expr)
+                    )
+                    return Held(spec, "module", label, client.inprocess, client.resource)
+        if isinstance(expr, cst.Name):
+            spec = self._annotated_param(expr)
+            if spec is not None:
+                return Held(spec, "param", expr.value)
+        return None
+
+    def _annotated_param(self, expr: cst.Name) -> ClientSpec | None:
+        """A parameter annotated with a client class: `async def f(client: httpx.AsyncClient)`,
+        also `Optional[httpx.Client]` and `httpx.Client | None`."""
+        function = self.enclosing_function(expr)
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        for param in (*function.params.params, *function.params.kwonly_params):
+            if param.name.value == expr.value and param.annotation is not None:
+                specs = self._annotation_specs(param.annotation.annotation)
+                if len({s.display for s in specs}) == 1:
+                    return specs[0]
+        return None
+
+    def _annotation_specs(self, annotation: cst.BaseExpression) -> list[ClientSpec]:
+        found: list[ClientSpec] = []
+        facts = self
+
+        class _Ann(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                found.extend(facts._specs_of(node))
+
+            def visit_Name(self, node: cst.Name) -> None:
+                found.extend(facts._specs_of(node))
+
+        annotation.visit(_Ann())
+        return found
+
+    def _specs_of(self, node: cst.CSTNode) -> list[ClientSpec]:
+        return [s for q in self.qualnames(node) if (s := self.catalog.client(q)) is not None]
+
+    def spec_for_expr(self, expr: cst.BaseExpression) -> ClientSpec | None:
+        held = self.held(expr)
+        return held.spec if held is not None else None
+
+    def inprocess_call(self, call: cst.Call, spec: ClientSpec) -> bool:
+        """A client mounted on an in-process transport (ASGITransport(app), app=app...)."""
+        lib = spec.library
+        for arg in call.args:
+            if arg.keyword is None:
+                continue
+            if arg.keyword.value in lib.inprocess_params:
+                return True
+            if arg.keyword.value == lib.transport_param:
+                value = arg.value
+                if isinstance(value, cst.Name):
+                    value = self.assigned_value(value) or value
+                if isinstance(value, cst.Call) and (
+                    self.qualnames(value.func) & set(self.catalog.inprocess_transports)
+                ):
+                    return True
+        return False
+
+    def is_parameter_default(self, node: cst.CSTNode) -> bool:
+        """`def f(timeout=Timeout(None))`: the value only applies where a call relies on it."""
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, cst.Param):
+                return child is parent.default
+            if isinstance(
+                parent, (cst.SimpleStatementLine, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+            ):
+                return False
+        return False
+
+    def argument_of_inprocess_client(self, node: cst.CSTNode) -> bool:
+        """A keyword value of a client build on an in-process transport."""
+        parent = self.parent(node)
+        if isinstance(parent, cst.Arg):
+            call = self.parent(parent)
+            if isinstance(call, cst.Call):
+                build = self._builds_by_node.get(id(call))
+                return build is not None and build.inprocess
+        return False
+
+    # -- dict arguments ---------------------------------------------------------------------
+
+    def dict_keys(self, expr: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None:
+        """The keys of a dict an expression certainly holds: a literal, a local bound once to a
+        literal and never changed, or a call to a function of this module/class that returns
+        only literals. None when unknown."""
+        literal = self._dict_literal(expr)
+        if literal is not None:
+            return literal
+        if isinstance(expr, cst.Name):
+            value = self.assigned_value(expr)
+            if value is None or not self._unchanged(expr):
+                return None
+            return self._dict_literal(value)
+        if isinstance(expr, cst.Call):
+            function = self._local_function(expr.func)
+            if function is None:
+                return None
+            returns: list[cst.BaseExpression | None] = []
+
+            class _Returns(cst.CSTVisitor):
+                def visit_Return(self, node: cst.Return) -> None:
+                    returns.append(node.value)
+
+                def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                    return node is function
+
+                def visit_Lambda(self, node: cst.Lambda) -> bool:
+                    return False
+
+            function.visit(_Returns())
+            merged: dict[str, cst.BaseExpression] | None = None
+            for value in returns:
+                keys = self._dict_literal(value) if value is not None else None
+                if keys is None:
+                    return None
+                if merged is None:
+                    merged = dict(keys)
+                elif set(merged) != set(keys):
+                    return None
+            return merged
+        return None
+
+    def _dict_literal(self, expr: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None:
+        """`{"url": u, ...}` or `dict(url=u, ...)` (keys all spelled out)."""
+        if isinstance(expr, cst.Dict):
+            return _literal_keys(expr)
+        if isinstance(expr, cst.Call) and self._is_builtin(expr.func, "dict"):
+            if any(a.keyword is None or a.star for a in expr.args):
+                return None
+            return {a.keyword.value: a.value for a in expr.args if a.keyword is not None}
+        return None
+
+    def _is_builtin(self, expr: cst.BaseExpression, name: str) -> bool:
+        found: Collection[QualifiedName] | None = self.get_metadata(
+            QualifiedNameProvider, expr, None
+        )
+        return any(
+            q.source is QualifiedNameSource.BUILTIN and q.name == f"builtins.{name}"
+            for q in found or ()
+        )
+
+    def _unchanged(self, name: cst.Name) -> bool:
+        """No access to the dict's name could change it (item set, update, passed away)."""
+        scope = self.scope(name)
+        if scope is None:
+            return False
+        assignments = [a for a in scope.assignments[name.value]]
+        if len(assignments) != 1:
+            return False
+        for access in assignments[0].references:
+            node = access.node
+            parent = self.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.attr.value in _MUTATORS:
+                return False
+            if isinstance(parent, cst.Subscript):
+                holder = self.parent(parent)
+                if isinstance(holder, (cst.AssignTarget, cst.AugAssign, cst.Del)):
+                    return False
+            if isinstance(parent, cst.Arg) and parent.star != "**":
+                return False
+            if isinstance(parent, cst.AugAssign):
+                return False
+        return True
+
+    def _local_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """A function of this module (`_kwargs()`) or of the enclosing class (`self._kwargs()`)."""
+        if isinstance(func, cst.Name):
+            scope = self.scope(func)
+            if scope is None:
+                return None
+            try:
+                referents = {a for access in scope.accesses[func] for a in access.referents}
+            except Exception:
+                return None
+            if len(referents) != 1:
+                return None
+            node = getattr(next(iter(referents)), "node", None)
+            return node if isinstance(node, cst.FunctionDef) else None
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            cls = self.method_class(self.enclosing_function(func))
+            if cls is None:
+                return None
+            matches = [
+                stmt
+                for stmt in cls.body.body
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value
+            ]
+            return matches[0] if len(matches) == 1 else None
+        return None
+
+    def value_through_local(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """`t = None; Client(timeout=t)`: the literal a local certainly holds, else ``expr``."""
+        if isinstance(expr, cst.Name) and expr.value not in ("None", "True", "False"):
+            if self.is_parameter(expr):
+                return expr
+            value = self.assigned_value(expr)
+            if value is not None and self.enclosing_function(value) is self.enclosing_function(
+                expr
+            ):
+                return value
+        return expr
+
+    # -- builds -----------------------------------------------------------------------------
+
+    def _describe_build(
+        self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin
+    ) -> ClientBuild:
+        function = self.enclosing_function(node)
+        build = ClientBuild(
+            node=node,
+            spec=spec,
+            origin=origin,
+            function=function,
+            in_class_body=self.in_class_body(node),
+            in_loop=self.in_loop(node, function),
+            binding="none",
+        )
+        current: cst.CSTNode = node
+        parent = self.parent(current)
+        if isinstance(parent, cst.Await):  # `await SomeAsyncFactory()`
+            current, parent = parent, self.parent(parent)
+        if isinstance(parent, cst.WithItem):
+            build.binding = "with"
+            build.context_managed = True
+        elif isinstance(parent, (cst.Return, cst.Yield)):
+            build.handed_on = True
+        elif isinstance(parent, cst.Arg):
+            self._classify_argument(build, parent)
+        elif isinstance(parent, (cst.Element, cst.DictElement, cst.Tuple, cst.List, cst.Dict)):
+            build.handed_on = self._container_handed_on(parent)
+        elif isinstance(parent, (cst.Assign, cst.AnnAssign)):
+            targets = (
+                [t.target for t in parent.targets]
+                if isinstance(parent, cst.Assign)
+                else [parent.target]
+            )
+            if len(targets) == 1 and isinstance(targets[0], cst.Name):
+                build.name = targets[0].value
+                if function is not None:
+                    build.binding = "local"
+                    if self._declared_global(function, build.name):
+                        build.binding = "module"  # `global _client; _client = Client()`
+                else:
+                    build.binding = "class" if build.in_class_body else "module"
+            elif (
+                len(targets) == 1
+                and isinstance(targets[0], cst.Attribute)
+                and isinstance(targets[0].value, cst.Name)
+                and targets[0].value.value == "self"
+            ):
+                build.binding = "self"
+                build.name = targets[0].attr.value
+            else:
+                build.handed_on = True  # stored on another object, a subscript, unpacked...
+        elif isinstance(parent, cst.Attribute) and parent.value is current:
+            # `Client().get(url)`: used once and dropped; `OpenAI().embeddings` stored: handed on
+            build.handed_on = self._resource_stored(parent)
+        elif isinstance(parent, cst.BooleanOperation):
+            build.handed_on = True  # `client or Client()`: where the result goes is not followed
+        else:
+            build.handed_on = True  # anything we do not model: stay silent
+        return build
+
+    def _declared_global(self, function: FunctionNode, name: str) -> bool:
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        found = False
+
+        class _Global(cst.CSTVisitor):
+            def visit_Global(self, node: cst.Global) -> None:
+                nonlocal found
+                found = found or any(n.name.value == name for n in node.names)
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is function
+
+        function.visit(_Global())
+        return found
+
+    def _resource_stored(self, attribute: cst.Attribute) -> bool:
+        """`self.embeddings = OpenAI().embeddings`, `values["c"] = AsyncOpenAI(**p).completions`:
+        an attribute chain of a fresh client stored anywhere keeps the client alive."""
+        node: cst.CSTNode = attribute
+        parent = self.parent(node)
+        while isinstance(parent, cst.Attribute) and parent.value is node:
+            node, parent = parent, self.parent(parent)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return False  # a method call on it: used once (its result may be kept, not the pool)
+        return not isinstance(parent, cst.Expr)
+
+    def _classify_argument(self, build: ClientBuild, arg: cst.Arg) -> None:
+        """A fresh client passed straight to a call."""
+        call = self.parent(arg)
+        if isinstance(call, cst.Call) and self.client_spec(call) is not None:
+            build.owned = build.handed_on = True  # the owner's build is the one that counts
+            return
+        use = self._argument_use(arg)
+        if use == "use":
+            build.uses_in_loop = build.uses_in_loop or build.in_loop
+        elif use == "close":
+            build.closed = True
+        else:
+            build.handed_on = True
+
+    def _argument_use(self, arg: cst.Arg) -> str | None:
+        """What the callee does with this argument: "use", "close", or None (stores/unknown)."""
+        call = self.parent(arg)
+        if not isinstance(call, cst.Call) or arg.star:
+            return None
+        names = self.qualnames(call.func)
+        if names & self.catalog.use_helpers:
+            return "use"
+        if names & self.catalog.close_helpers:
+            return "close"
+        facts = self.callee_facts(call)
+        if facts is None:
+            return None
+        params = list(facts.params)
+        if (
+            facts.kind in ("method", "property")
+            and params[:1] in (["self"], ["cls"])
+            and isinstance(call.func, cst.Attribute)
+        ):
+            params = params[1:]
+        if arg.keyword is not None:
+            param = arg.keyword.value
+        else:
+            index = [a for a in call.args if a.keyword is None and not a.star].index(arg)
+            if index >= len(params):
+                return None
+            param = params[index]
+        return facts.param_use.get(param)
+
+    def _container_handed_on(self, node: cst.CSTNode) -> bool:
+        for _, parent in self.ancestors(node):
+            if isinstance(parent, (cst.Element, cst.DictElement, cst.Tuple, cst.List, cst.Dict)):
+                continue
+            return not isinstance(parent, cst.Expr)
+        return True
+
+    def _follow_uses(self, build: ClientBuild) -> None:
+        if build.binding == "with":
+            with_item = self.parent(build.node)
+            if isinstance(with_item, cst.Await):
+                with_item = self.parent(with_item)
+            if isinstance(with_item, cst.WithItem) and isinstance(
+                getattr(with_item.asname, "name", None), cst.Name
+            ):
+                asname = with_item.asname
+                assert asname is not None
+                self._follow_name(build, asname.name)  # type: ignore[arg-type]
+            return
+        if build.binding in ("local", "module", "class") and build.name is not None:
+            target = self._assign_target(build.node)
+            if target is not None:
+                self._follow_name(build, target)
+
+    def _assign_target(self, node: cst.CSTNode) -> cst.Name | None:
+        parent = self.parent(node)
+        if isinstance(parent, cst.Await):
+            parent = self.parent(parent)
+        if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
+            return parent.targets[0].target
+        if isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
+            return parent.target
+        return None
+
+    def _follow_name(self, build: ClientBuild, target: cst.Name) -> None:
+        scope = self.scope(target)
+        if scope is None:
+            build.handed_on = True
+            return
+        assignments = [a for a in scope.assignments[target.value] if getattr(a, "node", None)]
+        mine = [a for a in assignments if getattr(a, "node", None) is target]
+        if not mine:
+            build.handed_on = True
+            return
+        for access in mine[0].references:
+            node = access.node
+            if not isinstance(node, cst.Name):
+                build.handed_on = True
+                continue
+            build.uses.append(node)
+            if self.enclosing_function(node) is not build.function:
+                build.handed_on = True  # captured by a nested function: lifetime unknown
+                continue
+            if self.in_loop(node, build.function):
+                build.uses_in_loop = True
+            self._classify_use(build, node)
+        if any(
+            getattr(a, "node", None) is not target for a in assignments if a.scope is scope
+        ) and (build.binding == "local"):
+            # The name is rebound: which client a later use refers to is unknown.
+            build.handed_on = True
+
+    def _classify_use(self, build: ClientBuild, name: cst.Name) -> None:
+        parent = self.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.value is name:
+            call = self.parent(parent)
+            closers = (*build.spec.close_methods, *_CLOSERS)
+            if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in closers:
+                build.closed = True
+            elif not (isinstance(call, cst.Call) and call.func is parent) and (
+                self._resource_stored(parent)
+            ):
+                build.handed_on = True  # `self.chat = client.chat`: the pool lives on
+            return
+        if isinstance(parent, cst.WithItem):
+            build.closed = True
+            return
+        if isinstance(parent, cst.Arg):
+            use = self._argument_use(parent)
+            if use == "use":
+                return
+            if use == "close":
+                build.closed = True
+                return
+        if isinstance(
+            parent, (cst.If, cst.IfExp, cst.Comparison, cst.UnaryOperation, cst.Assert)
+        ) and not (isinstance(parent, cst.IfExp) and parent.test is not name):
+            return  # `if client:` / `client is None`
+        if isinstance(parent, cst.ComparisonTarget):
+            return
+        # return/yield it, put it in a container, pass it on, store it anywhere: handed on
+        build.handed_on = True
+
+    # -- the per-call verdict (POOL001, and POOL002 defers to it) ----------------------------
+
+    def per_call(self, build: ClientBuild) -> str | None:
+        """Where a build lives for one call only ("inside a loop", ...), else None."""
+        if build.function is None:
+            if build.origin != "constructor":
+                return None
+            return "inside a loop" if build.in_loop and not build.in_class_body else None
+        if self.shares_connector(build) or build.owned:
+            return None
+        if build.in_loop:
+            return "inside a loop"
+        if self.is_request_handler(build.function):
+            return "inside a request handler or task"
+        if self.is_exempt_factory(build.function):
+            return None
+        if build.handed_on or build.binding in ("self", "module"):
+            return None
+        if build.uses_in_loop:
+            return None
+        reason = self.per_request_reason(build.function)
+        if reason is not None:
+            return reason
+        if self.runs_once(build.function):
+            return None
+        return "for a single call"
+
+    def runs_once(self, function: FunctionNode | None) -> bool:
+        """Only called from `__init__`, `main`, a validator, a CLI command...: one-shot."""
+        facts = self.function_facts(function)
+        return facts is not None and facts.once
+
+    def shares_connector(self, build: ClientBuild) -> bool:
+        call = build.call
+        entry = build.spec.entry
+        if call is None or entry.connector_param is None or entry.connector_owner_param is None:
+            return False
+        connector = owner = None
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == entry.connector_param:
+                connector = arg
+            if arg.keyword is not None and arg.keyword.value == entry.connector_owner_param:
+                owner = arg
+        return (
+            connector is not None
+            and owner is not None
+            and isinstance(owner.value, cst.Name)
+            and owner.value.value == "False"
+        )
+
+
+def _names(expr: cst.CSTNode) -> list[str]:
+    """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
+    names: list[str] = []
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.append(node.value)
+
+    expr.visit(_Names())
+    return names
+
+
+def _literal_keys(expr: cst.Dict) -> dict[str, cst.BaseExpression] | None:
+    keys: dict[str, cst.BaseExpression] = {}
+    for element in expr.elements:
+        if not isinstance(element, cst.DictElement):
+            return None  # `**other`: anything may be in there
+        key = element.key
+        if not isinstance(key, cst.SimpleString):
+            return None
+        keys[key.evaluated_value if isinstance(key.evaluated_value, str) else ""] = element.value
+    return keys

@@ -1,0 +1,1745 @@
+"""Function summaries: what each function and method does with HTTP clients, across modules.
+
+Phase one reads every file once with :mod:`ast` (the same parse that checks its syntax) and
+writes a :class:`ModuleSummary`: for each function whether it is a *factory* (builds and returns
+a fresh client on every call, a ``@property`` returning ``self.x or Client()`` included), what it
+does with each parameter (only uses it, closes it, or stores it), which functions it calls (and
+whether in a loop), whether it is a request handler or task by itself, whether it makes implicit
+per-call requests, which parameters default to ``timeout=None`` and reach a request, which
+shared clients it uses; for each class the clients its attributes hold (however they get
+there); the module's own module-level clients. Summaries are small, JSON-serializable and cached
+with the file.
+
+The runner joins them (:class:`ProjectIndex`) by qualified name across the linted tree, and
+hands each file a :class:`ModuleView`: only the joined facts that file's rules may read (so its
+fingerprint says exactly when a change elsewhere changes the file's findings). Names that cannot
+be resolved are simply absent: the rules stay silent there.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pooltune.lint.catalog import Catalog
+
+SUMMARY_VERSION = "1"
+
+# Loop variables and counters that make a loop a retry loop: one unit of work, tried again.
+RETRY_NAME = re.compile(r"^_+$|attempt|retr|tries|^try_|^n_try|backoff", re.I)
+_BUILTIN_HELPERS = frozenset(
+    {"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"}
+)
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientRef:
+    """A client a name or attribute holds: its class, and how it got there."""
+
+    client: str | None = None  # catalog display name (`requests.Session`); None until resolved
+    via: str | None = None  # a function ref whose result it holds (a factory), resolved at join
+    resource: bool = False  # an attribute chain of the client (`OpenAI().embeddings`)
+    inprocess: bool = False  # built on an in-process transport (no network)
+    shared: bool = False  # built once for the process (module level, class level, singleton)
+    weak: bool = False  # only declared (an annotation or a parameter's type), not built here
+
+
+@dataclass
+class FunctionSummary:
+    qualname: str
+    is_async: bool = False
+    params: list[str] = field(default_factory=list)
+    kind: str = "function"  # function | method | property
+    factory: str | None = None  # the client class it returns fresh on every call
+    factory_via: list[str] = field(default_factory=list)  # returns the result of these refs
+    cached_client: str | None = None  # a cached function returning a client (shared, built once)
+    param_use: dict[str, str] = field(default_factory=dict)  # param -> use | close | store
+    param_forward: dict[str, list[list[Any]]] = field(default_factory=dict)  # param -> [ref, pos]
+    root: str | None = None  # handler | task: runs per request by itself
+    exempt: bool = False  # main, __init__, cached factories, context managers, lifespans, tests
+    is_test: bool = False
+    calls: list[list[Any]] = field(default_factory=list)  # [ref, in_loop]
+    uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
+    requests: bool = False  # makes implicit per-call requests (requests.get & co.)
+    timeout_defaults: dict[str, str] = field(default_factory=dict)  # param -> sink label
+
+
+@dataclass
+class ClassSummary:
+    qualname: str
+    bases: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+    attrs: dict[str, ClientRef] = field(default_factory=dict)
+    closes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ModuleSummary:
+    module: str
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
+    clients: dict[str, ClientRef] = field(default_factory=dict)  # module-level names
+    exports: dict[str, str] = field(default_factory=dict)  # imported names (re-exports)
+    calls_catalog: bool = False  # calls a catalog name: the rules must see it
+    unresolved_calls: list[str] = field(default_factory=list)  # `x.name(...)`, x unknown
+    refs: list[str] = field(default_factory=list)  # other refs it depends on (base classes)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ModuleSummary:
+        return cls(
+            module=raw["module"],
+            functions={k: FunctionSummary(**v) for k, v in raw["functions"].items()},
+            classes={
+                k: ClassSummary(
+                    **{**v, "attrs": {a: ClientRef(**r) for a, r in v["attrs"].items()}}
+                )
+                for k, v in raw["classes"].items()
+            },
+            clients={k: ClientRef(**v) for k, v in raw["clients"].items()},
+            exports=dict(raw["exports"]),
+            calls_catalog=bool(raw["calls_catalog"]),
+            unresolved_calls=list(raw.get("unresolved_calls", [])),
+            refs=list(raw["refs"]),
+        )
+
+
+# -- module names ----------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _package_parts(folder: str) -> tuple[str, ...]:
+    """The dotted package path of a folder: its name and its parents' while __init__.py exists."""
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        return ()
+    parent = os.path.dirname(folder)
+    name = os.path.basename(folder)
+    if parent == folder or not name.isidentifier():
+        return (name,) if name.isidentifier() else ()
+    return (*_package_parts(parent), name)
+
+
+def module_name_for(filename: str) -> tuple[str, bool]:
+    """(dotted module name, is a package ``__init__``) of a file, from the packages around it."""
+    path = os.path.abspath(filename)
+    folder, base = os.path.split(path)
+    stem = base.rsplit(".", 1)[0]
+    parts = _package_parts(folder)
+    if stem == "__init__":
+        return (".".join(parts) or os.path.basename(folder) or "__init__"), True
+    return ".".join((*parts, stem)), False
+
+
+def absolute_import(name: str, module: str, is_package: bool) -> str:
+    """``.http.get`` in ``pkg.api.routes`` -> ``pkg.api.http.get`` (PEP 328)."""
+    level = len(name) - len(name.lstrip("."))
+    if level == 0:
+        return name
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    rest = name[level:]
+    return ".".join([*parts, rest] if rest else parts)
+
+
+# Codes not reported in test code unless `test-ignore` says otherwise (config.LintConfig).
+DEFAULT_TEST_IGNORE = frozenset({"POOL001", "POOL008"})
+
+
+def is_test_file(filename: str) -> bool:
+    path = Path(filename)
+    name = path.name
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    return any(part in ("tests", "test") for part in path.parts[:-1])
+
+
+# -- phase one: one module ---------------------------------------------------------------------
+
+
+class _Fn:
+    __slots__ = (
+        "assigned",
+        "cls",
+        "defaults",
+        "global_names",
+        "has_yield",
+        "local_builds",
+        "local_defs",
+        "local_types",
+        "node",
+        "param_stores",
+        "params",
+        "rebound",
+        "returns",
+        "stored",
+        "summary",
+        "timeout_sinks",
+        "typed",
+    )  # fmt: skip
+
+    def __init__(self, summary: FunctionSummary, node: ast.AST, cls: _Cls | None) -> None:
+        self.summary = summary
+        self.node = node
+        self.cls = cls
+        self.params: set[str] = set()
+        self.defaults: dict[str, ast.expr] = {}
+        self.local_builds: dict[str, ClientRef] = {}
+        self.stored: set[str] = set()  # locals whose value went somewhere that outlives the call
+        self.assigned: dict[str, int] = {}
+        self.returns: list[ast.expr | None] = []
+        self.has_yield = False
+        self.local_defs: dict[str, str] = {}
+        self.local_types: dict[str, str] = {}  # local -> class ref it was built from
+        self.param_stores: set[str] = set()
+        self.timeout_sinks: dict[str, str] = {}
+        self.global_names: set[str] = set()
+        self.typed: dict[str, str] = {}  # parameter -> the client class its annotation names
+        self.rebound: set[str] = set()  # parameters assigned a new value in the body
+
+
+class _Cls:
+    __slots__ = ("summary", "validators")
+
+    def __init__(self, summary: ClassSummary) -> None:
+        self.summary = summary
+        self.validators: set[str] = set()
+
+
+def _dotted(expr: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    parts.reverse()
+    return parts
+
+
+class Summarizer:
+    """One pass over a module's ast: its summary, and whether libcst needs to see it."""
+
+    def __init__(self, catalog: Catalog, module: str, is_package: bool, filename: str) -> None:
+        self.catalog = catalog
+        self.runtime = catalog.runtime
+        self.module = module
+        self.is_package = is_package
+        self.test_file = is_test_file(filename)
+        self.aliases: dict[str, str] = {}
+        self.relative_names: set[str] = set()
+        self.top_defs: set[str] = set()
+        self.module_values: dict[str, ast.expr] = {}
+        self.lifespans: set[str] = set()
+        self.summary = ModuleSummary(module=module)
+        self.stack: list[ast.AST] = []
+        self.fn: _Fn | None = None
+        self.cls: _Cls | None = None
+        self.loop = False  # inside a loop that repeats work (not a retry loop)
+        self.any_loop = False
+        self.in_lambda = 0
+        self.outer_fns: list[_Fn] = []
+        self.cli_groups: set[str] = set()  # module-level click groups: `@cli.command()`
+        self.refs: set[str] = set()
+        self.unresolved: set[str] = set()
+
+    # -- names ---------------------------------------------------------------------------
+
+    def _collect_module(self, tree: ast.Module) -> None:
+        for node in self._module_statements(tree.body):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.visit_import(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.top_defs.add(node.name)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    self.module_values[target.id] = node.value
+            elif (
+                isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
+            ):
+                self.module_values[node.target.id] = node.value
+        if self.is_package:  # re-exports (`from .http import get_session` in __init__.py)
+            self.summary.exports = dict(self.aliases)
+
+    def visit_import(self, node: ast.Import | ast.ImportFrom) -> None:
+        """Imports anywhere (a function's own `import httpx` too) name what follows them."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.aliases[top] = top
+                self.relative_names.discard(alias.asname or alias.name.split(".")[0])
+            return
+        base = absolute_import("." * node.level + (node.module or ""), self.module, self.is_package)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name
+            self.aliases[local] = f"{base}.{alias.name}" if base else alias.name
+            if node.level:
+                self.relative_names.add(local)
+            else:
+                self.relative_names.discard(local)
+
+    def _module_statements(self, body: list[ast.stmt]) -> Iterator[ast.stmt]:
+        for stmt in body:
+            yield stmt
+            if isinstance(stmt, ast.If):
+                yield from self._module_statements(stmt.body)
+                yield from self._module_statements(stmt.orelse)
+            elif isinstance(stmt, ast.Try):
+                yield from self._module_statements(stmt.body)
+                for handler in stmt.handlers:
+                    yield from self._module_statements(handler.body)
+                yield from self._module_statements(stmt.orelse)
+
+    def resolve(self, expr: ast.expr) -> str | None:
+        """The absolute name an expression refers to (imports, module-level definitions)."""
+        if isinstance(expr, ast.Name):
+            name = expr.id
+            fn = self.fn
+            if fn is not None and name in fn.local_defs:
+                return fn.local_defs[name]
+            if name in self.aliases:
+                return self.aliases[name]
+            if name in self.top_defs:
+                return f"{self.module}.{name}"
+            if name in _BUILTIN_HELPERS or name in self.runtime.property_decorators:
+                return f"builtins.{name}"
+            return None
+        if isinstance(expr, ast.Attribute):
+            parts = _dotted(expr)
+            if parts is None:
+                return None
+            head = self.resolve(ast.Name(parts[0]))
+            if head is None or head.startswith("builtins."):
+                return None
+            return ".".join([head, *parts[1:]])
+        return None
+
+    def catalog_name(self, expr: ast.expr) -> str | None:
+        """The name as an absolute import spells it (what the catalog lists); a library's own
+        modules reaching its classes through relative imports are not its users."""
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in self.relative_names:
+            return None
+        if root.id not in self.aliases:
+            return None
+        if self.fn is not None and root.id in self.fn.local_defs:
+            return None
+        return self.resolve(expr)
+
+    def method_ref(self, expr: ast.expr) -> str | None:
+        """``self.m`` / ``cls.m`` in a method -> ``pkg.mod.C#m``; ``x.m`` with ``x = C()``;
+        ``C().m``."""
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Call):
+            owner_ref = self.resolve(expr.value.func)
+            if owner_ref is not None and not owner_ref.startswith("builtins."):
+                return f"{owner_ref}#{expr.attr}"
+            return None
+        if not isinstance(expr, ast.Attribute) or not isinstance(expr.value, ast.Name):
+            return None
+        fn = self.fn
+        if fn is None:
+            return None
+        owner = expr.value.id
+        if fn.cls is not None and owner in ("self", "cls") and fn.summary.kind != "function":
+            return f"{fn.cls.summary.qualname}#{expr.attr}"
+        if owner in fn.local_types:
+            return f"{fn.local_types[owner]}#{expr.attr}"
+        return None
+
+    def ref(self, expr: ast.expr) -> str | None:
+        return self.method_ref(expr) or self.resolve(expr)
+
+    def client_of_call(self, call: ast.Call) -> ClientRef | None:
+        """A client this call builds: a catalog constructor, or a call to a (maybe) factory."""
+        name = self.catalog_name(call.func)
+        if name is not None:
+            spec = self.catalog.client(name)
+            if spec is not None:
+                return ClientRef(
+                    client=spec.display, inprocess=self._inprocess(call, spec.library.name)
+                )
+            if name in self.catalog.calls or name.startswith("builtins."):
+                return None
+        ref = self.ref(call.func)
+        if ref is not None:
+            return ClientRef(via=ref)
+        return None
+
+    def _inprocess(self, call: ast.Call, library: str) -> bool:
+        lib = self.catalog.libraries_by_name[library]
+        for kw in call.keywords:
+            if kw.arg in lib.inprocess_params:
+                return True
+            if (
+                kw.arg == lib.transport_param
+                and isinstance(kw.value, ast.Call)
+                and self.catalog_name(kw.value.func) in self.catalog.inprocess_transports
+            ):
+                return True
+        return False
+
+    def client_of_expr(self, expr: ast.expr) -> ClientRef | None:
+        """What a stored value holds: a build, a factory call, a resource chain of a build."""
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+        if isinstance(expr, ast.Call):
+            return self.client_of_call(expr)
+        if isinstance(expr, ast.Attribute):
+            root: ast.expr = expr
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Call):
+                inner = self.client_of_call(root)
+                if inner is not None and inner.client is not None:
+                    return ClientRef(client=inner.client, resource=True, inprocess=inner.inprocess)
+            return None
+        if isinstance(expr, ast.Name) and self.fn is not None:
+            if expr.id in self.fn.local_builds:
+                return self.fn.local_builds[expr.id]
+            if expr.id in self.fn.typed:
+                return ClientRef(client=self.fn.typed[expr.id], weak=True)
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            return self.client_of_expr(expr.values[-1])
+        return None
+
+    # -- the walk --------------------------------------------------------------------------
+
+    def run(self, tree: ast.Module) -> ModuleSummary:
+        self._collect_module(tree)
+        for stmt in tree.body:
+            self._walk(stmt)
+        self.summary.refs = sorted(self.refs)
+        self.summary.unresolved_calls = sorted(self.unresolved)
+        return self.summary
+
+    def _walk(self, node: ast.AST) -> None:
+        method = _DISPATCH.get(type(node))
+        if method is not None:
+            method(self, node)
+        else:
+            self._children(node)
+
+    def _children(self, node: ast.AST) -> None:
+        stack = self.stack
+        stack.append(node)
+        dispatch = _DISPATCH
+        for name in _child_fields(type(node)):
+            value = getattr(node, name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                for child in value:
+                    if isinstance(child, ast.AST):
+                        method = dispatch.get(type(child))
+                        if method is not None:
+                            method(self, child)
+                        else:
+                            self._children(child)
+            elif isinstance(value, ast.AST):
+                method = dispatch.get(type(value))
+                if method is not None:
+                    method(self, value)
+                else:
+                    self._children(value)
+        stack.pop()
+
+    def _visit_list(self, parent: ast.AST, nodes: Iterable[ast.AST]) -> None:
+        self.stack.append(parent)
+        for node in nodes:
+            self._walk(node)
+        self.stack.pop()
+
+    # functions and classes
+
+    def _decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    ) -> list[tuple[ast.expr, str | None]]:
+        out = []
+        for dec in node.decorator_list:
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            out.append((target, self.resolve(target)))
+        return out
+
+    def _owner_constructors(self, expr: ast.expr) -> set[str]:
+        if isinstance(expr, ast.Name):
+            value = self.module_values.get(expr.id)
+            if isinstance(value, ast.Call):
+                name = self.resolve(value.func)
+                return {name} if name else set()
+        return set()
+
+    def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        outer_fn, outer_cls = self.fn, self.cls
+        if outer_fn is not None:
+            base = f"{outer_fn.summary.qualname}.<locals>"
+        elif outer_cls is not None:
+            base = outer_cls.summary.qualname
+        else:
+            base = self.module
+        qualname = f"{base}.{node.name}"
+        if outer_fn is not None:
+            outer_fn.local_defs[node.name] = qualname
+        kind = "method" if outer_cls is not None and outer_fn is None else "function"
+        summary = FunctionSummary(
+            qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef)
+        )
+        rt = self.runtime
+        cached = context = fixture = validator = cli = False
+        static = False
+        for target, name in self._decorators(node):
+            if name in rt.property_decorators or (
+                isinstance(target, ast.Name) and target.id in rt.property_decorators
+            ):
+                kind = "property" if kind == "method" else kind
+            if name is not None:
+                cached = cached or name in rt.cache_decorators
+                context = context or name in rt.context_decorators
+                fixture = fixture or name in rt.fixture_decorators
+                validator = validator or name in rt.validator_decorators
+                cli = cli or name in rt.cli_decorators
+                if name in rt.task_decorators:
+                    summary.root = "task"
+            if isinstance(target, ast.Name) and target.id == "staticmethod":
+                static = True
+            if isinstance(target, ast.Attribute):
+                owners = self._owner_constructors(target.value)
+                if target.attr in rt.route_methods and owners & set(rt.route_owners):
+                    summary.root = "handler"
+                if target.attr in rt.task_owner_methods and owners & set(rt.task_owners):
+                    summary.root = "task"
+                if target.attr in rt.cli_owner_methods and (
+                    owners & set(rt.cli_owners)
+                    or (isinstance(target.value, ast.Name) and target.value.id in self.cli_groups)
+                ):
+                    cli = True
+        if kind == "method" and static:
+            kind = "function"
+        summary.kind = kind
+        args = node.args
+        all_args = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        summary.params = [a.arg for a in all_args]
+        if (
+            outer_fn is None
+            and outer_cls is None
+            and node.name in rt.lambda_handler_names
+            and summary.params == list(rt.lambda_handler_params)
+        ):
+            summary.root = "handler"
+        name = node.name
+        summary.is_test = self.test_file or name.startswith("test_") or fixture
+        summary.exempt = (
+            name in rt.exempt_function_names
+            or name.startswith("test_")
+            or "lifespan" in name
+            or cached
+            or context
+            or fixture
+            or cli
+            or validator  # a model validator runs once per object, like __init__
+            or name in self.lifespans
+        )
+        if cli and outer_fn is None and outer_cls is None:
+            self.cli_groups.add(name)
+        fn = _Fn(summary, node, outer_cls)
+        fn.params = {a.arg for a in all_args} | {a.arg for a in (args.vararg, args.kwarg) if a}
+        for arg in all_args:
+            if arg.annotation is not None:
+                client = self._annotation_client(arg.annotation)
+                if client is not None:
+                    fn.typed[arg.arg] = client
+                    self.summary.calls_catalog = True  # a client comes in: streams, requests
+        positional = [*args.posonlyargs, *args.args]
+        with_defaults = positional[len(positional) - len(args.defaults) :]
+        for arg, default in zip(with_defaults, args.defaults, strict=True):
+            fn.defaults[arg.arg] = default
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+            if kw_default is not None:
+                fn.defaults[arg.arg] = kw_default
+        # decorators and defaults run in the enclosing scope
+        self._visit_list(node, node.decorator_list)
+        self._visit_list(node, [d for d in (*args.defaults, *args.kw_defaults) if d is not None])
+        if validator and outer_cls is not None:
+            outer_cls.validators.add(qualname)
+        saved = self.loop, self.any_loop, self.in_lambda
+        if outer_fn is not None:
+            self.outer_fns.append(outer_fn)
+        self.fn, self.loop, self.any_loop, self.in_lambda = fn, False, False, 0
+        self._visit_list(node, node.body)
+        self._finish_function(fn, cached)
+        if outer_fn is not None:
+            self.outer_fns.pop()
+        self.fn, self.cls = outer_fn, outer_cls
+        self.loop, self.any_loop, self.in_lambda = saved
+        self.summary.functions[qualname] = summary
+        if outer_cls is not None and outer_fn is None:
+            outer_cls.summary.methods.append(name)
+
+    def _finish_function(self, fn: _Fn, cached: bool) -> None:
+        summary = fn.summary
+        summary.uses = sorted(set(summary.uses))
+        seen_calls: set[tuple[str, bool]] = set()
+        calls = []
+        for ref, in_loop in summary.calls:
+            if (ref, in_loop) not in seen_calls:
+                seen_calls.add((ref, in_loop))
+                calls.append([ref, in_loop])
+        summary.calls = calls
+        # factory: every value returned is a fresh client, none stored on the way
+        fresh: list[ClientRef] = []
+        ok = bool(fn.returns) and not fn.has_yield
+        for value in fn.returns:
+            if value is None or (isinstance(value, ast.Constant) and value.value is None):
+                continue
+            ref = self._fresh(fn, value)
+            if ref is None:
+                ok = False
+                break
+            fresh.append(ref)
+        if ok and fresh:
+            clients = {r.client for r in fresh if r.client}
+            vias = [r.via for r in fresh if r.via]
+            if cached:
+                if len(clients) == 1 and not vias:
+                    summary.cached_client = clients.pop()
+            elif not summary.exempt or summary.kind == "property":
+                if len(clients) == 1 and not vias:
+                    summary.factory = next(iter(clients))
+                elif not clients and vias:
+                    summary.factory_via = sorted(set(vias))
+        for param in fn.params:
+            if param in ("self", "cls"):
+                continue
+            if param in fn.param_stores:
+                summary.param_use[param] = "store"
+        for param, sink in fn.timeout_sinks.items():
+            default = fn.defaults.get(param)
+            if default is not None and self._none_timeout(default) and param not in fn.rebound:
+                summary.timeout_defaults[param] = sink
+
+    def _none_timeout(self, expr: ast.expr) -> bool:
+        if isinstance(expr, ast.Constant) and expr.value is None:
+            return True
+        if (
+            isinstance(expr, ast.Call)
+            and self.catalog_name(expr.func) in self.catalog.timeout_classes
+        ):
+            args = [*expr.args, *(k.value for k in expr.keywords)]
+            return bool(args) and all(isinstance(a, ast.Constant) and a.value is None for a in args)
+        return False
+
+    def _fresh(self, fn: _Fn, value: ast.expr) -> ClientRef | None:
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Call):
+            ref = self.client_of_call(value)
+            return ref if ref is not None and not ref.resource else None
+        if isinstance(value, ast.Name):
+            ref = fn.local_builds.get(value.id)
+            if ref is None or value.id in fn.stored or fn.assigned.get(value.id, 0) != 1:
+                return None
+            return ref
+        if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
+            # `return self.http_client or httpx.Client()`: a new client whenever the first is unset
+            return self._fresh(fn, value.values[-1])
+        if isinstance(value, ast.IfExp):
+            for branch in (value.body, value.orelse):
+                ref = self._fresh(fn, branch)
+                if ref is not None and ref.client:
+                    return ref
+        return None
+
+    def visit_class(self, node: ast.ClassDef) -> None:
+        outer_fn, outer_cls = self.fn, self.cls
+        if outer_fn is not None:
+            qualname = f"{outer_fn.summary.qualname}.<locals>.{node.name}"
+        elif outer_cls is not None:
+            qualname = f"{outer_cls.summary.qualname}.{node.name}"
+        else:
+            qualname = f"{self.module}.{node.name}"
+        bases = [b for b in (self.resolve(base) for base in node.bases) if b]
+        summary = ClassSummary(qualname=qualname, bases=bases)
+        self.refs.update(bases)
+        self._visit_list(node, [*node.decorator_list, *node.bases, *node.keywords])
+        cls = _Cls(summary)
+        self.fn, self.cls = None, cls
+        saved_loop = self.loop, self.any_loop
+        self.loop = self.any_loop = False
+        self._visit_list(node, node.body)
+        self.loop, self.any_loop = saved_loop
+        self.fn, self.cls = outer_fn, outer_cls
+        summary.closes = sorted(set(summary.closes))
+        self.summary.classes[qualname] = summary
+
+    def visit_lambda(self, node: ast.Lambda) -> None:
+        # A lambda's body runs later, maybe elsewhere (run_in_executor, callbacks): not this
+        # call; what it captures outlives the call.
+        saved = self.loop, self.any_loop
+        self.in_lambda += 1
+        self._children(node)
+        self.in_lambda -= 1
+        self.loop, self.any_loop = saved
+
+    # loops
+
+    def _retry_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> bool:
+        """One unit of work tried again (see facts.Facts.is_retry_loop): `for attempt in
+        range(n)`, `for i in range(retries)`, `while tries < n`, `while True:` that sleeps
+        between attempts and breaks or returns on success."""
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            it = node.iter
+            if not (
+                isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
+            ):
+                return False
+            if isinstance(node.target, ast.Name) and RETRY_NAME.search(node.target.id):
+                return True
+            return any(RETRY_NAME.search(name) for arg in it.args for name in _names(arg))
+        if any(RETRY_NAME.search(name) for name in _names(node.test)):
+            return True
+        test = node.test
+        if isinstance(test, ast.Constant) and test.value is True:
+            exits = sleeps = False
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.Break, ast.Return)):
+                    exits = True
+                elif isinstance(sub, ast.Call) and self.resolve(sub.func) in self.runtime.sleeps:
+                    sleeps = True
+            return exits and sleeps
+        return False
+
+    def visit_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
+        retry = self._retry_loop(node)
+        head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
+        self._visit_list(node, head)
+        saved = self.loop, self.any_loop
+        self.any_loop = True
+        self.loop = self.loop or not retry
+        self._visit_list(node, node.body)
+        self.loop, self.any_loop = saved
+        self._visit_list(node, node.orelse)
+
+    def visit_comprehension_expr(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
+    ) -> None:
+        generators = node.generators
+        self._visit_list(node, [generators[0].iter])
+        saved = self.loop, self.any_loop
+        self.loop = self.any_loop = True
+        rest: list[ast.AST] = [generators[0].target, *generators[0].ifs]
+        for gen in generators[1:]:
+            rest.extend([gen.target, gen.iter, *gen.ifs])
+        rest.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
+        self._visit_list(node, rest)
+        self.loop, self.any_loop = saved
+
+    # statements
+
+    def visit_return(self, node: ast.Return) -> None:
+        if self.fn is not None:
+            self.fn.returns.append(node.value)
+        self._children(node)
+
+    def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        if self.fn is not None:
+            self.fn.has_yield = True
+        self._children(node)
+
+    def visit_global(self, node: ast.Global) -> None:
+        if self.fn is not None:
+            self.fn.global_names.update(node.names)
+
+    def visit_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        fn, cls = self.fn, self.cls
+        ref = None
+        if value is not None:
+            ref = self.client_of_expr(value)
+            for target in targets:
+                self._bind(target, ref, value)
+        if isinstance(node, ast.AnnAssign) and cls is not None and fn is None:
+            self._annotated_attr(node)
+        self._children(node)
+
+    def _annotation_client(self, annotation: ast.expr) -> str | None:
+        for sub in ast.walk(annotation):
+            if isinstance(sub, (ast.Name, ast.Attribute)):
+                name = self.catalog_name(sub)
+                spec = self.catalog.client(name) if name else None
+                if spec is not None:
+                    return spec.display
+        return None
+
+    def _annotated_attr(self, node: ast.AnnAssign) -> None:
+        """`session: requests.Session` / `client: Optional[httpx.Client] = None` on a class."""
+        cls = self.cls
+        if cls is None or not isinstance(node.target, ast.Name):
+            return
+        for sub in ast.walk(node.annotation):
+            if isinstance(sub, (ast.Name, ast.Attribute)):
+                name = self.catalog_name(sub)
+                spec = self.catalog.client(name) if name else None
+                if spec is not None:
+                    self._set_attr(cls, node.target.id, ClientRef(client=spec.display), weak=True)
+                    return
+
+    def _set_attr(self, cls: _Cls, name: str, ref: ClientRef, weak: bool = False) -> None:
+        """An attribute's client; two different clients for one attribute: unknown."""
+        attrs = cls.summary.attrs
+        old = attrs.get(name)
+        if old is None or old.weak:
+            attrs[name] = ref
+            ref.weak = weak
+        elif weak:
+            return
+        elif (old.client, old.via) != (ref.client, ref.via):
+            attrs[name] = ClientRef()  # conflicting: resolves to nothing
+
+    def _bind(self, target: ast.expr, ref: ClientRef | None, value: ast.expr) -> None:
+        fn, cls = self.fn, self.cls
+        if isinstance(target, ast.Name):
+            name = target.id
+            if fn is not None:
+                fn.assigned[name] = fn.assigned.get(name, 0) + 1
+                if name in fn.params:
+                    fn.param_stores.add(name)
+                    fn.rebound.add(name)
+                fn.local_builds.pop(name, None)
+                if ref is not None and not ref.resource:
+                    if name in fn.global_names:
+                        self.summary.clients[name] = _shared(ref)
+                    else:
+                        fn.local_builds[name] = ref
+                if isinstance(value, ast.Call):
+                    cref = self.resolve(value.func)
+                    if cref is not None and not cref.startswith("builtins."):
+                        fn.local_types[name] = cref
+            elif cls is not None:
+                factory = self._field_factory(value) if isinstance(value, ast.Call) else None
+                if factory is not None:
+                    self._set_attr(cls, name, factory)
+                elif ref is not None:
+                    self._set_attr(cls, name, _shared(ref))
+            elif ref is not None:
+                self.summary.clients[name] = _shared(ref)
+            return
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            owner = target.value.id
+            if (
+                fn is not None
+                and fn.cls is not None
+                and owner in ("self", "cls")
+                and ref is not None
+            ):
+                stored = ClientRef(**asdict(ref))
+                stored.shared = owner == "cls"
+                self._set_attr(fn.cls, target.attr, stored)
+            return
+        if (
+            isinstance(target, ast.Subscript)
+            and fn is not None
+            and fn.cls is not None
+            and fn.summary.qualname in fn.cls.validators
+            and isinstance(target.value, ast.Name)
+            and target.value.id in fn.params
+            and isinstance(target.slice, ast.Constant)
+            and isinstance(target.slice.value, str)
+            and ref is not None
+        ):
+            # `values["session"] = requests.Session()` in a (root) validator sets a field
+            self._set_attr(fn.cls, target.slice.value, ClientRef(**asdict(ref)))
+
+    def _field_factory(self, call: ast.Call) -> ClientRef | None:
+        """`Field(default_factory=requests.Session)`."""
+        if self.resolve(call.func) not in self.runtime.field_factories:
+            return None
+        for kw in call.keywords:
+            if kw.arg == self.runtime.field_factory_param:
+                name = self.catalog_name(kw.value)
+                spec = self.catalog.client(name) if name else None
+                if spec is not None:
+                    return ClientRef(client=spec.display)
+                ref = self.ref(kw.value)
+                if ref is not None:
+                    return ClientRef(via=ref)
+        return None
+
+    def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
+        fn = self.fn
+        for item in node.items:
+            expr = item.context_expr
+            if fn is not None and isinstance(expr, ast.Name) and expr.id in fn.params:
+                fn.summary.param_use.setdefault(expr.id, "close")
+            if fn is not None and fn.cls is not None:
+                attr = _self_attr(expr)
+                if attr is not None:
+                    fn.cls.summary.closes.append(attr)
+            if fn is not None and isinstance(item.optional_vars, ast.Name):
+                ref = self.client_of_expr(expr)
+                name = item.optional_vars.id
+                fn.assigned[name] = fn.assigned.get(name, 0) + 1
+                if ref is not None:
+                    fn.local_builds[name] = ref
+        self._children(node)
+
+    # expressions
+
+    def visit_call(self, node: ast.Call) -> None:
+        fn = self.fn
+        catalog = self.catalog
+        name = self.catalog_name(node.func)
+        if name is not None and (
+            name in catalog.clients
+            or name in catalog.calls
+            or name in catalog.timeout_classes
+            or name in catalog.limits_classes
+            or name in catalog.sdk_default_http_clients
+        ):
+            self.summary.calls_catalog = True
+            call = catalog.calls.get(name)
+            if call is not None and call.implicit and fn is not None:
+                fn.summary.requests = True
+            if fn is not None:
+                self._timeout_sink(fn, node, name)
+        elif name is not None and name in self.runtime.loop_runners:
+            self.summary.calls_catalog = True  # POOL013 looks at what the new loop runs
+            if fn is not None:
+                self._children(node)
+                return
+        elif fn is not None:
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                self._method_call(fn, node)
+            ref = None if self._module_value_root(func) else self.ref(func)
+            if ref is not None and not ref.startswith("builtins."):
+                fn.summary.calls.append([ref, self.loop])
+            elif ref is None and isinstance(func, ast.Attribute):
+                self.unresolved.add(func.attr)
+        if fn is not None and fn.cls is not None:
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in _CLOSERS:
+                attr = _self_attr(func.value)
+                if attr is not None:
+                    fn.cls.summary.closes.append(attr)
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                attr = _self_attr(arg)  # `stack.enter_context(self.c)`: handed to an owner
+                if attr is None and isinstance(arg, ast.Attribute) and arg.attr in _CLOSERS:
+                    attr = _self_attr(arg.value)  # `stack.callback(self.c.close)`
+                if attr is not None:
+                    fn.cls.summary.closes.append(attr)
+        if name is not None and fn is None and self.cls is None:
+            for kw in node.keywords:
+                if kw.arg == "lifespan" and isinstance(kw.value, ast.Name):
+                    self.lifespans.add(kw.value.id)
+        if fn is not None:
+            self._args(
+                fn,
+                node,
+                self.ref(node.func) if name is None or name not in catalog.clients else name,
+            )
+        self._children(node)
+
+    def _timeout_sink(self, fn: _Fn, node: ast.Call, name: str) -> None:
+        spec = self.catalog.client(name)
+        call = self.catalog.calls.get(name)
+        library = spec.library if spec else call.library if call else None
+        if library is None or library.timeout_param is None or not library.timeout_none_disables:
+            return
+        for kw in node.keywords:
+            if (
+                kw.arg == library.timeout_param
+                and isinstance(kw.value, ast.Name)
+                and kw.value.id in fn.params
+            ):
+                fn.timeout_sinks[kw.value.id] = spec.display if spec else name + "()"
+
+    def _module_value_root(self, func: ast.expr) -> str | None:
+        """`client` in `client.get(...)` when it is a module-level variable (not a local)."""
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root is func:
+            return None
+        name = root.id
+        fn = self.fn
+        if name not in self.module_values or name in self.aliases or name in self.top_defs:
+            return None
+        if (
+            fn is not None
+            and name not in fn.global_names
+            and (name in fn.params or name in fn.assigned)
+        ):
+            return None
+        return f"{self.module}.{name}"
+
+    def _method_call(self, fn: _Fn, node: ast.Call) -> None:
+        """`client.get(...)`, `self.client.post(...)`: remember which client is used."""
+        func = node.func
+        root: ast.expr = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name):
+            ref = self._module_value_root(func) or self.resolve(root)
+            if ref is not None and not ref.startswith("builtins."):
+                fn.summary.uses.append(ref)
+                return
+            if (
+                fn.cls is not None
+                and root.id in ("self", "cls")
+                and isinstance(func, ast.Attribute)
+            ):
+                chain = _dotted(func)
+                if chain and len(chain) >= 3:
+                    fn.summary.uses.append(f"{fn.cls.summary.qualname}#{chain[1]}")
+        elif isinstance(root, ast.Call):
+            ref = self.ref(root.func)
+            if ref is not None and not ref.startswith("builtins."):
+                fn.summary.uses.append(ref)
+
+    def _args(self, fn: _Fn, node: ast.Call, callee: str | None) -> None:
+        """Parameters (and local builds) passed on: forwarded to a callee, or stored."""
+        close_helper = callee in self.catalog.close_helpers if callee else False
+        use_helper = callee in self.catalog.use_helpers if callee else False
+        for index, arg in enumerate(node.args):
+            if isinstance(arg, ast.Name):
+                self._passed(fn, arg.id, callee, index, close_helper, use_helper)
+        for kw in node.keywords:
+            if isinstance(kw.value, ast.Name):
+                self._passed(fn, kw.value.id, callee, kw.arg, close_helper, use_helper)
+
+    def _passed(
+        self, fn: _Fn, name: str, callee: str | None, where: Any, close: bool, use: bool
+    ) -> None:
+        if name in fn.local_builds and not (use or close):
+            fn.stored.add(name)
+        if name not in fn.params or name in ("self", "cls"):
+            return
+        if close:
+            fn.summary.param_use.setdefault(name, "close")
+        elif use:
+            fn.summary.param_use.setdefault(name, "use")
+        elif (
+            callee is not None
+            and where is not None
+            and callee.split(".", 1)[0] not in self.catalog.top_level_modules
+        ):
+            fn.summary.param_forward.setdefault(name, []).append([callee, where])
+        else:
+            fn.param_stores.add(name)
+
+    def visit_name(self, node: ast.Name) -> None:
+        fn = self.fn
+        if fn is None or not isinstance(node.ctx, ast.Load):
+            return
+        name = node.id
+        is_param = name in fn.params
+        if not is_param and name not in fn.local_builds:
+            if self.outer_fns and name not in fn.assigned:
+                self._captured(name)
+            return
+        if self.in_lambda:
+            self._stored(fn, name, is_param)  # captured by a lambda: it outlives the call
+            return
+        parent = self.stack[-1] if self.stack else None
+        if isinstance(parent, ast.Attribute):
+            top: ast.AST = parent
+            depth = len(self.stack) - 1
+            while depth > 0 and isinstance(self.stack[depth - 1], ast.Attribute):
+                depth -= 1
+                top = self.stack[depth]
+            holder = self.stack[depth - 1] if depth > 0 else None
+            if isinstance(holder, ast.Call) and holder.func is top:
+                if is_param and isinstance(top, ast.Attribute) and top is parent:
+                    closers = {"close", "aclose", "__exit__", "__aexit__"}
+                    if parent.attr in closers:
+                        fn.summary.param_use.setdefault(name, "close")
+                return
+            if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword)) or (
+                isinstance(holder, ast.Call) and holder.func is not top
+            ):
+                self._stored(fn, name, is_param)
+            return
+        if isinstance(parent, (ast.Call, ast.keyword, ast.withitem, ast.Compare)):
+            return  # arguments are classified in _args; `with p:`; `p is None`
+        if isinstance(parent, (ast.If, ast.While, ast.UnaryOp, ast.Assert, ast.IfExp)) and not (
+            isinstance(parent, ast.IfExp) and parent.test is not node
+        ):
+            return  # `if client:` tests it, nothing more
+        if isinstance(parent, ast.Return) and not is_param:
+            return  # returning the local build: a factory, decided in _finish_function
+        self._stored(fn, name, is_param)
+
+    def _captured(self, name: str) -> None:
+        """A name of an enclosing function used in a nested one (a closure): stored."""
+        for outer in reversed(self.outer_fns):
+            if name in outer.params:
+                outer.param_stores.add(name)
+                return
+            if name in outer.local_builds:
+                outer.stored.add(name)
+                return
+            if name in outer.assigned:
+                return
+
+    def _stored(self, fn: _Fn, name: str, is_param: bool) -> None:
+        if is_param:
+            fn.param_stores.add(name)
+        else:
+            fn.stored.add(name)
+
+
+def _names(expr: ast.expr) -> Iterator[str]:
+    """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
+    for sub in ast.walk(expr):
+        if isinstance(sub, ast.Name):
+            yield sub.id
+        elif isinstance(sub, ast.Attribute):
+            yield sub.attr
+
+
+def _shared(ref: ClientRef) -> ClientRef:
+    out = ClientRef(**asdict(ref))
+    out.shared = True
+    return out
+
+
+def _self_attr(expr: ast.expr) -> str | None:
+    if (
+        isinstance(expr, ast.Attribute)
+        and isinstance(expr.value, ast.Name)
+        and expr.value.id in ("self", "cls")
+    ):
+        return expr.attr
+    return None
+
+
+_CLOSERS = frozenset({"close", "aclose", "clear", "__aexit__", "__exit__"})
+# Fields never walked: contexts and operators hold no names; annotations are read where they
+# matter (parameters, class fields), and they are a large part of typed SDK code.
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "annotation", "returns", "type_comment", "type_params"})
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(cls)
+    if fields is None:
+        fields = _CHILD_FIELDS[cls] = tuple(
+            f for f in getattr(cls, "_fields", ()) if f not in _SKIPPED_FIELDS
+        )
+    return fields
+
+
+_DISPATCH: dict[type, Any] = {
+    ast.FunctionDef: Summarizer.visit_function,
+    ast.AsyncFunctionDef: Summarizer.visit_function,
+    ast.ClassDef: Summarizer.visit_class,
+    ast.Lambda: Summarizer.visit_lambda,
+    ast.For: Summarizer.visit_loop,
+    ast.AsyncFor: Summarizer.visit_loop,
+    ast.While: Summarizer.visit_loop,
+    ast.ListComp: Summarizer.visit_comprehension_expr,
+    ast.SetComp: Summarizer.visit_comprehension_expr,
+    ast.GeneratorExp: Summarizer.visit_comprehension_expr,
+    ast.DictComp: Summarizer.visit_comprehension_expr,
+    ast.Return: Summarizer.visit_return,
+    ast.Yield: Summarizer.visit_yield,
+    ast.YieldFrom: Summarizer.visit_yield,
+    ast.Global: Summarizer.visit_global,
+    ast.Assign: Summarizer.visit_assign,
+    ast.AnnAssign: Summarizer.visit_assign,
+    ast.With: Summarizer.visit_with,
+    ast.AsyncWith: Summarizer.visit_with,
+    ast.Call: Summarizer.visit_call,
+    ast.Name: Summarizer.visit_name,
+    ast.Import: Summarizer.visit_import,
+    ast.ImportFrom: Summarizer.visit_import,
+    ast.Constant: lambda self, node: None,
+}
+
+
+def summarize(
+    tree: ast.Module,
+    catalog: Catalog,
+    filename: str,
+    module: str | None = None,
+    is_package: bool | None = None,
+) -> ModuleSummary:
+    """Phase one for one file (its ast already parsed)."""
+    if module is None or is_package is None:
+        module, is_package = module_name_for(filename)
+    summarizer = Summarizer(catalog, module, is_package, filename)
+    return summarizer.run(tree)
+
+
+# -- the join ----------------------------------------------------------------------------------
+
+
+@dataclass
+class FunctionFacts:
+    """What a rule may know about one function, resolved across the project."""
+
+    qualname: str
+    is_async: bool = False
+    kind: str = "function"
+    params: list[str] = field(default_factory=list)
+    factory: str | None = None
+    param_use: dict[str, str] = field(default_factory=dict)
+    timeout_defaults: dict[str, str] = field(default_factory=dict)
+    shared_async: str | None = None  # a shared async client it (or what it awaits) uses
+    root: str | None = None
+    exempt: bool = False
+    is_test: bool = False
+    per_request: str | None = None  # why it runs per request (called from a handler/loop...)
+    once: bool = False  # only called (in the tree) from functions that run once: __init__, main
+
+
+@dataclass
+class ModuleView:
+    """The joined facts one module's rules read. Its fingerprint keys the module's findings."""
+
+    module: str
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)  # "C#m" -> function qualname
+    attrs: dict[str, ClientRef] = field(default_factory=dict)  # "C#attr" -> client
+    class_closes: dict[str, list[str]] = field(default_factory=dict)  # class -> attrs closed
+    clients: dict[str, ClientRef] = field(default_factory=dict)  # module-level clients by ref
+    aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
+
+    def fingerprint(self) -> str:
+        raw = json.dumps(self, default=vars, sort_keys=True, separators=(",", ":"))
+        return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+    def canonical(self, ref: str) -> str:
+        return self.aliases.get(ref, ref)
+
+    def function(self, ref: str) -> FunctionFacts | None:
+        ref = self.canonical(ref)
+        if "#" in ref:
+            target = self.methods.get(ref)
+            return self.functions.get(target) if target else None
+        return self.functions.get(ref)
+
+    def attr(self, cls: str, name: str) -> ClientRef | None:
+        return self.attrs.get(f"{cls}#{name}")
+
+    def client(self, ref: str) -> ClientRef | None:
+        return self.clients.get(self.canonical(ref))
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ProjectIndex:
+    """Every module's summary, joined by qualified name."""
+
+    MAX_DEPTH = 8
+
+    def __init__(self, summaries: Iterable[ModuleSummary], catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.modules: dict[str, ModuleSummary] = {}
+        duplicates: set[str] = set()
+        for summary in summaries:
+            if summary.module in self.modules:
+                duplicates.add(summary.module)
+            self.modules[summary.module] = summary
+        for name in duplicates:  # two files claim one module name: nothing there is resolved
+            del self.modules[name]
+        self.functions: dict[str, FunctionSummary] = {}
+        self.classes: dict[str, ClassSummary] = {}
+        self.clients: dict[str, ClientRef] = {}
+        for summary in self.modules.values():
+            self.functions.update(summary.functions)
+            self.classes.update(summary.classes)
+            for name, ref in summary.clients.items():
+                self.clients[f"{summary.module}.{name}"] = ref
+        self._resolved: dict[str, str | None] = {}
+        self._factory: dict[str, str | None] = {}
+        self._per_request: dict[str, str] | None = None
+        self._once: set[str] | None = None
+        self._shared: dict[str, str | None] = {}
+
+    # resolution
+
+    def resolve(self, ref: str) -> str | None:
+        """The canonical qualname of a function, class, method ("C#m") or module-level client."""
+        if ref in self._resolved:
+            return self._resolved[ref]
+        self._resolved[ref] = None  # cycles
+        result = self._resolve(ref, 0)
+        self._resolved[ref] = result
+        return result
+
+    def _resolve(self, ref: str, depth: int) -> str | None:
+        if depth > self.MAX_DEPTH:
+            return None
+        if "#" in ref:
+            owner, _, member = ref.partition("#")
+            cls = self._resolve(owner, depth + 1)
+            if cls is None or cls not in self.classes:
+                return None
+            found = self._mro_lookup(cls, member, set())
+            return found
+        if ref in self.functions or ref in self.classes or ref in self.clients:
+            return ref
+        # a re-export: `pkg.get_session` where pkg/__init__.py does `from .http import get_session`
+        parts = ref.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module = ".".join(parts[:cut])
+            summary = self.modules.get(module)
+            if summary is None:
+                continue
+            target = summary.exports.get(parts[cut])
+            if target is None or target == ref:
+                return None
+            return self._resolve(".".join([target, *parts[cut + 1 :]]), depth + 1)
+        return None
+
+    def _mro_lookup(self, cls: str, member: str, seen: set[str]) -> str | None:
+        if cls in seen or len(seen) > self.MAX_DEPTH:
+            return None
+        seen.add(cls)
+        summary = self.classes.get(cls)
+        if summary is None:
+            return None
+        if member in summary.methods:
+            return f"{cls}.{member}"
+        for base in summary.bases:
+            resolved = self.resolve(base)
+            if resolved is not None and resolved in self.classes:
+                found = self._mro_lookup(resolved, member, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def attr(self, cls: str, name: str, seen: set[str] | None = None) -> ClientRef | None:
+        seen = seen if seen is not None else set()
+        if cls in seen or len(seen) > self.MAX_DEPTH:
+            return None
+        seen.add(cls)
+        summary = self.classes.get(cls)
+        if summary is None:
+            return None
+        ref = summary.attrs.get(name)
+        if ref is not None:
+            return self._client_ref(ref)
+        for base in summary.bases:
+            resolved = self.resolve(base)
+            if resolved is not None and resolved in self.classes:
+                found = self.attr(resolved, name, seen)
+                if found is not None:
+                    return found
+        return None
+
+    def all_attrs(self, cls: str) -> dict[str, ClientRef]:
+        out: dict[str, ClientRef] = {}
+        chain = self._mro(cls)
+        for name in reversed(chain):
+            for attr in self.classes[name].attrs:
+                ref = self.attr(cls, attr)
+                if ref is not None:
+                    out[attr] = ref
+        return out
+
+    def _mro(self, cls: str) -> list[str]:
+        out: list[str] = []
+        todo = [cls]
+        while todo and len(out) <= self.MAX_DEPTH:
+            current = todo.pop(0)
+            if current in out or current not in self.classes:
+                continue
+            out.append(current)
+            for base in self.classes[current].bases:
+                resolved = self.resolve(base)
+                if resolved is not None:
+                    todo.append(resolved)
+        return out
+
+    def _client_ref(self, ref: ClientRef) -> ClientRef | None:
+        if ref.client is not None:
+            return ref
+        if ref.via is None:
+            return None
+        target = self.resolve(ref.via)
+        if target is None:
+            return None
+        if target in self.classes:
+            return None
+        client = self.factory(target)
+        if client is None:
+            fn = self.functions.get(target)
+            client = fn.cached_client if fn is not None else None
+            if client is None:
+                return None
+            return ClientRef(client=client, resource=ref.resource, shared=True)
+        return ClientRef(client=client, resource=ref.resource, shared=ref.shared)
+
+    def factory(self, qualname: str, depth: int = 0) -> str | None:
+        if qualname in self._factory:
+            return self._factory[qualname]
+        self._factory[qualname] = None
+        fn = self.functions.get(qualname)
+        result: str | None = None
+        if fn is not None and depth < self.MAX_DEPTH:
+            if fn.factory is not None:
+                result = fn.factory
+            elif fn.factory_via:
+                found = set()
+                for via in fn.factory_via:
+                    target = self.resolve(via)
+                    found.add(self.factory(target, depth + 1) if target else None)
+                if len(found) == 1:
+                    result = found.pop()
+        self._factory[qualname] = result
+        return result
+
+    def param_use(self, qualname: str, param: str, depth: int = 0) -> str | None:
+        fn = self.functions.get(qualname)
+        if fn is None or depth > self.MAX_DEPTH:
+            return None
+        local = fn.param_use.get(param)
+        if local == "store":
+            return None
+        forwards = fn.param_forward.get(param, [])
+        outcome = local or ("use" if not forwards else None)
+        if outcome is None and forwards:
+            outcome = "use"
+        for callee, where in forwards:
+            target = self.resolve(callee)
+            use: str | None
+            if callee in self.catalog.use_helpers:
+                use = "use"
+            elif callee in self.catalog.close_helpers:
+                use = "close"
+            elif target is None or target not in self.functions:
+                return None
+            else:
+                name = self._param_name(target, where)
+                use = self.param_use(target, name, depth + 1) if name else None
+            if use is None:
+                return None
+            if use == "close":
+                outcome = "close"
+        return outcome
+
+    def _param_name(self, qualname: str, where: Any) -> str | None:
+        fn = self.functions[qualname]
+        if isinstance(where, str):
+            return where if where in fn.params else None
+        params = fn.params
+        if fn.kind in ("method", "property") and params and params[0] in ("self", "cls"):
+            params = params[1:]
+        return params[where] if isinstance(where, int) and where < len(params) else None
+
+    # per request
+
+    def per_request(self) -> dict[str, str]:
+        if self._per_request is not None:
+            return self._per_request
+        reasons: dict[str, str] = {}
+        todo: list[str] = []
+        for qualname, fn in self.functions.items():
+            if fn.root is not None:
+                todo.append(qualname)
+        while todo:
+            caller = todo.pop()
+            fn = self.functions[caller]
+            caller_per_request = fn.root is not None or caller in reasons
+            for ref, _ in fn.calls:
+                target = self.resolve(ref)
+                if target is None or target not in self.functions or target in reasons:
+                    continue
+                callee = self.functions[target]
+                if callee.exempt or callee.root is not None:
+                    continue
+                if caller_per_request:
+                    short = caller.rsplit(".", 1)[-1]
+                    what = (
+                        "request handler or task" if fn.root else "function that runs per request"
+                    )
+                    reasons[target] = f"called from the {what} `{short}`"
+                    todo.append(target)
+        for qualname, fn in self.functions.items():
+            for ref, in_loop in fn.calls:
+                if not in_loop:
+                    continue
+                target = self.resolve(ref)
+                if target is None or target not in self.functions or target in reasons:
+                    continue
+                callee = self.functions[target]
+                if callee.exempt or callee.root is not None:
+                    continue
+                reasons[target] = f"called in a loop in `{qualname.rsplit('.', 1)[-1]}`"
+                stack = [target]
+                while stack:
+                    current = stack.pop()
+                    for sub_ref, _ in self.functions[current].calls:
+                        sub = self.resolve(sub_ref)
+                        if sub and sub in self.functions and sub not in reasons:
+                            sub_fn = self.functions[sub]
+                            if not (sub_fn.exempt or sub_fn.root):
+                                short = current.rsplit(".", 1)[-1]
+                                reasons[sub] = f"called from `{short}`, which runs in a loop"
+                                stack.append(sub)
+        self._per_request = reasons
+        return reasons
+
+    def once(self) -> set[str]:
+        """Functions whose every caller in the tree runs once (per process or per object:
+        `main`, `__init__`, a validator, a CLI command, or another such function), never in a
+        loop, and that are private or only called from their own module (a public method called
+        from elsewhere is API: its users outside the tree are unknown). What they build is built
+        once too."""
+        if self._once is not None:
+            return self._once
+        callers: dict[str, list[tuple[str, bool]]] = {}
+        for qualname, fn in self.functions.items():
+            for ref, in_loop in fn.calls:
+                target = self.resolve(ref)
+                if target is not None and target in self.functions and target != qualname:
+                    callers.setdefault(target, []).append((qualname, in_loop))
+        per_request = self.per_request()
+        # a name also called on receivers we cannot resolve (`self.scraper.scrape(url)`) may
+        # have callers we do not see
+        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        once: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for target, found in callers.items():
+                if target in once or target in per_request or self.functions[target].root:
+                    continue
+                short = target.rsplit(".", 1)[-1]
+                if short in unseen:
+                    continue
+                private = short.startswith("_") and not short.startswith("__")
+                module = self._module_of(target)
+                if not private and any(self._module_of(c) != module for c, _ in found):
+                    continue  # public API of another module: its users outside the tree are unknown
+                if all(
+                    not in_loop and (self.functions[caller].exempt or caller in once)
+                    for caller, in_loop in found
+                ):
+                    once.add(target)
+                    changed = True
+        self._once = once
+        return once
+
+    def _module_of(self, qualname: str) -> str | None:
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            name = ".".join(parts[:cut])
+            if name in self.modules:
+                return name
+        return None
+
+    # shared async clients (POOL013)
+
+    def shared_async(self, qualname: str, depth: int = 0) -> str | None:
+        if qualname in self._shared:
+            return self._shared[qualname]
+        self._shared[qualname] = None
+        fn = self.functions.get(qualname)
+        result: str | None = None
+        if fn is not None and depth < self.MAX_DEPTH:
+            for ref in fn.uses:
+                result = self._shared_client(ref)
+                if result:
+                    break
+            if result is None:
+                for ref, _ in fn.calls:
+                    target = self.resolve(ref)
+                    if target is not None and target in self.functions:
+                        result = self.shared_async(target, depth + 1)
+                        if result:
+                            break
+        self._shared[qualname] = result
+        return result
+
+    def _shared_client(self, ref: str) -> str | None:
+        catalog = self.catalog
+        if "#" in ref:
+            owner, _, attr = ref.partition("#")
+            cls = self.resolve(owner)
+            client = self.attr(cls, attr) if cls else None
+            label = f"{owner.rsplit('.', 1)[-1]}.{attr}"
+        else:
+            target = self.resolve(ref)
+            if target is None:
+                return None
+            if target in self.functions:
+                fn = self.functions[target]
+                if fn.cached_client is None:
+                    return None
+                client = ClientRef(client=fn.cached_client, shared=True)
+                label = f"{target.rsplit('.', 1)[-1]}()"
+            else:
+                raw = self.clients.get(target)
+                client = self._client_ref(raw) if raw else None
+                label = target.rsplit(".", 1)[-1]
+        if client is None or not client.shared or client.client is None:
+            return None
+        spec = catalog.client(client.client)
+        if spec is None or not spec.is_async:
+            return None
+        return f"`{label}` ({spec.display})"
+
+    # which files the rules must see
+
+    def needs_rules(self, summary: ModuleSummary) -> bool:
+        """The file calls a catalog name, or holds clients that come from elsewhere in the tree:
+        a factory or property it calls, a base class's client attribute, an imported
+        module-level client, a function whose `timeout=None` default reaches a request."""
+        if summary.calls_catalog:
+            return True
+        for cls in summary.classes:
+            if any(not ref.weak for ref in self.all_attrs(cls).values()):
+                return True  # a client built for the object (annotations alone do not count)
+        for fn in summary.functions.values():
+            for ref in fn.uses:
+                target = self.resolve(ref)
+                if (
+                    target is not None
+                    and target in self.clients
+                    and self._client_ref(self.clients[target]) is not None
+                ):
+                    return True
+            for ref, _ in fn.calls:
+                target = self.resolve(ref)
+                if target is None or target not in self.functions:
+                    continue
+                callee = self.functions[target]
+                if callee.timeout_defaults or self.factory(target) is not None:
+                    return True
+        return False
+
+    # views
+
+    def view_for(self, summary: ModuleSummary) -> ModuleView:
+        """The joined facts of one file (alone when another file claims its module name)."""
+        if self.modules.get(summary.module) is summary:
+            return self.view(summary.module)
+        return ProjectIndex([summary], self.catalog).view(summary.module)
+
+    def view(self, module: str) -> ModuleView:
+        summary = self.modules.get(module)
+        view = ModuleView(module=module)
+        if summary is None:
+            return view
+        per_request = self.per_request()
+        once = self.once()
+        wanted: set[str] = set()
+
+        def add_function(qualname: str) -> FunctionFacts | None:
+            if qualname in view.functions:
+                return view.functions[qualname]
+            fn = self.functions.get(qualname)
+            if fn is None:
+                return None
+            facts = FunctionFacts(
+                qualname=qualname,
+                is_async=fn.is_async,
+                kind=fn.kind,
+                params=list(fn.params),
+                factory=self.factory(qualname),
+                timeout_defaults=dict(fn.timeout_defaults),
+                root=fn.root,
+                exempt=fn.exempt,
+                is_test=fn.is_test,
+                per_request=per_request.get(qualname),
+                once=qualname in once,
+            )
+            for param in fn.params:
+                use = self.param_use(qualname, param)
+                if use is not None and param not in ("self", "cls"):
+                    facts.param_use[param] = use
+            if fn.is_async:
+                facts.shared_async = self.shared_async(qualname)
+            view.functions[qualname] = facts
+            return facts
+
+        for qualname, fn in summary.functions.items():
+            add_function(qualname)
+            for ref, _ in fn.calls:
+                wanted.add(ref)
+            wanted.update(fn.uses)
+        for cls_name, cls in summary.classes.items():
+            for attr, ref in self.all_attrs(cls_name).items():
+                view.attrs[f"{cls_name}#{attr}"] = ref
+            closes: set[str] = set()
+            for name in self._mro(cls_name):
+                closes.update(self.classes[name].closes)
+                if name != cls_name:
+                    for method in self.classes[name].methods:
+                        wanted.add(f"{cls_name}#{method}")
+            view.class_closes[cls_name] = sorted(closes)
+            for method in cls.methods:
+                wanted.add(f"{cls_name}#{method}")
+        for name, ref in summary.clients.items():
+            resolved = self._client_ref(ref)
+            if resolved is not None:
+                view.clients[f"{module}.{name}"] = resolved
+        for ref in sorted(wanted | set(summary.refs)):
+            target = self.resolve(ref)
+            if target is None:
+                continue
+            if target != ref:
+                view.aliases[ref] = target
+            if "#" in ref or target in self.functions:
+                if target in self.functions:
+                    facts = add_function(target)
+                    if "#" in ref and facts is not None:
+                        view.methods[ref] = target
+                        view.aliases.pop(ref, None)
+            elif target in self.clients:
+                resolved = self._client_ref(self.clients[target])
+                if resolved is not None:
+                    view.clients[target] = resolved
+        # keep only what says something: an unknown function is the same as an absent one
+        view.functions = {
+            k: v for k, v in view.functions.items() if k.startswith(module + ".") or _interesting(v)
+        }
+        view.methods = {k: v for k, v in view.methods.items() if v in view.functions}
+        view.aliases = {
+            k: v for k, v in view.aliases.items() if v in view.functions or v in view.clients
+        }
+        return view
+
+
+def _interesting(facts: FunctionFacts) -> bool:
+    return bool(
+        facts.factory
+        or facts.param_use
+        or facts.timeout_defaults
+        or facts.shared_async
+        or facts.kind == "property"
+    )
+
+
+def view_for_single_module(summary: ModuleSummary, catalog: Catalog) -> ModuleView:
+    return ProjectIndex([summary], catalog).view(summary.module)
