@@ -157,12 +157,6 @@ def test_fixtures_sarif_passes_the_official_multitool(multitool: list[str], tmp_
     _validate(multitool, log, tmp_path / "validation.sarif")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="artifactLocation.uri is the path as given: an absolute path gives '/abs/x.py' "
-    "(SARIF1004, not a file: URI) and spaces or non-ASCII are not percent-encoded (SARIF1002); "
-    "fixed in sarif.py by lint dcf7eaf: drop this mark once that is merged",
-)
 def test_absolute_and_unusual_paths_pass_the_multitool(
     multitool: list[str], tmp_path: Path
 ) -> None:
