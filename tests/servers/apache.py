@@ -18,13 +18,11 @@ from tests.servers.common import (
     Server,
     TlsFiles,
     Truth,
-    free_port,
-    make_tls,
     missing_binary,
     running,
     which,
 )
-from tests.servers.uvicorn_server import run_backend, uvicorn_unavailable_reason
+from tests.servers.uvicorn_server import proxy_front, uvicorn_unavailable_reason
 
 BINARY = ("apache2", "/usr/sbin/apache2", "httpd")
 MODULES = Path("/usr/lib/apache2/modules")
@@ -93,12 +91,8 @@ def run_apache(
     tls: TlsFiles | None = None,
 ) -> Iterator[Server]:
     """Apache on 127.0.0.1 (TLS), proxying to `backend` (a uvicorn of our own when None)."""
-    root.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        if backend is None:
-            backend = stack.enter_context(run_backend(root / "backend", service_ms=service_ms))
-        tls = tls or make_tls(root / "tls")
-        port = free_port()
+        backend, tls, port = proxy_front(stack, root, backend, service_ms, tls)
         # Started as root, Apache serves as another user; its files are read before that.
         user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
         modules = "\n".join(f"LoadModule {m}_module {MODULES}/mod_{m}.so" for m in NEEDED)

@@ -18,13 +18,11 @@ from tests.servers.common import (
     Server,
     TlsFiles,
     Truth,
-    free_port,
-    make_tls,
     missing_binary,
     running,
     which,
 )
-from tests.servers.uvicorn_server import run_backend, uvicorn_unavailable_reason
+from tests.servers.uvicorn_server import proxy_front, uvicorn_unavailable_reason
 
 BINARY = ("caddy", "/usr/bin/caddy")
 GO_MAX_STREAMS = 250  # golang.org/x/net/http2's default MaxConcurrentStreams
@@ -70,12 +68,8 @@ def run_caddy(
     tls: TlsFiles | None = None,
 ) -> Iterator[Server]:
     """Caddy on 127.0.0.1 (TLS); `max_conns_per_host` caps the requests in flight upstream."""
-    root.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        if backend is None:
-            backend = stack.enter_context(run_backend(root / "backend", service_ms=service_ms))
-        tls = tls or make_tls(root / "tls")
-        port = free_port()
+        backend, tls, port = proxy_front(stack, root, backend, service_ms, tls)
         conf = root / "Caddyfile"
         transport = (
             f"            max_conns_per_host {max_conns_per_host}" if max_conns_per_host else ""

@@ -17,13 +17,11 @@ from tests.servers.common import (
     Server,
     TlsFiles,
     Truth,
-    free_port,
-    make_tls,
     missing_binary,
     running,
     which,
 )
-from tests.servers.uvicorn_server import run_backend, uvicorn_unavailable_reason
+from tests.servers.uvicorn_server import proxy_front, uvicorn_unavailable_reason
 
 BINARY = ("haproxy", "/usr/sbin/haproxy")
 
@@ -71,12 +69,8 @@ def run_haproxy(
     tls: TlsFiles | None = None,
 ) -> Iterator[Server]:
     """HAProxy on 127.0.0.1 (TLS); `maxconn` caps the requests in flight to the backend."""
-    root.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        if backend is None:
-            backend = stack.enter_context(run_backend(root / "backend", service_ms=service_ms))
-        tls = tls or make_tls(root / "tls")
-        port = free_port()
+        backend, tls, port = proxy_front(stack, root, backend, service_ms, tls)
         conf = root / "haproxy.cfg"
         conf.write_text(
             CONFIG.format(

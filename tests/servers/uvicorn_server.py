@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from tests.servers.common import (
@@ -110,3 +110,14 @@ def run_backend(root: Path, *, service_ms: float = 20.0) -> Iterator[Server]:
     (a proxy reusing a backend connection that uvicorn is closing would answer 502)."""
     with run_uvicorn(root, timeout_keep_alive=300, service_ms=service_ms, plain_http=True) as s:
         yield s
+
+
+def proxy_front(
+    stack: ExitStack, root: Path, backend: Server | None, service_ms: float, tls: TlsFiles | None
+) -> tuple[Server, TlsFiles, int]:
+    """What every TLS proxy harness starts from: its folder, a backend (ours unless given),
+    certificates and a free port."""
+    root.mkdir(parents=True, exist_ok=True)
+    if backend is None:
+        backend = stack.enter_context(run_backend(root / "backend", service_ms=service_ms))
+    return backend, tls or make_tls(root / "tls"), free_port()
