@@ -11,18 +11,57 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from pooltune.probe.target import ProbeRequest
-from pooltune.recommend.model import LIBRARIES, PoolSettings, RequestSample
+from pooltune.recommend.model import LIBRARIES, HttpVersion, PoolSettings, RequestSample
 
 
 @dataclass
 class Sent:
     sample: RequestSample
     headers: dict[str, str] = field(default_factory=dict)  # rate-limit headers, Retry-After
+
+
+class TimedRequest(Protocol):
+    """A request's trace as each engine keeps it: its start and its phases."""
+
+    started: float
+
+    @property
+    def new_connection(self) -> bool: ...
+
+    def phases(self) -> dict[str, float]: ...
+
+
+def measured_sample(
+    trace: TimedRequest,
+    *,
+    level: int,
+    epoch: float,
+    status: int | None,
+    error: str | None,
+    conn: int | None,
+    closed: bool,
+    http_version: HttpVersion | None,
+    extra: dict[str, float],
+) -> RequestSample:
+    """One request's sample, the same for every engine; its total ends now."""
+    return RequestSample(
+        level=level,
+        started_s=trace.started - epoch,
+        total_s=time.perf_counter() - trace.started,
+        status=status,
+        error=error,
+        new_connection=trace.new_connection,
+        conn=conn,
+        closed=closed,
+        http_version=http_version,
+        phases=trace.phases() | extra,
+    )
 
 
 class EngineClient(Protocol):

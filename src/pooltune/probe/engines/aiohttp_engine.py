@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from pooltune.probe.engines import Sent, error_class, is_rate_header
+from pooltune.probe.engines import Sent, error_class, is_rate_header, measured_sample
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer
-from pooltune.recommend.model import PoolSettings, RequestSample
+from pooltune.recommend.model import PoolSettings
 
 
 class AiohttpTrace:
@@ -129,17 +129,16 @@ class AiohttpClient:
                 error = f"http_{status}"
         except Exception as exc:  # every failure is a measurement, never a crash
             error = error_class(exc)
-        sample = RequestSample(
+        sample = measured_sample(
+            trace,
             level=level,
-            started_s=trace.started - epoch,
-            total_s=time.perf_counter() - trace.started,
+            epoch=epoch,
             status=status,
             error=error,
-            new_connection=trace.new_connection,
             conn=conn,
             closed=closed,
             http_version="HTTP/1.1" if status is not None else None,
-            phases=trace.phases() | extra,
+            extra=extra,
         )
         return Sent(sample, headers)
 

@@ -9,15 +9,14 @@ descriptor`, which once turned every closing response into an error.
 from __future__ import annotations
 
 import importlib
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from pooltune.probe.engines import Sent, error_class, is_rate_header
+from pooltune.probe.engines import Sent, error_class, is_rate_header, measured_sample
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer, RequestTrace
-from pooltune.recommend.model import PoolSettings, RequestSample
+from pooltune.recommend.model import PoolSettings
 
 SDK_CLIENTS = {"openai": "openai", "anthropic": "anthropic"}
 
@@ -69,17 +68,16 @@ class HttpxClient:
                 error = f"http_{status}"
         except Exception as exc:  # every failure is a measurement, never a crash
             error = error_class(exc)
-        sample = RequestSample(
+        sample = measured_sample(
+            trace,
             level=level,
-            started_s=trace.started - epoch,
-            total_s=time.perf_counter() - trace.started,
+            epoch=epoch,
             status=status,
             error=error,
-            new_connection=trace.new_connection,
             conn=conn,
             closed=closed,
             http_version=version if version in ("HTTP/1.1", "HTTP/2") else None,
-            phases=trace.phases() | extra,
+            extra=extra,
         )
         return Sent(sample, headers)
 
