@@ -190,6 +190,21 @@ class Catalog:
         )
         self.use_helpers = frozenset(self.helpers.use)
         self.close_helpers = frozenset(self.helpers.close)
+        # Every listed name and the modules on its way (`httpx`, `openai.lib.azure`): an import
+        # of anything else from a catalog library (a type, an exception) builds no client.
+        listed = (
+            *self.clients,
+            *self.calls,
+            *self.timeout_classes,
+            *self.limits_classes,
+            *self.inprocess_transports,
+            *self.sdk_default_http_clients,
+        )
+        self.name_prefixes: frozenset[str] = frozenset(
+            ".".join(parts[:end])
+            for parts in (name.split(".") for name in listed)
+            for end in range(1, len(parts) + 1)
+        )
 
     def client(self, qualname: str) -> ClientSpec | None:
         return self.clients.get(qualname)

@@ -13,17 +13,19 @@ import io
 import re
 import tokenize
 import warnings
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Finding, Location
 from pooltune.lint.rule import FileContext, ProjectInfo
 from pooltune.lint.rules import ALL_RULES
+from pooltune.lint.slicing import slice_source
 from pooltune.lint.summaries import (
     DEFAULT_TEST_IGNORE,
     ModuleSummary,
@@ -34,6 +36,7 @@ from pooltune.lint.summaries import (
     summarize,
 )
 from pooltune.lint.suppress import apply_suppressions
+from pooltune.lint.traversal import StatementPositions, read_only_visits, statement_lines
 
 PARSE_ERROR_CODE = "POOL000"
 
@@ -111,9 +114,14 @@ def summarize_source(
         tree = syntax_check(source)
     except SourceError as exc:
         return FileSummary(None, _parse_error(filename, exc))
-    name, is_package = module if module is not None else module_name_for(filename)
+    return _summarize_tree(tree, filename, catalog, module or module_name_for(filename))
+
+
+def _summarize_tree(
+    tree: ast.Module, filename: str, catalog: Catalog, module: tuple[str, bool]
+) -> FileSummary:
     try:
-        return FileSummary(summarize(tree, catalog, filename, name, is_package))
+        return FileSummary(summarize(tree, catalog, filename, *module))
     except Exception:  # too deep, or a bug of ours: no summary, the rules still run on it
         return FileSummary(None)
 
@@ -137,41 +145,37 @@ def lint_source(
     *,
     view: ModuleView | None = None,
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
+    whole_module: bool = False,
 ) -> FileResult:
     """Lint already-decoded source. ``codes`` is the set of enabled rule codes.
 
     Alone (an editor's buffer), the file's own summary is its whole world; the runner passes
-    ``view``, the facts joined across the linted tree.
+    ``view``, the facts joined across the linted tree. libcst sees only the part of the module
+    a rule can see (:mod:`pooltune.lint.slicing`) and its read-only visits do not rebuild the
+    tree (:mod:`pooltune.lint.traversal`); ``whole_module`` is the reference path that hands
+    libcst everything and lets it visit its own way (``tests/lint/test_differential.py`` holds
+    the two to identical findings).
     """
     module = module_name_for(filename)
     try:
+        syntax_tree: ast.Module | None = None
         if view is None:
             if not imports_catalog_library(source, catalog):
                 syntax_check(source)
                 return FileResult(filename, ())
-            phase_one = summarize_source(source, filename, catalog, module)
-            if phase_one.error is not None:
-                return FileResult(filename, (phase_one.error,))
-            summary = phase_one.summary
+            syntax_tree = syntax_check(source)
+            summary = _summarize_tree(syntax_tree, filename, catalog, module).summary
             if summary is not None:
                 index = ProjectIndex([summary], catalog)
                 if not index.needs_rules(summary):
                     return FileResult(filename, ())
                 view = index.view(summary.module)
-        try:
-            tree = cst.parse_module(source)
-        except cst.ParserSyntaxError as exc:
-            syntax_check(source)  # CPython's message is clearer when it also rejects the file
-            raise SourceError(
-                f"syntax error: {_one_line(exc.message)}", exc.raw_line, exc.raw_column + 1
-            ) from None
-        except RecursionError:
-            raise SourceError("cannot parse: nesting too deep") from None
+            else:
+                view = ModuleView(module=module[0])
+        tree, statement_starts = _parse(source, syntax_tree, view, catalog, module[1], whole_module)
     except SourceError as exc:
         return FileResult(filename, (_parse_error(filename, exc),))
 
-    if view is None:
-        view = ModuleView(module=module[0])
     facts = Facts(tree, catalog, view, is_package=module[1], test_file=is_test_file(filename))
     context = FileContext(
         filename,
@@ -185,13 +189,61 @@ def lint_source(
     rules = [rule(context) for rule in ALL_RULES if rule.code in codes]
     if rules:
         wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
-        with facts.resolve(wrapper):
+        with (
+            nullcontext() if whole_module else read_only_visits(),
+            facts.resolve(wrapper),
+        ):
+            facts.position = _positions(tree, statement_starts, facts, wrapper)
             facts.collect()
             wrapper.visit_batched(rules)
     findings = [finding for rule in rules for finding in rule.findings]
     findings = apply_suppressions(findings, source.splitlines())
     findings.sort(key=lambda f: f.sort_key)
     return FileResult(filename, tuple(findings), parsed_with_libcst=True)
+
+
+def _parse(
+    source: str,
+    syntax_tree: ast.Module | None,
+    view: ModuleView,
+    catalog: Catalog,
+    is_package: bool,
+    whole_module: bool,
+) -> tuple[cst.Module, list[int] | None]:
+    """libcst's tree of the part of ``source`` the rules can see (all of it: ``whole_module``),
+    and where its top-level statements start (None: ask libcst's PositionProvider)."""
+    if not whole_module:
+        if syntax_tree is None:
+            syntax_tree = syntax_check(source)
+        sliced = slice_source(source, syntax_tree, view, catalog, is_package)
+        if sliced is not None:
+            try:
+                return cst.parse_module(sliced.text), sliced.statement_lines
+            except (cst.ParserSyntaxError, RecursionError):
+                pass  # a slice libcst rejects: the whole module says why (or parses)
+    try:
+        tree = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        syntax_check(source)  # CPython's message is clearer when it also rejects the file
+        raise SourceError(
+            f"syntax error: {_one_line(exc.message)}", exc.raw_line, exc.raw_column + 1
+        ) from None
+    except RecursionError:
+        raise SourceError("cannot parse: nesting too deep") from None
+    return tree, None if whole_module or syntax_tree is None else statement_lines(syntax_tree)
+
+
+def _positions(
+    tree: cst.Module, starts: list[int] | None, facts: Facts, wrapper: MetadataWrapper
+) -> Callable[[cst.CSTNode], CodeRange]:
+    """Ranges generated per statement, for the statements asked about; libcst's whole-module
+    PositionProvider for the reference path (or if the statements do not line up)."""
+    if starts is not None:
+        try:
+            return StatementPositions(tree, starts, facts.parent).range
+        except ValueError:
+            pass
+    return wrapper.resolve(PositionProvider).__getitem__
 
 
 def lint_bytes(
@@ -203,13 +255,21 @@ def lint_bytes(
     *,
     view: ModuleView | None = None,
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
+    whole_module: bool = False,
 ) -> FileResult:
     try:
         source = decode_source(data)
     except SourceError as exc:
         return FileResult(filename, (_parse_error(filename, exc),))
     return lint_source(
-        source, filename, catalog, codes, project, view=view, test_ignore=test_ignore
+        source,
+        filename,
+        catalog,
+        codes,
+        project,
+        view=view,
+        test_ignore=test_ignore,
+        whole_module=whole_module,
     )
 
 

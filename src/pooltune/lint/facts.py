@@ -5,7 +5,7 @@ per call), what each build is bound to, how the binding is used (closed, context
 on, only passed to helpers that use it, used in a loop that repeats work), what an expression
 holds (a local, ``self.session`` however it got there, a module-level client imported from
 another module, a parameter annotated with a client class), and which functions run per request.
-Names resolve through libcst's QualifiedNameProvider and ScopeProvider and, across modules,
+Names resolve through libcst's scopes (its qualified names, asked for per node) and, across modules,
 through the joined function summaries (:class:`~pooltune.lint.summaries.ModuleView`); what
 cannot be resolved stays unknown, and rules stay silent.
 
@@ -14,17 +14,15 @@ This module knows no rule: rules read it (``self.facts``), it never imports them
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 import libcst as cst
 from libcst.metadata import (
-    ParentNodeProvider,
-    PositionProvider,
+    CodeRange,
     ProviderT,
     QualifiedName,
-    QualifiedNameProvider,
     QualifiedNameSource,
     Scope,
     ScopeProvider,
@@ -32,6 +30,7 @@ from libcst.metadata import (
 
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.summaries import RETRY_NAME, FunctionFacts, ModuleView, absolute_import
+from pooltune.lint.traversal import ParentProvider
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
@@ -80,12 +79,10 @@ class Held:
 
 
 class Facts(cst.MetadataDependent):
-    METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (
-        ParentNodeProvider,
-        ScopeProvider,
-        QualifiedNameProvider,
-        PositionProvider,
-    )
+    METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (ParentProvider, ScopeProvider)
+    # A node's range, as PositionProvider gives it: set by the engine before collect(), which
+    # asks for the few nodes it needs (libcst's provider generates the code of the module).
+    position: Callable[[cst.CSTNode], CodeRange]
 
     def __init__(
         self,
@@ -106,6 +103,8 @@ class Facts(cst.MetadataDependent):
         self._builds_by_node: dict[int, ClientBuild] = {}
         self._qualnames: dict[int, str] = {}
         self._retry: dict[int, bool] = {}
+        self._annotated: dict[int, dict[str, ClientSpec]] = {}
+        self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
 
     # -- collection (after metadata is resolved) -----------------------------------------
 
@@ -115,7 +114,7 @@ class Facts(cst.MetadataDependent):
         functions = self.view.functions.values()
         factories = any(f.factory is not None and f.kind != "property" for f in functions)
         properties = any(f.factory is not None and f.kind == "property" for f in functions)
-        for node in list(self.metadata[ParentNodeProvider].keys()):
+        for node in list(self.metadata[ParentProvider].keys()):
             if isinstance(node, cst.Call):
                 spec = self.client_spec(node)
                 if spec is not None:
@@ -133,7 +132,7 @@ class Facts(cst.MetadataDependent):
             self._follow_uses(build)
 
     def _start(self, node: cst.CSTNode) -> tuple[int, int]:
-        pos = self.get_metadata(PositionProvider, node)
+        pos = self.position(node)
         return (pos.start.line, pos.start.column)
 
     def _add_build(
@@ -149,7 +148,7 @@ class Facts(cst.MetadataDependent):
     # -- metadata ---------------------------------------------------------------------------
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        parent: cst.CSTNode | None = self.get_metadata(ParentNodeProvider, node, None)
+        parent: cst.CSTNode | None = self.get_metadata(ParentProvider, node, None)
         return parent
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
@@ -164,12 +163,21 @@ class Facts(cst.MetadataDependent):
         scope: Scope | None = self.get_metadata(ScopeProvider, node, None)
         return scope
 
+    def qualified_names(self, node: cst.CSTNode) -> Collection[QualifiedName]:
+        """What libcst's QualifiedNameProvider gives for ``node``, computed only for the nodes
+        asked about (the provider visits every node to store a lazy value for it)."""
+        key = id(node)
+        found = self._qualified.get(key)
+        if found is None:
+            scope = self.scope(node)
+            found = scope.get_qualified_names_for(node) if scope is not None else set()
+            self._qualified[key] = found
+        return found
+
     def qualnames(self, node: cst.CSTNode) -> frozenset[str]:
         """Fully qualified names of ``node`` that come from an import (never a local name)."""
-        found: Collection[QualifiedName] | None = self.get_metadata(
-            QualifiedNameProvider, node, None
-        )
-        return frozenset(q.name for q in found or () if q.source is QualifiedNameSource.IMPORT)
+        found = self.qualified_names(node)
+        return frozenset(q.name for q in found if q.source is QualifiedNameSource.IMPORT)
 
     def client_spec(self, call: cst.Call) -> ClientSpec | None:
         """The catalog entry when ``call`` calls a client constructor (resolved through imports)."""
@@ -360,10 +368,7 @@ class Facts(cst.MetadataDependent):
             if cls is not None:
                 return f"{self.class_qualname(cls)}#{expr.attr.value}"
             return None
-        found: Collection[QualifiedName] | None = self.get_metadata(
-            QualifiedNameProvider, expr, None
-        )
-        for q in found or ():
+        for q in self.qualified_names(expr):
             if q.source is QualifiedNameSource.IMPORT:
                 return absolute_import(q.name, self.module_name, self.is_package)
             if q.source is QualifiedNameSource.LOCAL:
@@ -540,12 +545,15 @@ class Facts(cst.MetadataDependent):
         function = self.enclosing_function(expr)
         if not isinstance(function, cst.FunctionDef):
             return None
-        for param in (*function.params.params, *function.params.kwonly_params):
-            if param.name.value == expr.value and param.annotation is not None:
-                specs = self._annotation_specs(param.annotation.annotation)
-                if len({s.display for s in specs}) == 1:
-                    return specs[0]
-        return None
+        key = id(function)
+        if key not in self._annotated:
+            self._annotated[key] = annotated = {}
+            for param in (*function.params.params, *function.params.kwonly_params):
+                if param.annotation is not None:
+                    specs = self._annotation_specs(param.annotation.annotation)
+                    if len({s.display for s in specs}) == 1:
+                        annotated[param.name.value] = specs[0]
+        return self._annotated[key].get(expr.value)
 
     def _annotation_specs(self, annotation: cst.BaseExpression) -> list[ClientSpec]:
         found: list[ClientSpec] = []
@@ -661,12 +669,9 @@ class Facts(cst.MetadataDependent):
         return None
 
     def _is_builtin(self, expr: cst.BaseExpression, name: str) -> bool:
-        found: Collection[QualifiedName] | None = self.get_metadata(
-            QualifiedNameProvider, expr, None
-        )
         return any(
             q.source is QualifiedNameSource.BUILTIN and q.name == f"builtins.{name}"
-            for q in found or ()
+            for q in self.qualified_names(expr)
         )
 
     def _unchanged(self, name: cst.Name) -> bool:

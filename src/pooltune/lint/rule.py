@@ -6,25 +6,21 @@ computed once per file, never print, and report through :meth:`Rule.report`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 import libcst as cst
 from libcst.metadata import (
     CodeRange,
-    ParentNodeProvider,
-    PositionProvider,
     ProviderT,
-    QualifiedName,
-    QualifiedNameProvider,
-    QualifiedNameSource,
     ScopeProvider,
 )
 
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Applicability, Edit, Finding, Fix, Location
+from pooltune.lint.traversal import ParentProvider
 
 T = TypeVar("T")
 
@@ -66,12 +62,7 @@ class Rule(cst.BatchableCSTVisitor):
     name: ClassVar[str]
     message: ClassVar[str]
 
-    METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (
-        PositionProvider,
-        QualifiedNameProvider,
-        ScopeProvider,
-        ParentNodeProvider,
-    )
+    METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (ScopeProvider, ParentProvider)
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
@@ -102,7 +93,7 @@ class Rule(cst.BatchableCSTVisitor):
         return Fix(message, (Edit(content, start, end),), applicability)
 
     def _range(self, node: cst.CSTNode) -> tuple[Location, Location]:
-        pos: CodeRange = self.get_metadata(PositionProvider, node)
+        pos: CodeRange = self.facts.position(node)
         return (
             Location(pos.start.line, pos.start.column + 1),
             Location(pos.end.line, pos.end.column + 1),
@@ -112,13 +103,7 @@ class Rule(cst.BatchableCSTVisitor):
 
     def qualnames(self, node: cst.CSTNode) -> frozenset[str]:
         """Fully qualified names of ``node`` that come from an import (never a local name)."""
-        found: Collection[QualifiedName] | None = self.get_metadata(
-            QualifiedNameProvider,
-            node,
-            None,
-        )
-        names = found or ()
-        return frozenset(q.name for q in names if q.source is QualifiedNameSource.IMPORT)
+        return self.facts.qualnames(node)
 
     @property
     def facts(self) -> Facts:

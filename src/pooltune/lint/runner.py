@@ -14,6 +14,7 @@ are many files.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Collection, Sequence
@@ -45,6 +46,9 @@ if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a f
     from pooltune.lint.summaries import ModuleSummary, ModuleView
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# The trees we build are large and mostly acyclic: collecting every 700 allocations (CPython's
+# default) costs a quarter of phase one. A larger first generation keeps the cycles collected.
+GC_THRESHOLDS = (10_000, 10, 10)
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
 
@@ -68,6 +72,10 @@ def _code_version() -> str:
     for path in sources:
         digest.update(path.read_bytes())
     return settings_key(digest.hexdigest())
+
+
+def _init_worker() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _summarize_one(task: tuple[bytes, str, tuple[str, bool]]) -> FileSummary:
@@ -217,11 +225,13 @@ def lint_files(
 
     workers = jobs or os.cpu_count() or 1
     pool: ProcessPoolExecutor | None = None
+    thresholds = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         # phase one: summaries (from the cache where the file is unchanged)
         todo = [f for f in files if f.cached is None]
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = ProcessPoolExecutor(max_workers=workers)
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
         summaries = _map(
             pool,
             _summarize_one,
@@ -278,7 +288,7 @@ def lint_files(
 
         # phase two: the rules, on the files where one can fire
         if pool is None and len(phase_two) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = ProcessPoolExecutor(max_workers=workers)
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
         from pooltune.lint.project import project_info_for
 
         tasks = [
@@ -294,6 +304,7 @@ def lint_files(
         ]
         results = _map(pool, _lint_one, tasks, workers)
     finally:
+        gc.set_threshold(*thresholds)
         if pool is not None:
             pool.shutdown()
 

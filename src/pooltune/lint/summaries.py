@@ -1722,7 +1722,7 @@ class ProjectIndex:
                     view.clients[target] = resolved
         # keep only what says something: an unknown function is the same as an absent one
         view.functions = {
-            k: v for k, v in view.functions.items() if k.startswith(module + ".") or _interesting(v)
+            k: v for k, v in view.functions.items() if k.startswith(module + ".") or interesting(v)
         }
         view.methods = {k: v for k, v in view.methods.items() if v in view.functions}
         view.aliases = {
@@ -1731,7 +1731,7 @@ class ProjectIndex:
         return view
 
 
-def _interesting(facts: FunctionFacts) -> bool:
+def interesting(facts: FunctionFacts) -> bool:
     return bool(
         facts.factory
         or facts.param_use

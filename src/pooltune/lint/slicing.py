@@ -1,0 +1,366 @@
+"""The part of a module the rules can see: everything else blanked, line numbers kept.
+
+libcst's parse and its metadata (positions, parents, scopes, qualified names) cost about a
+second per 1,000 lines and grow with the number of nodes; in a real module only a few
+functions touch an HTTP client. So before libcst sees a file, the functions and classes that
+cannot matter to any rule become a one-line stub (``def name(): pass``, so the name stays bound
+in its scope) and blank lines; every kept line keeps its number and its columns, so findings and
+fixes point at the same places as on the whole module.
+
+What can matter is decided on the identifiers the code spells (names, attributes, definitions,
+imports, keywords, parameters; not strings or comments), conservatively:
+
+* the names bound by imports of a catalog library, or of something the joined facts know
+  (a factory, a helper that uses or closes a client, a module-level client...);
+* the last part of every name the module's :class:`~pooltune.lint.summaries.ModuleView` knows
+  something about (its interesting functions, client attributes, methods, aliases, clients);
+* grown to a fixpoint: what a kept statement binds (a module-level name, ``self.<attr>``) to
+  a value that holds a relevant thing (its callee, not its arguments: a client passed to
+  another constructor belongs to it), and the dicts and functions a kept call spreads with
+  ``**`` (the rules read their keys).
+
+Module-level statements other than functions and classes are always kept, and so are functions
+that declare ``global`` names (they change what a module-level name may hold). A kept class
+keeps its header and every statement of its body that is not a function or a class; its
+methods are each kept or stubbed on their own. The reference path (the whole module) stays in
+:mod:`pooltune.lint.engine`; ``tests/lint/test_differential.py`` holds the two to identical
+findings on real code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pooltune.lint.catalog import Catalog
+from pooltune.lint.summaries import ModuleView, absolute_import
+from pooltune.lint.traversal import statement_lines
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+ATTR = "."  # marks an attribute name (`self.client`) apart from a variable (`client`)
+Level = Literal["module", "class", "function"]
+Binding = tuple[frozenset[str], frozenset[str]]  # what a value holds -> what it is bound to
+_LOOP_OR_WITH = (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)
+DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass
+class _Unit:
+    """A function or class that may be stubbed: its lines, its words, what it assigns."""
+
+    node: DefNode
+    first: int  # first line (its first decorator), 1-based
+    last: int
+    words: frozenset[str]
+    members: list[_Unit] = field(default_factory=list)  # a class's functions and classes
+    kept: bool = False
+    bindings: tuple[Binding, ...] | None = None  # computed once the unit is kept
+    spread: frozenset[str] = frozenset()
+
+
+def split_lines(source: str) -> list[str]:
+    """Lines with their endings, split where Python's tokenizer splits (not on form feeds)."""
+    return _LINE.findall(source)
+
+
+@dataclass(frozen=True)
+class Sliced:
+    text: str
+    statement_lines: list[int]  # where each top-level statement of ``text`` starts
+
+
+def slice_source(
+    source: str, tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool
+) -> Sliced | None:
+    """The source with what no rule can see stubbed out; None when everything is kept."""
+    return _Slicer(source, tree).run(_seeds(tree, view, catalog, is_package))
+
+
+class _Slicer:
+    def __init__(self, source: str, tree: ast.Module) -> None:
+        self.lines = split_lines(source)
+        self.tree = tree
+        self.units = [self._unit(s, True) for s in tree.body if isinstance(s, _DEFS)]
+        self.plain = [s for s in tree.body if not isinstance(s, _DEFS)]
+        # module-level names: what a `**NAME` or `**name()` spread may refer to
+        self.module_names = {u.node.name for u in self.units} | {
+            n.id
+            for stmt in _statements(self.plain, into_defs=False)
+            for target in _targets(stmt)
+            for n in ast.walk(target)
+            if isinstance(n, ast.Name)
+        }
+
+    def run(self, relevant: set[str]) -> Sliced | None:
+        if not self.units:
+            return None
+        relevant |= self._spread(self.plain)
+        module_bindings = _bindings(self.plain, "module")
+        while True:
+            size = len(relevant)
+            relevant |= _bound_from(module_bindings, relevant)
+            self._grow(relevant)
+            if len(relevant) == size:
+                break
+        if all(part.kept for unit in self.units for part in (unit, *unit.members)):
+            return None
+        out = list(self.lines)
+        stubbed: set[int] = set()
+        for unit in self.units:
+            if not unit.kept:
+                _stub(unit, out)  # a class with all its members
+                stubbed.add(id(unit.node))
+                continue
+            for member in unit.members:
+                if not member.kept:
+                    _stub(member, out)
+        return Sliced("".join(out), statement_lines(self.tree, stubbed))
+
+    def _unit(self, node: DefNode, split_members: bool) -> _Unit:
+        first, last = _first_line(node), _last_line(node)
+        if not split_members or not isinstance(node, ast.ClassDef):
+            unit = _Unit(node, first, last, _identifiers([node]))
+            if any(isinstance(n, ast.Global) for n in ast.walk(node)):
+                unit.kept = True  # it changes what a module-level name may hold
+            return unit
+        # A class: its header and plain statements decide for it; each member on its own.
+        members = [self._unit(s, False) for s in node.body if isinstance(s, _DEFS)]
+        own: list[ast.AST] = [*node.decorator_list, *node.bases, *node.keywords]
+        own.extend(s for s in node.body if not isinstance(s, _DEFS))
+        return _Unit(node, first, last, _identifiers(own) | {node.name}, members)
+
+    def _grow(self, relevant: set[str]) -> None:
+        """Keep every unit that mentions a relevant name, add what kept units bind, until
+        neither changes. A class is kept with any of its members."""
+        changed = True
+        while changed:
+            changed = False
+            for unit in self.units:
+                for part in (*unit.members, unit):
+                    if not part.kept and (
+                        part.words & relevant
+                        or (part is unit and any(m.kept for m in part.members))
+                    ):
+                        part.kept = changed = True
+                    if part.kept:
+                        bound = self._bound_by(part, relevant)
+                        if bound:
+                            relevant |= bound
+                            changed = True
+
+    def _bound_by(self, unit: _Unit, relevant: set[str]) -> set[str]:
+        if unit.bindings is None:  # what it binds, and from what: once per unit
+            node = unit.node
+            if isinstance(node, ast.ClassDef) and unit.members:
+                # a class: what its own statements bind (`client = Client()`, as `self.client`)
+                plain = [s for s in node.body if not isinstance(s, _DEFS)]
+                unit.bindings = _bindings(plain, "class")
+                unit.spread = frozenset(self._spread(plain))
+            else:
+                unit.bindings = _bindings([node], "function")
+                unit.spread = frozenset(self._spread([node]))
+        return _bound_from(unit.bindings, relevant) | (unit.spread - relevant)
+
+    def _spread(self, nodes: Iterable[ast.AST]) -> set[str]:
+        """`**self._defaults()`, `**_defaults()`, `**DEFAULTS`: the rules read the keys of what a
+        call spreads (a function of this module or class; a module-level dict, and whatever
+        changes it)."""
+        found: set[str] = set()
+        for root in nodes:
+            for node in ast.walk(root):
+                if not isinstance(node, ast.keyword) or node.arg is not None:
+                    continue
+                value = node.value
+                if isinstance(value, ast.Call):
+                    func = value.func
+                    if isinstance(func, ast.Name) and func.id in self.module_names:
+                        found.add(func.id)
+                    elif isinstance(func, ast.Attribute) and _is_self(func.value):
+                        found.add(ATTR + func.attr)
+                elif isinstance(value, ast.Name) and value.id in self.module_names:
+                    found.add(value.id)
+        return found
+
+
+def _bindings(body: Iterable[ast.stmt], level: Level) -> tuple[Binding, ...]:
+    """Each assignment's held identifiers and what it binds: attributes (`self.x = ...`)
+    anywhere; at module and class level, where names outlive a call, the names too."""
+    found: list[Binding] = []
+    for stmt in _statements(body, into_defs=level == "function"):
+        targets = _targets(stmt)
+        if not targets or (level == "function" and isinstance(stmt, _LOOP_OR_WITH)):
+            continue
+        bound = frozenset(name for target in targets for name in _bound(target, level))
+        if bound:
+            value = getattr(stmt, "value", None)
+            held = _held(value) if isinstance(value, ast.expr) else _identifiers([stmt])
+            found.append((held, bound))
+    return tuple(found)
+
+
+def _bound_from(bindings: Iterable[Binding], relevant: set[str]) -> set[str]:
+    """What is bound to a value that holds a relevant name (and is not relevant yet)."""
+    return {name for held, bound in bindings if held & relevant for name in bound} - relevant
+
+
+def _identifiers(nodes: Iterable[ast.AST]) -> frozenset[str]:
+    """The names code spells (not strings or comments): variables, definitions and imports as
+    they are, attributes as ``.attr``."""
+    found: set[str] = set()
+    for root in nodes:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Name):
+                found.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                found.add(ATTR + node.attr)
+            elif isinstance(node, _DEFS):
+                found.update((node.name, ATTR + node.name))  # called by name, or as a method
+            elif isinstance(node, ast.alias):
+                found.add(node.asname or node.name.split(".")[0])
+            elif isinstance(node, ast.Global):
+                found.update(node.names)
+    return frozenset(found)
+
+
+def _held(value: ast.expr) -> frozenset[str]:
+    """The identifiers of what a value holds: the callee of a call (not its arguments: a client
+    passed to another constructor is owned by it), the root and attributes of a chain, either
+    side of `or` and `if/else`; all of anything else (a container, a comprehension)."""
+    if isinstance(value, ast.Await):
+        return _held(value.value)
+    if isinstance(value, ast.Call):
+        return _held(value.func)
+    if isinstance(value, ast.Attribute):
+        return _held(value.value) | {ATTR + value.attr}
+    if isinstance(value, ast.Name):
+        return frozenset((value.id,))
+    if isinstance(value, ast.BoolOp):
+        return frozenset().union(*(_held(v) for v in value.values))
+    if isinstance(value, ast.IfExp):
+        return _held(value.body) | _held(value.orelse)
+    return _identifiers([value])
+
+
+def _bound(target: ast.expr, level: Level) -> Iterator[str]:
+    """`self.x` and `cls.x` (what the facts follow across methods); a module-level name; a
+    class-level name (read as `self.x`); also inside tuple targets."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound(element, level)
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value, level)
+    elif isinstance(target, ast.Attribute) and _is_self(target.value):
+        yield ATTR + target.attr
+    elif isinstance(target, ast.Name) and level != "function":
+        yield target.id if level == "module" else ATTR + target.id
+
+
+def _is_self(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Name) and expr.id in ("self", "cls")
+
+
+def _targets(stmt: ast.stmt) -> list[ast.expr]:
+    if isinstance(stmt, ast.Assign):
+        return stmt.targets
+    if isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.For, ast.AsyncFor)):
+        return [stmt.target]
+    if isinstance(stmt, (ast.With, ast.AsyncWith)):
+        return [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    return []
+
+
+def _first_line(node: DefNode) -> int:
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+
+
+def _last_line(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
+
+
+def _stub(unit: _Unit, out: list[str]) -> None:
+    node = unit.node
+    header = out[node.lineno - 1]
+    indent = header[: len(header) - len(header.lstrip())]
+    if isinstance(node, ast.ClassDef):
+        stub = f"class {node.name}: pass"
+    else:
+        prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
+        stub = f"{prefix}def {node.name}(): pass"
+    for row in range(unit.first, unit.last + 1):
+        out[row - 1] = _ending(out[row - 1])
+    out[node.lineno - 1] = indent + stub + (_ending(header) or "\n")
+
+
+def _ending(line: str) -> str:
+    if line.endswith("\r\n"):
+        return "\r\n"
+    if line.endswith(("\n", "\r")):
+        return line[-1]
+    return ""
+
+
+# -- names ---------------------------------------------------------------------------------------
+
+
+def _statements(body: Iterable[ast.stmt], into_defs: bool = True) -> Iterator[ast.stmt]:
+    """Every statement, nested ones too (not expressions); ``into_defs=False`` stops at
+    functions and classes."""
+    stack = list(body)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if not into_defs and isinstance(stmt, _DEFS):
+            continue
+        for name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(stmt, name, ()))
+        for handler in getattr(stmt, "handlers", ()):
+            stack.extend(handler.body)
+        for case in getattr(stmt, "cases", ()):
+            stack.extend(case.body)
+
+
+def _last_part(ref: str) -> Iterator[str]:
+    head, _, member = ref.partition("#")
+    yield head.rsplit(".", 1)[-1]
+    if member:
+        yield member
+
+
+def _seeds(tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool) -> set[str]:
+    """Names that refer to a catalog library or to something the joined facts know. (A module
+    imported whole needs no name of its own: its uses spell the known member's name.)"""
+    # What a call site alone can show: a factory, a `timeout=None` default that reaches a
+    # request, a coroutine on a shared async client. (A helper that uses or closes a client is
+    # called with one, and that argument is relevant by itself.)
+    functions = {
+        k for k, f in view.functions.items() if f.factory or f.timeout_defaults or f.shared_async
+    }
+    known: set[str] = set(view.clients) | functions
+    known.update(k for k, target in view.methods.items() if target in functions)
+    known.update(k for k, target in view.aliases.items() if target in known)
+    relevant: set[str] = set()
+    for ref in known:
+        for part in _last_part(ref):
+            relevant.update((part, ATTR + part))  # imported by name, or reached as an attribute
+    relevant.update(ATTR + key.partition("#")[2] for key in view.attrs)
+    listed = catalog.name_prefixes
+    for stmt in _statements(tree.body):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                target = alias.name
+                local = alias.asname or target.split(".")[0]
+                if target in listed or target in known:
+                    relevant.add(local)
+        elif isinstance(stmt, ast.ImportFrom):
+            base = absolute_import("." * stmt.level + (stmt.module or ""), view.module, is_package)
+            for alias in stmt.names:
+                target = f"{base}.{alias.name}" if base else alias.name
+                if (stmt.level == 0 and target in listed) or target in known:
+                    relevant.add(alias.asname or alias.name)
+    return relevant
