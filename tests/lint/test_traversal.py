@@ -1,0 +1,151 @@
+"""The engine's libcst shortcuts give what libcst gives: children, parents, visits, positions."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import (
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
+
+from pooltune.lint.traversal import (
+    ParentProvider,
+    StatementPositions,
+    children,
+    read_only_visits,
+    statement_lines,
+)
+
+REALCODE = Path(__file__).resolve().parents[1] / "data" / "realcode"
+FILES = sorted(REALCODE.rglob("*.py"))
+SAMPLE = [FILES[i] for i in range(0, len(FILES), 9)]  # five files of five packages
+
+TRICKY = [
+    "a = 1; b = 2\nc = (3,\n     4); d = 5\n",
+    "# header\n\n\n@deco  # why\n\n# between\n@other(\n    1)\n\ndef f(x):\n    return x\n",
+    "class A(B, metaclass=M):\n    '''doc'''\n    x: int = 1\n    async def m(self): await g()\n",
+    "if x:\n    pass\nelse:\n    y = [i for i in z if i]\nprint(f'{a!r:>{w}}')",  # no newline
+    "import httpx\r\n\r\ndef f():\r\n    return httpx.get(u)\r\n",
+    "from . import (a,\n    b as c)\nfrom x import *\nwith (p as q, r):\n    del q\n",
+    "def f():\n\tif x:\n\t\treturn lambda y=1, *a, **k: y\n\x0c\ndef g(): ...\n",
+    "match p:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n",
+]
+
+
+def _modules() -> list[tuple[str, str]]:
+    return [(p.name, p.read_text(encoding="utf-8")) for p in SAMPLE] + [
+        (f"tricky-{i}", text) for i, text in enumerate(TRICKY)
+    ]
+
+
+@pytest.fixture(scope="module", params=_modules(), ids=lambda m: m[0])
+def module(request: pytest.FixtureRequest) -> tuple[str, cst.Module]:
+    _, text = request.param
+    return text, cst.parse_module(text)
+
+
+def test_children_in_libcst_order(module: tuple[str, cst.Module]) -> None:
+    _, tree = module
+    parents = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+    for node in [tree, *parents]:
+        assert children(node) == list(node.children), type(node).__name__
+
+
+def test_parent_map_is_libcsts(module: tuple[str, cst.Module]) -> None:
+    _, tree = module
+    ours = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ParentProvider)
+    theirs = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(ParentNodeProvider)
+    assert list(ours.items()) == list(theirs.items())  # same pairs, same order
+
+
+def test_positions_per_statement_are_libcsts(module: tuple[str, cst.Module]) -> None:
+    text, tree = module
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    expected = wrapper.resolve(PositionProvider)
+    parents = wrapper.resolve(ParentProvider)
+    positions = StatementPositions(tree, statement_lines(ast.parse(text)), parents.get)
+    checked = 0
+    for node, where in expected.items():
+        if node is tree or not _in_statement(node, tree, parents):
+            continue  # the module and its header/footer comments are never reported
+        assert positions.range(node) == where, type(node).__name__
+        checked += 1
+    assert checked > 10
+
+
+def _in_statement(node: cst.CSTNode, tree: cst.Module, parents: object) -> bool:
+    while node is not None:
+        parent = parents.get(node)  # type: ignore[attr-defined]
+        if parent is tree:
+            return node in tree.body
+        node = parent
+    return False
+
+
+class _Recorder(cst.CSTVisitor):
+    """Every event, attribute hooks included (libcst's ScopeVisitor has some)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, str]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.events.append(("visit", type(node).__name__))
+        return not isinstance(node, cst.Lambda)  # a visitor may skip a subtree
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.events.append(("leave", type(original_node).__name__))
+
+    def visit_ClassDef_bases(self, node: cst.ClassDef) -> None:
+        self.events.append(("bases", node.name.value))
+
+    def leave_Call_func(self, node: cst.Call) -> None:
+        self.events.append(("func", type(node.func).__name__))
+
+
+def test_read_only_visits_see_the_same_events(module: tuple[str, cst.Module]) -> None:
+    _, tree = module
+    slow, fast = _Recorder(), _Recorder()
+    tree.visit(slow)
+    with read_only_visits():
+        tree.visit(fast)
+    assert fast.events == slow.events
+
+
+def test_scopes_and_qualified_names_unchanged(module: tuple[str, cst.Module]) -> None:
+    _, tree = module
+    expected = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(QualifiedNameProvider)
+    with read_only_visits():
+        wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+        scopes = wrapper.resolve(ScopeProvider)
+        got = wrapper.resolve(QualifiedNameProvider)
+    assert list(got) == list(expected)
+    for node in expected:
+        scope = scopes.get(node)
+        lazy = scope.get_qualified_names_for(node) if scope is not None else set()
+        assert _value(got[node]) == _value(expected[node]) == lazy
+
+
+def _value(value: object) -> object:
+    return value() if callable(value) else value
+
+
+def test_transformers_still_rebuild() -> None:
+    class Rename(cst.CSTTransformer):
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+            return updated_node.with_changes(value=updated_node.value.upper())
+
+    libcst_visit = cst.CSTNode.visit
+    tree = cst.parse_module("x = y + f(z)\n")
+    with read_only_visits():
+        assert cst.CSTNode.visit is not libcst_visit
+        assert tree.visit(Rename()).code == "X = Y + F(Z)\n"
+    assert cst.CSTNode.visit is libcst_visit  # put back on the way out
+    assert tree.code == "x = y + f(z)\n"
