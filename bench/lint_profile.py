@@ -29,10 +29,11 @@ from libcst.metadata import (
 )
 
 from pooltune.lint.catalog import Catalog, load_catalog
-from pooltune.lint.engine import decode_source, imports_catalog_library, lint_source
+from pooltune.lint.engine import lint_source
 from pooltune.lint.facts import Facts
 from pooltune.lint.rule import FileContext, ProjectInfo
 from pooltune.lint.rules import ALL_RULES
+from pooltune.lint.source import decode_source, imports_catalog_library
 from pooltune.lint.summaries import ModuleView, ProjectIndex, summarize
 
 PROVIDERS = (

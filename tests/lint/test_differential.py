@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from pooltune.lint.catalog import load_catalog
-from pooltune.lint.engine import decode_source, lint_bytes, lint_source, summarize_bytes
+from pooltune.lint.engine import lint_bytes, lint_source
 from pooltune.lint.findings import Finding
 from pooltune.lint.rule import ProjectInfo
 from pooltune.lint.rules import ALL_RULES
 from pooltune.lint.slicing import slice_source
+from pooltune.lint.source import decode_source, summarize_bytes
 from pooltune.lint.summaries import ProjectIndex, module_name_for
 from tests.lint.cases import BAD, GOOD
 

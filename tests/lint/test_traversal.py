@@ -149,3 +149,37 @@ def test_transformers_still_rebuild() -> None:
         assert tree.visit(Rename()).code == "X = Y + F(Z)\n"
     assert cst.CSTNode.visit is libcst_visit  # put back on the way out
     assert tree.code == "x = y + f(z)\n"
+
+
+def test_batched_visitors_find_the_same_methods() -> None:
+    from pooltune.lint.catalog import load_catalog
+    from pooltune.lint.facts import Facts
+    from pooltune.lint.rule import FileContext
+    from pooltune.lint.rules import ALL_RULES
+    from pooltune.lint.summaries import ModuleView
+
+    tree, catalog = cst.parse_module(""), load_catalog()
+    facts = Facts(tree, catalog, ModuleView(module="t"))
+    context = FileContext("t.py", tree, catalog, facts=facts)
+    for rule in ALL_RULES:
+        expected = rule(context).get_visitors()
+        with read_only_visits():
+            first, second = rule(context).get_visitors(), rule(context).get_visitors()
+        assert sorted(first) == sorted(second) == sorted(expected), rule.code
+        assert all(first[name].__func__ is expected[name].__func__ for name in expected)
+
+
+def test_child_order_read_from_code_matches_the_source() -> None:
+    import inspect
+
+    from pooltune.lint.traversal import child_fields, child_fields_from_source
+
+    kinds = [
+        k
+        for k in vars(cst).values()
+        if isinstance(k, type) and issubclass(k, cst.CSTNode) and not inspect.isabstract(k)
+    ]
+    assert len(kinds) > 150
+    for kind in kinds:
+        assert child_fields(kind) is not None, kind.__name__
+        assert child_fields(kind) == child_fields_from_source(kind), kind.__name__

@@ -1,18 +1,15 @@
-"""Lint one file: decode -> `ast` (syntax check + summary) -> libcst -> facts -> rules.
+"""Lint one file: `ast` (syntax check + summary, :mod:`pooltune.lint.source`) -> the slice
+a rule can see -> libcst -> facts -> rules.
 
 libcst's parse is several times slower than ``ast.parse`` and its metadata several times slower
 again, so libcst only sees files where a rule can fire: files that call a catalog name, or that
-hold clients coming from elsewhere in the tree (a factory, a base class, an imported client).
-The one `ast.parse` per file is both the syntax check and phase one (the function summaries).
+hold clients coming from elsewhere in the tree (a factory, a base class, an imported client),
+and of those only the functions and classes a rule can see.
 """
 
 from __future__ import annotations
 
 import ast
-import io
-import re
-import tokenize
-import warnings
 from collections.abc import Callable, Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -22,32 +19,28 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.facts import Facts
-from pooltune.lint.findings import Finding, Location
+from pooltune.lint.findings import Finding
 from pooltune.lint.rule import FileContext, ProjectInfo
 from pooltune.lint.rules import ALL_RULES
 from pooltune.lint.slicing import slice_source
+from pooltune.lint.source import (
+    SourceError,
+    decode_source,
+    imports_catalog_library,
+    one_line,
+    parse_error,
+    summarize_tree,
+    syntax_check,
+)
 from pooltune.lint.summaries import (
     DEFAULT_TEST_IGNORE,
-    ModuleSummary,
     ModuleView,
     ProjectIndex,
     is_test_file,
     module_name_for,
-    summarize,
 )
 from pooltune.lint.suppress import apply_suppressions
 from pooltune.lint.traversal import StatementPositions, read_only_visits, statement_lines
-
-PARSE_ERROR_CODE = "POOL000"
-
-
-class SourceError(Exception):
-    """The file cannot be read as Python source; the message says why, in one line."""
-
-    def __init__(self, message: str, row: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.row = row
-        self.column = column
 
 
 @dataclass(frozen=True)
@@ -55,85 +48,6 @@ class FileResult:
     filename: str
     findings: tuple[Finding, ...]
     parsed_with_libcst: bool = False
-
-
-def decode_source(data: bytes) -> str:
-    """Decode per PEP 263 (coding cookie or BOM, else UTF-8); reject NUL bytes."""
-    if b"\x00" in data:
-        raise SourceError("source contains a NUL byte")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
-        raise SourceError(f"cannot decode source: {_one_line(exc)}") from None
-
-
-def _import_pattern(modules: Collection[str]) -> re.Pattern[str]:
-    names = "|".join(sorted(re.escape(m) for m in modules))
-    return re.compile(rf"^[ \t]*(?:from|import)[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*(?:{names})\b", re.M)
-
-
-_IMPORT_PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
-
-
-def imports_catalog_library(source: str, catalog: Catalog) -> bool:
-    pattern = _IMPORT_PATTERNS.get(catalog.top_level_modules)
-    if pattern is None:
-        pattern = _IMPORT_PATTERNS[catalog.top_level_modules] = _import_pattern(
-            catalog.top_level_modules
-        )
-    return pattern.search(source) is not None
-
-
-def syntax_check(source: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes etc. is not ours
-        try:
-            return ast.parse(source)
-        except SyntaxError as exc:
-            raise SourceError(
-                f"syntax error: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1)
-            ) from None
-        except (ValueError, RecursionError, MemoryError) as exc:
-            raise SourceError(f"cannot parse: {_one_line(exc)}") from None
-
-
-@dataclass(frozen=True)
-class FileSummary:
-    """Phase one of a file: its summary (None when no rule can care), or why it cannot be read."""
-
-    summary: ModuleSummary | None
-    error: Finding | None = None
-
-
-def summarize_source(
-    source: str, filename: str, catalog: Catalog, module: tuple[str, bool] | None = None
-) -> FileSummary:
-    """Phase one: the syntax check and the function summaries, from one `ast.parse`."""
-    try:
-        tree = syntax_check(source)
-    except SourceError as exc:
-        return FileSummary(None, _parse_error(filename, exc))
-    return _summarize_tree(tree, filename, catalog, module or module_name_for(filename))
-
-
-def _summarize_tree(
-    tree: ast.Module, filename: str, catalog: Catalog, module: tuple[str, bool]
-) -> FileSummary:
-    try:
-        return FileSummary(summarize(tree, catalog, filename, *module))
-    except Exception:  # too deep, or a bug of ours: no summary, the rules still run on it
-        return FileSummary(None)
-
-
-def summarize_bytes(
-    data: bytes, filename: str, catalog: Catalog, module: tuple[str, bool] | None = None
-) -> FileSummary:
-    try:
-        source = decode_source(data)
-    except SourceError as exc:
-        return FileSummary(None, _parse_error(filename, exc))
-    return summarize_source(source, filename, catalog, module)
 
 
 def lint_source(
@@ -164,7 +78,7 @@ def lint_source(
                 syntax_check(source)
                 return FileResult(filename, ())
             syntax_tree = syntax_check(source)
-            summary = _summarize_tree(syntax_tree, filename, catalog, module).summary
+            summary = summarize_tree(syntax_tree, filename, catalog, module).summary
             if summary is not None:
                 index = ProjectIndex([summary], catalog)
                 if not index.needs_rules(summary):
@@ -174,7 +88,7 @@ def lint_source(
                 view = ModuleView(module=module[0])
         tree, statement_starts = _parse(source, syntax_tree, view, catalog, module[1], whole_module)
     except SourceError as exc:
-        return FileResult(filename, (_parse_error(filename, exc),))
+        return FileResult(filename, (parse_error(filename, exc),))
 
     facts = Facts(tree, catalog, view, is_package=module[1], test_file=is_test_file(filename))
     context = FileContext(
@@ -226,7 +140,7 @@ def _parse(
     except cst.ParserSyntaxError as exc:
         syntax_check(source)  # CPython's message is clearer when it also rejects the file
         raise SourceError(
-            f"syntax error: {_one_line(exc.message)}", exc.raw_line, exc.raw_column + 1
+            f"syntax error: {one_line(exc.message)}", exc.raw_line, exc.raw_column + 1
         ) from None
     except RecursionError:
         raise SourceError("cannot parse: nesting too deep") from None
@@ -260,7 +174,7 @@ def lint_bytes(
     try:
         source = decode_source(data)
     except SourceError as exc:
-        return FileResult(filename, (_parse_error(filename, exc),))
+        return FileResult(filename, (parse_error(filename, exc),))
     return lint_source(
         source,
         filename,
@@ -271,18 +185,3 @@ def lint_bytes(
         test_ignore=test_ignore,
         whole_module=whole_module,
     )
-
-
-def parse_error_finding(filename: str, message: str) -> Finding:
-    """POOL000 for a file that could not be read or parsed at all."""
-    return _parse_error(filename, SourceError(message))
-
-
-def _parse_error(filename: str, exc: SourceError) -> Finding:
-    loc = Location(exc.row, exc.column)
-    return Finding(PARSE_ERROR_CODE, str(exc), filename, loc, loc)
-
-
-def _one_line(value: object) -> str:
-    text = str(value).strip().splitlines()
-    return text[0] if text else type(value).__name__

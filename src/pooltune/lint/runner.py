@@ -41,8 +41,8 @@ from pooltune.lint.project import declared_dependencies
 from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
 
 if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
-    from pooltune.lint.engine import FileSummary
     from pooltune.lint.rule import ProjectInfo
+    from pooltune.lint.source import FileSummary
     from pooltune.lint.summaries import ModuleSummary, ModuleView
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -79,7 +79,7 @@ def _init_worker() -> None:
 
 
 def _summarize_one(task: tuple[bytes, str, tuple[str, bool]]) -> FileSummary:
-    from pooltune.lint.engine import FileSummary, summarize_bytes
+    from pooltune.lint.source import FileSummary, summarize_bytes
 
     data, filename, module = task
     try:
@@ -91,7 +91,8 @@ def _summarize_one(task: tuple[bytes, str, tuple[str, bool]]) -> FileSummary:
 def _lint_one(
     task: tuple[bytes, str, frozenset[str], ProjectInfo, ModuleView | None, frozenset[str]],
 ) -> list[Finding]:
-    from pooltune.lint.engine import lint_bytes, parse_error_finding
+    from pooltune.lint.engine import lint_bytes
+    from pooltune.lint.source import parse_error_finding
 
     data, filename, codes, project, view, test_ignore = task
     try:
@@ -139,7 +140,7 @@ class _File:
 
 
 def _read_error(filename: str, exc: OSError) -> Finding:
-    from pooltune.lint.engine import parse_error_finding
+    from pooltune.lint.source import parse_error_finding
 
     return parse_error_finding(filename, f"cannot read file: {exc.strerror or exc}")
 

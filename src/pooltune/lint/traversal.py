@@ -8,8 +8,10 @@ On large modules that rebuilding is most of what the metadata providers cost. In
 order (the order each node's ``_visit_and_replace_children`` visits them, read once per node
 class) and calls the same ``on_visit``/``on_leave`` (and the attribute hooks, for a visitor
 that has any); a transformer, and a node class whose order cannot be read, take libcst's own
-path. :class:`ParentProvider` is libcst's parent map, built by one
-walk instead of a visit that asks every node for its ``children``.
+path. A batched visit finds its visitors' methods once per class (libcst asks
+``inspect.getmembers`` for every visitor of every file). :class:`ParentProvider` is libcst's
+parent map, built by one walk instead of a visit that asks every node for its ``children``;
+:class:`StatementPositions` is its PositionProvider, one top-level statement at a time.
 ``tests/lint/test_traversal.py`` checks both against libcst on real modules.
 """
 
@@ -21,12 +23,12 @@ import inspect
 import re
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
-from libcst._batched_visitor import _BatchedCSTVisitor
+from libcst._batched_visitor import BatchableCSTVisitor, _BatchedCSTVisitor
 from libcst.metadata import BaseMetadataProvider, CodeRange, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
@@ -43,28 +45,47 @@ _node_classes: dict[type, bool] = {}
 _lock = threading.Lock()
 _depth = 0
 _libcst_visit: Callable[..., Any] = cst.CSTNode.visit
+_libcst_get_visitors = BatchableCSTVisitor.get_visitors
+_visitor_names: weakref.WeakKeyDictionary[type, tuple[str, ...]] = weakref.WeakKeyDictionary()
 
 
 def child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...] | None:
     """The fields holding a node class's children, in the order libcst visits them (None:
-    not readable, use libcst's own visit)."""
+    not readable, use libcst's own visit).
+
+    Each node's ``_visit_and_replace_children`` passes the field names to libcst's
+    ``visit_required``/``visit_sequence``/... helpers as string constants, in source order;
+    the compiled method keeps them in that order (``tests/lint/test_traversal.py`` checks this
+    against its source for every node class, and the children against libcst's own)."""
     try:
         return _child_fields[kind]
     except KeyError:
         pass
     names: tuple[str, ...] | None = None
+    method = getattr(kind, "_visit_and_replace_children", None)
+    code = getattr(method, "__code__", None)
+    if code is not None and dataclasses.is_dataclass(kind):
+        fields = {f.name for f in dataclasses.fields(kind)}
+        visits = [n for n in code.co_names if n.startswith("visit_")]
+        found = tuple(
+            dict.fromkeys(c for c in code.co_consts if isinstance(c, str) and c in fields)
+        )
+        if found or not visits:
+            names = found
+    _child_fields[kind] = names
+    return names
+
+
+def child_fields_from_source(kind: type[cst.CSTNode]) -> tuple[str, ...] | None:
+    """The same order read from the method's source (slower; the test's reference)."""
     try:
         source = inspect.getsource(kind._visit_and_replace_children)
     except (OSError, TypeError):
-        source = None
-    if source is not None:
-        found = tuple(name for _, name in _VISIT_CALL.findall(source))
-        fields = {f.name for f in dataclasses.fields(kind)}
-        # every visit call read, every name a field: else the order is not what we think
-        if len(found) == len(_ANY_VISIT_CALL.findall(source)) and set(found) <= fields:
-            names = tuple(dict.fromkeys(found))  # `names` appears twice in ImportFrom
-    _child_fields[kind] = names
-    return names
+        return None
+    found = tuple(name for _, name in _VISIT_CALL.findall(source))
+    if len(found) != len(_ANY_VISIT_CALL.findall(source)):
+        return None
+    return tuple(dict.fromkeys(found))
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -195,14 +216,47 @@ def _walk_hooked(node: cst.CSTNode, visitor: Any) -> None:
     visitor.on_leave(node)
 
 
+def _get_visitors(self: BatchableCSTVisitor) -> Mapping[str, Callable[..., Any]]:
+    """libcst's ``get_visitors``, whose ``inspect.getmembers`` over ~1,000 attributes costs ~3
+    ms per visitor per file: the method names are the same for every instance of a class."""
+    kind = type(self)
+    names = _visitor_names.get(kind)
+    if names is None:
+        names = _visitor_names[kind] = _visitor_method_names(kind)
+    return {name: getattr(self, name) for name in names}
+
+
+def _visitor_method_names(kind: type) -> tuple[str, ...]:
+    """The `visit_*`/`leave_*` methods a class defines or inherits, minus libcst's no-op stubs
+    (read from the class dictionaries, not by evaluating every attribute of an instance)."""
+    seen: set[str] = set()
+    names: list[str] = []
+    for cls in kind.__mro__:
+        if cls.__module__ == "libcst._typed_visitor":
+            continue  # ~1,000 no-op stubs per class, never visitor methods
+        for name, value in vars(cls).items():
+            if name in seen:
+                continue
+            seen.add(name)
+            if (
+                name.startswith(("visit_", "leave_"))
+                and (inspect.isfunction(value) or isinstance(value, classmethod))
+                and not getattr(value, "_is_no_op", False)
+            ):
+                names.append(name)
+    return tuple(sorted(names))
+
+
 @contextmanager
 def read_only_visits() -> Iterator[None]:
-    """Within this block, read-only visits skip libcst's rebuilding (process-wide, since
-    libcst's providers call ``node.visit`` themselves; nested and threaded use is counted)."""
+    """Within this block, read-only visits skip libcst's rebuilding and batched visits find
+    their visitors' methods once per class (process-wide, since libcst's providers call
+    ``node.visit`` themselves; nested and threaded use is counted)."""
     global _depth
     with _lock:
         if _depth == 0:
             cst.CSTNode.visit = _visit  # type: ignore[method-assign,assignment]
+            BatchableCSTVisitor.get_visitors = _get_visitors  # type: ignore[method-assign]
         _depth += 1
     try:
         yield
@@ -211,6 +265,7 @@ def read_only_visits() -> Iterator[None]:
             _depth -= 1
             if _depth == 0:
                 cst.CSTNode.visit = _libcst_visit  # type: ignore[method-assign]
+                BatchableCSTVisitor.get_visitors = _libcst_get_visitors  # type: ignore[method-assign]
 
 
 class ParentProvider(BaseMetadataProvider[cst.CSTNode]):
