@@ -287,7 +287,9 @@ def lint_files(
                     continue
             phase_two.append((entry, fingerprint, view))
 
-        # phase two: the rules, on the files where one can fire
+        # phase two: the rules, on the files where one can fire; the largest first, so that
+        # no worker is left with a big file at the end
+        phase_two.sort(key=lambda item: -len(item[0].data or b""))
         if pool is None and len(phase_two) >= PARALLEL_THRESHOLD and workers > 1:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
         from pooltune.lint.project import project_info_for

@@ -43,7 +43,7 @@ _BUILTIN_HELPERS = frozenset(
 # -- records ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ClientRef:
     """A client a name or attribute holds: its class, and how it got there."""
 
@@ -55,7 +55,7 @@ class ClientRef:
     weak: bool = False  # only declared (an annotation or a parameter's type), not built here
 
 
-@dataclass
+@dataclass(slots=True)  # one per function of the tree: no __dict__ each
 class FunctionSummary:
     qualname: str
     is_async: bool = False
@@ -75,7 +75,7 @@ class FunctionSummary:
     timeout_defaults: dict[str, str] = field(default_factory=dict)  # param -> sink label
 
 
-@dataclass
+@dataclass(slots=True)
 class ClassSummary:
     qualname: str
     bases: list[str] = field(default_factory=list)
@@ -84,7 +84,7 @@ class ClassSummary:
     closes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleSummary:
     module: str
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
@@ -1200,7 +1200,7 @@ def summarize(
 # -- the join ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionFacts:
     """What a rule may know about one function, resolved across the project."""
 
@@ -1219,7 +1219,7 @@ class FunctionFacts:
     once: bool = False  # only called (in the tree) from functions that run once: __init__, main
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleView:
     """The joined facts one module's rules read. Its fingerprint keys the module's findings."""
 
@@ -1232,7 +1232,7 @@ class ModuleView:
     aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
 
     def fingerprint(self) -> str:
-        raw = json.dumps(self, default=vars, sort_keys=True, separators=(",", ":"))
+        raw = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
         return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
     def canonical(self, ref: str) -> str:

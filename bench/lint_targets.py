@@ -1,0 +1,201 @@
+"""Issue 10's engine targets on the real-code corpus, all figures of one run side by side.
+
+On the `bench/realcode/` corpus (18 LLM packages, ~2.3M lines; ``python bench/realcode/fetch.py``):
+
+* cold: ``pooltune lint --no-cache`` over the whole tree (wall, CPU of the process tree, peak
+  memory of the tree sampled from /proc every 20 ms, as the sum over its processes);
+* warm: the same tree again with the cache, nothing changed (second of two cached runs);
+* per file: the engine on every file that reaches the rules (phase two), with the joined facts
+  of the whole tree, on two worker processes: the slowest file and the worst time per 1,000
+  lines;
+* ``--differential``: the whole-module reference engine on the same files, and whether every
+  finding is the same (the CI test does this on 44 of these files, ``tests/data/realcode``).
+
+    python bench/lint_targets.py [--corpus bench/realcode/corpus] [--differential]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def _tree_rss_kib(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as f:
+                pages = int(f.read().split()[1])
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(stat[1]), []).append(pid)
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
+    """Wall, CPU (user+sys of the tree) and peak tree memory (MiB) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss_kib(proc.pid))
+            stop.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()[-300:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_mib": peak / 1024}
+
+
+# -- per file, in worker processes -------------------------------------------------------------
+
+
+def _summarize(path: str) -> tuple[str, Any]:
+    from pooltune.lint.catalog import load_catalog
+    from pooltune.lint.source import summarize_bytes
+    from pooltune.lint.summaries import module_name_for
+
+    with open(path, "rb") as f:
+        data = f.read()
+    return path, summarize_bytes(data, path, load_catalog(), module_name_for(path))
+
+
+def _lint(task: tuple[str, Any, bool]) -> tuple[str, int, float, float, bool, int]:
+    """(file, lines, fast seconds, reference seconds, same findings, findings)."""
+    from pooltune.lint.catalog import load_catalog
+    from pooltune.lint.engine import lint_bytes
+    from pooltune.lint.rules import ALL_RULES
+
+    path, view, differential = task
+    catalog, codes = load_catalog(), frozenset(r.code for r in ALL_RULES)
+    with open(path, "rb") as f:
+        data = f.read()
+    start = time.process_time()
+    fast = lint_bytes(data, path, catalog, codes, view=view)
+    fast_s = time.process_time() - start
+    ref_s, same = 0.0, True
+    if differential:
+        start = time.process_time()
+        reference = lint_bytes(data, path, catalog, codes, view=view, whole_module=True)
+        ref_s = time.process_time() - start
+        same = reference.findings == fast.findings
+    return path, data.count(b"\n"), fast_s, ref_s, same, len(fast.findings)
+
+
+def per_file(corpus: Path, differential: bool) -> list[tuple[str, int, float, float, bool, int]]:
+    from pooltune.lint.catalog import load_catalog
+    from pooltune.lint.summaries import ProjectIndex
+
+    os.chdir(corpus)
+    files = sorted(str(p) for p in Path(".").rglob("*.py"))
+    with ProcessPoolExecutor(2) as pool:
+        summaries = dict(pool.map(_summarize, files, chunksize=64))
+        index = ProjectIndex((s.summary for s in summaries.values() if s.summary), load_catalog())
+        tasks = [
+            (path, index.view_for(s.summary), differential)
+            for path, s in summaries.items()
+            if s.summary is not None and index.needs_rules(s.summary)
+        ]
+        tasks.sort(key=lambda t: -os.path.getsize(t[0]))  # largest first: even workers
+        return list(pool.map(_lint, tasks, chunksize=1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=HERE / "realcode" / "corpus")
+    parser.add_argument("--differential", action="store_true")
+    args = parser.parse_args()
+    corpus = args.corpus.resolve()
+    files = list(corpus.rglob("*.py"))
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    pooltune = [sys.executable, "-m", "pooltune", "lint", "--format", "json", "."]
+    load = os.getloadavg()[0]
+
+    cold = measured([*pooltune[:4], "--no-cache", *pooltune[4:]], corpus)
+    cache = Path(tempfile.mkdtemp(prefix="pooltune-bench-"))
+    tree = cache / "tree"
+    shutil.copytree(corpus, tree)  # the cache lives in the tree's project: keep the corpus clean
+    measured(pooltune, tree)
+    warm = measured(pooltune, tree)
+    shutil.rmtree(cache)
+    rows = per_file(corpus, args.differential)
+
+    print(f"corpus: {len(files):,} files, {lines:,} lines; 2 cores; load average {load:.1f}\n")
+    print("| measure | target | result |\n|---|---|---|")
+    print(
+        f"| cold, whole corpus | <= 30 s, <= 600 MB | {cold['wall']:.1f} s wall, "
+        f"{cold['cpu']:.1f} s CPU, peak {cold['peak_mib']:.0f} MiB (all processes) |"
+    )
+    print(
+        f"| warm, nothing changed | <= 10% of cold | {warm['wall']:.2f} s "
+        f"({100 * warm['wall'] / cold['wall']:.1f}% of cold) |"
+    )
+    big = [r for r in rows if r[1] >= 1000]
+    slowest = max(rows, key=lambda r: r[2])
+    worst = max(big, key=lambda r: r[2] / r[1])
+    median = statistics.median(1e6 * r[2] / r[1] for r in big)
+    print(
+        f"| slowest file | <= 0.5 s per 1,000 lines | {slowest[0]}: {slowest[2]:.2f} s for "
+        f"{slowest[1]:,} lines ({1e6 * slowest[2] / slowest[1]:.0f} ms per 1,000) |"
+    )
+    print(
+        f"| worst per 1,000 lines (files >= 1,000 lines) | <= 0.5 s | {worst[0]}: "
+        f"{1e6 * worst[2] / worst[1]:.0f} ms (median of {len(big)} such files: {median:.0f} ms) |"
+    )
+    fast_total = sum(r[2] for r in rows)
+    print(
+        f"| phase two, {len(rows)} files, {sum(r[1] for r in rows):,} lines | | "
+        f"{fast_total:.1f} s CPU, {sum(r[5] for r in rows)} findings |"
+    )
+    if args.differential:
+        ref_total = sum(r[3] for r in rows)
+        differing = [r[0] for r in rows if not r[4]]
+        print(
+            f"| reference engine (whole module), same files | identical findings | "
+            f"{ref_total:.1f} s CPU ({ref_total / fast_total:.1f}x the fast path); "
+            f"{len(differing)} files differ |"
+        )
+        for path in differing:
+            print(f"  differs: {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
