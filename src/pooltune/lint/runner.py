@@ -78,14 +78,24 @@ def _init_worker() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _summarize_one(task: tuple[bytes, str, tuple[str, bool]]) -> FileSummary:
+def _summarize_one(
+    task: tuple[bytes | None, str, tuple[str, bool]],
+) -> tuple[FileSummary, str | None]:
+    """Phase one of a file, and the digest of what was read when the worker read it (the main
+    process hashed the file but does not hold every file's contents)."""
     from pooltune.lint.source import FileSummary, summarize_bytes
 
     data, filename, module = task
+    digest = None
     try:
-        return summarize_bytes(data, filename, load_catalog(), module)
+        if data is None:
+            data = Path(filename).read_bytes()
+            digest = content_hash(data)
+        return summarize_bytes(data, filename, load_catalog(), module), digest
+    except OSError as exc:  # gone or unreadable since it was hashed: reported, never cached
+        return FileSummary(None, _read_error(filename, exc)), ""
     except Exception:  # a bug of ours in phase one: the rules still run on the file
-        return FileSummary(None)
+        return FileSummary(None), digest
 
 
 def _lint_one(
@@ -202,6 +212,8 @@ def lint_files(
             entry.digest = content_hash(entry.data)
             if cache is not None and entry.stamp is not None:  # touched, not changed?
                 entry.hit = cache.confirm(filename, entry.stamp, entry.digest, settings)
+        if entry.stamp is not None and not keep_sources:
+            entry.data = None  # read again where it is needed: all contents at once cost memory
         files.append(entry)
 
     tree = tree_key((f.filename, f.settings, f.digest or "") for f in files)
@@ -215,14 +227,7 @@ def lint_files(
     consistent = on_disk
     for entry in files:
         if cache is not None and entry.hit is not None:
-            entry.cached = cache.decode(entry.hit, entry.filename)
-            if entry.cached is None and entry.data is None:  # unreadable entry: lint it anew
-                try:
-                    entry.data = Path(entry.filename).read_bytes()
-                except OSError as exc:
-                    run.findings.append(_read_error(entry.filename, exc))
-                    consistent = False
-    files = [f for f in files if f.data is not None or f.cached is not None]
+            entry.cached = cache.decode(entry.hit, entry.filename)  # None: lint it anew
 
     workers = jobs or os.cpu_count() or 1
     pool: ProcessPoolExecutor | None = None
@@ -234,13 +239,13 @@ def lint_files(
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
         summaries = _map(
-            pool,
-            _summarize_one,
-            [(f.data or b"", f.filename, f.module) for f in todo],
-            workers,
+            pool, _summarize_one, [(f.data, f.filename, f.module) for f in todo], workers
         )
-        for entry, result in zip(todo, summaries, strict=True):
+        for entry, (result, digest) in zip(todo, summaries, strict=True):
             entry.summary, entry.error = result.summary, result.error
+            if digest is not None and digest != entry.digest:
+                consistent = False  # changed since it was hashed: not cached, relinted next run
+                entry.stamp = None
         for entry in files:
             if entry.cached is not None:
                 entry.summary, entry.error = entry.cached.summary, entry.cached.error
