@@ -4,8 +4,9 @@ For the N largest files of a corpus that the engine sends to libcst (they call a
 times each stage the engine runs, in its order, on one core: decode + ast pre-pass, libcst
 parse, each metadata provider (resolved one after the other on one wrapper, so a provider's
 figure excludes what it depends on and was resolved before it), and the rules' batched visit
-with all metadata in place. Figures are per 1,000 lines. The engine itself is not changed; this
-reproduces its stages with the same calls (pooltune.lint.engine.lint_source).
+with all metadata in place. Figures are per 1,000 lines, on whole modules with libcst's own
+providers: the reference path (``whole_module=True``). The fast path slices the module and
+replaces Parent, Position and QualifiedName (``bench/lint_targets.py`` times it).
 
     python bench/lint_profile.py [--corpus /work/corpus/src] [--files 12]
 """

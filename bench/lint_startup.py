@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="python of the 'before' checkout")
     parser.add_argument("--after", default=sys.executable, help="python of this checkout")
     parser.add_argument("-n", type=int, default=15, help="runs per measurement")
+    parser.add_argument("--before-label", default="before", help="e.g. the before commit")
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env["NO_COLOR"] = "1"
@@ -157,7 +158,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"load average before/after the run: see `uptime`; at the end {load[0]:.2f}")
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {args.n} runs per row\n")
-    print("| measure | before (77f8903) | after |")
+    print(f"| measure | {args.before_label} | after |")
     print("|---|---|---|")
     for label, cells in rows:
         print(f"| {label} | {cells['before'].cell()} | {cells['after'].cell()} |")
