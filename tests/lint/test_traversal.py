@@ -71,22 +71,8 @@ def test_positions_per_statement_are_libcsts(module: tuple[str, cst.Module]) -> 
     expected = wrapper.resolve(PositionProvider)
     parents = wrapper.resolve(ParentProvider)
     positions = StatementPositions(tree, statement_lines(ast.parse(text)), parents.get)
-    checked = 0
-    for node, where in expected.items():
-        if node is tree or not _in_statement(node, tree, parents):
-            continue  # the module and its header/footer comments are never reported
+    for node, where in expected.items():  # statements one by one; header comments: all
         assert positions.range(node) == where, type(node).__name__
-        checked += 1
-    assert checked > 10
-
-
-def _in_statement(node: cst.CSTNode, tree: cst.Module, parents: object) -> bool:
-    while node is not None:
-        parent = parents.get(node)  # type: ignore[attr-defined]
-        if parent is tree:
-            return node in tree.body
-        node = parent
-    return False
 
 
 class _Recorder(cst.CSTVisitor):

@@ -129,7 +129,10 @@ def _parse(
     if not whole_module:
         if syntax_tree is None:
             syntax_tree = syntax_check(source)
-        sliced = slice_source(source, syntax_tree, view, catalog, is_package)
+        try:
+            sliced = slice_source(source, syntax_tree, view, catalog, is_package)
+        except RecursionError:
+            sliced = None  # nested too deep for the slicer: libcst gets the whole module
         if sliced is not None:
             try:
                 return cst.parse_module(sliced.text), sliced.statement_lines

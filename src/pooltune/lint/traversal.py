@@ -332,28 +332,32 @@ class StatementPositions:
         computed = self._provider._computed
         found = computed.get(node)
         if found is None:
-            self._generate(self._top_level(node))
+            statement = self._top_level(node)
+            if statement is None:  # the module itself, or its header or footer comments
+                self._module._codegen(self._state(1))
+            else:
+                self._generate(statement)
             found = computed[node]
         assert isinstance(found, CodeRange)
         return found
 
-    def _top_level(self, node: cst.CSTNode) -> cst.CSTNode:
+    def _top_level(self, node: cst.CSTNode) -> cst.CSTNode | None:
         current = node
         while (parent := self._parent(current)) is not None and parent is not self._module:
             current = parent
-        if id(current) not in self._index:
-            raise KeyError("not inside a statement of the module")
-        return current
+        return current if id(current) in self._index else None
 
     def _generate(self, stmt: cst.CSTNode) -> None:
         before = len(getattr(stmt, "leading_lines", ()))
         decorators = getattr(stmt, "decorators", ())
         if decorators:
             before += len(decorators[0].leading_lines)
-        state = PositionProvidingCodegenState(
+        stmt._codegen(self._state(self._first_lines[self._index[id(stmt)]] - before))
+
+    def _state(self, line: int) -> PositionProvidingCodegenState:
+        return PositionProvidingCodegenState(
             default_indent=self._module.default_indent,
             default_newline=self._module.default_newline,
             provider=self._provider,
-            line=self._first_lines[self._index[id(stmt)]] - before,
+            line=line,
         )
-        stmt._codegen(state)
