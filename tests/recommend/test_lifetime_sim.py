@@ -39,9 +39,11 @@ def test_closes_after_n_are_counted_never_errors(library: str, http2: bool) -> N
     closes, n = connection_lifetime(level, "HTTP/2" if http2 else "HTTP/1.1")
     if http2:
         # the sim retires a connection once it is idle after the 25th request, so streams in
-        # flight then finish on it or fail: the count is about 25, the retirements are seen
+        # flight then finish on it or fail: the count is at least about 25, the retirements
+        # are seen. How far past 25 depends on when the connection first falls idle with four
+        # streams kept busy (51 on a quiet CI run, about 25-30 usually): no upper bound here.
         assert closes.goaway >= 1 and closes.connection_close == 0
-        assert closes.longest_run >= 21 and (n is None or 21 <= n <= 45)
+        assert closes.longest_run >= 21 and (n is None or 21 <= n <= stats.requests)
         # the responses before a GOAWAY all count; only streams caught by the retirement fail
         # (the sim closes right after its GOAWAY, which cuts streams the client sent meanwhile)
         assert set(stats.error_classes) <= {"write", "read", "remote_protocol"}
