@@ -1,12 +1,16 @@
 """`pooltune server`: time from an edit (didChange) to its diagnostics (publishDiagnostics).
 
 A real LSP client (pygls) starts the server over stdio, opens a document, then sends edits one
-at a time and waits for the diagnostics of each new version. Reported per document: the median
-and the worst of the edits, with the server's debounce (--debounce-ms, default 50) included,
-and per 1,000 lines. Documents: a generated 1,000-line module that uses httpx throughout (every
-function goes through libcst), and the largest modules of the installed openai package.
+at a time and waits for the diagnostics of each new version. Each edit types a comment at the
+end of a line in the middle of the document (inside a function, as an edit usually is; the
+client sends the whole text). Reported per document: the median and the worst of the edits
+(with the server's --debounce-ms, default 0, included) and per 1,000 lines, next to the engine
+alone on the edited text, without and with the statements of the previous version (what the
+server keeps per document). Documents: a generated 1,000-line module that uses httpx
+throughout (every function goes through libcst), the largest modules of the installed openai
+package, and any --file given (e.g. the densest files of the bench/realcode corpus).
 
-    python bench/lsp_latency.py [--edits 15] [--debounce-ms 50]
+    python bench/lsp_latency.py [--edits 15] [--debounce-ms 0] [--file PATH ...]
 """
 
 from __future__ import annotations
@@ -64,6 +68,15 @@ def largest_openai_modules(count: int) -> list[Path]:
     return sorted(files, key=lambda p: p.stat().st_size, reverse=True)[:count]
 
 
+def edited(text: str, version: int) -> str:
+    """The text with ``# edit N`` typed at the end of its middle line (the previous one
+    replaced, so the text stays the same size)."""
+    lines = text.split("\n")
+    middle = len(lines) // 2
+    lines[middle] = lines[middle].split("  # edit ")[0] + f"  # edit {version}"
+    return "\n".join(lines)
+
+
 async def measure(
     python: str, documents: list[tuple[str, Path, str]], edits: int, debounce_ms: float
 ) -> list[tuple[str, int, list[float]]]:
@@ -91,7 +104,7 @@ async def measure(
         await wait(uri, 1)
         times = []
         for version in range(2, edits + 2):
-            text += f"# edit {version}\n"
+            text = edited(text, version)
             start = time.perf_counter()
             client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
@@ -111,7 +124,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--edits", type=int, default=15)
-    parser.add_argument("--debounce-ms", type=float, default=50.0)
+    parser.add_argument("--debounce-ms", type=float, default=0.0)
+    parser.add_argument("--file", type=Path, action="append", default=[])
     args = parser.parse_args()
     import tempfile
 
@@ -123,36 +137,49 @@ def main() -> None:
             copy = folder / f"{i}_{source.name}"
             copy.write_text(source.read_text(encoding="utf-8"))
             documents.append((f"openai/{'/'.join(source.parts[-3:])}", copy, copy.read_text()))
+        for i, source in enumerate(args.file):
+            copy = folder / f"file{i}_{source.name}"
+            copy.write_text(source.read_text(encoding="utf-8"))
+            documents.append(("/".join(source.parts[-3:]), copy, copy.read_text()))
         results = asyncio.run(measure(args.python, documents, args.edits, args.debounce_ms))
-        engine = [engine_seconds(path, text) for _, path, text in documents]
+        engine = [engine_seconds(path, text, args.edits) for _, path, text in documents]
     print(f"load average {os.getloadavg()[0]:.2f}; debounce {args.debounce_ms:.0f} ms included\n")
     print(
         "| document | lines | edit -> diagnostics, median | worst | per 1,000 lines "
-        "| the engine alone (lint_source, in process) |"
+        "| engine alone, median | with the previous version's statements |"
     )
-    print("|---|---|---|---|---|---|")
-    for (label, lines, times), alone in zip(results, engine, strict=True):
+    print("|---|---|---|---|---|---|---|")
+    for (label, lines, times), (fresh, kept) in zip(results, engine, strict=True):
         median = statistics.median(times)
         print(
             f"| {label} | {lines:,} | {median * 1000:.0f} ms | {max(times) * 1000:.0f} ms "
-            f"| {median * 1000 * 1000 / lines:.0f} ms | {alone * 1000:.0f} ms |"
+            f"| {median * 1000 * 1000 / lines:.0f} ms | {fresh * 1000:.0f} ms "
+            f"| {kept * 1000:.0f} ms |"
         )
 
 
-def engine_seconds(path: Path, text: str, runs: int = 3) -> float:
-    """The same lint without the server: what the server adds is the difference."""
+def engine_seconds(path: Path, text: str, edits: int) -> tuple[float, float]:
+    """The same lint of the same edits without the server, each from scratch and each with the
+    statements of the version before: what the server adds is the difference."""
     from pooltune.config import load_config
+    from pooltune.lint.incremental import StatementCache
     from pooltune.lint.server import lint_document
     from pooltune.lint.settings import LintSettings
 
     settings = LintSettings.from_config(load_config(None, path))
     lint_document(text, path, settings)  # imports, catalog
-    times = []
-    for _ in range(runs):
+    statements = StatementCache()
+    lint_document(text, path, settings, statements)
+    fresh, kept = [], []
+    for version in range(2, edits + 2):
+        text = edited(text, version)
         start = time.perf_counter()
         lint_document(text, path, settings)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        middle = time.perf_counter()
+        lint_document(text, path, settings, statements)
+        kept.append(time.perf_counter() - middle)
+        fresh.append(middle - start)
+    return statistics.median(fresh), statistics.median(kept)
 
 
 if __name__ == "__main__":

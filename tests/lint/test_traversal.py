@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from pathlib import Path
 
 import libcst as cst
@@ -20,7 +21,6 @@ from pooltune.lint.traversal import (
     StatementPositions,
     children,
     read_only_visits,
-    statement_lines,
 )
 
 REALCODE = Path(__file__).resolve().parents[1] / "data" / "realcode"
@@ -36,6 +36,14 @@ TRICKY = [
     "from . import (a,\n    b as c)\nfrom x import *\nwith (p as q, r):\n    del q\n",
     "def f():\n\tif x:\n\t\treturn lambda y=1, *a, **k: y\n\x0c\ndef g(): ...\n",
     "match p:\n    case {'k': [1, *rest]} | Point(x=0) if rest:\n        pass\n",
+    # bodies of classes and functions, where positions start below the top level
+    "class A:\n  # lead\n\n  @d  # c\n  # between\n  @e\n  def m(self):\n      x = 1; y = 2\n"
+    "# dedented\n  async def n(self): pass\n  class B:\n      def k(self):\n\n"
+    "          return f(\n  1)\n      z: int\n  # footer\n\nv = A()\n",
+    "def outer():\n    def inner():\n        '''doc'''\n        return 1\n    if x:\n"
+    "        def hidden(): return 2\n    return inner\n    # tail\n",
+    "class C(\n    B):\n    def f(self): return 1\n    @property\n    def g(self):\n"
+    "        try:\n            pass\n        except* E:\n            raise\n",
 ]
 
 
@@ -70,9 +78,22 @@ def test_positions_per_statement_are_libcsts(module: tuple[str, cst.Module]) -> 
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     expected = wrapper.resolve(PositionProvider)
     parents = wrapper.resolve(ParentProvider)
-    positions = StatementPositions(tree, statement_lines(ast.parse(text)), parents.get)
-    for node, where in expected.items():  # statements one by one; header comments: all
-        assert positions.range(node) == where, type(node).__name__
+    syntax = ast.parse(text)
+    # Deepest nodes first, so that each is generated from the innermost statement around it
+    # (a small module: each node alone, with nothing generated before it).
+    depth = {node: _depth(node, parents) for node in expected}
+    positions = StatementPositions(tree, syntax, parents.get)
+    for node in sorted(expected, key=lambda node: -depth[node]):
+        if len(text) < 1000:
+            positions = StatementPositions(tree, syntax, parents.get)
+        assert positions.range(node) == expected[node], type(node).__name__
+
+
+def _depth(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> int:
+    depth = 0
+    while node in parents:
+        node, depth = parents[node], depth + 1
+    return depth
 
 
 class _Recorder(cst.CSTVisitor):

@@ -20,6 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Finding
+from pooltune.lint.incremental import StatementCache
 from pooltune.lint.rule import FileContext, ProjectInfo
 from pooltune.lint.rules import ALL_RULES
 from pooltune.lint.slicing import slice_source
@@ -40,7 +41,7 @@ from pooltune.lint.summaries import (
     module_name_for,
 )
 from pooltune.lint.suppress import apply_suppressions
-from pooltune.lint.traversal import StatementPositions, read_only_visits, statement_lines
+from pooltune.lint.traversal import StatementPositions, read_only_visits
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def lint_source(
     view: ModuleView | None = None,
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
     whole_module: bool = False,
+    statements: StatementCache | None = None,
 ) -> FileResult:
     """Lint already-decoded source. ``codes`` is the set of enabled rule codes.
 
@@ -68,7 +70,8 @@ def lint_source(
     a rule can see (:mod:`pooltune.lint.slicing`) and its read-only visits do not rebuild the
     tree (:mod:`pooltune.lint.traversal`); ``whole_module`` is the reference path that hands
     libcst everything and lets it visit its own way (``tests/lint/test_differential.py`` holds
-    the two to identical findings).
+    the two to identical findings). ``statements`` keeps the parsed top-level statements of
+    one document from one version to the next (an editor's buffer).
     """
     module = module_name_for(filename)
     try:
@@ -86,7 +89,9 @@ def lint_source(
                 view = index.view(summary.module)
             else:
                 view = ModuleView(module=module[0])
-        tree, statement_starts = _parse(source, syntax_tree, view, catalog, module[1], whole_module)
+        tree, layout = _parse(
+            source, syntax_tree, view, catalog, module[1], whole_module, statements
+        )
     except SourceError as exc:
         return FileResult(filename, (parse_error(filename, exc),))
 
@@ -107,13 +112,18 @@ def lint_source(
             nullcontext() if whole_module else read_only_visits(),
             facts.resolve(wrapper),
         ):
-            facts.position = _positions(tree, statement_starts, facts, wrapper)
+            facts.position = _positions(tree, layout, facts, wrapper)
             facts.collect()
             wrapper.visit_batched(rules)
     findings = [finding for rule in rules for finding in rule.findings]
     findings = apply_suppressions(findings, source.splitlines())
     findings.sort(key=lambda f: f.sort_key)
     return FileResult(filename, tuple(findings), parsed_with_libcst=True)
+
+
+# The `ast` of the text libcst parsed, and the functions and classes stubbed in it: where each
+# statement starts, for positions generated one statement at a time.
+Layout = tuple[ast.Module, frozenset[int]]
 
 
 def _parse(
@@ -123,9 +133,10 @@ def _parse(
     catalog: Catalog,
     is_package: bool,
     whole_module: bool,
-) -> tuple[cst.Module, list[int] | None]:
+    statements: StatementCache | None = None,
+) -> tuple[cst.Module, Layout | None]:
     """libcst's tree of the part of ``source`` the rules can see (all of it: ``whole_module``),
-    and where its top-level statements start (None: ask libcst's PositionProvider)."""
+    and its layout (None: ask libcst's PositionProvider)."""
     if not whole_module:
         if syntax_tree is None:
             syntax_tree = syntax_check(source)
@@ -135,11 +146,18 @@ def _parse(
             sliced = None  # nested too deep for the slicer: libcst gets the whole module
         if sliced is not None:
             try:
-                return cst.parse_module(sliced.text), sliced.statement_lines
+                if statements is not None:
+                    tree = statements.parse(sliced.text, syntax_tree, sliced.stubbed)
+                else:
+                    tree = cst.parse_module(sliced.text)
+                return tree, (syntax_tree, sliced.stubbed)
             except (cst.ParserSyntaxError, RecursionError):
                 pass  # a slice libcst rejects: the whole module says why (or parses)
     try:
-        tree = cst.parse_module(source)
+        if statements is not None and syntax_tree is not None and not whole_module:
+            tree = statements.parse(source, syntax_tree, ())
+        else:
+            tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         syntax_check(source)  # CPython's message is clearer when it also rejects the file
         raise SourceError(
@@ -147,17 +165,17 @@ def _parse(
         ) from None
     except RecursionError:
         raise SourceError("cannot parse: nesting too deep") from None
-    return tree, None if whole_module or syntax_tree is None else statement_lines(syntax_tree)
+    return tree, None if whole_module or syntax_tree is None else (syntax_tree, frozenset())
 
 
 def _positions(
-    tree: cst.Module, starts: list[int] | None, facts: Facts, wrapper: MetadataWrapper
+    tree: cst.Module, layout: Layout | None, facts: Facts, wrapper: MetadataWrapper
 ) -> Callable[[cst.CSTNode], CodeRange]:
     """Ranges generated per statement, for the statements asked about; libcst's whole-module
     PositionProvider for the reference path (or if the statements do not line up)."""
-    if starts is not None:
+    if layout is not None:
         try:
-            return StatementPositions(tree, starts, facts.parent).range
+            return StatementPositions(tree, layout[0], facts.parent, layout[1]).range
         except ValueError:
             pass
     return wrapper.resolve(PositionProvider).__getitem__

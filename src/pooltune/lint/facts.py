@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -115,7 +115,7 @@ class Facts(cst.MetadataDependent):
         factories = any(f.factory is not None and f.kind != "property" for f in functions)
         properties = any(f.factory is not None and f.kind == "property" for f in functions)
         for node in list(self.metadata[ParentProvider].keys()):
-            if isinstance(node, cst.Call):
+            if type(node) is cst.Call:
                 spec = self.client_spec(node)
                 if spec is not None:
                     self._add_build(node, spec, "constructor", None)
@@ -123,7 +123,7 @@ class Facts(cst.MetadataDependent):
                     spec, via = self._factory_spec(node)
                     if spec is not None:
                         self._add_build(node, spec, "factory", via)
-            elif properties and isinstance(node, cst.Attribute):
+            elif properties and type(node) is cst.Attribute:
                 spec, via = self._property_spec(node)
                 if spec is not None:
                     self._add_build(node, spec, "property", via)
@@ -147,9 +147,10 @@ class Facts(cst.MetadataDependent):
 
     # -- metadata ---------------------------------------------------------------------------
 
+    # Straight from the resolved maps: get_metadata first checks the provider against the
+    # class's inherited dependencies, on every call (tens of thousands per file).
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        parent: cst.CSTNode | None = self.get_metadata(ParentProvider, node, None)
-        return parent
+        return cast("cst.CSTNode | None", self.metadata[ParentProvider].get(node))
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
         """(child, parent) pairs walking up from ``node``."""
@@ -160,8 +161,7 @@ class Facts(cst.MetadataDependent):
             child, parent = parent, self.parent(parent)
 
     def scope(self, node: cst.CSTNode) -> Scope | None:
-        scope: Scope | None = self.get_metadata(ScopeProvider, node, None)
-        return scope
+        return cast("Scope | None", self.metadata[ScopeProvider].get(node))
 
     def qualified_names(self, node: cst.CSTNode) -> Collection[QualifiedName]:
         """What libcst's QualifiedNameProvider gives for ``node``, computed only for the nodes
@@ -196,19 +196,23 @@ class Facts(cst.MetadataDependent):
 
     # -- tree navigation --------------------------------------------------------------------
 
+    # Exact node classes (the parser makes no subclasses): isinstance on libcst's classes goes
+    # through ABCMeta, and these walk up every ancestor of many nodes.
     def enclosing_function(self, node: cst.CSTNode) -> FunctionNode | None:
         for child, parent in self.ancestors(node):
-            if isinstance(parent, cst.Lambda):
-                return parent
-            if isinstance(parent, cst.FunctionDef) and child is parent.body:
-                return parent
+            kind = type(parent)
+            if kind is cst.Lambda:
+                return cast(cst.Lambda, parent)
+            if kind is cst.FunctionDef and child is cast(cst.FunctionDef, parent).body:
+                return cast(cst.FunctionDef, parent)
         return None
 
     def in_class_body(self, node: cst.CSTNode) -> bool:
         for child, parent in self.ancestors(node):
-            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+            kind = type(parent)
+            if kind is cst.FunctionDef or kind is cst.Lambda:
                 return False
-            if isinstance(parent, cst.ClassDef) and child is parent.body:
+            if kind is cst.ClassDef and child is cast(cst.ClassDef, parent).body:
                 return True
         return False
 
@@ -265,22 +269,9 @@ class Facts(cst.MetadataDependent):
         if any(RETRY_NAME.search(n) for n in _names(test)):
             return True
         if isinstance(test, cst.Name) and test.value == "True":
-            facts = self
-            found = {"exit": False, "sleep": False}
-
-            class _Body(cst.CSTVisitor):
-                def visit_Break(self, node: cst.Break) -> None:
-                    found["exit"] = True
-
-                def visit_Return(self, node: cst.Return) -> None:
-                    found["exit"] = True
-
-                def visit_Call(self, node: cst.Call) -> None:
-                    if facts.qualnames(node.func) & set(facts.catalog.runtime.sleeps):
-                        found["sleep"] = True
-
-            loop.body.visit(_Body())
-            return found["exit"] and found["sleep"]
+            body = _RetryBody(self)
+            loop.body.visit(body)
+            return body.exits and body.sleeps
         return False
 
     # -- functions --------------------------------------------------------------------------
@@ -556,18 +547,9 @@ class Facts(cst.MetadataDependent):
         return self._annotated[key].get(expr.value)
 
     def _annotation_specs(self, annotation: cst.BaseExpression) -> list[ClientSpec]:
-        found: list[ClientSpec] = []
-        facts = self
-
-        class _Ann(cst.CSTVisitor):
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                found.extend(facts._specs_of(node))
-
-            def visit_Name(self, node: cst.Name) -> None:
-                found.extend(facts._specs_of(node))
-
-        annotation.visit(_Ann())
-        return found
+        specs = _AnnotationSpecs(self)
+        annotation.visit(specs)
+        return specs.found
 
     def _specs_of(self, node: cst.CSTNode) -> list[ClientSpec]:
         return [s for q in self.qualnames(node) if (s := self.catalog.client(q)) is not None]
@@ -633,21 +615,10 @@ class Facts(cst.MetadataDependent):
             function = self._local_function(expr.func)
             if function is None:
                 return None
-            returns: list[cst.BaseExpression | None] = []
-
-            class _Returns(cst.CSTVisitor):
-                def visit_Return(self, node: cst.Return) -> None:
-                    returns.append(node.value)
-
-                def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                    return node is function
-
-                def visit_Lambda(self, node: cst.Lambda) -> bool:
-                    return False
-
-            function.visit(_Returns())
+            returns = _Returns(function)
+            function.visit(returns)
             merged: dict[str, cst.BaseExpression] | None = None
-            for value in returns:
+            for value in returns.values:
                 keys = self._dict_literal(value) if value is not None else None
                 if keys is None:
                     return None
@@ -803,18 +774,9 @@ class Facts(cst.MetadataDependent):
     def _declared_global(self, function: FunctionNode, name: str) -> bool:
         if not isinstance(function, cst.FunctionDef):
             return False
-        found = False
-
-        class _Global(cst.CSTVisitor):
-            def visit_Global(self, node: cst.Global) -> None:
-                nonlocal found
-                found = found or any(n.name.value == name for n in node.names)
-
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is function
-
-        function.visit(_Global())
-        return found
+        declared = _Global(function, name)
+        function.visit(declared)
+        return declared.found
 
     def _resource_stored(self, attribute: cst.Attribute) -> bool:
         """`self.embeddings = OpenAI().embeddings`, `values["c"] = AsyncOpenAI(**p).completions`:
@@ -1016,14 +978,90 @@ class Facts(cst.MetadataDependent):
 
 def _names(expr: cst.CSTNode) -> list[str]:
     """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
-    names: list[str] = []
+    names = _Names()
+    expr.visit(names)
+    return names.found
 
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            names.append(node.value)
 
-    expr.visit(_Names())
-    return names
+# The small visitors above, at module level: a read-only visit plans its calls once per
+# visitor class (pooltune.lint.traversal), so a class defined per call would plan per call.
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.append(node.value)
+
+
+class _RetryBody(cst.CSTVisitor):
+    """Whether a `while True:` body exits (break, return) and sleeps."""
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.exits = self.sleeps = False
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.exits = True
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.exits = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.facts.qualnames(node.func) & set(self.facts.catalog.runtime.sleeps):
+            self.sleeps = True
+
+
+class _Returns(cst.CSTVisitor):
+    """The values a function returns (not those of the functions inside it)."""
+
+    def __init__(self, function: cst.FunctionDef) -> None:
+        super().__init__()
+        self.function = function
+        self.values: list[cst.BaseExpression | None] = []
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.values.append(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.function
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+class _Global(cst.CSTVisitor):
+    """Whether a function (not one inside it) declares ``name`` global."""
+
+    def __init__(self, function: cst.FunctionDef, name: str) -> None:
+        super().__init__()
+        self.function = function
+        self.name = name
+        self.found = False
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.found = self.found or any(n.name.value == self.name for n in node.names)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return node is self.function
+
+
+class _AnnotationSpecs(cst.CSTVisitor):
+    """The client classes an annotation names."""
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.found: list[ClientSpec] = []
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.found.extend(self.facts._specs_of(node))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.found.extend(self.facts._specs_of(node))
 
 
 def _literal_keys(expr: cst.Dict) -> dict[str, cst.BaseExpression] | None:

@@ -37,7 +37,6 @@ from typing import Literal
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.summaries import ModuleView, absolute_import
-from pooltune.lint.traversal import statement_lines
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -70,7 +69,7 @@ def split_lines(source: str) -> list[str]:
 @dataclass(frozen=True)
 class Sliced:
     text: str
-    statement_lines: list[int]  # where each top-level statement of ``text`` starts
+    stubbed: frozenset[int]  # the ``id`` of each `ast` function or class stubbed in ``text``
 
 
 def slice_source(
@@ -118,7 +117,8 @@ class _Slicer:
             for member in unit.members:
                 if not member.kept:
                     _stub(member, out)
-        return Sliced("".join(out), statement_lines(self.tree, stubbed))
+                    stubbed.add(id(member.node))
+        return Sliced("".join(out), frozenset(stubbed))
 
     def _unit(self, node: DefNode, split_members: bool) -> _Unit:
         first, last = _first_line(node), _last_line(node)

@@ -11,7 +11,7 @@ that has any); a transformer, and a node class whose order cannot be read, take 
 path. A batched visit finds its visitors' methods once per class (libcst asks
 ``inspect.getmembers`` for every visitor of every file). :class:`ParentProvider` is libcst's
 parent map, built by one walk instead of a visit that asks every node for its ``children``;
-:class:`StatementPositions` is its PositionProvider, one top-level statement at a time.
+:class:`StatementPositions` is its PositionProvider, one statement at a time.
 ``tests/lint/test_traversal.py`` checks both against libcst on real modules.
 """
 
@@ -23,7 +23,7 @@ import inspect
 import re
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,6 +31,7 @@ import libcst as cst
 from libcst._batched_visitor import BatchableCSTVisitor, _BatchedCSTVisitor
 from libcst.metadata import BaseMetadataProvider, CodeRange, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
+from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
 
 _VISIT_CALL = re.compile(
     r"\bvisit_(required|optional|sequence|iterable|body_sequence|body_iterable|sentinel)"
@@ -39,8 +40,6 @@ _VISIT_CALL = re.compile(
 _ANY_VISIT_CALL = re.compile(r"\bvisit_\w+\(")
 _ATTRIBUTE_HOOK = re.compile(r"^(?:visit|leave)_[A-Z][A-Za-z]*_\w+$")
 _child_fields: dict[type[cst.CSTNode], tuple[str, ...] | None] = {}
-# weak: facts define small visitor classes per call; they must not pile up here
-_modes: weakref.WeakKeyDictionary[type, int] = weakref.WeakKeyDictionary()
 _node_classes: dict[type, bool] = {}
 _lock = threading.Lock()
 _depth = 0
@@ -112,108 +111,209 @@ def _is_node(kind: type) -> bool:
     return verdict
 
 
-# How to visit: libcst's way; fast; fast with attribute hooks; the root only (a batch of
-# metadata providers that only implement visit_Module: libcst still walks every node for them).
-_LIBCST, _PLAIN, _HOOKED, _ROOT = 0, 1, 2, 3
+# How a visit calls a visitor, per node class: its child fields, what to call on visiting
+# and on leaving a node (None: nothing), and the attribute hooks around each field (None:
+# none). Each call takes (visitor, node). libcst's on_visit/on_leave look the methods up by
+# name for every node and every field; a plan looks them up once per node class.
+_Call = Callable[[Any, cst.CSTNode], Any]
+_Hooks = dict[str, tuple[_Call | None, _Call | None]]
+_Plan = tuple[tuple[str, ...], _Call | None, _Call | None, _Hooks | None]
+_NO_HOOKS: tuple[None, None] = (None, None)
 
 
-def _mode(visitor: object) -> int:
+class _Plans(dict[type, "_Plan | None"]):
+    """The plans of one visitor class (or of one batched visitor: its batch's methods)."""
+
+    def __init__(self, visitor: cst.CSTVisitor) -> None:
+        super().__init__()
+        kind = type(visitor)
+        self.batched: dict[str, list[Callable[..., Any]]] | None = None
+        if (
+            isinstance(visitor, _BatchedCSTVisitor)
+            and visitor.before_visit is None
+            and visitor.after_leave is None
+        ):
+            self.batched = {k: v for k, v in visitor.visitor_methods.items() if v}
+        self.overridden = {
+            name
+            for name in ("on_visit", "on_leave", "on_visit_attribute", "on_leave_attribute")
+            if getattr(kind, name) is not getattr(cst.CSTVisitor, name)
+        }
+        self.kind = kind
+        # A batch of metadata providers that only implement visit_Module: libcst still walks
+        # every node for them, and below the module every call would find nothing to call.
+        self.root_only = self.batched is not None and set(self.batched) <= {
+            "visit_Module",
+            "leave_Module",
+        }
+
+    def __missing__(self, node_kind: type) -> _Plan | None:
+        fields = child_fields(node_kind)
+        plan: _Plan | None = None
+        if fields is not None:
+            name = node_kind.__name__
+            visit = self._call("on_visit", f"visit_{name}", node_kind)
+            leave = self._call("on_leave", f"leave_{name}", node_kind)
+            hooks: _Hooks = {}
+            for field in fields:
+                before = self._hook("on_visit_attribute", f"visit_{name}_{field}", field)
+                after = self._hook("on_leave_attribute", f"leave_{name}_{field}", field)
+                if before is not None or after is not None:
+                    hooks[field] = (before, after)
+            plan = (fields, visit, leave, hooks or None)
+        self[node_kind] = plan
+        return plan
+
+    def _call(self, dispatcher: str, method: str, node_kind: type) -> _Call | None:
+        if self.batched is not None:
+            return _call_all(self.batched.get(method))
+        if dispatcher in self.overridden:
+            found = _unbound(self.kind, dispatcher)
+            if found is _SCOPE_ON_LEAVE:
+                return _scope_leave(node_kind, self._method(method))
+            return found
+        return self._method(method)
+
+    def _hook(self, dispatcher: str, method: str, field: str) -> _Call | None:
+        if self.batched is not None:
+            return _call_all(self.batched.get(method))
+        if dispatcher in self.overridden:
+            hook = _unbound(self.kind, dispatcher)
+            return lambda visitor, node: hook(visitor, node, field)
+        return self._method(method)
+
+    def _method(self, name: str) -> _Call | None:
+        value = _class_attribute(self.kind, name)
+        if value is None or getattr(value, "_is_no_op", False):
+            return None  # CSTVisitor's own: does nothing
+        if inspect.isfunction(value):
+            return value
+        return lambda visitor, node: getattr(visitor, name)(node)  # a classmethod...
+
+
+# libcst's ScopeVisitor.on_leave records the node's scope, counts assignments and calls the
+# node's leave method. Its `isinstance(node, <18 node classes>)` goes through ABCMeta for each
+# class, ~4 us per node: most of what scope analysis costs. The same, decided once per node
+# class, for that method as we know it (by the names its code uses); any other: libcst's.
+_SCOPE_ON_LEAVE: Callable[..., Any] | None = (
+    ScopeVisitor.on_leave
+    if ScopeVisitor.on_leave.__code__.co_names
+    == (
+        "provider",
+        "set_metadata",
+        "scope",
+        "isinstance",
+        "_ASSIGNMENT_LIKE_NODES",
+        "_assignment_count",
+        "super",
+        "on_leave",
+    )
+    else None
+)
+
+
+def _scope_leave(node_kind: type, leave: _Call | None) -> _Call:
+    assignment_like = issubclass(node_kind, _ASSIGNMENT_LIKE_NODES)
+
+    def scope_leave(visitor: Any, node: cst.CSTNode) -> None:
+        visitor.provider.set_metadata(node, visitor.scope)
+        if assignment_like:
+            visitor.scope._assignment_count += 1
+        if leave is not None:
+            leave(visitor, node)
+
+    return scope_leave
+
+
+def _class_attribute(kind: type, name: str) -> Any:
+    """What ``kind.name`` finds, undecorated (``inspect.getattr_static`` on a class, faster)."""
+    for klass in kind.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found
+    return None
+
+
+def _unbound(kind: type, name: str) -> Callable[..., Any]:
+    value = _class_attribute(kind, name)
+    if inspect.isfunction(value):
+        return value
+    return lambda visitor, node, *rest: getattr(visitor, name)(node, *rest)
+
+
+def _call_all(methods: list[Callable[..., Any]] | None) -> _Call | None:
+    """The batched visitor's: every batched method, their results ignored."""
+    if not methods:
+        return None
+    if len(methods) == 1:
+        (only,) = methods
+
+        def call_one(visitor: Any, node: cst.CSTNode) -> None:
+            only(node)
+
+        return call_one
+
+    def call_each(visitor: Any, node: cst.CSTNode) -> None:
+        for method in methods:
+            method(node)
+
+    return call_each
+
+
+# weak: a visitor class defined per call must not pile up here
+_class_plans: weakref.WeakKeyDictionary[type, _Plans] = weakref.WeakKeyDictionary()
+
+
+def _plans(visitor: cst.CSTVisitor) -> _Plans:
+    if isinstance(visitor, _BatchedCSTVisitor):  # its methods are those of its batch
+        plans = visitor.__dict__.get("_pooltune_plans")
+        if plans is None:
+            plans = visitor.__dict__["_pooltune_plans"] = _Plans(visitor)
+        return plans
     kind = type(visitor)
-    mode = _modes.get(kind)
-    if mode is None:
-        if not isinstance(visitor, cst.CSTVisitor):
-            mode = _LIBCST  # a transformer's visit does rebuild the tree
-        else:
-            mode = _HOOKED if _has_hooks(kind) else _PLAIN
-        _modes[kind] = mode
-    if mode == _PLAIN and isinstance(visitor, _BatchedCSTVisitor):
-        batched = visitor.__dict__.get("_pooltune_mode")
-        if batched is None:
-            batched = visitor.__dict__["_pooltune_mode"] = _batched_mode(visitor)
-        return int(batched)
-    return mode
-
-
-def _batched_mode(visitor: _BatchedCSTVisitor) -> int:
-    """The batched visitor calls the methods (and attribute hooks) of the visitors it batches."""
-    methods = [name for name, found in visitor.visitor_methods.items() if found]
-    if any(_ATTRIBUTE_HOOK.match(name) for name in methods):
-        return _HOOKED
-    if (
-        visitor.before_visit is None
-        and visitor.after_leave is None
-        and set(methods) <= {"visit_Module", "leave_Module"}
-    ):
-        return _ROOT  # below the module, every on_visit/on_leave would find nothing to call
-    return _PLAIN
-
-
-def _has_hooks(kind: type) -> bool:
-    """Attribute hooks (`visit_ClassDef_bases`) or its own on_visit_attribute, below
-    CSTVisitor (which defines every hook as a no-op)."""
-    for cls in kind.__mro__:
-        if cls is cst.CSTVisitor:
-            return False
-        if cls is _BatchedCSTVisitor:
-            continue  # it only dispatches to the batched visitors' hooks (checked per visit)
-        names = vars(cls)
-        if "on_visit_attribute" in names or "on_leave_attribute" in names:
-            return True
-        if any(_ATTRIBUTE_HOOK.match(name) for name in names):
-            return True
-    return True
+    plans = _class_plans.get(kind)
+    if plans is None:
+        plans = _class_plans[kind] = _Plans(visitor)
+    return plans
 
 
 def _visit(node: cst.CSTNode, visitor: Any) -> Any:
-    mode = _mode(visitor)
-    if mode == _LIBCST or child_fields(type(node)) is None:
-        return _libcst_visit(node, visitor)
-    if mode == _PLAIN:
-        _walk(node, visitor)
-    elif mode == _HOOKED:
-        _walk_hooked(node, visitor)
-    else:
+    if not isinstance(visitor, cst.CSTVisitor):
+        return _libcst_visit(node, visitor)  # a transformer's visit does rebuild the tree
+    plans = _plans(visitor)
+    if plans.root_only:
         visitor.on_visit(node)
         visitor.on_leave(node)
+    elif plans[type(node)] is None:
+        return _libcst_visit(node, visitor)
+    else:
+        _walk(node, visitor, plans)
     return node
 
 
-def _walk(node: cst.CSTNode, visitor: Any) -> None:
+def _walk(node: cst.CSTNode, visitor: Any, plans: _Plans) -> None:
     """What libcst's visit does for a read-only visitor, minus the rebuilding."""
-    fields = _child_fields.get(type(node)) or child_fields(type(node))
-    if fields is None:
+    plan = plans[type(node)]
+    if plan is None:
         _libcst_visit(node, visitor)
         return
-    if visitor.on_visit(node):
+    fields, visit, leave, hooks = plan
+    if visit is None or visit(visitor, node) is not False:
         for name in fields:
+            before, after = _NO_HOOKS if hooks is None else hooks.get(name, _NO_HOOKS)
+            if before is not None:
+                before(visitor, node)
             value = getattr(node, name)
             kind = type(value)
             if kind is tuple or kind is list:
                 for child in value:
-                    _walk(child, visitor)
+                    _walk(child, visitor, plans)
             elif _is_node(kind):
-                _walk(value, visitor)
-    visitor.on_leave(node)
-
-
-def _walk_hooked(node: cst.CSTNode, visitor: Any) -> None:
-    """The same, calling the attribute hooks around each field as libcst does."""
-    fields = _child_fields.get(type(node)) or child_fields(type(node))
-    if fields is None:
-        _libcst_visit(node, visitor)
-        return
-    if visitor.on_visit(node):
-        for name in fields:
-            visitor.on_visit_attribute(node, name)
-            value = getattr(node, name)
-            kind = type(value)
-            if kind is tuple or kind is list:
-                for child in value:
-                    _walk_hooked(child, visitor)
-            elif _is_node(kind):
-                _walk_hooked(value, visitor)
-            visitor.on_leave_attribute(node, name)
-    visitor.on_leave(node)
+                _walk(value, visitor, plans)
+            if after is not None:
+                after(visitor, node)
+    if leave is not None:
+        leave(visitor, node)
 
 
 def _get_visitors(self: BatchableCSTVisitor) -> Mapping[str, Callable[..., Any]]:
@@ -292,72 +392,136 @@ class ParentProvider(BaseMetadataProvider[cst.CSTNode]):
                 set_metadata(child, node)
 
 
-def statement_lines(tree: ast.Module, stubbed: Collection[int] = ()) -> list[int]:
-    """The first line of each statement libcst's ``Module.body`` holds, from the `ast` of the
-    same text (`a = 1; b = 2` is one libcst statement; a decorated def starts at its first
-    decorator, unless it was stubbed: ``stubbed`` holds the ``id`` of those)."""
-    lines: list[int] = []
+def statement_groups(
+    body: Sequence[ast.stmt], stubbed: Collection[int] = ()
+) -> list[tuple[int, ast.stmt]]:
+    """The first line and first `ast` statement of each statement a libcst body holds, from
+    the `ast` of the same text (`a = 1; b = 2` is one libcst statement; a decorated def starts
+    at its first decorator, unless it was stubbed: ``stubbed`` holds the ``id`` of those)."""
+    groups: list[tuple[int, ast.stmt]] = []
     previous_end: int | None = None
-    for stmt in tree.body:
+    for stmt in body:
         if previous_end is not None and stmt.lineno == previous_end:
             previous_end = stmt.end_lineno  # joined by `;` to the one before
             continue
         decorators = [] if id(stmt) in stubbed else getattr(stmt, "decorator_list", [])
-        lines.append(min([stmt.lineno, *(d.lineno for d in decorators)]))
+        groups.append((min([stmt.lineno, *(d.lineno for d in decorators)]), stmt))
         previous_end = stmt.end_lineno
-    return lines
+    return groups
+
+
+# The libcst statement each `ast` statement class parses to (a simple statement: a line).
+_SAME_STATEMENT: dict[type[ast.stmt], type[cst.BaseStatement]] = {
+    ast.FunctionDef: cst.FunctionDef,
+    ast.AsyncFunctionDef: cst.FunctionDef,
+    ast.ClassDef: cst.ClassDef,
+    ast.If: cst.If,
+    ast.For: cst.For,
+    ast.AsyncFor: cst.For,
+    ast.While: cst.While,
+    ast.With: cst.With,
+    ast.AsyncWith: cst.With,
+    ast.Try: cst.Try,
+    ast.Match: cst.Match,
+}
+if hasattr(ast, "TryStar"):  # Python 3.11
+    _SAME_STATEMENT[ast.TryStar] = cst.TryStar
 
 
 class StatementPositions:
-    """libcst's PositionProvider ranges, generated one top-level statement at a time, for the
-    statements something is asked about (the provider generates the code of the whole module;
-    a rule reports a handful of nodes). A statement's code starts at its first line minus the
-    comment and blank lines libcst keeps in front of it."""
+    """libcst's PositionProvider ranges, generated one statement at a time, for the nodes
+    something is asked about (the provider generates the code of the whole module; a rule
+    reports a handful of nodes). A node's range comes from the code of the innermost statement
+    around it that is found without generating code: a top-level statement, then down through
+    the bodies of functions and classes, each statement's first line read from the `ast` of the
+    same text. A statement's code starts at that line minus the comment and blank lines libcst
+    keeps in front of it, indented as the blocks around it."""
 
     def __init__(
         self,
         module: cst.Module,
-        first_lines: list[int],
+        syntax_tree: ast.Module,
         parent: Callable[[cst.CSTNode], cst.CSTNode | None],
+        stubbed: Collection[int] = (),
     ) -> None:
-        if len(first_lines) != len(module.body):
-            raise ValueError("statement lines do not match the module")
         self._module = module
-        self._first_lines = first_lines
-        self._index = {id(stmt): i for i, stmt in enumerate(module.body)}
+        self._stubbed = stubbed
         self._parent = parent
         self._provider = PositionProvider()
+        # libcst statement -> its `ast` statement and first line, filled in as bodies are met
+        self._found: dict[int, tuple[ast.stmt, int]] = {}
+        self._aligned: set[int] = set()  # the blocks whose statements were looked up
+        if not self._align(module.body, syntax_tree.body):
+            raise ValueError("statement lines do not match the module")
 
     def range(self, node: cst.CSTNode) -> CodeRange:
         computed = self._provider._computed
         found = computed.get(node)
         if found is None:
-            statement = self._top_level(node)
-            if statement is None:  # the module itself, or its header or footer comments
-                self._module._codegen(self._state(1))
+            path = self._path(node)
+            if not path:  # the module itself, or its header or footer comments
+                self._module._codegen(self._state(1, []))
             else:
-                self._generate(statement)
+                self._generate(*self._innermost(path))
             found = computed[node]
         assert isinstance(found, CodeRange)
         return found
 
-    def _top_level(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        current = node
-        while (parent := self._parent(current)) is not None and parent is not self._module:
-            current = parent
-        return current if id(current) in self._index else None
+    def _path(self, node: cst.CSTNode) -> list[cst.CSTNode]:
+        """The nodes from a top-level statement down to ``node`` ([]: not in a statement)."""
+        path = [node]
+        while (parent := self._parent(path[-1])) is not None and parent is not self._module:
+            path.append(parent)
+        path.reverse()
+        return path if id(path[0]) in self._found else []
 
-    def _generate(self, stmt: cst.CSTNode) -> None:
+    def _innermost(self, path: list[cst.CSTNode]) -> tuple[cst.CSTNode, list[str]]:
+        """The deepest statement on ``path`` whose first line is known, and its indentation:
+        descend while the path goes on into a statement of a function's or class's body."""
+        statement, indents, depth = path[0], [], 0
+        while depth + 2 < len(path):
+            block, inner = path[depth + 1], path[depth + 2]
+            if not (
+                isinstance(statement, (cst.FunctionDef, cst.ClassDef))
+                and statement.body is block
+                and isinstance(block, cst.IndentedBlock)
+            ):
+                break
+            if id(inner) not in self._found and id(block) not in self._aligned:
+                self._aligned.add(id(block))
+                syntax = self._found[id(statement)][0]
+                assert isinstance(syntax, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                self._align(block.body, syntax.body)
+            if id(inner) not in self._found:
+                break  # the block's own comments, or a body the `ast` does not line up with
+            indents.append(self._module.default_indent if block.indent is None else block.indent)
+            statement, depth = inner, depth + 2
+        return statement, indents
+
+    def _align(self, body: Sequence[cst.BaseStatement], syntax: Sequence[ast.stmt]) -> bool:
+        groups = statement_groups(syntax, self._stubbed)
+        if len(groups) != len(body):
+            return False
+        pairs = list(zip(body, groups, strict=True))
+        for stmt, (_, first) in pairs:
+            if not isinstance(stmt, _SAME_STATEMENT.get(type(first), cst.SimpleStatementLine)):
+                return False
+        for stmt, (line, first) in pairs:
+            self._found[id(stmt)] = (first, line)
+        return True
+
+    def _generate(self, stmt: cst.CSTNode, indents: list[str]) -> None:
         before = len(getattr(stmt, "leading_lines", ()))
         decorators = getattr(stmt, "decorators", ())
         if decorators:
             before += len(decorators[0].leading_lines)
-        stmt._codegen(self._state(self._first_lines[self._index[id(stmt)]] - before))
+        stmt._codegen(self._state(self._found[id(stmt)][1] - before, indents))
 
-    def _state(self, line: int) -> PositionProvidingCodegenState:
+    def _state(self, line: int, indents: list[str]) -> PositionProvidingCodegenState:
         return PositionProvidingCodegenState(
             default_indent=self._module.default_indent,
             default_newline=self._module.default_newline,
             provider=self._provider,
+            indent_tokens=indents,
             line=line,
         )

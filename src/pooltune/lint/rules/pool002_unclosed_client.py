@@ -49,29 +49,36 @@ class UnclosedClient(Rule):
         if attr in facts.view.class_closes.get(facts.class_qualname(cls), ()):
             return True  # closed here or by a base class in the tree
         closers = set(build.spec.close_methods) | {"close", "aclose", "__aexit__", "__exit__"}
-        found = False
+        finder = _CloseFinder(attr, closers)
+        cls.visit(finder)
+        return finder.found
 
-        def is_self_attr(expr: cst.BaseExpression) -> bool:
-            return (
-                isinstance(expr, cst.Attribute)
-                and isinstance(expr.value, cst.Name)
-                and expr.value.value == "self"
-                and expr.attr.value == attr
-            )
 
-        class _Finder(cst.CSTVisitor):
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                nonlocal found
-                found = found or (is_self_attr(node.value) and node.attr.value in closers)
+class _CloseFinder(cst.CSTVisitor):
+    """Whether a class closes `self.<attr>`, enters it with `with`, or hands it on."""
 
-            def visit_WithItem(self, node: cst.WithItem) -> None:
-                nonlocal found
-                found = found or is_self_attr(node.item)
+    def __init__(self, attr: str | None, closers: set[str]) -> None:
+        super().__init__()
+        self.attr = attr
+        self.closers = closers
+        self.found = False
 
-            def visit_Arg(self, node: cst.Arg) -> None:
-                # Handed to an exit stack or any other owner: lifetime is managed elsewhere.
-                nonlocal found
-                found = found or is_self_attr(node.value)
+    def _is_self_attr(self, expr: cst.BaseExpression) -> bool:
+        return (
+            isinstance(expr, cst.Attribute)
+            and isinstance(expr.value, cst.Name)
+            and expr.value.value == "self"
+            and expr.attr.value == self.attr
+        )
 
-        cls.visit(_Finder())
-        return found
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.found = self.found or (
+            self._is_self_attr(node.value) and node.attr.value in self.closers
+        )
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        self.found = self.found or self._is_self_attr(node.item)
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        # Handed to an exit stack or any other owner: lifetime is managed elsewhere.
+        self.found = self.found or self._is_self_attr(node.value)
