@@ -61,6 +61,31 @@ def test_client_default_from_declared_dependencies(tmp_path: Path) -> None:
     assert pyproject.declared_dependencies(cwd) == [["httpx", "anthropic"], ["openai"]]
 
 
+def test_optional_dependencies_count_only_when_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pooltune's own clone with `[tune]` installed: its dev extra names openai, which is not
+    there; the tune extra's httpx2 is."""
+    import pooltune.probe.engines as engines
+
+    cwd = _project(
+        tmp_path,
+        '[project]\nname = "tool"\ndependencies = ["libcst"]\n'
+        '[project.optional-dependencies]\ntune = ["httpx2", "httpx"]\ndev = ["openai"]\n',
+    )
+    installed = {"httpx2", "httpx"}
+    monkeypatch.setattr(engines, "library_installed", lambda library: library in installed)
+    assert resolve_client(RecommendSettings(), cwd) == (
+        "httpx2",
+        "the project's optional dependencies (installed here)",
+    )
+    installed.clear()
+    assert resolve_client(RecommendSettings(), cwd)[0] == "httpx"  # the default
+    # a runtime dependency is the project's library, installed or not (the error says so)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "bot"\ndependencies = ["openai"]\n')
+    assert resolve_client(RecommendSettings(), cwd)[0] == "openai"
+
+
 def test_client_default_from_requirements_then_httpx(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("aiohttp==3.14\n-r other.txt\n")
     assert resolve_client(RecommendSettings(), tmp_path)[0] == "aiohttp"

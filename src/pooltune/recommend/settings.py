@@ -83,10 +83,17 @@ def resolve_client(settings: RecommendSettings, cwd: Path) -> tuple[Library, str
     """The library to measure on, and where that choice came from."""
     if settings.client is not None:
         return settings.client, settings.client_source or "--client"
+    from pooltune.probe.engines import library_installed
     from pooltune.pyproject import declared_dependencies
 
-    for group in declared_dependencies(cwd) or []:
+    groups = declared_dependencies(cwd) or []
+    for library in _PREFERENCE:
+        if groups and library in groups[0]:
+            return library, "the project's declared dependencies"
+    # An optional or dev dependency is one the code may use: only when it is installed here
+    # (a clone with `[tune]` installed must not pick the SDK its test extra names).
+    for group in groups[1:]:
         for library in _PREFERENCE:
-            if library in group:
-                return library, "the project's declared dependencies"
+            if library in group and library_installed(library):
+                return library, "the project's optional dependencies (installed here)"
     return "httpx", "default (no client library declared by a project here)"

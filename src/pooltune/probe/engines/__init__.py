@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -103,14 +104,22 @@ def library_version(library: str) -> str:
         return "not installed"
 
 
+# What each library's engine imports (the SDKs run on their own httpx2 client).
+_MODULES = {"openai": ("openai", "httpx2"), "anthropic": ("anthropic", "httpx2")}
+
+
+def library_installed(library: str) -> bool:
+    """Whether ``library`` and what its engine builds on can be imported (nothing imported)."""
+    return all(
+        importlib.util.find_spec(module) is not None for module in _MODULES.get(library, (library,))
+    )
+
+
 def get_engine(library: str) -> Engine:
     """The engine for ``library``; EngineUnavailable when it (or what it builds on) is missing."""
     if library not in LIBRARIES:
         raise ValueError(f"unknown client library {library!r} (one of {', '.join(LIBRARIES)})")
-    needed = {"openai": ("openai", "httpx2"), "anthropic": ("anthropic", "httpx2")}.get(
-        library, (library,)
-    )
-    for module in needed:
+    for module in _MODULES.get(library, (library,)):
         try:
             importlib.import_module(module)
         except ImportError:
