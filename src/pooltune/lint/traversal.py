@@ -31,7 +31,6 @@ import libcst as cst
 from libcst._batched_visitor import BatchableCSTVisitor, _BatchedCSTVisitor
 from libcst.metadata import BaseMetadataProvider, CodeRange, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
-from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
 
 _VISIT_CALL = re.compile(
     r"\bvisit_(required|optional|sequence|iterable|body_sequence|body_iterable|sentinel)"
@@ -195,10 +194,13 @@ class _Plans(dict[type, "_Plan | None"]):
 # node's leave method. Its `isinstance(node, <18 node classes>)` goes through ABCMeta for each
 # class, ~4 us per node: most of what scope analysis costs. The same, decided once per node
 # class, for that method as we know it (by the names its code uses); any other: libcst's.
-_SCOPE_ON_LEAVE: Callable[..., Any] | None = (
-    ScopeVisitor.on_leave
-    if ScopeVisitor.on_leave.__code__.co_names
-    == (
+def _known_scope_on_leave() -> tuple[Callable[..., Any] | None, tuple[type, ...]]:
+    try:
+        from libcst.metadata.scope_provider import _ASSIGNMENT_LIKE_NODES, ScopeVisitor
+    except ImportError:  # another libcst: its own method
+        return None, ()
+    names = ScopeVisitor.on_leave.__code__.co_names
+    expected = (
         "provider",
         "set_metadata",
         "scope",
@@ -208,12 +210,14 @@ _SCOPE_ON_LEAVE: Callable[..., Any] | None = (
         "super",
         "on_leave",
     )
-    else None
-)
+    return (ScopeVisitor.on_leave if names == expected else None), _ASSIGNMENT_LIKE_NODES
+
+
+_SCOPE_ON_LEAVE, _ASSIGNMENT_LIKE = _known_scope_on_leave()
 
 
 def _scope_leave(node_kind: type, leave: _Call | None) -> _Call:
-    assignment_like = issubclass(node_kind, _ASSIGNMENT_LIKE_NODES)
+    assignment_like = issubclass(node_kind, _ASSIGNMENT_LIKE)
 
     def scope_leave(visitor: Any, node: cst.CSTNode) -> None:
         visitor.provider.set_metadata(node, visitor.scope)
