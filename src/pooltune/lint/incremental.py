@@ -26,6 +26,7 @@ from pooltune.lint.slicing import split_lines
 from pooltune.lint.traversal import statement_groups
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # libcst's default newline: the first one in the text
+_LONE_CR = re.compile(r"\r(?!\n)")
 _FALLBACK_INDENT = " " * 4
 _COMPOUND = (
     ast.FunctionDef,
@@ -69,7 +70,9 @@ class StatementCache:
     def parse(self, text: str, syntax_tree: ast.Module, stubbed: Collection[int]) -> cst.Module:
         """``cst.parse_module(text)``; ``syntax_tree`` has the statements of ``text`` (or of
         the text it was sliced from, with the ``id`` of the stubbed definitions)."""
-        if not syntax_tree.body:
+        if not syntax_tree.body or ("\r" in text and _LONE_CR.search(text)):
+            # A lone CR ends a line for libcst and CPython, not for the tokenize module that
+            # finds the indent: parse such (rare) text whole.
             return cst.parse_module(text)
         lines = split_lines(text)
         groups = _groups(syntax_tree.body, stubbed)
