@@ -146,18 +146,13 @@ def _parse(
             sliced = None  # nested too deep for the slicer: libcst gets the whole module
         if sliced is not None:
             try:
-                if statements is not None:
-                    tree = statements.parse(sliced.text, syntax_tree, sliced.stubbed)
-                else:
-                    tree = cst.parse_module(sliced.text)
-                return tree, (syntax_tree, sliced.stubbed)
+                kept: Layout = (syntax_tree, sliced.stubbed)
+                return _libcst(sliced.text, kept, statements), kept
             except (cst.ParserSyntaxError, RecursionError):
                 pass  # a slice libcst rejects: the whole module says why (or parses)
+    layout = None if whole_module or syntax_tree is None else (syntax_tree, frozenset[int]())
     try:
-        if statements is not None and syntax_tree is not None and not whole_module:
-            tree = statements.parse(source, syntax_tree, ())
-        else:
-            tree = cst.parse_module(source)
+        tree = _libcst(source, layout, statements)
     except cst.ParserSyntaxError as exc:
         syntax_check(source)  # CPython's message is clearer when it also rejects the file
         raise SourceError(
@@ -165,7 +160,14 @@ def _parse(
         ) from None
     except RecursionError:
         raise SourceError("cannot parse: nesting too deep") from None
-    return tree, None if whole_module or syntax_tree is None else (syntax_tree, frozenset())
+    return tree, layout
+
+
+def _libcst(text: str, layout: Layout | None, statements: StatementCache | None) -> cst.Module:
+    """libcst's parse of ``text``, from the statements kept of an earlier version if any."""
+    if statements is None or layout is None:
+        return cst.parse_module(text)
+    return statements.parse(text, *layout)
 
 
 def _positions(

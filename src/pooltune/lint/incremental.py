@@ -23,25 +23,11 @@ from functools import partial
 import libcst as cst
 
 from pooltune.lint.slicing import split_lines
-from pooltune.lint.traversal import statement_groups
+from pooltune.lint.traversal import COMPOUND_STATEMENTS, StatementGroup, statement_groups
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # libcst's default newline: the first one in the text
 _LONE_CR = re.compile(r"\r(?!\n)")
 _FALLBACK_INDENT = " " * 4
-_COMPOUND = (
-    ast.FunctionDef,
-    ast.AsyncFunctionDef,
-    ast.ClassDef,
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.With,
-    ast.AsyncWith,
-    ast.Try,
-    ast.Match,
-    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
-)
 Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement  # what Module.body holds
 
 
@@ -75,7 +61,7 @@ class StatementCache:
             # finds the indent: parse such (rare) text whole.
             return cst.parse_module(text)
         lines = split_lines(text)
-        groups = _groups(syntax_tree.body, stubbed)
+        groups = statement_groups(syntax_tree.body, stubbed)
         cuts = _cuts(groups, stubbed, lines)
         indent, newline = _indent(groups, lines), _newline(text)
         used: dict[tuple[str, str, str, bool], _Piece] = {}
@@ -97,7 +83,7 @@ class StatementCache:
         return _join(pieces, indent, newline) or cst.parse_module(text)
 
 
-def _cuts(groups: list[_Group], stubbed: Collection[int], lines: list[str]) -> list[_Cut]:
+def _cuts(groups: list[StatementGroup], stubbed: Collection[int], lines: list[str]) -> list[_Cut]:
     """Where the pieces start: at a top-level statement whose lines in front are all blank or
     comments in the first column (the first piece also holds the module's header), and in a
     top-level class that is a piece of its own, at each member after the first whose lines in
@@ -105,7 +91,7 @@ def _cuts(groups: list[_Group], stubbed: Collection[int], lines: list[str]) -> l
     text goes on, and to the module's footer where the text ends: no cut in front of one.)"""
     cuts = [_Cut(0, False)]
     for index, (first, last, stmt) in enumerate(groups):
-        if index and all(_column_zero(gap) for gap in lines[groups[index - 1][1] : first - 1]):
+        if index and _can_cut(lines, groups[index - 1][1], first):
             cuts.append(_Cut(first - 1, False))
         if (
             isinstance(stmt, ast.ClassDef)
@@ -114,28 +100,11 @@ def _cuts(groups: list[_Group], stubbed: Collection[int], lines: list[str]) -> l
             and (index + 1 == len(groups) or _can_cut(lines, last, groups[index + 1][0]))
             and _indented(stmt.body[0], lines)
         ):
-            members = _groups(stmt.body, stubbed)
+            members = statement_groups(stmt.body, stubbed)
             for (start, _, _), (_, end, _) in zip(members[1:], members, strict=False):
                 if all(_blank(gap) for gap in lines[end : start - 1]):
                     cuts.append(_Cut(start - 1, True))
     return cuts
-
-
-_Group = tuple[int, int, ast.stmt]
-
-
-def _groups(body: list[ast.stmt], stubbed: Collection[int]) -> list[_Group]:
-    """First line, last line and first `ast` statement of each statement libcst's body holds."""
-    groups = statement_groups(body, stubbed)
-    firsts = {id(first): i for i, (_, first) in enumerate(groups)}
-    ends: list[int] = []
-    for stmt in body:
-        end = stmt.end_lineno or stmt.lineno
-        if id(stmt) in firsts:
-            ends.append(end)
-        else:
-            ends[-1] = max(ends[-1], end)  # joined to the one before by `;`
-    return [(line, end, first) for (line, first), end in zip(groups, ends, strict=True)]
 
 
 def _can_cut(lines: list[str], previous_end: int, first: int) -> bool:
@@ -170,7 +139,7 @@ def _parse(text: str, indent: str, newline: str, member: bool, first: bool) -> _
         block = wrapper[0].body
         if not isinstance(block, cst.IndentedBlock) or block.footer or not block.body:
             return None
-        return _Piece((), block.body, module.footer, module.has_trailing_newline, _of(block))
+        return _Piece((), block.body, module.footer, module.has_trailing_newline, _indent_of(block))
     module = cst.parse_module(text)
     lead = 0
     if not first and (
@@ -187,7 +156,7 @@ def _parse(text: str, indent: str, newline: str, member: bool, first: bool) -> _
     return _Piece(module.header, module.body[lead:], module.footer, module.has_trailing_newline)
 
 
-def _of(block: cst.IndentedBlock) -> str:
+def _indent_of(block: cst.IndentedBlock) -> str:
     return "" if block.indent is None else block.indent
 
 
@@ -220,7 +189,7 @@ def _join(pieces: list[tuple[_Cut, _Piece]], indent: str, newline: str) -> cst.M
             if not (
                 isinstance(head, cst.ClassDef)
                 and isinstance(head.body, cst.IndentedBlock)
-                and _of(head.body) == piece.block_indent
+                and _indent_of(head.body) == piece.block_indent
                 and len(head.body.body) > 0
                 and not head.body.footer
             ):
@@ -256,11 +225,13 @@ def _newline(text: str) -> str:
     return match.group(0) if match is not None else "\n"
 
 
-def _indent(groups: list[_Group], lines: list[str]) -> str:
+def _indent(groups: list[StatementGroup], lines: list[str]) -> str:
     """libcst's default indent: the first INDENT token's (the first level, so all of it). No
     simple statement holds one, so the tokenizer starts at the first compound statement (a
     fresh state: the top level, no bracket open)."""
-    start = next((first for first, _, stmt in groups if isinstance(stmt, _COMPOUND)), None)
+    start = next(
+        (first for first, _, stmt in groups if isinstance(stmt, COMPOUND_STATEMENTS)), None
+    )
     if start is not None:
         readline = partial(next, iter(lines[start - 1 :]), "")
         try:

@@ -396,21 +396,25 @@ class ParentProvider(BaseMetadataProvider[cst.CSTNode]):
                 set_metadata(child, node)
 
 
+# A statement of a libcst body, from the `ast`: its first line, its last, its first `ast` node.
+StatementGroup = tuple[int, int, ast.stmt]
+
+
 def statement_groups(
     body: Sequence[ast.stmt], stubbed: Collection[int] = ()
-) -> list[tuple[int, ast.stmt]]:
-    """The first line and first `ast` statement of each statement a libcst body holds, from
-    the `ast` of the same text (`a = 1; b = 2` is one libcst statement; a decorated def starts
-    at its first decorator, unless it was stubbed: ``stubbed`` holds the ``id`` of those)."""
-    groups: list[tuple[int, ast.stmt]] = []
-    previous_end: int | None = None
+) -> list[StatementGroup]:
+    """The first and last line and first `ast` statement of each statement a libcst body
+    holds, from the `ast` of the same text (`a = 1; b = 2` is one libcst statement; a decorated
+    def starts at its first decorator, unless it was stubbed: ``stubbed`` holds the ``id`` of
+    those)."""
+    groups: list[StatementGroup] = []
     for stmt in body:
-        if previous_end is not None and stmt.lineno == previous_end:
-            previous_end = stmt.end_lineno  # joined by `;` to the one before
+        end = stmt.end_lineno or stmt.lineno
+        if groups and stmt.lineno == groups[-1][1]:
+            groups[-1] = (groups[-1][0], end, groups[-1][2])  # joined by `;` to the one before
             continue
         decorators = [] if id(stmt) in stubbed else getattr(stmt, "decorator_list", [])
-        groups.append((min([stmt.lineno, *(d.lineno for d in decorators)]), stmt))
-        previous_end = stmt.end_lineno
+        groups.append((min([stmt.lineno, *(d.lineno for d in decorators)]), end, stmt))
     return groups
 
 
@@ -430,6 +434,7 @@ _SAME_STATEMENT: dict[type[ast.stmt], type[cst.BaseStatement]] = {
 }
 if hasattr(ast, "TryStar"):  # Python 3.11
     _SAME_STATEMENT[ast.TryStar] = cst.TryStar
+COMPOUND_STATEMENTS = tuple(_SAME_STATEMENT)  # the `ast` classes of compound statements
 
 
 class StatementPositions:
@@ -507,10 +512,10 @@ class StatementPositions:
         if len(groups) != len(body):
             return False
         pairs = list(zip(body, groups, strict=True))
-        for stmt, (_, first) in pairs:
+        for stmt, (_, _, first) in pairs:
             if not isinstance(stmt, _SAME_STATEMENT.get(type(first), cst.SimpleStatementLine)):
                 return False
-        for stmt, (line, first) in pairs:
+        for stmt, (line, _, first) in pairs:
             self._found[id(stmt)] = (first, line)
         return True
 
