@@ -28,7 +28,7 @@ from pooltune.probe.engines import get_engine, library_version
 from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import ProbeRequest
 from pooltune.recommend import pipeline
-from pooltune.recommend.model import PoolSettings
+from pooltune.model import PoolSettings
 from pooltune.recommend.settings import RecommendSettings
 from pooltune.sim import SimSettings, start_sim_process
 from pooltune.tune.stats import summarize

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from pooltune.model import PoolSettings
 from pooltune.probe.plan import make_plan
 from pooltune.probe.session import ProbeSession
 from pooltune.probe.target import ProbeRequest
-from pooltune.recommend.model import PoolSettings
 from pooltune.sim import SimSettings, run_sim_in_thread
 from pooltune.tune.lifetime import connection_lifetime
 from pooltune.tune.stats import summarize

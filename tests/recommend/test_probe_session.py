@@ -9,11 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
+from pooltune.model import PoolSettings, ServerFacts
 from pooltune.probe.plan import make_plan
 from pooltune.probe.runner import LevelJob, run_level_async
 from pooltune.probe.session import ProbeSession
 from pooltune.probe.target import ProbeRequest, streaming_body
-from pooltune.recommend.model import PoolSettings, ServerFacts
 from pooltune.tune.limits import concurrency_limit
 from pooltune.tune.stats import summarize
 from tests.recommend.conftest import ApiSettings, LoopbackApi

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pooltune.model import PoolSettings, TimeoutSettings
 from pooltune.probe.plan import make_plan
 from pooltune.probe.session import ProbeSession
 from pooltune.probe.target import BadInput, ProbeRequest
 from pooltune.probe.validate import load_baseline
-from pooltune.recommend.model import PoolSettings, TimeoutSettings
 from tests.recommend.conftest import ApiSettings, LoopbackApi
 
 Start = Callable[[ApiSettings], LoopbackApi]

@@ -14,8 +14,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from pooltune.model import ProtocolRun
 from pooltune.recommend.cli import recommend
-from pooltune.recommend.model import ProtocolRun
 from pooltune.tune.protocols import choose
 
 sim = pytest.importorskip("pooltune.sim", reason="needs pooltune.sim")
@@ -246,7 +246,7 @@ def test_rate_limit_dns_and_replicas_on_aiohttp() -> None:
     # aiohttp speaks HTTP/1.1 only: one protocol measured although the server offers h2
     assert [p["http_version"] for p in report["protocols"]] == ["HTTP/1.1"]
     assert "HTTP/1.1 only" in rec["why"]["http2"] and rec["http2"] is False
-    from pooltune.recommend.model import Report
+    from pooltune.model import Report
     from pooltune.render import render
 
     code = render(Report.model_validate(report), "snippet")

@@ -14,8 +14,7 @@ from pooltune.lint.catalog import load_catalog
 from pooltune.lint.engine import lint_source
 from pooltune.lint.rule import ProjectInfo
 from pooltune.lint.rules import RULES_BY_CODE
-from pooltune.probe.validate import load_baseline
-from pooltune.recommend.model import (
+from pooltune.model import (
     ClientInfo,
     DnsTiming,
     Fit,
@@ -26,6 +25,7 @@ from pooltune.recommend.model import (
     Target,
     Validation,
 )
+from pooltune.probe.validate import load_baseline
 from pooltune.render import render
 from pooltune.tune.advise import Evidence, advise
 from tests.recommend.test_tune import _run, queueing_server, refusing_server

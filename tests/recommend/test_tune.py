@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pooltune.recommend.model import (
+from pooltune.model import (
     DnsTiming,
     InFlight,
     LevelSamples,

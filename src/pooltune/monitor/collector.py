@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pooltune.model import Percentiles
 from pooltune.monitor.model import (
     Closes,
     Limits,
@@ -26,7 +27,6 @@ from pooltune.monitor.model import (
     Range,
     RequestsPerConnection,
 )
-from pooltune.recommend.model import Percentiles
 
 _now = time.perf_counter
 RESERVOIR = 4096  # samples kept per distribution (uniform reservoir beyond that)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pooltune.recommend.model import Percentiles
+from pooltune.model import Percentiles
 
 
 class _Model(BaseModel):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pooltune.model import PoolSettings
 from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import ProbeRequest
-from pooltune.recommend.model import PoolSettings
 
 BOUND_SHARE = 0.8  # levels at or above this share of the ceiling are prober-bound
 

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pooltune.model import PoolSettings, RateLimit
 from pooltune.probe.engines import get_engine
 from pooltune.probe.target import ProbeRequest
-from pooltune.recommend.model import PoolSettings, RateLimit
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from pooltune.model import PoolSettings, TimeoutSettings
 from pooltune.probe.target import BadInput, ProbeRequest, redact_url
-from pooltune.recommend.model import PoolSettings, TimeoutSettings
 
 
 def preflight_library() -> str:

@@ -17,9 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from pooltune.model import LevelSamples, PoolSettings, RequestSample
 from pooltune.probe.engines import EngineClient, get_engine
 from pooltune.probe.target import ProbeRequest
-from pooltune.recommend.model import LevelSamples, PoolSettings, RequestSample
 
 REFUSAL_STATUSES = frozenset({429, 503})
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pooltune.model import DnsTiming, LevelSamples, PoolSettings, ServerFacts
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
 from pooltune.probe.discover import rate_limit as parse_rate_limit
 from pooltune.probe.plan import Plan
@@ -23,7 +24,6 @@ from pooltune.probe.preflight import Preflight, preflight
 from pooltune.probe.runner import REFUSAL_STATUSES, LevelJob, LevelRun, Runner
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.validate import ArmResult, run_ab
-from pooltune.recommend.model import DnsTiming, LevelSamples, PoolSettings, ServerFacts
 
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread

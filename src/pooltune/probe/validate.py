@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pooltune.model import LevelSamples, PoolSettings, TimeoutSettings
 from pooltune.probe.engines import EngineClient, get_engine
 from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import BadInput, ProbeRequest
-from pooltune.recommend.model import LevelSamples, PoolSettings, TimeoutSettings
 
 COUNTERS = ("connections_opened", "requests")
 BASELINE_KEYS = {

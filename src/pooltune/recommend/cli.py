@@ -19,7 +19,7 @@ from pooltune.recommend.settings import RecommendSettings, UsageError, load_sett
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from pooltune.recommend.model import Report
+    from pooltune.model import Report
 
 
 def _status(console: Console, message: str) -> None:

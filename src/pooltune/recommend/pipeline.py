@@ -27,9 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pooltune.recommend.settings import RecommendSettings, UsageError, resolve_client
 
 if TYPE_CHECKING:
-    from pooltune.probe.session import ProbeSession
-    from pooltune.probe.target import ProbeRequest
-    from pooltune.recommend.model import (
+    from pooltune.model import (
         ClientInfo,
         LevelSamples,
         LevelStats,
@@ -39,6 +37,8 @@ if TYPE_CHECKING:
         ServerFacts,
         Target,
     )
+    from pooltune.probe.session import ProbeSession
+    from pooltune.probe.target import ProbeRequest
 
 DEMO_BODY = b'{"model": "sim", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
 DEMO_MAX_DURATION_S = 24.0  # the demo's time budget unless --max-duration says otherwise
@@ -213,11 +213,11 @@ class _Run:
 
 
 def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator: bool) -> Report:
+    from pooltune.model import ClientInfo, ServerFacts, Target
     from pooltune.probe.engines import EngineUnavailable, get_engine, library_version
     from pooltune.probe.preflight import check_url
     from pooltune.probe.session import ProbeSession
     from pooltune.probe.target import BadInput, redact_url
-    from pooltune.recommend.model import ClientInfo, ServerFacts, Target
 
     settings = prepared.settings
     if settings.insecure:
@@ -416,8 +416,8 @@ def _effective(state: _Run, settings: RecommendSettings) -> int:
 
 def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
     """Run the target concurrency each way the server and the library allow."""
+    from pooltune.model import PoolSettings, ProtocolRun
     from pooltune.probe.engines import get_engine
-    from pooltune.recommend.model import PoolSettings, ProtocolRun
     from pooltune.tune import protocols as proto
     from pooltune.tune.stats import summarize
 
@@ -471,7 +471,7 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
 
 
 def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
-    from pooltune.recommend.model import PoolSettings
+    from pooltune.model import PoolSettings
     from pooltune.tune.lifetime import connection_lifetime
 
     session = state.session
@@ -501,8 +501,8 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
 
 
 def _report(state: _Run, prepared: Prepared, hooks: Hooks) -> Report:
+    from pooltune.model import PoolSettings, ProberInfo, Report
     from pooltune.probe.engines import get_engine
-    from pooltune.recommend.model import PoolSettings, ProberInfo, Report
     from pooltune.tune.advise import Evidence, advise
     from pooltune.tune.fit import fit_usl
 
@@ -584,7 +584,7 @@ def _validate(
     prepared: Prepared,
     warnings: list[str],
 ) -> Any:
-    from pooltune.recommend.model import Validation
+    from pooltune.model import Validation
     from pooltune.tune.stats import summarize
 
     session = state.session

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pooltune.recommend.model import LIBRARIES, Library
+from pooltune.model import LIBRARIES, Library
 
 Format = Literal[
     "text", "json", "httpx", "httpx2", "aiohttp", "openai", "anthropic", "toml", "snippet"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pooltune.recommend.model import Report
+from pooltune.model import Report
 
 Format = Literal[
     "text", "json", "httpx", "httpx2", "aiohttp", "openai", "anthropic", "toml", "snippet"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pooltune.recommend.model import Report
+from pooltune.model import Report
 
 
 def plot_report(report: Report, path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from pooltune.recommend.model import Recommendation, Report
+from pooltune.model import Recommendation, Report
 
 
 def _require(report: Report) -> Recommendation:

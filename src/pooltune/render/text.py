@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from pooltune.recommend.model import LevelStats, ProtocolRun, Report
+from pooltune.model import LevelStats, ProtocolRun, Report
 
 
 def _ms(value: float | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from pooltune.recommend.model import (
+from pooltune.model import (
     Fit,
     LevelStats,
     PoolSettings,

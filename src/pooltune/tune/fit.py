@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from scipy.optimize import curve_fit
 
-from pooltune.recommend.model import Fit, LevelStats
+from pooltune.model import Fit, LevelStats
 from pooltune.tune.stats import refusal_share
 
 MIN_LEVELS = 3

@@ -14,7 +14,7 @@ import bisect
 import statistics
 from collections.abc import Iterable
 
-from pooltune.recommend.model import InFlight, LevelSamples, RequestSample
+from pooltune.model import InFlight, LevelSamples, RequestSample
 
 REFUSAL_STATUSES = frozenset({429, 503})
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 
-from pooltune.recommend.model import ConnectionCloses, HttpVersion, LevelSamples
+from pooltune.model import ConnectionCloses, HttpVersion, LevelSamples
 
 
 def connection_lifetime(

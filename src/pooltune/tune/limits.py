@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pooltune.recommend.model import LevelStats
+from pooltune.model import LevelStats
 from pooltune.tune.stats import refusal_share
 
 LimitKind = Literal["refuses", "queues"]

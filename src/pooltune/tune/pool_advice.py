@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from pooltune.recommend.model import ServerFacts
+from pooltune.model import ServerFacts
 from pooltune.tune.advise import keepalive_expiry
 
 Advice = tuple[str, "int | float | str", str]

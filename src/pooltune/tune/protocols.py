@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from pooltune.recommend.model import PoolSettings, ProtocolRun
+from pooltune.model import PoolSettings, ProtocolRun
 
 HTTP1 = "HTTP/1.1"
 HTTP2 = "HTTP/2"

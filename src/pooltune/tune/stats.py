@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pooltune.recommend.model import LevelSamples, LevelStats, Percentiles, RequestSample
+from pooltune.model import LevelSamples, LevelStats, Percentiles, RequestSample
 from pooltune.tune.inflight import in_flight
 
 PHASES = ("dns", "pool_wait", "connect", "tls", "write", "ttfb", "ttft", "max_gap")

@@ -17,8 +17,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from pooltune.model import LIBRARIES, HttpVersion, PoolSettings, RequestSample
 from pooltune.probe.target import ProbeRequest
-from pooltune.recommend.model import LIBRARIES, HttpVersion, PoolSettings, RequestSample
 
 
 @dataclass

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from pooltune.model import PoolSettings
 from pooltune.probe.engines import Sent, error_class, is_rate_header, measured_sample
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer
-from pooltune.recommend.model import PoolSettings
 
 
 class AiohttpTrace:

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from pooltune.model import PoolSettings
 from pooltune.probe.engines import Sent, error_class, is_rate_header, measured_sample
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer, RequestTrace
-from pooltune.recommend.model import PoolSettings
 
 SDK_CLIENTS = {"openai": "openai", "anthropic": "anthropic"}
 
