@@ -18,11 +18,17 @@ class Location:
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace the text between two locations with `content`."""
+    """Replace the text between two locations with `content`.
+
+    `filename` names another file of the same run for a fix that spans files (POOL001's hoist
+    edits the handler's module and the app's); None is the finding's own file. A fix is applied
+    whole or not at all.
+    """
 
     content: str
     location: Location
     end_location: Location
+    filename: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
                     "content": e.content,
                     "location": _loc(e.location),
                     "end_location": _loc(e.end_location),
+                    **({"filename": e.filename} if e.filename is not None else {}),
                 }
                 for e in fix.edits
             ],
@@ -91,7 +98,12 @@ def finding_from_dict(raw: dict[str, Any], filename: str | None = None) -> Findi
         Fix(
             fix["message"],
             tuple(
-                Edit(e["content"], Location(**e["location"]), Location(**e["end_location"]))
+                Edit(
+                    e["content"],
+                    Location(**e["location"]),
+                    Location(**e["end_location"]),
+                    e.get("filename"),
+                )
                 for e in fix["edits"]
             ),
             fix["applicability"],
