@@ -15,6 +15,7 @@ from pooltune.model import (
     LevelSamples,
     LevelStats,
     Percentiles,
+    ProberHealth,
     PoolSettings,
     ProtocolRun,
     RateLimit,
@@ -381,17 +382,30 @@ def test_dns_and_long_calls_and_timeout_times_retries() -> None:
     assert any("30 minutes" in w and "max_retries=2" in w for w in warnings)
 
 
-def test_httpx_028_pool_cost_is_measured_and_explained() -> None:
+def test_a_pool_cost_is_claimed_when_measured_and_names_the_installed_version() -> None:
     runs = [
         _run("HTTP/1.1", 0.101, 3.1, 50, cpu=2.1),
         _run("HTTP/2", 0.101, 0.126, 1, cpu=0.9),
         _run("HTTP/1.1", 0.076, 0.704, 20, candidate=proto.HTTP1_SMALL),
     ]
     server = _server(http_version="HTTP/2", max_concurrent_streams=100)
-    rec, _ = advise(_evidence(50, runs, server=server, chosen=1, library="httpx", version="0.28.1"))
+    rec, _ = advise(_evidence(50, runs, server=server, chosen=1, library="httpx", version="0.29.0"))
     assert rec.http2 and rec.max_connections == 1
     advice = " ".join(rec.client_advice)
-    assert "p99 3,100 ms" in advice and "httpx2 or aiohttp" in advice
+    assert "httpx 0.29.0 measured 2.10 ms" in advice and "1.00 ms with 20" in advice
+    assert "0.28" not in advice
+
+
+def test_no_pool_cost_is_claimed_when_this_run_did_not_measure_one() -> None:
+    """httpx 0.29.0 whose large pool cost no more CPU than the small one: nothing claimed."""
+    runs = [
+        _run("HTTP/1.1", 0.101, 0.3, 50, cpu=1.0),
+        _run("HTTP/2", 0.101, 0.126, 1, cpu=0.9),
+        _run("HTTP/1.1", 0.076, 0.304, 20, cpu=0.95, candidate=proto.HTTP1_SMALL),
+    ]
+    server = _server(http_version="HTTP/2", max_concurrent_streams=100)
+    rec, _ = advise(_evidence(50, runs, server=server, chosen=1, library="httpx", version="0.29.0"))
+    assert not any("pool costs CPU" in a or "scanning" in a for a in rec.client_advice)
 
 
 def test_short_idle_timeout_gets_server_advice() -> None:
@@ -400,11 +414,14 @@ def test_short_idle_timeout_gets_server_advice() -> None:
     assert any("keep-alive timeout" in a for a in rec.server_advice)
 
 
-def test_warns_when_the_prober_saturates() -> None:
+def test_warns_once_when_the_prober_saturates() -> None:
     levels = queueing_server(slots=100)
-    levels[-1] = levels[-1].model_copy(update={"prober_cpu": 0.97})
+    health = ProberHealth(cpu_share=0.97, busiest_process_share=0.97, saturated=True,
+                          reason="97% of a core")  # fmt: skip
+    levels[-1] = levels[-1].model_copy(update={"prober": health, "prober_bound": True})
     _, warnings = advise(_evidence(20, levels=levels))
-    assert any("client's limit" in w for w in warnings)
+    saturated = [w for w in warnings if "saturated" in w]
+    assert len(saturated) == 1 and "97% of a core" in saturated[0]
 
 
 @settings(max_examples=80, deadline=None)

@@ -143,6 +143,23 @@ class ProberInfo(_Model):
     bound_levels: list[int] = Field(default_factory=list)  # within 80% of the ceiling
     max_cpu: float | None = None
     ceiling_note: str | None = None
+    headroom: str | None = None  # one line: how close the load generator came to its limits
+    saturated_levels: list[int] = Field(default_factory=list)  # the prober ran out of CPU/loop
+
+
+class Machine(_Model):
+    """The machine the prober ran on (design.md section 3b)."""
+
+    cores: int
+    load_1m: float | None = None  # the highest 1-minute load seen over the sweep
+    steal_share: float | None = None  # the highest CPU steal share of a level
+
+
+class Discovery(_Model):
+    """What found the server's facts (its caps, queues, idle timeout, lifetime)."""
+
+    engine: str
+    processes: int = 1
 
 
 class ClientInfo(_Model):
@@ -168,3 +185,7 @@ class Report(_Model):
     partial: bool = False
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)  # one-line facts about the run itself
+    # fields that failed their own consistency checks -> why; each such field is null
+    inconclusive: dict[str, str] = Field(default_factory=dict)
+    machine: Machine | None = None
+    discovery: Discovery | None = None

@@ -6,6 +6,12 @@ from pydantic import Field
 
 from pooltune.model.base import HttpVersion, _Model
 
+# The statuses by which a server turns a request away (it is at a limit, not broken).
+REFUSAL_STATUSES = frozenset({429, 503})
+# Over HTTP/2 a server that refuses a stream may reset it while the body is still being sent:
+# the client then reports a protocol error instead of the 503.
+STREAM_REFUSALS = frozenset({"local_protocol", "remote_protocol"})
+
 
 class RequestSample(_Model):
     """One request as the prober saw it. Times are seconds; phases from httpcore trace events."""
@@ -22,6 +28,18 @@ class RequestSample(_Model):
     # dns, pool_wait, connect, tls, write, ttfb, ttft, max_gap (those that applied)
     phases: dict[str, float] = Field(default_factory=dict)
 
+    @property
+    def refused(self) -> bool:
+        """The one refusal rule: a 429/503 response, or (HTTP/2) a stream reset before any
+        response."""
+        if self.status in REFUSAL_STATUSES:
+            return True
+        return (
+            self.http_version == "HTTP/2"
+            and self.status is None
+            and (self.error in STREAM_REFUSALS)
+        )
+
 
 class LevelSamples(_Model):
     concurrency: int
@@ -30,6 +48,11 @@ class LevelSamples(_Model):
     prober_cpu: float | None = None  # prober CPU time / wall time during the level (1.0 = a core)
     prober_cpu_s: float | None = None  # prober CPU seconds spent during the level
     workers: int = 1  # processes the level was spread over
+    # the prober watching itself (pooltune.probe.watch): the p99 of its event loop's lag (the
+    # busiest process's), the machine's 1-minute load and CPU steal over the level
+    loop_lag_p99_ms: float | None = None
+    load_1m: float | None = None
+    steal_share: float | None = None
 
 
 # -- summaries (the JSON contract) -----------------------------------------------------------
@@ -50,6 +73,19 @@ class InFlight(_Model):
     at_refusal: float | None = None
 
 
+class ProberHealth(_Model):
+    """How the prober itself fared during a level (design.md section 3b)."""
+
+    cpu_share: float | None  # CPU seconds of every prober process / wall (1.0 = one core)
+    busiest_process_share: float | None = None  # the busiest process's share of its core
+    loop_lag_p99_ms: float | None = None
+    saturated: bool = False  # no evidence about the server (left out of fit, caps and queues)
+    reason: str | None = None  # why it is saturated, one phrase
+    processes: int = 1
+    load_1m: float | None = None
+    steal_share: float | None = None
+
+
 class LevelStats(_Model):
     concurrency: int
     requests: int
@@ -64,8 +100,12 @@ class LevelStats(_Model):
     in_flight: InFlight | None = None
     closes: int = 0  # responses that closed their connection (counted, never errors)
     refusals_closed: int = 0  # 503/429 responses that closed their connection
-    prober_bound: bool = False  # within 80% of the prober's ceiling: left out of fit and knee
+    refused: int = 0  # requests the server turned away (RequestSample.refused)
+    # the prober was the limit here (within 80% of its ceiling, or saturated): left out of the
+    # fit, the knee, caps and queues
+    prober_bound: bool = False
     workers: int = 1
+    prober: ProberHealth | None = None
 
 
 class ProtocolRun(_Model):

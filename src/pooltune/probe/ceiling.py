@@ -1,6 +1,6 @@
 """The prober's own ceiling: requests per second it drives on this machine, measured before the
 sweep against a null server in this process (same library, same TLS, same concurrency, no
-service time). A level whose rate comes within 80% of it measures the prober, not the server.
+service time). pooltune.tune.health decides which levels it bounded.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 from pooltune.model import PoolSettings
 from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import ProbeRequest
-
-BOUND_SHARE = 0.8  # levels at or above this share of the ceiling are prober-bound
 
 _JSON = b'{"id": "null", "choices": []}'
 _SSE = b'data: {"choices": []}\n\ndata: [DONE]\n\n'

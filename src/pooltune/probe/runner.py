@@ -17,11 +17,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from pooltune.model import LevelSamples, PoolSettings, RequestSample
+from pooltune.model import REFUSAL_STATUSES, LevelSamples, PoolSettings, RequestSample
 from pooltune.probe.engines import EngineClient, get_engine
 from pooltune.probe.target import ProbeRequest
-
-REFUSAL_STATUSES = frozenset({429, 503})
+from pooltune.probe.watch import LoopLag
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ async def run_on_client(client: EngineClient, job: LevelJob) -> LevelRun:
     start = time.perf_counter()
     deadline = start + job.deadline_s
     cpu0 = time.process_time()
+    lag = LoopLag().start()
 
     async def worker() -> None:
         while budget[0] > 0 and time.perf_counter() < deadline:
@@ -86,6 +86,7 @@ async def run_on_client(client: EngineClient, job: LevelJob) -> LevelRun:
         samples=samples,
         prober_cpu=cpu_s / wall if wall > 0 else None,
         prober_cpu_s=cpu_s,
+        loop_lag_p99_ms=await lag.stop(),
     )
     return LevelRun(level, headers, job.max_requests - budget[0])
 
@@ -145,6 +146,7 @@ def merge(concurrency: int, parts: list[LevelRun]) -> LevelRun:
     headers: dict[str, str] = {}
     for part in parts:
         headers |= part.headers
+    lags = [p.level.loop_lag_p99_ms for p in parts if p.level.loop_lag_p99_ms is not None]
     level = LevelSamples(
         concurrency=concurrency,
         wall_s=wall,
@@ -152,6 +154,7 @@ def merge(concurrency: int, parts: list[LevelRun]) -> LevelRun:
         prober_cpu=max(cpus) if cpus else None,
         prober_cpu_s=sum(p.level.prober_cpu_s or 0.0 for p in parts),
         workers=len(parts),
+        loop_lag_p99_ms=max(lags) if lags else None,  # the laggiest process, as for CPU
     )
     return LevelRun(level, headers, sum(p.started for p in parts))
 

@@ -21,11 +21,13 @@ from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe
 from pooltune.probe.discover import rate_limit as parse_rate_limit
 from pooltune.probe.plan import Plan
 from pooltune.probe.preflight import Preflight, preflight
-from pooltune.probe.runner import REFUSAL_STATUSES, LevelJob, LevelRun, Runner
+from pooltune.probe.runner import LevelJob, LevelRun, Runner
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.validate import ArmResult, run_ab
+from pooltune.probe.watch import MachineWatch
 
-CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
+SPLIT_PROCESSES = 2  # the cross-check splits a suspect level over (at least) this many
+MAX_PROCESSES = 4  # processes a level may be spread over
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
 BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
 
@@ -38,22 +40,11 @@ class SweepOutcome:
     warnings: list[str] = field(default_factory=list)
     refusing: list[int] = field(default_factory=list)  # levels where the server refused
     repeats: list[LevelSamples] = field(default_factory=list)  # extra runs of a refusing level
-    busy_levels: list[int] = field(default_factory=list)
-
-
-# Over HTTP/2 a server that refuses a stream may reset it while the body is still being sent:
-# httpx then reports a protocol error instead of the 503.
-STREAM_REFUSALS = frozenset({"local_protocol", "remote_protocol"})
 
 
 def refused(level: LevelSamples) -> int:
-    """Requests the server turned away at this level (429/503, or a reset HTTP/2 stream)."""
-    return sum(
-        1
-        for s in level.samples
-        if s.status in REFUSAL_STATUSES
-        or (s.http_version == "HTTP/2" and s.status is None and s.error in STREAM_REFUSALS)
-    )
+    """Requests the server turned away at this level (RequestSample.refused)."""
+    return sum(1 for s in level.samples if s.refused)
 
 
 def no_response(level: LevelSamples) -> int:
@@ -81,14 +72,18 @@ class ProbeSession:
         library: str = "httpx",
         max_workers: int | None = None,
         stats_url: str | None = None,
+        discovery_library: str | None = None,
     ) -> None:
         self.request = request
         self.plan = plan
         self.library = library
-        # Worker processes only where spare cores exist: on two cores the server (or a local
-        # simulator) needs the other one, and levels the prober bounds are marked instead.
+        # the server's facts (the sweep, its repeats, the cross-check) are found with the
+        # fastest engine here; the user's library runs the comparison, the A/B, the idle probe
+        self.discovery_library = discovery_library or library
+        # As many processes as a level needs (Runner: none runs above ~70% of its ceiling), at
+        # least two so a suspect level can be split for the cross-check.
         cores = os.cpu_count() or 1
-        self.max_workers = max_workers or (1 if cores <= 2 else min(4, cores - 1))
+        self.max_workers = max_workers or max(SPLIT_PROCESSES, min(MAX_PROCESSES, cores))
         self.stats_url = stats_url
         self.epoch = time.perf_counter()
         self.started = time.monotonic()
@@ -159,7 +154,9 @@ class ProbeSession:
 
         try:
             ceiling = asyncio.run(
-                measure_ceiling(self.library, self.request, concurrency, duration_s, self.epoch)
+                measure_ceiling(
+                    self.discovery_library, self.request, concurrency, duration_s, self.epoch
+                )
             )
         except Exception:
             return None
@@ -171,11 +168,13 @@ class ProbeSession:
         on_level: Callable[[int, LevelSamples | None], None] | None = None,
         reserve_s: float = 0.0,
         reserve_requests: int = 0,
+        is_bound: Callable[[LevelSamples], bool] = lambda level: False,
     ) -> SweepOutcome:
         """Raise concurrency through the plan (HTTP/1.1, a kept-alive connection per worker, a
         fresh client per level); stop raising at the first 429/503 and bisect down to ~5%; run
         the lowest refusing level again for the limit's spread; stop at the budget, the
-        deadline, Ctrl-C or a dead server."""
+        deadline, Ctrl-C or a dead server. ``is_bound`` (pooltune.tune.health) says whether a
+        level measured the prober: BOUND_STREAK of them in a row stop the raising."""
         outcome = SweepOutcome(levels=[])
         if self.plan.truncated:
             top = self.plan.levels[-1] if self.plan.levels else 0
@@ -214,13 +213,13 @@ class ProbeSession:
                             "this report is partial"
                         )
                         break
-                    if self._prober_bound(level):
+                    if is_bound(level):
                         bound_streak += 1
                         if bound_streak >= BOUND_STREAK and queue and bad is None:
                             outcome.warnings.append(
                                 f"stopped raising load at concurrency {c}: {BOUND_STREAK} levels "
-                                f"in a row ran at the prober's own ceiling ({self.library} on "
-                                "this machine), so higher levels would measure the prober"
+                                f"in a row ran at the prober's own limit ({self.discovery_library} "
+                                "on this machine), so higher levels would measure the prober"
                             )
                             break
                     else:
@@ -248,14 +247,23 @@ class ProbeSession:
         self, runner: Runner, c: int, n: int, deadline_s: float, outcome: SweepOutcome
     ) -> LevelRun:
         job = LevelJob(
-            self.request, self.library, c, n, deadline_s, PoolSettings.probing(c), c, self.epoch
+            self.request,
+            self.discovery_library,
+            c,
+            n,
+            deadline_s,
+            PoolSettings.probing(c),
+            c,
+            self.epoch,
         )
         workers = self._workers_for(c, outcome.levels)
+        machine = MachineWatch().start()
         run = runner.run(job, workers)
+        run.level.load_1m, run.level.steal_share = machine.stop()
         self.workers_used = max(self.workers_used, run.level.workers)
         outcome.headers |= run.headers
         self.sent += run.started
-        self._note_cpu(run.level, outcome)
+        self._note_cpu(run.level)
         return run
 
     def _repeat(
@@ -277,14 +285,6 @@ class ProbeSession:
             outcome.repeats.append(run.level)
             if refused(run.level):
                 self._honour_retry_after(run.headers, reserve_s)
-
-    def _prober_bound(self, level: LevelSamples) -> bool:
-        from pooltune.probe.ceiling import BOUND_SHARE
-
-        if not self.ceiling_rps or level.wall_s <= 0:
-            return False
-        rate = len(level.samples) / level.wall_s
-        return rate >= BOUND_SHARE * self.ceiling_rps * level.workers
 
     def _reachable(self) -> bool:
         """Does the server still accept TCP connections? (Requests that got no response may
@@ -326,13 +326,36 @@ class ProbeSession:
         expected_rps = c / max(latency, 1e-4)
         return max(1, min(self.max_workers, c, math.ceil(expected_rps / (0.7 * self.ceiling_rps))))
 
-    def _note_cpu(self, level: LevelSamples, outcome: SweepOutcome) -> None:
-        cpu = level.prober_cpu
-        if cpu is None:
-            return
-        self.max_cpu = max(self.max_cpu or 0.0, cpu)
-        if cpu >= CPU_BUSY:
-            outcome.busy_levels.append(level.concurrency)
+    def _note_cpu(self, level: LevelSamples) -> None:
+        if level.prober_cpu is not None:
+            self.max_cpu = max(self.max_cpu or 0.0, level.prober_cpu)
+
+    def split_level(self, level: LevelSamples, deadline_s: float) -> LevelSamples | None:
+        """Run ``level`` again with the same load (concurrency and requests) split over twice
+        its processes (at least SPLIT_PROCESSES): the cross-check of a suspected queue. None
+        when the budget cannot pay for it."""
+        c = level.concurrency
+        n = min(len(level.samples), self.requests_left())
+        workers = min(c, max(SPLIT_PROCESSES, 2 * level.workers))
+        if n < c or deadline_s < 1.0 or workers < 2:
+            return None
+        job = LevelJob(
+            self.request,
+            self.discovery_library,
+            c,
+            n,
+            deadline_s,
+            PoolSettings.probing(c),
+            c,
+            self.epoch,
+        )
+        machine = MachineWatch().start()
+        with Runner(workers) as runner:
+            run = runner.run(job, workers)
+        run.level.load_1m, run.level.steal_share = machine.stop()
+        self.sent += run.started
+        self.workers_used = max(self.workers_used, run.level.workers)
+        return run.level if run.level.workers >= 2 else None
 
     # -- beside or after the sweep -----------------------------------------------------------
     def start_idle_probe(self, http2: bool | None = None) -> IdleProber:
@@ -400,14 +423,21 @@ class ProbeSession:
         return result
 
     def lifetime(
-        self, pool: PoolSettings, concurrency: int, max_requests: int, deadline_s: float
+        self,
+        pool: PoolSettings,
+        concurrency: int,
+        max_requests: int,
+        deadline_s: float,
+        library: str | None = None,
     ) -> LevelSamples | None:
         """Long-lived connections of one pool: as many requests per connection as the budget
         allows, to see the server close them after N (Connection: close, GOAWAY)."""
         n = min(max_requests, self.requests_left())
         if n < 2 * concurrency or deadline_s < 1.0:
             return None
-        job = LevelJob(self.request, self.library, concurrency, n, deadline_s, pool, -1, self.epoch)
+        job = LevelJob(
+            self.request, library or self.library, concurrency, n, deadline_s, pool, -1, self.epoch
+        )
         from pooltune.probe.runner import run_level_async
 
         run = asyncio.run(run_level_async(job))

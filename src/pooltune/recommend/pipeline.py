@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     )
     from pooltune.probe.session import ProbeSession
     from pooltune.probe.target import ProbeRequest
+    from pooltune.tune.limits import Limit
 
 DEMO_BODY = b'{"model": "sim", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
 DEMO_MAX_DURATION_S = 24.0  # the demo's time budget unless --max-duration says otherwise
@@ -210,11 +211,18 @@ class _Run:
     repeats: list[LevelStats] = field(default_factory=list)
     protocols: list[ProtocolRun] = field(default_factory=list)
     bound_levels: list[int] = field(default_factory=list)
+    cross_checks: list[LevelStats] = field(default_factory=list)  # suspect levels, split
+    inconclusive: dict[str, str] = field(default_factory=dict)
 
 
 def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator: bool) -> Report:
     from pooltune.model import ClientInfo, ServerFacts, Target
-    from pooltune.probe.engines import EngineUnavailable, get_engine, library_version
+    from pooltune.probe.engines import (
+        EngineUnavailable,
+        discovery_library,
+        get_engine,
+        library_version,
+    )
     from pooltune.probe.preflight import check_url
     from pooltune.probe.session import ProbeSession
     from pooltune.probe.target import BadInput, redact_url
@@ -230,7 +238,9 @@ def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator:
     except EngineUnavailable as exc:
         raise UsageError(str(exc)) from None
     plan = make_plan_for(settings)
-    session = ProbeSession(request, plan, prepared.library)
+    session = ProbeSession(
+        request, plan, prepared.library, discovery_library=discovery_library(prepared.library)
+    )
     try:
         session.preflight()
     except BadInput as exc:
@@ -276,7 +286,9 @@ def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator:
 
 def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     from pooltune.probe.discover import rate_limit as parse_rate_limit
-    from pooltune.tune.limits import concurrency_limit
+    from pooltune.tune.health import level_bound
+    from pooltune.tune.limits import server_limit
+    from pooltune.tune.stats import summarize_levels
 
     session, settings = state.session, prepared.settings
     plan = session.plan
@@ -295,97 +307,67 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         on_level,
         reserve_s=reserve_s,
         reserve_requests=plan.after_sweep_requests + plan.idle_requests,
+        is_bound=lambda level: level_bound(level, ceiling),
     )
     state.partial = state.partial or sweep.partial
     state.warnings.extend(sweep.warnings)
-    state.levels = _summaries(sweep.levels, ceiling)
-    state.repeats = _summaries(sweep.repeats, ceiling)
+    state.levels = summarize_levels(sweep.levels, ceiling)
+    state.repeats = summarize_levels(sweep.repeats, ceiling)
     state.bound_levels = [lv.concurrency for lv in state.levels if lv.prober_bound]
     headers = sweep.headers | {k.lower(): v for k, v in session.first_headers().items()}
     state.server.rate_limit = parse_rate_limit(headers)
-    limit = concurrency_limit(state.levels, state.repeats)
-    if limit.kind == "refuses" and _rate_limited(state.levels, state.server.rate_limit):
-        from pooltune.tune.limits import Limit
-
-        limit = Limit()
-        state.notes.append(
-            "the server's 429s came with a request budget (x-ratelimit-*/Retry-After): that is "
-            "a rate limit, paced on the client below, not a limit on requests in flight"
-        )
-    state.server.concurrency_limit = limit.value
-    state.server.concurrency_limit_kind = limit.kind
-    state.server.concurrency_limit_runs = limit.runs
-    if limit.kind == "refuses" and limit.runs:
-        state.server.concurrency_limit_note = (
-            "requests in flight (successful ones, client-side) when the server began refusing, "
-            f"median of {len(limit.runs)} run{'s' * (len(limit.runs) != 1)}"
-        )
-    if sweep.busy_levels and not state.bound_levels:
-        busy = ", ".join(str(c) for c in sorted(set(sweep.busy_levels)))
-        state.warnings.append(
-            f"the prober used 90%+ of a core at concurrency {busy}: throughput there may be "
-            "the prober's, not the server's"
-        )
+    wanted_top = plan.levels[-1] if plan.levels else 0
+    limit = server_limit(state.levels, state.repeats, state.server.rate_limit, wanted_top)
+    if limit.kind == "queues" and limit.value is not None and not state.partial:
+        limit = _cross_check(state, limit, sweep.levels, ceiling)
+    _record_limit(state, limit)
     if state.partial or not state.levels:
         session.finish_idle(state.server, 0.0)
         return
     effective = _effective(state, settings)
-    idle_conns = _idle_connections(session)
-    lifetime_conns = 4
-    room = limit.value is None or (
-        limit.kind == "queues" or effective + idle_conns + lifetime_conns < limit.value
-    )
-    if room:
-        session.start_idle_probe()
-        state.notes.append(
-            "the idle keep-alive probe ran beside the protocol comparison and the lifetime "
-            "probe, never beside the sweep where limits are looked for"
-        )
     hooks.stage("protocol comparison", 0, 1)
     chosen_pool = _compare(state, prepared, effective)
     hooks.stage("connection lifetime", 0, 1)
     _lifetime(state, chosen_pool, effective)
-    if not room:
-        session.start_idle_probe()
-        state.notes.append(
-            f"the idle keep-alive probe ran alone after the other stages: its {idle_conns} idle "
-            f"connections would have taken some of the server's {limit.value} slots"
-        )
+    # The idle probe runs alone, after every stage with load: a server at its limit refuses or
+    # resets connections, and those closes are not idle closes.
+    session.start_idle_probe()
+    state.notes.append(
+        "the idle keep-alive probe ran alone after the other stages, with no other load in "
+        "flight (refusals and resets under load are not idle closes)"
+    )
     hooks.stage("idle keep-alive probe", 0, 1)
     session.finish_idle(state.server, session.time_left() - _validation_s(settings))
 
 
-def _rate_limited(levels: list[LevelStats], rate_limit: Any) -> bool:
-    """Most refusals were 429s and the server announced a request budget."""
-    if rate_limit is None:
-        return False
-    too_many = sum(lv.status.get("429", 0) for lv in levels)
-    unavailable = sum(lv.status.get("503", 0) for lv in levels)
-    return too_many > unavailable
+def _cross_check(
+    state: _Run, limit: Limit, levels: list[LevelSamples], ceiling: float | None
+) -> Limit:
+    """Run the suspect (top) level again split over more processes; tune decides."""
+    from pooltune.tune.limits import cross_check
+    from pooltune.tune.stats import summarize_levels
+
+    session = state.session
+    top = max(levels, key=lambda lv: lv.concurrency)
+    original = next(lv for lv in state.levels if lv.concurrency == top.concurrency)
+    deadline = max(1.0, min(top.wall_s * 2 + 2.0, 0.15 * session.plan.max_duration_s))
+    split = session.split_level(top, deadline)
+    split_stats = summarize_levels([split], ceiling)[0] if split is not None else None
+    if split_stats is not None:
+        state.cross_checks.append(split_stats)
+    return cross_check(limit, original, split_stats)
 
 
-def _summaries(levels: list[LevelSamples], ceiling: float | None) -> list[LevelStats]:
-    """Per-level stats; a level within 80% of the prober's ceiling is prober-bound, and so is
-    every higher level that did not get past it (a bigger pool on the same client is no
-    faster)."""
-    from pooltune.probe.ceiling import BOUND_SHARE
-    from pooltune.tune.stats import request_rate, summarize
-
-    out = []
-    bound_rate: float | None = None
-    for level in sorted(levels, key=lambda lv: lv.concurrency):
-        if not level.samples:
-            continue
-        stats = summarize(level)
-        rate = request_rate(level)
-        if ceiling:
-            if rate >= BOUND_SHARE * ceiling * level.workers:
-                stats.prober_bound = True
-                bound_rate = max(bound_rate or 0.0, rate)
-            elif bound_rate is not None and rate <= 1.1 * bound_rate:
-                stats.prober_bound = True
-        out.append(stats)
-    return out
+def _record_limit(state: _Run, limit: Limit) -> None:
+    server = state.server
+    server.concurrency_limit = limit.value
+    server.concurrency_limit_kind = limit.kind if limit.value is not None else None
+    server.concurrency_limit_runs = limit.runs
+    server.concurrency_limit_note = limit.note if limit.value is not None else None
+    if limit.inconclusive:
+        state.inconclusive["concurrency_limit"] = limit.inconclusive
+    elif limit.note and limit.value is None:
+        state.notes.append(limit.note)
 
 
 def _after_sweep_s(settings: RecommendSettings) -> float:
@@ -398,20 +380,10 @@ def _validation_s(settings: RecommendSettings) -> float:
     return min(0.3 * settings.max_duration, 15.0) if settings.validate_ else 0.5
 
 
-def _idle_connections(session: ProbeSession) -> int:
-    from pooltune.probe.discover import coarse_gaps
-
-    window = max(1.0, min(session.plan.idle_window_s, session.time_left() - 1.0))
-    return len(coarse_gaps(window))
-
-
 def _effective(state: _Run, settings: RecommendSettings) -> int:
-    server = state.server
-    target = state.target.concurrency
-    if server.concurrency_limit is not None and server.concurrency_limit_kind == "refuses":
-        per_process = max(1, server.concurrency_limit // settings.replicas)
-        return min(target, per_process)
-    return target
+    from pooltune.tune.advise import effective_concurrency
+
+    return effective_concurrency(state.target.concurrency, state.server, settings.replicas)
 
 
 def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
@@ -486,7 +458,11 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
         life_pool = life_pool.model_copy(update={"keepalive_expiry": 1.0})
     left = session.time_left() - _validation_s(state.settings)
     deadline = max(1.0, min(0.4 * left, 0.15 * session.plan.max_duration_s, 6.0))
-    level = session.lifetime(life_pool, concurrency, session.plan.lifetime_requests, deadline)
+    # requests per connection are the server's: over HTTP/1.1 the discovery engine finds them
+    library = session.library if http2 else session.discovery_library
+    level = session.lifetime(
+        life_pool, concurrency, session.plan.lifetime_requests, deadline, library
+    )
     if level is None:
         return
     closes, n = connection_lifetime(level, "HTTP/2" if http2 else "HTTP/1.1")
@@ -501,29 +477,20 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
 
 
 def _report(state: _Run, prepared: Prepared, hooks: Hooks) -> Report:
-    from pooltune.model import PoolSettings, ProberInfo, Report
-    from pooltune.probe.engines import get_engine
+    from pooltune.model import Discovery, PoolSettings, ProberInfo, Report
+    from pooltune.probe.engines import get_engine, library_version
+    from pooltune.probe.watch import cores
     from pooltune.tune.advise import Evidence, advise
     from pooltune.tune.fit import fit_usl
+    from pooltune.tune.health import headroom, machine
 
     session, settings = state.session, prepared.settings
     warnings, notes = list(state.warnings), list(state.notes)
     usable = [lv for lv in state.levels if not lv.prober_bound]
     fit = fit_usl(usable) if len(usable) >= 3 else None
     ceiling = session.ceiling_rps
-    if ceiling:
-        if state.bound_levels:
-            bound = ", ".join(str(c) for c in state.bound_levels)
-            notes.append(
-                f"prober ceiling {ceiling:,.0f} req/s on this machine ({state.client.library}, "
-                f"null server); concurrency {bound} ran within 80% of it: shown, but left out of "
-                "the fit and the knee"
-            )
-        else:
-            notes.append(
-                f"prober ceiling {ceiling:,.0f} req/s on this machine ({state.client.library}, "
-                "null server); no level came within 80% of it"
-            )
+    engine_name = session.discovery_library
+    engine_label = f"{engine_name} {library_version(engine_name)}"
     baseline = prepared.baseline or PoolSettings.library_defaults(prepared.library)
     recommendation = None
     if state.levels:
@@ -540,6 +507,7 @@ def _report(state: _Run, prepared: Prepared, hooks: Hooks) -> Report:
             baseline=baseline,
             offers_http2=session.offers_http2,
             supports_http2=engine.supports_http2,
+            inconclusive=state.inconclusive,
         )
         recommendation, advice_warnings = advise(evidence)
         warnings.extend(advice_warnings)
@@ -553,6 +521,7 @@ def _report(state: _Run, prepared: Prepared, hooks: Hooks) -> Report:
         except KeyboardInterrupt:
             state.partial = True
             warnings.append("interrupted during validation: no A/B result")
+    saturated = [lv.concurrency for lv in state.levels if lv.prober and lv.prober.saturated]
     return Report(
         target=state.target,
         client=state.client,
@@ -566,14 +535,24 @@ def _report(state: _Run, prepared: Prepared, hooks: Hooks) -> Report:
             engine=state.client.library,
             workers=session.workers_used,
             ceiling_rps=round(ceiling, 1) if ceiling else None,
+            ceiling_note=(
+                f"requests/s one {engine_label} process drives against a null server here"
+                if ceiling
+                else None
+            ),
             bound_levels=state.bound_levels,
+            saturated_levels=saturated,
             max_cpu=round(session.max_cpu, 3) if session.max_cpu is not None else None,
+            headroom=headroom(state.levels + state.cross_checks, ceiling, engine_label),
         ),
         requests_sent=session.total_sent,
         duration_s=round(session.elapsed(), 3),
         partial=state.partial,
         warnings=warnings,
         notes=notes,
+        inconclusive=state.inconclusive,
+        machine=machine(cores(), state.levels + state.repeats + state.cross_checks),
+        discovery=Discovery(engine=engine_label, processes=session.workers_used),
     )
 
 

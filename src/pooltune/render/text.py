@@ -136,6 +136,19 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
     )
     if report.client is not None:
         say(f"client: {report.client.library} {report.client.version} ({report.client.source})")
+    if report.discovery is not None:
+        d = report.discovery
+        say(
+            f"discovery: {d.engine} over {d.processes} process{'es' * (d.processes != 1)} "
+            "(the server's limits, queues and lifetime)"
+        )
+    if report.prober is not None and report.prober.headroom:
+        say(report.prober.headroom)
+    if report.machine is not None:
+        m = report.machine
+        load = "-" if m.load_1m is None else f"{m.load_1m:.2f}"
+        steal = "" if not m.steal_share else f", CPU steal up to {m.steal_share:.0%}"
+        say(f"machine: {m.cores} cores, load (1 min) up to {load}{steal}")
     idle = "-" if server.idle_timeout_s is None else f"{server.idle_timeout_s:g} s"
     if server.idle_timeout_s is None and server.idle_timeout_window_s:
         idle = f"longer than {server.idle_timeout_window_s:g} s (probe window)"
@@ -152,6 +165,8 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
     if server.max_requests_per_connection:
         facts.append(f"closes a connection after {server.max_requests_per_connection} requests")
     say("server: " + "; ".join(facts))
+    for name, why in report.inconclusive.items():
+        say(f"inconclusive: {name}: {why}")
     if server.rate_limit is not None and server.rate_limit.limit_requests:
         say(
             f"rate limit: {server.rate_limit.limit_requests} requests per minute "

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from pooltune.model import (
+    REFUSAL_STATUSES,
     Fit,
     LevelStats,
     PoolSettings,
@@ -22,11 +23,10 @@ from pooltune.model import (
     TcpKeepalive,
     TimeoutSettings,
 )
-from pooltune.tune.protocols import HTTP1_SMALL, httpx_scans_pool
+from pooltune.tune.protocols import HTTP1_SMALL
 from pooltune.tune.stats import refusal_share
 
 DEFAULT_STREAMS = 100  # what most servers advertise when the value was not seen
-PROBER_SATURATED = 0.9
 NAT_IDLE_S = 350.0  # AWS NAT gateways drop a TCP flow idle this long
 LB_IDLE_S = 60.0  # AWS ALB's default idle timeout
 DNS_SLOW_S = 0.002  # a lookup slower than this is worth caching longer than aiohttp's 10 s
@@ -47,6 +47,17 @@ class Evidence:
     offers_http2: bool = False
     supports_http2: bool = True
     small_pool: bool = False  # the chosen run is the small-pool candidate
+    # fields that failed their consistency checks -> why (never used to derive a value)
+    inconclusive: dict[str, str] = field(default_factory=dict)
+
+
+def effective_concurrency(target: int, server: ServerFacts, replicas: int) -> int:
+    """What one process may keep in flight: the target, or the server's refusal limit divided
+    over the replicas when that is lower (a queue refuses nothing, so it caps nothing)."""
+    limit = server.concurrency_limit
+    if limit is None or server.concurrency_limit_kind != "refuses":
+        return target
+    return min(target, max(1, limit // max(1, replicas)))
 
 
 def _round_up(value: float, step: float = 0.5) -> float:
@@ -68,7 +79,15 @@ def _tail(levels: list[LevelStats] | list[ProtocolRun], phase: str) -> float | N
     return max(values) if values else None
 
 
-def keepalive_expiry(server: ServerFacts) -> tuple[float, str]:
+def keepalive_expiry(
+    server: ServerFacts, library: str = "httpx", inconclusive: str | None = None
+) -> tuple[float, str]:
+    if inconclusive is not None:
+        default = PoolSettings.library_defaults(library).keepalive_expiry or 0.0
+        return default, (
+            f"the idle timeout was inconclusive ({inconclusive}): {library}'s own default of "
+            f"{default:g} s is kept"
+        )
     idle = server.idle_timeout_s
     if idle is not None:
         # A second below the server's timeout (20% for short ones), never more than half of it
@@ -110,11 +129,10 @@ def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
     fleet = f", shared by {replicas} replicas" if replicas > 1 else ""
     limit = server.concurrency_limit
     per_process = None if limit is None else max(1, limit // replicas)
-    effective = wanted
+    effective = effective_concurrency(wanted, server, replicas)
     semaphore = None
     if limit is not None and per_process is not None and server.concurrency_limit_kind == "refuses":
         if wanted > per_process:
-            effective = per_process
             semaphore = per_process
             share = (
                 f"; the server's {limit} divided by {replicas} replicas is {per_process} "
@@ -175,7 +193,9 @@ def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
         f"equal to max_connections ({connections}): a smaller keep-alive pool closes and "
         "reopens connections under steady load (httpx's default of 20 churns above 20 in flight)"
     )
-    expiry, why["keepalive_expiry"] = keepalive_expiry(server)
+    expiry, why["keepalive_expiry"] = keepalive_expiry(
+        server, ev.library, ev.inconclusive.get("idle_timeout_s")
+    )
     if server.idle_timeout_s is not None and server.idle_timeout_s <= 2:
         advice.append(
             f"the server closes idle connections after {server.idle_timeout_s:g} s: raise its "
@@ -188,13 +208,21 @@ def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
     timeout = _timeouts(ev, chosen, at_target, why)
 
     bound = [lv.concurrency for lv in ev.levels if lv.prober_bound]
-    for level in ev.levels:
-        busy = level.prober_cpu is not None and level.prober_cpu >= PROBER_SATURATED
-        if busy and level.concurrency not in bound:
-            warnings.append(
-                f"the prober used {level.prober_cpu:.0%} of a core at concurrency "
-                f"{level.concurrency}: throughput there may be the client's limit, not the server's"
-            )
+    saturated = [lv for lv in ev.levels if lv.prober is not None and lv.prober.saturated]
+    if saturated:
+        reasons = "; ".join(
+            f"{lv.concurrency}: {lv.prober.reason}" for lv in saturated if lv.prober is not None
+        )
+        warnings.append(
+            f"the prober was saturated at concurrency {reasons}: those levels are no evidence "
+            "about the server (left out of the fit, limits and queues); a quieter machine "
+            "measures further"
+        )
+    if "concurrency_limit" in ev.inconclusive:
+        why["concurrency_semaphore"] = (
+            f"the server's limit was inconclusive ({ev.inconclusive['concurrency_limit']}): no "
+            "semaphore is derived from it; max_connections follows the target"
+        )
     optimum = ev.fit.optimal_concurrency if ev.fit is not None and ev.fit.fits else None
     if optimum is not None and bound and optimum > 0.8 * min(bound):
         optimum = None  # the peak lies where the prober, not the server, set the pace
@@ -249,7 +277,7 @@ def _small(run: ProtocolRun) -> bool:
 def _lifetime_advice(ev: Evidence, http2: bool, advice: list[str]) -> None:
     n = ev.server.max_requests_per_connection
     closes = ev.server.closes
-    if n is None:
+    if n is None or "max_requests_per_connection" in ev.inconclusive:
         return
     protocol = closes.protocol if closes is not None else "HTTP/1.1"
     kind = "GOAWAY" if protocol == "HTTP/2" else "Connection: close"
@@ -271,6 +299,9 @@ def _lifetime_advice(ev: Evidence, http2: bool, advice: list[str]) -> None:
     )
 
 
+POOL_CPU_COST = 1.5  # a large pool's client CPU per request this many times the small one's
+
+
 def _pool_cost_advice(
     ev: Evidence,
     chosen: ProtocolRun | None,
@@ -278,23 +309,31 @@ def _pool_cost_advice(
     h2run: ProtocolRun | None,
     out: list[str],
 ) -> None:
-    """httpx 0.x above ~20 kept alive: say what the large pool cost, with the numbers."""
-    if not httpx_scans_pool(ev.library, ev.version) or http1 is None or chosen is None:
+    """A large keep-alive pool's own cost, claimed only when this run measured it on the
+    installed version: the small-pool arm ran beside the large one and the large one cost
+    POOL_CPU_COST times its client CPU per request. The sentence names the version."""
+    small = next((p for p in ev.protocols if _small(p)), None)
+    if small is None or http1 is None or chosen is None:
         return
-    if http1.connections <= 20:
+    name = f"{ev.library} {ev.version}"
+    costly = http1.client_cpu_ms_per_request >= POOL_CPU_COST * small.client_cpu_ms_per_request
+    if not costly:
         return
+    measured = (
+        f"{name} measured {http1.client_cpu_ms_per_request:.2f} ms of client CPU per request "
+        f"with {http1.connections} connections kept alive against "
+        f"{small.client_cpu_ms_per_request:.2f} ms with {small.connections} (this run)"
+    )
     if chosen is http1:
         out.append(
-            f"httpx {ev.version} with {http1.connections} connections kept alive measured "
-            f"{_run_text(http1)}; it spends CPU scanning its pool on every request, so watch "
-            "its CPU, or use httpx2 or aiohttp, whose pools do not"
+            f"{measured}: a large keep-alive pool costs CPU on this version, yet measured better "
+            "here; watch its CPU, or try httpx2 or aiohttp"
         )
         return
     out.append(
-        f"httpx {ev.version} with {http1.connections} connections kept alive measured "
-        f"{_run_text(http1)}, worse than {_run_text(chosen)}: httpx 0.28 spends its CPU "
-        "scanning a large keep-alive pool, so the recommendation avoids one; httpx2 or aiohttp "
-        "do not pay this (run `pooltune recommend --client httpx2` to measure it)"
+        f"{measured}: a large keep-alive pool costs CPU on this version, so the recommendation "
+        f"avoids one ({_run_text(chosen)}); run `pooltune recommend --client httpx2` to "
+        "measure a client whose pool may not"
     )
 
 
@@ -350,7 +389,12 @@ def _rate_limit(ev: Evidence, why: dict[str, str]) -> tuple[float | None, RetryP
     replicas = max(1, ev.replicas)
     refused = any(refusal_share(lv) > 0 for lv in ev.levels)
     rps = None
-    if rl is not None and rl.limit_requests:
+    if "rate_limit" in ev.inconclusive:
+        why["rate_limit_rps"] = (
+            f"the rate limit was inconclusive ({ev.inconclusive['rate_limit']}): no pacing is "
+            "derived from it; retries follow the server's Retry-After"
+        )
+    elif rl is not None and rl.limit_requests:
         # x-ratelimit-limit-requests is per minute (OpenAI, Anthropic)
         rps = round(rl.limit_requests / 60 / replicas, 3)
         share = f", divided by {replicas} replicas" if replicas > 1 else ""
@@ -362,7 +406,9 @@ def _rate_limit(ev: Evidence, why: dict[str, str]) -> tuple[float | None, RetryP
     if rl is None and not refused:
         return rps, None
     backoff = rl.retry_after_s if rl is not None and rl.retry_after_s else 1.0
-    retry = RetryPolicy(statuses=[429, 503], max_attempts=3, backoff_s=round(min(backoff, 30.0), 3))
+    retry = RetryPolicy(
+        statuses=sorted(REFUSAL_STATUSES), max_attempts=3, backoff_s=round(min(backoff, 30.0), 3)
+    )
     seen = "Retry-After/rate-limit headers" if rl is not None else "503/429 refusals"
     why["retry"] = (
         f"the server sent {seen}: retry 429 and 503 up to {retry.max_attempts} attempts, "

@@ -16,8 +16,6 @@ from collections.abc import Iterable
 
 from pooltune.model import InFlight, LevelSamples, RequestSample
 
-REFUSAL_STATUSES = frozenset({429, 503})
-
 
 def _ok(sample: RequestSample) -> bool:
     return sample.status is not None and sample.status < 400
@@ -52,7 +50,7 @@ def in_flight(level: LevelSamples) -> InFlight | None:
 
 def at_refusal(samples: list[RequestSample]) -> float | None:
     """Median count of successful requests in flight at the refusals' midpoints."""
-    refusals = [s for s in samples if s.status in REFUSAL_STATUSES]
+    refusals = [s for s in samples if s.refused]
     ok = [s for s in samples if _ok(s)]
     if not refusals or not ok:
         return None

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pooltune.model import LevelSamples, LevelStats, Percentiles, RequestSample
+from pooltune.model import (
+    REFUSAL_STATUSES,
+    LevelSamples,
+    LevelStats,
+    Percentiles,
+    RequestSample,
+)
+from pooltune.tune.health import prober_health
 from pooltune.tune.inflight import in_flight
 
 PHASES = ("dns", "pool_wait", "connect", "tls", "write", "ttfb", "ttft", "max_gap")
@@ -55,8 +62,10 @@ def summarize(level: LevelSamples) -> LevelStats:
         prober_cpu=level.prober_cpu,
         in_flight=in_flight(level),
         closes=sum(1 for s in samples if s.closed),
-        refusals_closed=sum(1 for s in samples if s.closed and s.status in (429, 503)),
+        refusals_closed=sum(1 for s in samples if s.closed and s.refused),
+        refused=sum(1 for s in samples if s.refused),
         workers=level.workers,
+        prober=prober_health(level),
     )
 
 
@@ -66,6 +75,16 @@ def request_rate(level: LevelSamples) -> float:
 
 
 def refusal_share(level: LevelStats) -> float:
-    """Share of requests the server refused outright (503 or 429)."""
-    refused = level.status.get("503", 0) + level.status.get("429", 0)
-    return refused / level.requests if level.requests else 0.0
+    """Share of requests the server refused (RequestSample.refused: 429/503 or a reset
+    HTTP/2 stream)."""
+    by_status = sum(level.status.get(str(code), 0) for code in REFUSAL_STATUSES)
+    # summaries recorded before `refused` existed carry only the status counts
+    return max(level.refused, by_status) / level.requests if level.requests else 0.0
+
+
+def summarize_levels(levels: list[LevelSamples], ceiling_rps: float | None) -> list[LevelStats]:
+    """Per-level stats, by concurrency, each marked prober-bound or not (pooltune.tune.health)."""
+    from pooltune.tune.health import mark_bound
+
+    ordered = sorted((lv for lv in levels if lv.samples), key=lambda lv: lv.concurrency)
+    return mark_bound(ordered, [summarize(lv) for lv in ordered], ceiling_rps)
