@@ -47,6 +47,8 @@ class ServerFacts(_Model):
     keep_alive_header_timeout_s: float | None = None
     idle_timeout_window_s: float | None = None  # the longest idle gap that was probed
     idle_observations: list[tuple[float, bool]] = Field(default_factory=list)  # (idle s, survived)
+    idle_confirmations: list[tuple[float, bool]] = Field(default_factory=list)  # edge, again
+    idle_discarded: dict[str, int] = Field(default_factory=dict)  # no idle close possible: why
     max_requests_per_connection: int | None = None
     concurrency_limit_kind: Literal["refuses", "queues"] | None = None
     # the limit found in each repeated run (in requests in flight), and how it was corrected

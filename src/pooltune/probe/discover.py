@@ -140,11 +140,19 @@ COARSE_GAPS = (1.0, 2.0, 3.0, 5.0, 8.0, 12.0, 18.0, 25.0, 35.0, 45.0, 60.0)
 
 @dataclass
 class IdleResult:
-    timeout_s: float | None = None
+    """What the idle probe saw; pooltune.tune.idle decides what timeout it shows."""
+
     window_s: float = 0.0
-    observations: list[tuple[float, bool]] = field(default_factory=list)
+    observations: list[tuple[float, bool]] = field(default_factory=list)  # (idle s, survived)
+    # the edge gaps again, each on another connection: (idle s, survived)
+    confirmations: list[tuple[float, bool]] = field(default_factory=list)
+    # connections that could not show an idle close, by why (never observations)
+    discarded: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     keep_alive_header_s: float | None = None
+
+    def discard(self, why: str) -> None:
+        self.discarded[why] = self.discarded.get(why, 0) + 1
 
 
 def coarse_gaps(window_s: float) -> list[float]:
@@ -164,8 +172,12 @@ class IdleProber:
 
     One client per connection (max_connections=1, long client-side expiry) so our own pool
     never drops it; a connection survived when the second request did not open a new one.
-    Runs in its own thread and event loop, never beside the levels where a limit is looked for
-    (its idle connections would take the server's slots); every wait is bounded.
+    Only an idle connection can show an idle close: a connection whose first response was a
+    refusal (429/503) or carried `Connection: close`, or whose second request was refused, is
+    discarded with its reason, never counted as closed. Once the coarse and fine rounds place
+    the edge, both edge gaps run again on new connections (the confirmation). Runs in its own
+    thread and event loop, alone (the pipeline starts it when no other load is in flight);
+    every wait is bounded.
     """
 
     def __init__(
@@ -228,9 +240,14 @@ class IdleProber:
             if ka is not None:
                 self.result.keep_alive_header_s = ka
             if first.sample.status is None:
+                self.result.discard("no response")
+                return None
+            if first.sample.refused:
+                self.result.discard("refused (429/503)")
                 return None
             if first.sample.closed:
-                return (0.0, False)
+                self.result.discard("Connection: close on the first response")
+                return None
             idle_from = time.perf_counter()
             while time.perf_counter() - idle_from < gap:
                 if self._stop.is_set():
@@ -239,13 +256,18 @@ class IdleProber:
             idled = time.perf_counter() - idle_from
             self.result.requests += 1
             second = (await client.send(req, 0, self.epoch)).sample
+            if second.refused:
+                self.result.discard("refused (429/503)")
+                return None
             if second.status is None:
                 # Failing on the kept connection: the server had closed it (a reuse race).
                 # Failing to open a new one: the server is gone, which says nothing about idling.
                 return None if second.new_connection else (idled, False)
             return (idled, not second.new_connection)
 
-    async def _round(self, gaps: list[float]) -> list[tuple[float, bool]]:
+    async def _round(
+        self, gaps: list[float], into: list[tuple[float, bool]] | None = None
+    ) -> list[tuple[float, bool]]:
         """Idle one connection per gap in parallel; once one is closed, longer gaps add
         nothing, so they are cancelled (the round ends at the first closed gap)."""
         gaps = [g for g in gaps if self._budget(2)]
@@ -265,35 +287,30 @@ class IdleProber:
                     for other in list(pending):
                         if tasks[other] > tasks[task]:
                             other.cancel()
-        self.result.observations.extend(found)
+        (self.result.observations if into is None else into).extend(found)
         return found
 
     async def _probe(self) -> None:
         coarse = await self._round(coarse_gaps(self.window_s))
         bounds = self._bounds(coarse)
         if bounds is None:
-            self._resolve()
             return
         survived, closed = bounds
         if closed - survived > 1.0 and not self._stop.is_set():
             await self._round(fine_gaps(survived, closed))
-        self._resolve()
+        bounds = self._bounds(self.result.observations)
+        if bounds is None or self._stop.is_set():
+            return
+        # the edge, again on new connections: the longest survivor and the shortest close
+        edge = [g for g in bounds if g > 0]
+        await self._round(edge, into=self.result.confirmations)
 
     @staticmethod
     def _bounds(obs: list[tuple[float, bool]]) -> tuple[float, float] | None:
+        """(longest gap survived below the shortest closed one, the shortest closed gap)."""
         closed = [g for g, ok in obs if not ok]
         if not closed:
             return None
         first_closed = min(closed)
         alive = [g for g, ok in obs if ok and g < first_closed]
         return (max(alive) if alive else 0.0, first_closed)
-
-    def _resolve(self) -> None:
-        obs = self.result.observations
-        bounds = self._bounds(obs)
-        if bounds is None:
-            self.result.timeout_s = None  # survived every gap: longer than the window
-            return
-        survived, closed = bounds
-        # The timeout lies between the longest survivor and the shortest closed gap.
-        self.result.timeout_s = round((survived + closed) / 2, 2)

@@ -372,16 +372,18 @@ class ProbeSession:
         return self.idle
 
     def finish_idle(self, server: ServerFacts, wait_s: float) -> IdleResult | None:
-        """Wait (bounded) for the idle probe and copy its findings into `server`."""
+        """Wait (bounded) for the idle probe and copy what it saw into `server`
+        (pooltune.tune.idle reads the timeout from it)."""
         if self.idle is None:
             return None
         result = self.idle.join(max(0.0, wait_s))
         if self.idle.is_alive():
             self.idle.stop()
             result = self.idle.join(2.0)
-        server.idle_timeout_s = result.timeout_s
         server.idle_timeout_window_s = max((g for g, _ in result.observations), default=0.0)
         server.idle_observations = sorted(result.observations)
+        server.idle_confirmations = sorted(result.confirmations)
+        server.idle_discarded = dict(result.discarded)
         server.keep_alive_header_timeout_s = result.keep_alive_header_s
         return result
 

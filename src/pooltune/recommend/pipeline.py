@@ -280,7 +280,7 @@ def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator:
         state.warnings.append("interrupted: this report is partial")
         if session.idle is not None:
             session.idle.stop()
-            session.finish_idle(state.server, 2.0)
+            _finish_idle(state, 2.0)
     return _report(state, prepared, hooks)
 
 
@@ -322,7 +322,7 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         limit = _cross_check(state, limit, sweep.levels, ceiling)
     _record_limit(state, limit)
     if state.partial or not state.levels:
-        session.finish_idle(state.server, 0.0)
+        _finish_idle(state, 0.0)
         return
     effective = _effective(state, settings)
     hooks.stage("protocol comparison", 0, 1)
@@ -337,7 +337,19 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         "flight (refusals and resets under load are not idle closes)"
     )
     hooks.stage("idle keep-alive probe", 0, 1)
-    session.finish_idle(state.server, session.time_left() - _validation_s(settings))
+    _finish_idle(state, session.time_left() - _validation_s(settings))
+
+
+def _finish_idle(state: _Run, wait_s: float) -> None:
+    """Wait (bounded) for the idle probe; tune reads the timeout from what it saw."""
+    from pooltune.tune.idle import idle_timeout
+
+    if state.session.finish_idle(state.server, wait_s) is None:
+        return
+    found = idle_timeout(state.server)
+    state.server.idle_timeout_s = found.timeout_s
+    if found.inconclusive:
+        state.inconclusive["idle_timeout_s"] = found.inconclusive
 
 
 def _cross_check(
