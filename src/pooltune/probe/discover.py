@@ -160,9 +160,12 @@ def coarse_gaps(window_s: float) -> list[float]:
     return gaps or [max(0.5, window_s)]
 
 
+FINE_STEP_S = 0.5  # the fine round's gaps are about this far apart
+
+
 def fine_gaps(survived: float, closed: float, max_probes: int = 16) -> list[float]:
     """Gaps strictly between the last survivor and the first closed, about 0.5 s apart."""
-    count = min(max_probes, max(0, math.ceil((closed - survived) / 0.5 - 1e-9) - 1))
+    count = min(max_probes, max(0, math.ceil((closed - survived) / FINE_STEP_S - 1e-9) - 1))
     step = (closed - survived) / (count + 1)
     return [round(survived + step * (i + 1), 3) for i in range(count)]
 
@@ -296,7 +299,7 @@ class IdleProber:
         if bounds is None:
             return
         survived, closed = bounds
-        if closed - survived > 1.0 and not self._stop.is_set():
+        if closed - survived > FINE_STEP_S and not self._stop.is_set():
             await self._round(fine_gaps(survived, closed))
         bounds = self._bounds(self.result.observations)
         if bounds is None or self._stop.is_set():

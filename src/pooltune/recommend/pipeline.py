@@ -43,6 +43,15 @@ if TYPE_CHECKING:
 
 DEMO_BODY = b'{"model": "sim", "stream": true, "messages": [{"role": "user", "content": "hi"}]}'
 DEMO_MAX_DURATION_S = 24.0  # the demo's time budget unless --max-duration says otherwise
+# Shares of --max-duration. The idle probe runs alone after every stage with load, and needs
+# about three times the server's idle timeout (coarse gaps up to the first close, a fine round
+# between, the edge again on new connections): what the sweep, the comparison and the lifetime
+# probe leave is its own (about a third).
+AFTER_SWEEP_SHARE = 0.55  # what the sweep leaves for the stages after it
+VALIDATION_SHARE = 0.1  # and with --validate
+COMPARE_SHARE = 0.15
+IDLE_SHARE = 0.3
+LIFETIME_SHARE = 0.1
 
 
 @dataclass
@@ -286,7 +295,7 @@ def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator:
 
 def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     from pooltune.probe.discover import rate_limit as parse_rate_limit
-    from pooltune.tune.health import level_bound
+    from pooltune.tune.health import at_own_limit
     from pooltune.tune.limits import server_limit
     from pooltune.tune.stats import summarize_levels
 
@@ -307,7 +316,7 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         on_level,
         reserve_s=reserve_s,
         reserve_requests=plan.after_sweep_requests + plan.idle_requests,
-        is_bound=lambda level: level_bound(level, ceiling),
+        is_bound=lambda level: at_own_limit(level, ceiling),
     )
     state.partial = state.partial or sweep.partial
     state.warnings.extend(sweep.warnings)
@@ -384,8 +393,14 @@ def _record_limit(state: _Run, limit: Limit) -> None:
 
 def _after_sweep_s(settings: RecommendSettings) -> float:
     """Seconds the sweep leaves for the comparison, lifetime, idle probe and validation."""
-    share = 0.55 if settings.validate_ else 0.45
+    share = AFTER_SWEEP_SHARE + (VALIDATION_SHARE if settings.validate_ else 0.0)
     return share * settings.max_duration
+
+
+def _idle_reserve_s(session: ProbeSession) -> float:
+    """The time kept for the idle probe, which runs last and alone (IDLE_SHARE of the budget,
+    at most its window)."""
+    return min(session.plan.idle_window_s, IDLE_SHARE * session.plan.max_duration_s)
 
 
 def _validation_s(settings: RecommendSettings) -> float:
@@ -418,7 +433,8 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
     plan = session.plan
     per_arm = max(effective, plan.compare_requests // max(1, len(cands)))
     budget = session.plan.max_duration_s
-    deadline = max(1.0, min(0.4 * session.time_left(), 0.25 * budget, 20.0))
+    left = session.time_left() - _idle_reserve_s(session) - _validation_s(state.settings)
+    deadline = max(1.0, min(0.6 * left, COMPARE_SHARE * budget, 20.0))
     result = session.arms(
         {label: pool for label, (pool, _) in cands.items()}, effective, per_arm, deadline
     )
@@ -468,8 +484,8 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     if http2:
         # httpx keeps a GOAWAY'd idle connection in its pool until it expires
         life_pool = life_pool.model_copy(update={"keepalive_expiry": 1.0})
-    left = session.time_left() - _validation_s(state.settings)
-    deadline = max(1.0, min(0.4 * left, 0.15 * session.plan.max_duration_s, 6.0))
+    left = session.time_left() - _idle_reserve_s(session) - _validation_s(state.settings)
+    deadline = max(1.0, min(left, LIFETIME_SHARE * session.plan.max_duration_s, 6.0))
     # requests per connection are the server's: over HTTP/1.1 the discovery engine finds them
     library = session.library if http2 else session.discovery_library
     level = session.lifetime(

@@ -27,6 +27,10 @@ CPU_SATURATED = 0.85
 # means one tick in a hundred waited five times its own period: requests start that late too,
 # which is more than a fast API's whole service time, so the level measures the prober.
 LOOP_LAG_SATURATED_MS = 50.0
+# ...and only when it is a real share of what it delays: a late start stretches a request's
+# client-side interval (what in-flight counts and throughput are read from) by the lag, so 50 ms
+# matters to a 20 ms request and not to a 2 s completion.
+LOOP_LAG_SHARE = 0.5
 RISE_PAST_BOUND = 1.1  # a level above a bound one that is not 10% faster is bound as well
 
 
@@ -36,9 +40,9 @@ def prober_health(level: LevelSamples) -> ProberHealth:
     share = level.prober_cpu_s / level.wall_s if level.prober_cpu_s and level.wall_s > 0 else None
     lag = level.loop_lag_p99_ms
     reason = None
-    if busiest is not None and busiest >= CPU_SATURATED:
+    if cpu_saturated(level):
         reason = f"{busiest:.0%} of a core"
-    elif lag is not None and lag >= LOOP_LAG_SATURATED_MS:
+    elif lag is not None and lag >= max(LOOP_LAG_SATURATED_MS, LOOP_LAG_SHARE * _p50_ms(level)):
         reason = f"event-loop lag p99 {lag:.0f} ms"
     return ProberHealth(
         cpu_share=None if share is None else round(share, 3),
@@ -52,6 +56,15 @@ def prober_health(level: LevelSamples) -> ProberHealth:
     )
 
 
+def _p50_ms(level: LevelSamples) -> float:
+    times = sorted(s.total_s for s in level.samples if s.status is not None)
+    return 1000 * times[len(times) // 2] if times else 0.0
+
+
+def cpu_saturated(level: LevelSamples) -> bool:
+    return level.prober_cpu is not None and level.prober_cpu >= CPU_SATURATED
+
+
 def ceiling_bound(level: LevelSamples, ceiling_rps: float | None) -> bool:
     """The level's own request rate (refusals too) came within BOUND_SHARE of the ceiling."""
     if not ceiling_rps or level.wall_s <= 0:
@@ -60,8 +73,15 @@ def ceiling_bound(level: LevelSamples, ceiling_rps: float | None) -> bool:
 
 
 def level_bound(level: LevelSamples, ceiling_rps: float | None) -> bool:
-    """The sweep's test while it runs: is this level the prober's, not the server's?"""
+    """Is this level the prober's, not the server's (left out as evidence)?"""
     return ceiling_bound(level, ceiling_rps) or prober_health(level).saturated
+
+
+def at_own_limit(level: LevelSamples, ceiling_rps: float | None) -> bool:
+    """The sweep's test for raising load further: the prober hit its own limit (its ceiling or
+    a full core). A loop that lags because other processes hold the cores is not helped by
+    stopping; those levels are marked, and the sweep goes on looking for refusals."""
+    return ceiling_bound(level, ceiling_rps) or cpu_saturated(level)
 
 
 def mark_bound(
