@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pooltune.model import PoolSettings, TimeoutSettings
+from pooltune.model import REFUSAL_STATUSES, PoolSettings, TimeoutSettings
 from pooltune.probe.target import BadInput, ProbeRequest, redact_url
 
 
@@ -125,6 +125,6 @@ async def preflight(request: ProbeRequest, timeout: float = 10.0) -> Preflight:
         raise BadInput(f"server answered 404 (not found) for {where}: check the URL path")
     if status == 405:
         raise BadInput("server answered 405 (method not allowed): try another --method")
-    if status >= 400 and status not in (429, 503):
+    if status >= 400 and status not in REFUSAL_STATUSES:
         raise BadInput(f"server answered {status} to the first request: fix it before tuning")
     return Preflight(status, latency, response.http_version, dict(response.headers))

@@ -3,8 +3,10 @@
 Candidates at the target concurrency, on the user's library: HTTP/1.1 with a kept-alive
 connection per request; HTTP/2 with ceil(target / streams) connections when the server offers
 it and the library speaks it; and, for httpx 0.x above 20 in flight, a 20-connection pool that
-queues the rest (httpx 0.28 spends its CPU scanning a larger keep-alive pool, design.md
-section 5). The better is decided by errors, then latency (p50 + p99), then client CPU.
+queues the rest (httpx 0.28 was measured spending its CPU scanning a larger keep-alive pool,
+design.md section 5: the small pool is measured beside the large one on the installed version,
+and advice claims the cost only when this run measured it). The better is decided by errors,
+then latency (p50 + p99), then client CPU.
 """
 
 from __future__ import annotations
