@@ -54,9 +54,9 @@ def test_recovers_http2_streams_idle_timeout_and_concurrency_limit(start_api: St
     assert server.alpn == "h2"
     assert server.max_concurrent_streams == 64
     idle = idle_timeout(server)
-    assert idle.inconclusive or (
-        idle.timeout_s is not None and abs(idle.timeout_s - 2.0) <= 1.0
-    ), server.idle_observations
+    assert idle.inconclusive or (idle.timeout_s is not None and abs(idle.timeout_s - 2.0) <= 1.0), (
+        server.idle_observations
+    )
     limit = concurrency_limit(
         [summarize(lv) for lv in outcome.levels], [summarize(lv) for lv in outcome.repeats]
     )

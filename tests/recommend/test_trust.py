@@ -24,6 +24,7 @@ from pooltune.tune.health import (
     prober_health,
 )
 from pooltune.tune.idle import idle_timeout
+from pooltune.tune.lifetime import lifetime_inconclusive
 from pooltune.tune.limits import SPLIT_RISE, Limit, concurrency_limit, cross_check, server_limit
 from pooltune.tune.stats import summarize, summarize_levels
 
@@ -243,3 +244,14 @@ def test_one_refusal_rule_for_http1_statuses_and_http2_resets() -> None:
     ]
     stats = summarize(LevelSamples(concurrency=4, wall_s=1.0, samples=samples))
     assert stats.refused == 3
+
+
+def test_requests_per_connection_must_agree_across_connections() -> None:
+    assert lifetime_inconclusive([]) is None
+    assert lifetime_inconclusive([21, 21, 21, 21]) is None
+    one = lifetime_inconclusive([21])
+    assert one and "not seen again" in one
+    differing = lifetime_inconclusive([5, 13, 21])
+    assert differing and "differing" in differing
+    few = lifetime_inconclusive([21, 21, 3, 4, 7, 9, 11])
+    assert few and "2 of 7" in few

@@ -27,6 +27,7 @@ class ConnectionCloses(_Model):
     requests: int = 0  # requests sent on the long-lived connections
     protocol: HttpVersion = "HTTP/1.1"
     longest_run: int = 0  # most requests one connection carried
+    closed_runs: list[int] = Field(default_factory=list)  # requests each closed one carried
 
 
 class DnsTiming(_Model):

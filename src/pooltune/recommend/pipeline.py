@@ -3,15 +3,17 @@
 Stages, in order, inside one request budget and one deadline:
 
 1. preflight (one request; UsageError on a bad target), ALPN and HTTP/2 SETTINGS, DNS timing;
-2. the prober's ceiling against an in-process null server (nothing sent to the target);
-3. the sweep over HTTP/1.1 on the user's library, with nothing else running beside it, and the
-   refusing level run again for the limit's spread;
+2. the discovery engine's ceiling against an in-process null server (nothing sent to the
+   target);
+3. the sweep over HTTP/1.1 on the discovery engine (the fastest installed, over as many
+   processes as a level needs), with nothing else running beside it, and the refusing level
+   run again for the limit's spread; a suspected queue is cross-checked over two processes;
 4. the protocol comparison at the target (or the server's limit): HTTP/1.1 and HTTP/2 as the
    server allows, on the user's library;
 5. connection lifetime on the protocol that measured better;
-6. the idle keep-alive probe: beside stages 4-5 when the server showed room for its idle
-   connections, else after them;
-7. analysis and advice (pooltune.tune), then the optional A/B;
+6. the idle keep-alive probe, alone after every stage with load;
+7. analysis and advice (pooltune.tune decides; values that fail their checks are named in
+   `inconclusive`), then the optional A/B;
 8. one Report, built once at the end.
 
 Heavy imports (httpx, scipy, hypercorn) stay inside the function bodies.
@@ -51,6 +53,7 @@ AFTER_SWEEP_SHARE = 0.55  # what the sweep leaves for the stages after it
 VALIDATION_SHARE = 0.1  # and with --validate
 COMPARE_SHARE = 0.15
 IDLE_SHARE = 0.3
+CROSS_CHECK_SHARE = 0.15  # at most this share for the queue's cross-check
 LIFETIME_SHARE = 0.1
 
 
@@ -371,7 +374,7 @@ def _cross_check(
     session = state.session
     top = max(levels, key=lambda lv: lv.concurrency)
     original = next(lv for lv in state.levels if lv.concurrency == top.concurrency)
-    deadline = max(1.0, min(top.wall_s * 2 + 2.0, 0.15 * session.plan.max_duration_s))
+    deadline = max(1.0, min(top.wall_s * 2 + 2.0, CROSS_CHECK_SHARE * session.plan.max_duration_s))
     split = session.split_level(top, deadline)
     split_stats = summarize_levels([split], ceiling)[0] if split is not None else None
     if split_stats is not None:
@@ -472,7 +475,7 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
 
 def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     from pooltune.model import PoolSettings
-    from pooltune.tune.lifetime import connection_lifetime
+    from pooltune.tune.lifetime import connection_lifetime, lifetime_inconclusive
 
     session = state.session
     http2 = pool.http2
@@ -495,7 +498,10 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
         return
     closes, n = connection_lifetime(level, "HTTP/2" if http2 else "HTTP/1.1")
     state.server.closes = closes
-    state.server.max_requests_per_connection = n
+    why = None if http2 else lifetime_inconclusive(closes.closed_runs)
+    state.server.max_requests_per_connection = None if why else n
+    if why:
+        state.inconclusive["max_requests_per_connection"] = why
     if n is None:
         state.notes.append(
             f"connection lifetime: {closes.requests} requests on {conns} long-lived "

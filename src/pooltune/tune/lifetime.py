@@ -40,7 +40,9 @@ def connection_lifetime(
             # by up to the streams in flight: the median is the server's number, about
             return _closes(level, protocol, goaway, per_conn), round(statistics.median(runs))
         closed_runs += runs
-    return _closes(level, protocol, goaway, per_conn), max_requests(closed_runs)
+    closes = _closes(level, protocol, goaway, per_conn)
+    closes.closed_runs = sorted(closed_runs)
+    return closes, max_requests(closed_runs)
 
 
 def _closes(
@@ -62,3 +64,26 @@ def max_requests(closed_runs: list[int]) -> int | None:
         return None
     value, times = Counter(closed_runs).most_common(1)[0]
     return value if times >= 2 else None
+
+
+AGREE_SHARE = 0.5  # at least half the closes at one count, else the count is not the server's
+
+
+def lifetime_inconclusive(closed_runs: list[int]) -> str | None:
+    """Why the closes seen name no count of requests per connection (None: they do, or there
+    were none)."""
+    if not closed_runs:
+        return None
+    value, times = Counter(closed_runs).most_common(1)[0]
+    if times < 2:
+        return (
+            f"one close after {closed_runs[0]} requests, not seen again on another connection"
+            if len(closed_runs) == 1
+            else f"closes after differing counts ({', '.join(map(str, sorted(closed_runs)))})"
+        )
+    if times < AGREE_SHARE * len(closed_runs):
+        return (
+            f"only {times} of {len(closed_runs)} closes came after {value} requests: the others "
+            "are not the server's count"
+        )
+    return None
