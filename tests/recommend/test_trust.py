@@ -4,17 +4,24 @@ place of an inconclusive value."""
 
 from __future__ import annotations
 
+import json
+
 from pooltune.model import (
     HTTPX_DEFAULT_KEEPALIVE_EXPIRY_S,
+    Discovery,
     InFlight,
     LevelSamples,
     LevelStats,
+    Machine,
     Percentiles,
     ProberHealth,
+    ProberInfo,
+    Report,
     RequestSample,
     ServerFacts,
     Target,
 )
+from pooltune.render import render
 from pooltune.tune.advise import Evidence, advise
 from pooltune.tune.health import (
     CPU_SATURATED,
@@ -255,3 +262,32 @@ def test_requests_per_connection_must_agree_across_connections() -> None:
     assert differing and "differing" in differing
     few = lifetime_inconclusive([21, 21, 3, 4, 7, 9, 11])
     assert few and "2 of 7" in few
+
+
+def test_the_report_says_headroom_machine_discovery_and_what_is_inconclusive() -> None:
+    levels = [_level(c, 20 * c, 0.05) for c in (1, 2, 4)] + [_level(8, 90, 0.09, saturated=True)]
+    report = Report(
+        target=Target(url="https://api.example/v1", concurrency=8),
+        server=_server(),
+        levels=levels,
+        recommendation=None,
+        requests_sent=100,
+        duration_s=3.0,
+        prober=ProberInfo(engine="httpx", headroom=headroom(levels, 400.0, "aiohttp 3.14.5")),
+        machine=Machine(cores=2, load_1m=4.5),
+        discovery=Discovery(engine="aiohttp 3.14.5", processes=2),
+        inconclusive={"idle_timeout_s": "the edge did not hold on a second connection"},
+    )
+    text = " ".join(render(report, "text").split())
+    assert "load generator (aiohttp 3.14.5): busiest process at 95% of a core" in text
+    assert "saturated at concurrency 8" in text
+    assert "discovery: aiohttp 3.14.5 over 2 processes" in text
+    assert "machine: 2 cores, load (1 min) up to 4.50" in text
+    assert "inconclusive: idle_timeout_s: the edge did not hold" in text
+    data = json.loads(render(report, "json"))
+    assert data["levels"][-1]["prober"]["saturated"] is True
+    assert data["machine"]["cores"] == 2 and data["discovery"]["processes"] == 2
+    assert data["inconclusive"] == {
+        "idle_timeout_s": "the edge did not hold on a second connection"
+    }
+    assert data["server"]["idle_timeout_s"] is None
