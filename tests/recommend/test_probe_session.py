@@ -54,9 +54,12 @@ def test_recovers_http2_streams_idle_timeout_and_concurrency_limit(start_api: St
     assert server.alpn == "h2"
     assert server.max_concurrent_streams == 64
     idle = idle_timeout(server)
-    assert idle.inconclusive or (idle.timeout_s is not None and abs(idle.timeout_s - 2.0) <= 1.0), (
-        server.idle_observations
-    )
+    seen = (server.idle_observations, server.idle_discarded, server.idle_confirmations)
+    if idle.timeout_s is None and not idle.inconclusive:
+        # every idled connection survived a window the budget kept short: a true "longer than"
+        assert server.idle_timeout_window_s is not None and server.idle_timeout_window_s < 2.0, seen
+    else:
+        assert idle.inconclusive or abs((idle.timeout_s or 0) - 2.0) <= 1.0, seen
     limit = concurrency_limit(
         [summarize(lv) for lv in outcome.levels], [summarize(lv) for lv in outcome.repeats]
     )

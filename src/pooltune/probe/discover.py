@@ -296,17 +296,13 @@ class IdleProber:
     async def _probe(self) -> None:
         coarse = await self._round(coarse_gaps(self.window_s))
         bounds = self._bounds(coarse)
-        if bounds is None:
-            return
-        survived, closed = bounds
-        if closed - survived > FINE_STEP_S and not self._stop.is_set():
-            await self._round(fine_gaps(survived, closed))
-        bounds = self._bounds(self.result.observations)
         if bounds is None or self._stop.is_set():
             return
-        # the edge, again on new connections: the longest survivor and the shortest close
-        edge = [g for g in bounds if g > 0]
-        await self._round(edge, into=self.result.confirmations)
+        survived, closed = bounds
+        # the fine round between the edge's gaps and, beside it on a new connection, the closed
+        # gap again (the confirmation): both end by the closed gap, so confirming costs no time
+        fine = fine_gaps(survived, closed) if closed - survived > FINE_STEP_S else []
+        await asyncio.gather(self._round(fine), self._round([closed], self.result.confirmations))
 
     @staticmethod
     def _bounds(obs: list[tuple[float, bool]]) -> tuple[float, float] | None:
