@@ -16,12 +16,14 @@ from pooltune.model import (
     Percentiles,
     ProberHealth,
     ProberInfo,
+    ProtocolRun,
     Report,
     RequestSample,
     ServerFacts,
     Target,
 )
 from pooltune.render import render
+from pooltune.tune import protocols as proto
 from pooltune.tune.advise import Evidence, advise
 from pooltune.tune.health import (
     CPU_SATURATED,
@@ -291,3 +293,45 @@ def test_the_report_says_headroom_machine_discovery_and_what_is_inconclusive() -
         "idle_timeout_s": "the edge did not hold on a second connection"
     }
     assert data["server"]["idle_timeout_s"] is None
+
+
+def test_a_pool_cost_without_a_cpu_reading_is_not_claimed() -> None:
+    """The issue's busy run: both arms read 0.00 ms of client CPU; nothing may be claimed."""
+    runs = [
+        _run_of("HTTP/1.1", 32, cpu=0.0, chosen=True),
+        _run_of("HTTP/1.1", 20, cpu=0.0, candidate=proto.HTTP1_SMALL),
+    ]
+    ev = Evidence(
+        target=Target(url="https://api.example/v1", concurrency=32),
+        server=_server(),
+        levels=[_level(c, 20 * c, 0.05) for c in (1, 2, 4)],
+        protocols=runs,
+        library="httpx",
+        version="0.29.0",
+    )
+    rec, _ = advise(ev)
+    assert rec.client_advice == []
+
+
+def test_a_sweep_with_no_clean_level_says_so() -> None:
+    levels = [_level(c, 20 * c, 0.05, saturated=True) for c in (1, 2, 4, 8)]
+    found = concurrency_limit(levels, wanted_top=48)
+    assert found.value is None and found.inconclusive and "every level" in found.inconclusive
+
+
+def _run_of(
+    version: str, connections: int, *, cpu: float, chosen: bool = False, candidate: str = ""
+) -> ProtocolRun:
+    p = Percentiles(p50=0.05, p90=0.06, p99=0.08)
+    return ProtocolRun(
+        http_version=version,  # type: ignore[arg-type]
+        connections=connections,
+        requests=100,
+        errors=0,
+        new_connections=0,
+        latency_s=p,
+        client_cpu_ms_per_request=cpu,
+        candidate=candidate or version,
+        concurrency=32,
+        chosen=chosen,
+    )

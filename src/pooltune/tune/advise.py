@@ -316,8 +316,8 @@ def _pool_cost_advice(
     if small is None or http1 is None or chosen is None:
         return
     name = f"{ev.library} {ev.version}"
-    costly = http1.client_cpu_ms_per_request >= POOL_CPU_COST * small.client_cpu_ms_per_request
-    if not costly:
+    large_cpu, small_cpu = http1.client_cpu_ms_per_request, small.client_cpu_ms_per_request
+    if small_cpu <= 0 or large_cpu < POOL_CPU_COST * small_cpu:  # not measured, or no cost
         return
     measured = (
         f"{name} measured {http1.client_cpu_ms_per_request:.2f} ms of client CPU per request "

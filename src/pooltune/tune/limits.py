@@ -128,6 +128,13 @@ def concurrency_limit(
         return Limit(knee, kind, [knee])
     top_clean = max((lv.concurrency for lv in usable), default=0)
     if wanted_top and top_clean < wanted_top and len(usable) < len(ordered):
+        if not usable:
+            return Limit(
+                inconclusive=(
+                    "every level ran at the prober's own limit (saturated or at its ceiling): "
+                    "no level is evidence about the server's cap or queue"
+                )
+            )
         return Limit(
             inconclusive=(
                 f"no refusal or queue up to {top_clean} in flight, but the levels above ran at "
