@@ -86,7 +86,8 @@ def keepalive_expiry(
         default = PoolSettings.library_defaults(library).keepalive_expiry or 0.0
         return default, (
             f"the idle timeout was inconclusive ({inconclusive}): {library}'s own default of "
-            f"{default:g} s is kept"
+            f"{default:g} s is kept; a server that closes idle connections sooner (uvicorn's and "
+            "Apache's default is 5 s) can fail a reuse: measure again on a quieter machine"
         )
     idle = server.idle_timeout_s
     if idle is not None:
