@@ -231,11 +231,34 @@ class Facts(cst.MetadataDependent):
         return None
 
     def call_qualname(self, call: cst.Call) -> str | None:
-        """The catalog name of a module-level function call (requests.get, urlopen...)."""
+        """The catalog name of a module-level function call (requests.get, urlopen...), also
+        reached through `getattr(requests, method)(url)` (the module's generic `request`)."""
         for qualname in self.qualnames(call.func):
             if self.catalog.call(qualname) is not None:
                 return qualname
+        dynamic = self.dynamic_method(call)
+        if dynamic is not None:
+            receiver, method = dynamic
+            for module in self.qualnames(receiver):
+                name = f"{module}.{method or 'request'}"
+                if self.catalog.call(name) is not None:
+                    return name
         return None
+
+    def dynamic_method(self, call: cst.Call) -> tuple[cst.BaseExpression, str | None] | None:
+        """`getattr(session, method)(url)`: the receiver, and the method's name when it is a
+        literal (None: any method, chosen at run time)."""
+        func = call.func
+        if not (
+            isinstance(func, cst.Call)
+            and len(func.args) == 2
+            and not any(a.keyword or a.star for a in func.args)
+            and self._is_builtin(func.func, "getattr")
+        ):
+            return None
+        name = func.args[1].value
+        method = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+        return func.args[0].value, method if isinstance(method, str) else None
 
     # -- tree navigation --------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from enum import Enum
@@ -130,6 +131,9 @@ class FunctionSummary:
     uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
     requests: bool = False  # makes implicit per-call requests (requests.get & co.)
     timeout_defaults: dict[str, str] = field(default_factory=dict)  # param -> sink label
+    # `def post(url, **kwargs): return requests.post(url, **kwargs)`: the request that gets the
+    # caller's keywords, and whose only timeout is one the caller passes
+    kwargs_timeout_sink: str | None = None
 
 
 class AttrPass(NamedTuple):
@@ -276,6 +280,7 @@ class _Fn:
         "defaults",
         "global_names",
         "has_yield",
+        "kwargs_sink",
         "local_builds",
         "local_defs",
         "local_types",
@@ -305,6 +310,7 @@ class _Fn:
         self.local_types: dict[str, str] = {}  # local -> class ref it was built from
         self.param_stores: set[str] = set()
         self.timeout_sinks: dict[str, str] = {}
+        self.kwargs_sink: str | None = None  # a request given this function's `**kwargs`
         self.global_names: set[str] = set()
         self.typed: dict[str, str] = {}  # parameter -> the client class its annotation names
         self.rebound: set[str] = set()  # parameters assigned a new value in the body
@@ -756,6 +762,8 @@ class Summarizer:
                 summary.timeout_defaults[param] = sink
         body = getattr(fn.node, "body", [])
         summary.ttl_cached = any(self._fresh_cache_guard(stmt) for stmt in body)
+        if fn.kwargs_sink is not None and _only_spread(fn.node):
+            summary.kwargs_timeout_sink = fn.kwargs_sink
 
     def _fresh_cache_guard(self, stmt: ast.stmt) -> bool:
         """`if self._at and time.monotonic() - self._at < TTL: return self._cached`: an early
@@ -1143,6 +1151,19 @@ class Summarizer:
         spec = self.catalog.client(name)
         call = self.catalog.calls.get(name)
         library = spec.library if spec else call.library if call else None
+        kwarg = getattr(fn.node, "args", None)
+        kwarg_name = kwarg.kwarg.arg if kwarg is not None and kwarg.kwarg else None
+        if (
+            call is not None
+            and call.library.timeout_required_per_call
+            and kwarg_name is not None
+            and not any(kw.arg == call.library.timeout_param for kw in node.keywords)
+            and any(
+                kw.arg is None and isinstance(kw.value, ast.Name) and kw.value.id == kwarg_name
+                for kw in node.keywords
+            )
+        ):
+            fn.kwargs_sink = name + "()"
         if library is None or library.timeout_param is None or not library.timeout_none_disables:
             return
         for kw in node.keywords:
@@ -1316,6 +1337,22 @@ def _loop_body_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
         todo.extend(ast.iter_child_nodes(node))
 
 
+def _only_spread(function: ast.AST) -> bool:
+    """The function's `**kwargs` is only ever spread into calls (never read, changed or
+    passed as a whole): a `timeout` in it can only come from the caller."""
+    args = getattr(function, "args", None)
+    name = args.kwarg.arg if args is not None and args.kwarg else None
+    spread: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.keyword) and node.arg is None and isinstance(node.value, ast.Name):
+            spread.add(id(node.value))
+    return all(
+        id(node) in spread
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and node.id == name
+    )
+
+
 def _is_statement_of(stmt: ast.stmt, call: ast.Call) -> bool:
     """`time.sleep(1)` / `await asyncio.sleep(1)` as a statement of its own."""
     return isinstance(stmt, ast.Expr) and (
@@ -1414,6 +1451,7 @@ class FunctionFacts:
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     annotated: dict[str, str] = field(default_factory=dict)  # param -> the client it declares
     timeout_defaults: dict[str, str] = field(default_factory=dict)
+    kwargs_timeout_sink: str | None = None  # the request its `**kwargs` reach (timeout: caller's)
     shared_async: str | None = None  # a shared async client it (or what it awaits) uses
     root: Root | None = None
     exempt: bool = False
@@ -1731,44 +1769,45 @@ class ProjectIndex:
             return self._per_request
         roots = self.roots()
         reasons: dict[str, str] = {}
-
-        def reach(start: str, first: str, origin: str) -> None:
-            """``start`` is reached per request (why: ``first``); follow what it calls."""
-            reasons[start] = first
-            todo = [start]
-            while todo:
-                current = todo.pop()
-                for ref, _ in self.functions[current].calls:
-                    target = self._runs_by_call(ref)
-                    if target is None or target in reasons:
-                        continue
-                    reasons[target] = f"called from `{_short(current)}`, {origin}"
-                    todo.append(target)
-
+        # Seeds: (function, why, where the chain starts, whether that is a loop): handlers
+        # first, then loops; each chain is followed breadth first, so a reason names the
+        # nearest start, and a callee several calls away still says where the loop is.
+        seeds: list[tuple[str, str, str, bool]] = []
         for qualname, root in roots.items():
+            start = f"the {_ROOT_WORDS[root]} `{_short(qualname)}`"
             for ref, _ in self.functions[qualname].calls:
                 target = self._runs_by_call(ref)
-                if target is not None and target not in reasons:
-                    what = _ROOT_WORDS[root]
-                    reach(
-                        target,
-                        f"called from the {what} `{_short(qualname)}`",
-                        f"which the {what} `{_short(qualname)}` reaches",
-                    )
+                if target is not None:
+                    seeds.append((target, f"called from {start}", start, False))
         for qualname, fn in self.functions.items():
             for ref, in_loop in fn.calls:
                 target = self._runs_by_call(ref) if in_loop else None
-                if target is None or target in reasons:
+                if target is None:
                     continue
-                where = f"`{_short(qualname)}`"
+                start = f"`{_short(qualname)}`"
                 module = self._module_of(qualname)
                 if module is not None and module != self._module_of(target):
-                    where += f" (module `{module}`)"
-                reach(
-                    target,
-                    f"called in a loop in {where}",
-                    f"which {where} calls in a loop (through `{_short(target)}`)",
-                )
+                    start += f" (module `{module}`)"
+                seeds.append((target, f"called in a loop in {start}", start, True))
+        queue: deque[tuple[str, str, str, bool]] = deque()
+        for target, why, start, loop in seeds:
+            if target not in reasons:
+                reasons[target] = why
+                queue.append((target, target, start, loop))
+        while queue:
+            current, first, start, loop = queue.popleft()
+            for ref, _ in self.functions[current].calls:
+                target = self._runs_by_call(ref)
+                if target is None or target in reasons:
+                    continue
+                if not loop:
+                    how = f"which {start} reaches"
+                elif current == first:
+                    how = f"which {start} calls in a loop"
+                else:
+                    how = f"which runs in a loop of {start} (through `{_short(first)}`)"
+                reasons[target] = f"called from `{_short(current)}`, {how}"
+                queue.append((target, first, start, loop))
         self._per_request = reasons
         return reasons
 
@@ -1908,7 +1947,11 @@ class ProjectIndex:
                 if target is None or target not in self.functions:
                     continue
                 callee = self.functions[target]
-                if callee.timeout_defaults or self.factory(target) is not None:
+                if (
+                    callee.timeout_defaults
+                    or callee.kwargs_timeout_sink
+                    or self.factory(target) is not None
+                ):
                     return True
         return False
 
@@ -1949,6 +1992,7 @@ class ProjectIndex:
                 factory_clients=list(clients),
                 annotated=dict(fn.annotated),
                 timeout_defaults=dict(fn.timeout_defaults),
+                kwargs_timeout_sink=fn.kwargs_timeout_sink,
                 root=roots.get(qualname),
                 exempt=fn.exempt,
                 is_test=fn.is_test,
@@ -2031,6 +2075,7 @@ def interesting(facts: FunctionFacts) -> bool:
         facts.factory
         or facts.param_use
         or facts.timeout_defaults
+        or facts.kwargs_timeout_sink
         or facts.shared_async
         or facts.kind == "property"
     )

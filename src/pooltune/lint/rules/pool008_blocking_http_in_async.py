@@ -17,8 +17,12 @@ class BlockingHttpInAsync(Rule):
         function = facts.enclosing_function(node)
         if not (isinstance(function, cst.FunctionDef) and function.asynchronous is not None):
             return  # not directly in a coroutine (a nested def/lambda runs elsewhere)
+        if facts.offloaded(node):
+            return  # `await asyncio.to_thread(...)`, `sync_to_async(...)`: on a worker thread
         qualname = self.call_qualname(node)
         if qualname is not None:
+            if facts.local_url_only(node):
+                return  # `urlopen("data:...")`: decoded in memory, no network
             if self.context.catalog.calls[qualname].blocking:
                 self.report(
                     node,
@@ -30,7 +34,7 @@ class BlockingHttpInAsync(Rule):
         if build is not None and build.node is node:
             self._sync_build(
                 node,
-                build.spec.is_async,
+                not build.surely_sync,
                 build.spec.kind,
                 build.spec.display,
                 build.inprocess,
@@ -44,10 +48,14 @@ class BlockingHttpInAsync(Rule):
         if build is None or build.node is not node or build.origin != "property":
             return
         function = self.facts.enclosing_function(node)
-        if isinstance(function, cst.FunctionDef) and function.asynchronous is not None:
+        if (
+            isinstance(function, cst.FunctionDef)
+            and function.asynchronous is not None
+            and not self.facts.offloaded(node)
+        ):
             self._sync_build(
                 node,
-                build.spec.is_async,
+                not build.surely_sync,
                 build.spec.kind,
                 build.spec.display,
                 build.inprocess,
@@ -88,6 +96,8 @@ class BlockingHttpInAsync(Rule):
         held = self.facts.held(root)
         if held is None or held.where == "build" or held.inprocess:
             return
+        if held.declared and isinstance(self.facts.parent(node), cst.Await):
+            return  # only an annotation says sync; awaiting the call says the client is async
         if held.where == "local" and held.build is not None:
             return  # built in this coroutine: reported where it is built
         spec = held.spec
