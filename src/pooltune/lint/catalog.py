@@ -79,6 +79,10 @@ class LibraryEntry:
     sdk_default_async_http_client: str | None = None
     resources: tuple[str, ...] = ()
     client: tuple[ClientEntry, ...] = ()
+    # A framework that wraps an HTTP library (LangChain, litellm): its clients are catalog
+    # entries, but its other functions are ordinary code (a client passed to them is followed
+    # like one passed to the user's own functions, not taken as kept by a library).
+    wrapper: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,10 @@ class Catalog:
         # method of the catalog, or the exit protocol. One definition for every rule and phase.
         self.closers: frozenset[str] = frozenset(
             (*CONTEXT_EXIT_METHODS, *(m for s in self.clients.values() for m in s.entry.close))
+        )
+        # The HTTP libraries themselves: a client passed into them is theirs from then on.
+        self.http_library_modules: frozenset[str] = frozenset(
+            module.split(".")[0] for lib in libraries if not lib.wrapper for module in lib.modules
         )
         self.use_helpers = frozenset(self.helpers.use)
         self.close_helpers = frozenset(self.helpers.close)

@@ -1058,11 +1058,23 @@ class Facts(cst.MetadataDependent):
         for child, parent in self.ancestors(call):
             if type(parent) in (cst.FunctionDef, cst.Lambda):
                 return False
-            if isinstance(parent, cst.If) and child is parent.body:
-                finder = _Strings()
-                parent.test.visit(finder)
-                if any(text.startswith(schemes) for text in finder.found):
-                    return True
+            if (
+                isinstance(parent, cst.If)
+                and child is parent.body
+                and _mentions(parent.test, schemes)
+            ):
+                return True
+            if isinstance(parent, cst.IndentedBlock):
+                # `if not url.startswith("data:"): raise ...` earlier in the same block
+                for stmt in parent.body[: parent.body.index(child)]:
+                    if (
+                        isinstance(stmt, cst.If)
+                        and isinstance(stmt.test, cst.UnaryOperation)
+                        and isinstance(stmt.test.operator, cst.Not)
+                        and _mentions(stmt.test, schemes)
+                        and _leaves(stmt.body)
+                    ):
+                        return True
         return False
 
     def offloaded(self, node: cst.CSTNode) -> bool:
@@ -1133,7 +1145,31 @@ class Facts(cst.MetadataDependent):
 
 
 def _string_starts(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:
+    """A string that starts with one of ``prefixes``: a literal, a concatenation
+    (`"data:image/png;base64," + b64`), or an f-string's literal start."""
+    while isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        expr = expr.left
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        return isinstance(first, cst.FormattedStringText) and first.value.startswith(prefixes)
     return isinstance(expr, cst.SimpleString) and str(expr.evaluated_value).startswith(prefixes)
+
+
+def _mentions(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:
+    """A string literal in ``expr`` starts with one of ``prefixes``."""
+    finder = _Strings()
+    expr.visit(finder)
+    return any(text.startswith(prefixes) for text in finder.found)
+
+
+def _leaves(body: cst.BaseSuite) -> bool:
+    """The block ends by leaving the function (`raise`, `return`)."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    last = statements[-1] if statements else None
+    small = last.body[-1] if isinstance(last, cst.SimpleStatementLine) and last.body else last
+    if isinstance(body, cst.SimpleStatementSuite):
+        small = body.body[-1] if body.body else None
+    return isinstance(small, (cst.Raise, cst.Return))
 
 
 def _is_none_literal(expr: cst.BaseExpression) -> bool:

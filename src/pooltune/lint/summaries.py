@@ -801,8 +801,8 @@ class Summarizer:
             bound = fn.build_refs.get(value.id)
             if not bound or value.id in fn.stored or fn.assigned.get(value.id, 0) != len(bound):
                 return None
-            if any(ref is None or ref.resource for ref in bound):
-                return None
+            if any(ref is None or ref.resource or ref.weak for ref in bound):
+                return None  # a branch binds something else (a client the caller gave)
             return [ref for ref in bound if ref is not None]
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
             # `return self.http_client or httpx.Client()`: a new client whenever the first is unset
@@ -1075,6 +1075,8 @@ class Summarizer:
         fn = self.fn
         catalog = self.catalog
         name = self.catalog_name(node.func)
+        if name is None and (dynamic := self._dynamic_catalog_call(node)) is not None:
+            name = dynamic  # `getattr(requests, method)(url)`
         if name is not None and (
             name in catalog.clients
             or name in catalog.calls
@@ -1121,6 +1123,22 @@ class Summarizer:
                 self.ref(node.func) if name is None or name not in catalog.clients else name,
             )
         self._children(node)
+
+    def _dynamic_catalog_call(self, node: ast.Call) -> str | None:
+        """`getattr(requests, method)(url)`: the library's generic request function."""
+        func = node.func
+        if not (
+            isinstance(func, ast.Call)
+            and isinstance(func.func, ast.Name)
+            and func.func.id == "getattr"
+            and len(func.args) == 2
+        ):
+            return None
+        module = self.catalog_name(func.args[0])
+        method = func.args[1]
+        literal = method.value if isinstance(method, ast.Constant) else None
+        name = f"{module}.{literal if isinstance(literal, str) else 'request'}"
+        return name if module is not None and name in self.catalog.calls else None
 
     def _attr_closes(self, cls: _Cls, node: ast.Call) -> None:
         """`self.c.close()`; `stack.enter_context(self.c)` or `stack.callback(self.c.close)`
@@ -1248,7 +1266,7 @@ class Summarizer:
         elif (
             callee is not None
             and where is not None
-            and callee.split(".", 1)[0] not in self.catalog.top_level_modules
+            and callee.split(".", 1)[0] not in self.catalog.http_library_modules
         ):
             fn.summary.param_forward.setdefault(name, []).append(ArgSite(callee, where))
         else:

@@ -12,7 +12,7 @@ _HANDSHAKE = (
 VALID = (
     Valid(
         why="an agent tool's one-off request is POOL101's (opt-in), not POOL001's",
-        source='''\
+        source="""\
 import requests
 
 
@@ -28,11 +28,11 @@ class CalendarTools:
             timeout=30,
         )
         return response.json()["data"]
-''',
+""",
     ),
     Valid(
         why="a value object fetching its own URL once",
-        source='''\
+        source="""\
 import requests
 
 
@@ -42,11 +42,11 @@ class UrlArtifact:
 
     def to_bytes(self) -> bytes:
         return requests.get(self.url, timeout=60).content
-''',
+""",
     ),
     Valid(
         why="a fetch behind a time-to-live cache that returns early while fresh",
-        source='''\
+        source="""\
 import time
 
 import requests
@@ -67,11 +67,11 @@ class ModelCatalog:
         self._models = [m["id"] for m in data["data"]]
         self._fetched_at = time.monotonic()
         return self._models
-''',
+""",
     ),
     Valid(
         why="a one-time start-up poll (a FastAPI startup hook)",
-        source='''\
+        source="""\
 import time
 
 import requests
@@ -88,11 +88,11 @@ def wait_for_model_server() -> None:
             return
         except requests.RequestException:
             time.sleep(1)
-''',
+""",
     ),
     Valid(
         why="a deliberate client per event loop for the coroutine asyncio.run starts",
-        source='''\
+        source="""\
 import asyncio
 
 from openai import AsyncOpenAI
@@ -109,11 +109,11 @@ async def _complete(prompt: str) -> str:
 
 def complete(prompt: str) -> str:
     return asyncio.run(_complete(prompt))
-''',
+""",
     ),
     Valid(
         why="ChatOpenAI shares one cached httpx pool since langchain-openai 0.3.19",
-        source='''\
+        source="""\
 from fastapi import FastAPI
 from langchain_openai import ChatOpenAI
 
@@ -124,12 +124,12 @@ app = FastAPI()
 async def chat(question: str) -> str:
     llm = ChatOpenAI(model="gpt-4o-mini")
     return (await llm.ainvoke(question)).content
-''',
+""",
     ),
     Valid(
         why="a client used in a polling loop serves one call: built per call, but the poll "
         "runs once (a CLI command)",
-        source='''\
+        source="""\
 import time
 
 import click
@@ -145,14 +145,14 @@ def wait(job_id: str) -> None:
             if status == "done":
                 break
             time.sleep(2)
-''',
+""",
     ),
 )
 
 INVALID = (
     Invalid(
         why="a provider class's request method is its hot path",
-        source='''\
+        source="""\
 import requests
 
 
@@ -165,7 +165,7 @@ class OllamaProvider:
             f"{self.host}/api/generate", json={"prompt": prompt}, timeout=120
         )
         return response.json()["response"]
-''',
+""",
         expected=(
             Expect(
                 9,
@@ -180,7 +180,7 @@ class OllamaProvider:
     ),
     Invalid(
         why="a polling loop repeats requests whatever its counter is called (retry_count)",
-        source='''\
+        source="""\
 import time
 
 import requests
@@ -195,7 +195,7 @@ def wait_for_transcript(job_url: str) -> dict:
         retry_count += 1
         time.sleep(3)
     raise TimeoutError(job_url)
-''',
+""",
         expected=(
             Expect(
                 9,
@@ -209,7 +209,7 @@ def wait_for_transcript(job_url: str) -> dict:
     ),
     Invalid(
         why="the same polling loop with a counter named n",
-        source='''\
+        source="""\
 import time
 
 import requests
@@ -224,7 +224,7 @@ def wait_for_transcript(job_url: str) -> dict:
         n += 1
         time.sleep(3)
     raise TimeoutError(job_url)
-''',
+""",
         expected=(
             Expect(
                 9,
@@ -239,7 +239,7 @@ def wait_for_transcript(job_url: str) -> dict:
     Invalid(
         why="a loop several calls away: the message says where the loop is",
         path="app/pages.py",
-        source='''\
+        source="""\
 import httpx
 
 
@@ -254,9 +254,9 @@ def _fetch(url: str) -> str:
 def _download(url: str) -> str:
     with httpx.Client(timeout=10) as client:
         return client.get(url).text
-''',
+""",
         files={
-            "app/ingest.py": '''\
+            "app/ingest.py": """\
 from app.pages import fetch_all
 
 
@@ -265,7 +265,7 @@ def ingest(site_urls: list[list[str]]) -> list[str]:
     for urls in site_urls:
         texts.extend(fetch_all(urls))
     return texts
-''',
+""",
         },
         expected=(
             Expect(
@@ -281,7 +281,7 @@ def ingest(site_urls: list[list[str]]) -> list[str]:
     Invalid(
         why="a factory with branches (Azure or not), called per request from another module",
         path="app/api.py",
-        source='''\
+        source="""\
 from fastapi import FastAPI
 
 from app.llm import get_llm_client
@@ -296,9 +296,9 @@ def ask(question: str, azure: bool = False) -> str:
         model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
     )
     return reply.choices[0].message.content or ""
-''',
+""",
         files={
-            "app/llm.py": '''\
+            "app/llm.py": """\
 import os
 
 from openai import AzureOpenAI, OpenAI
@@ -314,7 +314,7 @@ def get_llm_client(azure: bool):
     else:
         client = OpenAI()
     return client
-''',
+""",
         },
         expected=(
             Expect(
@@ -330,7 +330,7 @@ def get_llm_client(azure: bool):
     Invalid(
         why="a factory returning a sync or an async client by flag",
         path="app/chat.py",
-        source='''\
+        source="""\
 from app.clients import make_client
 
 
@@ -340,15 +340,15 @@ async def answer(question: str) -> str:
         model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
     )
     return reply.choices[0].message.content or ""
-''',
+""",
         files={
-            "app/clients.py": '''\
+            "app/clients.py": """\
 from openai import AsyncOpenAI, OpenAI
 
 
 def make_client(use_async: bool = False):
     return AsyncOpenAI() if use_async else OpenAI()
-''',
+""",
         },
         expected=(
             Expect(
@@ -363,7 +363,7 @@ def make_client(use_async: bool = False):
     ),
     Invalid(
         why="a client's bound method passed to a helper that only calls it",
-        source='''\
+        source="""\
 import time
 
 import httpx
@@ -381,7 +381,7 @@ def _with_retries(send, url: str, attempts: int = 3) -> httpx.Response:
 def fetch_page(url: str) -> str:
     with httpx.Client(timeout=10) as client:
         return _with_retries(client.get, url).text
-''',
+""",
         expected=(
             Expect(
                 16,
@@ -394,7 +394,7 @@ def fetch_page(url: str) -> str:
     ),
     Invalid(
         why="a local that is either the given client or a new one",
-        source='''\
+        source="""\
 import httpx
 from fastapi import FastAPI
 
@@ -406,7 +406,7 @@ async def weather(city: str, client: httpx.AsyncClient | None = None) -> dict:
     client = client or httpx.AsyncClient(timeout=10)
     response = await client.get("https://api.weather.example/v1", params={"q": city})
     return response.json()
-''',
+""",
         expected=(
             Expect(
                 9,
@@ -420,7 +420,7 @@ async def weather(city: str, client: httpx.AsyncClient | None = None) -> dict:
     ),
     Invalid(
         why="a FastAPI dependency that yields a client per request",
-        source='''\
+        source="""\
 from typing import Annotated
 
 import httpx
@@ -438,7 +438,7 @@ async def get_http_client():
 async def repos(owner: str, client: Annotated[httpx.AsyncClient, Depends(get_http_client)]):
     response = await client.get(f"https://api.github.com/users/{owner}/repos")
     return response.json()
-''',
+""",
         expected=(
             Expect(
                 10,
@@ -453,15 +453,15 @@ async def repos(owner: str, client: Annotated[httpx.AsyncClient, Depends(get_htt
     Invalid(
         why="a FastAPI dependency that returns an SDK client, from another module",
         path="app/deps.py",
-        source='''\
+        source="""\
 from openai import AsyncOpenAI
 
 
 def llm() -> AsyncOpenAI:
     return AsyncOpenAI()
-''',
+""",
         files={
-            "app/routes.py": '''\
+            "app/routes.py": """\
 from fastapi import APIRouter, Depends
 from openai import AsyncOpenAI
 
@@ -476,7 +476,7 @@ async def summarize(text: str, client: AsyncOpenAI = Depends(llm)) -> str:
         model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
     )
     return reply.choices[0].message.content or ""
-''',
+""",
         },
         expected=(
             Expect(
@@ -491,7 +491,7 @@ async def summarize(text: str, client: AsyncOpenAI = Depends(llm)) -> str:
     ),
     Invalid(
         why="a LangChain AzureChatOpenAI per request (a new httpx pool per instance)",
-        source='''\
+        source="""\
 import os
 
 from fastapi import FastAPI
@@ -507,7 +507,7 @@ async def chat(question: str) -> str:
         azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
     )
     return (await llm.ainvoke(question)).content
-''',
+""",
         expected=(
             Expect(
                 11,
@@ -521,7 +521,7 @@ async def chat(question: str) -> str:
     ),
     Invalid(
         why="litellm's AsyncHTTPHandler built per call",
-        source='''\
+        source="""\
 from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
 
 
@@ -532,7 +532,7 @@ async def embed(texts: list[str], api_base: str) -> list[list[float]]:
     finally:
         await handler.close()
     return [row["embedding"] for row in response.json()["data"]]
-''',
+""",
         expected=(
             Expect(
                 5,
