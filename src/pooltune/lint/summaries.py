@@ -82,21 +82,6 @@ class ArgSite(NamedTuple):
     where: int | str  # positional index (self excluded) or keyword
 
 
-class MemberRef(NamedTuple):
-    """`C#m`: a member (method or attribute) of a class, as phase one spells the class."""
-
-    owner: str
-    member: str
-
-    def key(self) -> str:
-        return f"{self.owner}#{self.member}"
-
-    @classmethod
-    def parse(cls, ref: str) -> MemberRef | None:
-        owner, sep, member = ref.partition("#")
-        return cls(owner, member) if sep else None
-
-
 @dataclass(slots=True)
 class ClientRef:
     """A client a name or attribute holds: its class, and how it got there."""
