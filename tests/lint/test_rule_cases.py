@@ -59,7 +59,9 @@ def lint_case(root: Path, code: str, case: Valid) -> list[Expect]:
     run = lint_files(names, dict.fromkeys(names, DEFAULT_CODES | {code}), None, jobs=1)
     target = str(root / case.path)
     return [
-        Expect(f.location.row, f.location.column, f.end_location.row, f.end_location.column, f.message)
+        Expect(
+            f.location.row, f.location.column, f.end_location.row, f.end_location.column, f.message
+        )
         for f in run.findings
         if f.code == code and f.filename == target
     ]

@@ -163,3 +163,13 @@ def test_one_call_three_rules_three_different_points() -> None:
     assert "event loop" in found["POOL008"] and "pool" not in found["POOL008"]
     clauses = [set(message.split("; ")) for message in found.values()]
     assert not (clauses[0] & clauses[1] or clauses[0] & clauses[2] or clauses[1] & clauses[2])
+
+
+def test_opt_in_rules_need_their_own_selector() -> None:
+    from pooltune.config import expand_selectors
+
+    known = ["POOL001", "POOL003", "POOL101"]
+    assert expand_selectors(("POOL",), known, "select") == {"POOL001", "POOL003"}
+    assert expand_selectors(("POOL0",), known, "select") == {"POOL001", "POOL003"}
+    for selector in ("POOL101", "POOL1", "POOL10", "ALL"):
+        assert "POOL101" in expand_selectors((selector,), known, "select")

@@ -316,6 +316,8 @@ class Facts(cst.MetadataDependent):
     def _repeats_one_unit(self, loop: cst.For | cst.While, polling_too: bool) -> bool:
         """Phase one's verdict on the loop (:meth:`pooltune.lint.summaries.Summarizer.
         _loop_kind`), read by its first line: a retry loop, or (``polling_too``) a polling one."""
+        if not self._retry_lines and not (polling_too and self._poll_lines):
+            return False  # most modules: no position to generate
         line = self.position(loop).start.line
         return line in self._retry_lines or (polling_too and line in self._poll_lines)
 
@@ -986,9 +988,11 @@ class Facts(cst.MetadataDependent):
             return "inside a loop" if build.in_loop and not build.in_class_body else None
         if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
-        if build.in_loop:
-            return "inside a loop"
         facts = self.function_facts(build.function)
+        if build.in_loop and not (
+            self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
+        ):
+            return "inside a loop"  # (a polling loop in code that runs once is not)
         if facts is not None and facts.own_loop:
             return None  # `asyncio.run(f())` starts it: a client per event loop is POOL013's fix
         root = self.root_reason(build.function)
@@ -1011,7 +1015,10 @@ class Facts(cst.MetadataDependent):
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
         how strong the evidence is; None where it runs once (or nothing says how often)."""
         function = self.enclosing_function(call)
-        if self.in_loop(call, function):
+        if self.in_loop(call, function) and not (
+            self._runs_once_or_cached(self.function_facts(function))
+            and not self.in_loop(call, function, reuse=True)
+        ):
             return ImplicitCallPlace("inside a loop", Evidence.PER_REQUEST)
         if function is None:
             return None
@@ -1119,6 +1126,16 @@ class Facts(cst.MetadataDependent):
                     ):
                         return True
         return False
+
+    @staticmethod
+    def _runs_once_or_cached(facts: FunctionFacts | None) -> bool:
+        """Start-up code (`__init__`, a startup hook, code only they call) or work behind a
+        time-to-live cache: a polling loop there polls once, not per request."""
+        return (
+            facts is not None
+            and facts.root is None
+            and (facts.exempt or facts.once or facts.ttl_cached)
+        )
 
     def runs_once(self, function: FunctionNode | None) -> bool:
         """Only called from `__init__`, `main`, a validator, a CLI command...: one-shot."""

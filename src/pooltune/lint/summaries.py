@@ -846,8 +846,17 @@ class Summarizer:
             return LoopKind.WORK
         exits = handles = backoff = every_turn = False
         sleeps = self.runtime.sleeps
+        # `while not ready and tries < 10:` ends once the body sets `ready`: an exit too
+        flags = (
+            {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            if isinstance(node, ast.While)
+            else set()
+        )
         for sub in _loop_body_nodes(node.body):
-            if isinstance(sub, (ast.Break, ast.Return)):
+            if isinstance(sub, (ast.Break, ast.Return)) or (
+                isinstance(sub, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id in flags for t in sub.targets)
+            ):
                 exits = True
             elif isinstance(sub, ast.Try) and sub.handlers:
                 handles = True

@@ -91,6 +91,31 @@ def wait_for_model_server() -> None:
 """,
     ),
     Valid(
+        why="a start-up poll in a method only __init__ calls, until a flag says ready",
+        source="""\
+import time
+
+import requests
+
+
+class SandboxExecutor:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._wait_for_server()
+
+    def _wait_for_server(self) -> None:
+        retries = 0
+        ready = False
+        while not ready and retries < 10:
+            try:
+                status = requests.get(f"{self.base_url}/api/status", timeout=2).status_code
+                ready = status == 200
+            except requests.RequestException:
+                time.sleep(1)
+            retries += 1
+""",
+    ),
+    Valid(
         why="a deliberate client per event loop for the coroutine asyncio.run starts",
         source="""\
 import asyncio
