@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pooltune.lint.catalog import Catalog
+from pooltune.lint.loops import LoopKind, loop_kind
 
 SUMMARY_VERSION = "2"
 
@@ -62,14 +63,6 @@ class ParamUse(str, Enum):
     USE = "use"  # only calls its methods
     CLOSE = "close"  # closes it (or enters it with `with`)
     STORE = "store"  # keeps it beyond the call
-
-
-class LoopKind(str, Enum):
-    """What a loop repeats."""
-
-    WORK = "work"  # many units of work (`for url in urls`): a client used there is reused
-    POLL = "poll"  # one request again and again until a condition holds, sleeping each turn
-    RETRY = "retry"  # one unit of work tried again after a failure
 
 
 class CallSite(NamedTuple):
@@ -342,7 +335,7 @@ class Summarizer:
         self.stack: list[ast.AST] = []
         self.fn: _Fn | None = None
         self.cls: _Cls | None = None
-        self.loop = False  # inside a loop that repeats work (not a retry loop)
+        self.loop = False  # inside a loop over units of work (not a retry or polling loop)
         self.any_loop = False
         self.in_lambda = 0
         self.outer_fns: list[_Fn] = []
@@ -832,54 +825,17 @@ class Summarizer:
 
     # loops
 
-    def _loop_kind(self, node: ast.For | ast.AsyncFor | ast.While) -> LoopKind:
-        """What a loop repeats, by its shape (never by its counter's name). A `while` or
-        `for ... in range(...)` loop that stops once its work succeeds (`break`, `return`):
-        RETRY when it tries again only after a failure (in an `except` handler, or after a
-        sleep taken on some paths only: a back-off on a bad status); POLL when it sleeps on
-        every turn. Anything else repeats work."""
-        if isinstance(node, (ast.For, ast.AsyncFor)) and not (
-            isinstance(node.iter, ast.Call)
-            and isinstance(node.iter.func, ast.Name)
-            and node.iter.func.id == "range"
-        ):
-            return LoopKind.WORK
-        exits = handles = backoff = every_turn = False
-        sleeps = self.runtime.sleeps
-        # `while not ready and tries < 10:` ends once the body sets `ready`: an exit too
-        flags = (
-            {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
-            if isinstance(node, ast.While)
-            else set()
-        )
-        for sub in _loop_body_nodes(node.body):
-            if isinstance(sub, (ast.Break, ast.Return)) or (
-                isinstance(sub, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id in flags for t in sub.targets)
-            ):
-                exits = True
-            elif isinstance(sub, ast.Try) and sub.handlers:
-                handles = True
-            elif isinstance(sub, ast.Call) and self.resolve(sub.func) in sleeps:
-                if any(_is_statement_of(stmt, sub) for stmt in node.body):
-                    every_turn = True
-                else:
-                    backoff = True
-        if not exits:
-            return LoopKind.WORK
-        if handles or (backoff and not every_turn):
-            return LoopKind.RETRY
-        return LoopKind.POLL if every_turn else LoopKind.WORK
-
     def visit_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
-        kind = self._loop_kind(node)
+        kind = loop_kind(node, self.resolve, self.runtime.sleeps)
         if kind is not LoopKind.WORK:
             self.loop_kinds.setdefault(kind, set()).add(node.lineno)
         head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
         self._visit_list(node, head)
         saved = self.loop, self.any_loop
         self.any_loop = True
-        self.loop = self.loop or kind is not LoopKind.RETRY
+        # a callee runs per iteration of a loop over work (a polling loop runs as often as the
+        # function around it: its callees inherit that function's reasons)
+        self.loop = self.loop or kind is LoopKind.WORK
         self._visit_list(node, node.body)
         self.loop, self.any_loop = saved
         self._visit_list(node, node.orelse)
@@ -1330,25 +1286,6 @@ class Summarizer:
             fn.stored.add(name)
 
 
-_OWN_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-_LOOPS = (ast.For, ast.AsyncFor, ast.While)
-
-
-def _loop_body_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """The nodes of a loop body, not those of nested functions, classes or loops (their
-    `break`/`return` and sleeps are their own)."""
-    todo: list[ast.AST] = list(body)
-    while todo:
-        node = todo.pop()
-        yield node
-        if isinstance(node, _OWN_SCOPES):
-            continue
-        if isinstance(node, _LOOPS):  # an inner loop's `break` is its own; a `return` is not
-            todo.extend(n for n in ast.walk(node) if isinstance(n, ast.Return))
-            continue
-        todo.extend(ast.iter_child_nodes(node))
-
-
 def _only_spread(function: ast.AST) -> bool:
     """The function's `**kwargs` is only ever spread into calls (never read, changed or
     passed as a whole): a `timeout` in it can only come from the caller."""
@@ -1362,13 +1299,6 @@ def _only_spread(function: ast.AST) -> bool:
         id(node) in spread
         for node in ast.walk(function)
         if isinstance(node, ast.Name) and node.id == name
-    )
-
-
-def _is_statement_of(stmt: ast.stmt, call: ast.Call) -> bool:
-    """`time.sleep(1)` / `await asyncio.sleep(1)` as a statement of its own."""
-    return isinstance(stmt, ast.Expr) and (
-        stmt.value is call or (isinstance(stmt.value, ast.Await) and stmt.value.value is call)
     )
 
 
