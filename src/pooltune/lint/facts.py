@@ -233,7 +233,8 @@ class Facts(cst.MetadataDependent):
     def call_qualname(self, call: cst.Call) -> str | None:
         """The catalog name of a module-level function call (requests.get, urlopen...), also
         reached through `getattr(requests, method)(url)` (the module's generic `request`)."""
-        for qualname in self.qualnames(call.func):
+        wrapped = self.offloaded_callable(call)
+        for qualname in self.qualnames(call.func if wrapped is None else wrapped):
             if self.catalog.call(qualname) is not None:
                 return qualname
         dynamic = self.dynamic_method(call)
@@ -243,6 +244,20 @@ class Facts(cst.MetadataDependent):
                 name = f"{module}.{method or 'request'}"
                 if self.catalog.call(name) is not None:
                     return name
+        return None
+
+    def offloaded_callable(self, call: cst.Call) -> cst.BaseExpression | None:
+        """`sync_to_async(requests.get)(url)`: the callable a thread offloader wraps (the call
+        is that callable's, run on a worker thread)."""
+        func = call.func
+        if (
+            isinstance(func, cst.Call)
+            and func.args
+            and func.args[0].keyword is None
+            and not func.args[0].star
+            and self.qualnames(func.func) & set(self.catalog.runtime.thread_offloaders)
+        ):
+            return func.args[0].value
         return None
 
     def dynamic_method(self, call: cst.Call) -> tuple[cst.BaseExpression, str | None] | None:

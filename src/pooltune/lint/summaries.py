@@ -1075,13 +1075,16 @@ class Summarizer:
         self._children(node)
 
     def _dynamic_catalog_call(self, node: ast.Call) -> str | None:
-        """`getattr(requests, method)(url)`: the library's generic request function."""
+        """`getattr(requests, method)(url)`: the library's generic request function;
+        `sync_to_async(requests.get)(url)`: the function run on a worker thread."""
         func = node.func
+        if not isinstance(func, ast.Call) or not func.args:
+            return None
+        if self.resolve(func.func) in self.runtime.thread_offloaders:
+            wrapped = self.catalog_name(func.args[0])
+            return wrapped if wrapped in self.catalog.calls else None
         if not (
-            isinstance(func, ast.Call)
-            and isinstance(func.func, ast.Name)
-            and func.func.id == "getattr"
-            and len(func.args) == 2
+            isinstance(func.func, ast.Name) and func.func.id == "getattr" and len(func.args) == 2
         ):
             return None
         module = self.catalog_name(func.args[0])

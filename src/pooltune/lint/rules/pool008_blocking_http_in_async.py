@@ -17,8 +17,8 @@ class BlockingHttpInAsync(Rule):
         function = facts.enclosing_function(node)
         if not (isinstance(function, cst.FunctionDef) and function.asynchronous is not None):
             return  # not directly in a coroutine (a nested def/lambda runs elsewhere)
-        if facts.offloaded(node):
-            return  # `await asyncio.to_thread(...)`, `sync_to_async(...)`: on a worker thread
+        if facts.offloaded(node) or facts.offloaded_callable(node) is not None:
+            return  # `await asyncio.to_thread(...)`, `sync_to_async(f)(...)`: on a worker thread
         qualname = self.call_qualname(node)
         if qualname is not None:
             if facts.local_url_only(node):
@@ -32,6 +32,8 @@ class BlockingHttpInAsync(Rule):
             return
         build = facts.build_for_expr(node)
         if build is not None and build.node is node:
+            if build.uses and all(self._offloaded_use(use) for use in build.uses):
+                return  # every request it makes runs on a worker thread
             self._sync_build(
                 node,
                 not build.surely_sync,
@@ -116,6 +118,11 @@ class BlockingHttpInAsync(Rule):
                 f"sync client `{held.name}` ({spec.display}) called inside `async def` blocks "
                 "the event loop; use the async client",
             )
+
+    def _offloaded_use(self, use: cst.Name) -> bool:
+        """`sync_to_async(client.chat.completions.create)(...)`: the client's method is handed
+        to a thread offloader (or the use is inside one's arguments)."""
+        return self.facts.offloaded(use)
 
     @staticmethod
     def _is_self_attr(expr: cst.BaseExpression) -> bool:

@@ -113,6 +113,31 @@ class RestClient:
         ),
     ),
     Invalid(
+        why="requests.get run on a thread by sync_to_async still needs a timeout",
+        source="""\
+from asgiref.sync import sync_to_async
+import requests
+
+
+async def verify_token(token: str) -> str | None:
+    response = await sync_to_async(requests.get)(
+        "https://auth.example/api/users/verify/",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.json().get("username") if response.ok else None
+""",
+        expected=(
+            Expect(
+                6,
+                22,
+                9,
+                6,
+                "`requests.get()` without `timeout=` can hang forever: "
+                "pass e.g. `timeout=(3.05, 60)`",
+            ),
+        ),
+    ),
+    Invalid(
         why="a method chosen at run time with getattr(requests, method)",
         source="""\
 import requests

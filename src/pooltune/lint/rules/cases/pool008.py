@@ -48,6 +48,37 @@ async def embed(texts: list[str]) -> list[list[float]]:
 """,
     ),
     Valid(
+        why="a sync client whose every request goes through sync_to_async",
+        source="""\
+from asgiref.sync import sync_to_async
+from openai import OpenAI
+
+
+async def summarize(text: str) -> str:
+    client = OpenAI()
+    reply = await sync_to_async(client.chat.completions.create, thread_sensitive=False)(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+    )
+    return reply.choices[0].message.content or ""
+""",
+    ),
+    Valid(
+        why="requests.get wrapped by sync_to_async runs on a worker thread",
+        source="""\
+from asgiref.sync import sync_to_async
+import requests
+
+
+async def verify_token(token: str) -> str | None:
+    response = await sync_to_async(requests.get)(
+        "https://auth.example/api/users/verify/",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    return response.json().get("username") if response.ok else None
+""",
+    ),
+    Valid(
         why="urlopen of a data: URL never touches the network",
         source="""\
 import urllib.request
