@@ -204,6 +204,32 @@ class OllamaProvider:
         ),
     ),
     Invalid(
+        why="a retriever's method runs per query (a base class named like a hot path)",
+        source='''\
+import requests
+from langchain_core.retrievers import BaseRetriever
+
+
+class RemoteDocsRetriever(BaseRetriever):
+    url: str
+
+    def _get_relevant_documents(self, query: str, *, run_manager=None) -> list:
+        hits = requests.post(self.url, json={"query": query}, timeout=20).json()
+        return [hit["text"] for hit in hits]
+''',
+        expected=(
+            Expect(
+                9,
+                16,
+                9,
+                74,
+                "`requests.post()` in `RemoteDocsRetriever._get_relevant_documents`, a method of "
+                "a client/provider class (its hot path) builds and drops a connection pool per "
+                "call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
         why="a polling loop repeats requests whatever its counter is called (retry_count)",
         source="""\
 import time
