@@ -205,7 +205,7 @@ class OllamaProvider:
     ),
     Invalid(
         why="a retriever's method runs per query (a base class named like a hot path)",
-        source='''\
+        source="""\
 import requests
 from langchain_core.retrievers import BaseRetriever
 
@@ -216,7 +216,7 @@ class RemoteDocsRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager=None) -> list:
         hits = requests.post(self.url, json={"query": query}, timeout=20).json()
         return [hit["text"] for hit in hits]
-''',
+""",
         expected=(
             Expect(
                 9,
