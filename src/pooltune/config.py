@@ -68,6 +68,11 @@ def _describe(exc: TableError) -> str:
     return f"[tool.pooltune] {exc}"
 
 
+# Opt-in rules (POOL1xx: weaker evidence, like ruff's rules that must be named): a selector
+# reaches them only by their own prefix or code (`POOL1`, `POOL101`) or `ALL`, never `POOL`.
+OPT_IN_PREFIX = "POOL1"
+
+
 def expand_selectors(selectors: tuple[str, ...], known: list[str], what: str) -> set[str]:
     """Codes matched by codes/prefixes; a selector that matches no rule is an error."""
     codes: set[str] = set()
@@ -76,7 +81,16 @@ def expand_selectors(selectors: tuple[str, ...], known: list[str], what: str) ->
         if selector == "ALL":
             codes.update(known)
             continue
-        matched = [code for code in known if code.startswith(selector)]
+        matched = [
+            code
+            for code in known
+            if code.startswith(selector)
+            and not (
+                code.startswith(OPT_IN_PREFIX)
+                and OPT_IN_PREFIX.startswith(selector)
+                and selector != OPT_IN_PREFIX
+            )
+        ]
         if not matched and selector != "POOL000":
             raise ConfigError(f"{what}: unknown rule code or prefix {raw!r}")
         codes.update(matched)

@@ -233,7 +233,7 @@ BAD: list[tuple[str, str]] = [
     ),
     # module-level request functions in methods of long-lived objects / per-request functions
     (
-        "POOL001",
+        "POOL101",
         "import requests\nclass SearchTool:\n    def run(self, q):\n        return requests.get('https://x', params={'q': q}, timeout=5).json()\n",
     ),
     (

@@ -238,7 +238,7 @@ def test_cache_makes_a_rerun_reuse_results(project: Path) -> None:
 def test_rules_and_rule_commands() -> None:
     proc = run_pooltune("rules")
     assert proc.returncode == 0
-    assert len(proc.stdout.splitlines()) == 13
+    assert len(proc.stdout.splitlines()) == 14
     assert proc.stdout.startswith("POOL001  client-per-request")
     proc = run_pooltune("rule", "pool012")
     assert proc.returncode == 0 and proc.stdout.startswith("# POOL012 sdk-client-drops-limits")

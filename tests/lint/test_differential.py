@@ -95,3 +95,15 @@ def test_rule_cases_identical_findings(code: str, source: str) -> None:
     reference = lint_source(source, "t.py", catalog, CODES, PROJECT, whole_module=True)
     fast = lint_source(source, "t.py", catalog, CODES, PROJECT)
     assert fast.findings == reference.findings
+
+
+def test_rule_case_modules_identical_findings(tmp_path: Path) -> None:
+    """Every case of ``pooltune/lint/rules/cases/`` as its own tree, both engines."""
+    from tests.lint.test_rule_cases import CASES, _write
+
+    compared = 0
+    for index, (_, case) in enumerate(CASES):
+        root = tmp_path / f"case{index}"
+        _write(root, case)
+        compared += _lint_tree(root)[0]
+    assert compared >= len(CASES) // 2

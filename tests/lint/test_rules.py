@@ -124,3 +124,52 @@ def test_one_serializer_for_the_cache_and_the_json_report() -> None:
     raw = finding_to_dict(finding)
     assert finding_from_dict(raw) == finding and finding_from_dict(raw).fix == finding.fix
     assert {k: v for k, v in finding_to_json(finding).items() if k != "url"} == raw
+
+
+def test_pep701_fstrings_lint_the_same_on_every_interpreter() -> None:
+    """A 3.12 f-string (quotes reused inside, a field over several lines) is linted, never
+    POOL000, whatever Python runs the linter; its findings are those of the same code
+    written the old way."""
+    new_style = (
+        "import requests\n\n\ndef titles(urls, tags):\n    for url in urls:\n"
+        "        page = requests.get(url)\n"
+        '        print(f"{page.json()["title"]}: {", ".join(tags)}")\n'
+        '    return f"""{\n        len(urls)\n    } pages"""\n'
+    )
+    old_style = new_style.replace('page.json()["title"]', "page.json()['title']").replace(
+        '", ".join(tags)', "', '.join(tags)"
+    )
+    codes = {"POOL000", "POOL001", "POOL003"}
+    new = lint_source(new_style, "t.py", load_catalog(), codes, PROJECT).findings
+    old = lint_source(old_style, "t.py", load_catalog(), codes, PROJECT).findings
+    assert [(f.code, f.location, f.end_location, f.message) for f in new] == [
+        (f.code, f.location, f.end_location, f.message) for f in old
+    ]
+    assert sorted(f.code for f in new) == ["POOL001", "POOL003"]
+
+
+def test_one_call_three_rules_three_different_points() -> None:
+    """`requests.post` without a timeout in an async handler: POOL001 says the pool, POOL003
+    the timeout, POOL008 the event loop; no sentence of one repeats another's."""
+    source = (
+        "import requests\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.post('/auth/token')\nasync def token(code: str) -> dict:\n"
+        "    return requests.post('https://oauth2.example/token', data={'code': code}).json()\n"
+    )
+    found = dict(_findings(source, {"POOL001", "POOL003", "POOL008"}))
+    assert set(found) == {"POOL001", "POOL003", "POOL008"}
+    assert "connection pool" in found["POOL001"] and "timeout" not in found["POOL001"]
+    assert "hang forever" in found["POOL003"] and "pool" not in found["POOL003"]
+    assert "event loop" in found["POOL008"] and "pool" not in found["POOL008"]
+    clauses = [set(message.split("; ")) for message in found.values()]
+    assert not (clauses[0] & clauses[1] or clauses[0] & clauses[2] or clauses[1] & clauses[2])
+
+
+def test_opt_in_rules_need_their_own_selector() -> None:
+    from pooltune.config import expand_selectors
+
+    known = ["POOL001", "POOL003", "POOL101"]
+    assert expand_selectors(("POOL",), known, "select") == {"POOL001", "POOL003"}
+    assert expand_selectors(("POOL0",), known, "select") == {"POOL001", "POOL003"}
+    for selector in ("POOL101", "POOL1", "POOL10", "ALL"):
+        assert "POOL101" in expand_selectors((selector,), known, "select")

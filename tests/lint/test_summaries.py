@@ -219,3 +219,43 @@ def test_a_name_called_on_an_unknown_receiver_may_have_unseen_callers(tmp_path: 
         },
     )
     assert found == {("app/scrape.py", "POOL001", 8)}
+
+
+@pytest.mark.parametrize(
+    ("loop", "kind"),
+    [
+        # a counter's name never decides: the same shapes with any name
+        (
+            "for {n} in range(3):\n    try:\n        return get()\n    except E:\n        pass\n",
+            "retry",
+        ),
+        (
+            "while {n} < 5:\n    r = get()\n    if r.ok:\n        return r\n"
+            "    if r.status == 429:\n        time.sleep(1)\n    {n} += 1\n",
+            "retry",
+        ),
+        (
+            "while {n} < 100:\n    job = get()\n    if job['done']:\n        return job\n"
+            "    {n} += 1\n    time.sleep(3)\n",
+            "poll",
+        ),
+        (
+            "for {n} in range(30):\n    if get()['done']:\n        break\n    time.sleep(2)\n",
+            "poll",
+        ),
+        ("for {n} in range(3):\n    get()\n", "work"),
+        (
+            "for {n} in urls:\n    try:\n        return get({n})\n    except E:\n        pass\n",
+            "work",
+        ),
+    ],
+)
+@pytest.mark.parametrize("name", ["n", "attempt", "retry_count", "i"])
+def test_loop_kind_by_shape_never_by_name(loop: str, kind: str, name: str) -> None:
+    from pooltune.lint.loops import LoopKind, loop_kind
+
+    source = "import time\n" + loop.replace("{n}", name)
+    node = ast.parse(source).body[1]
+    assert isinstance(node, (ast.For, ast.While))
+    resolve = lambda e: ast.unparse(e)  # noqa: E731
+    assert loop_kind(node, resolve, ("time.sleep",)) is LoopKind(kind)

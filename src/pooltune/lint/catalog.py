@@ -17,6 +17,8 @@ from pooltune._strict import TableError, from_table
 from pooltune._toml import tomllib
 
 ClientKind = Literal["pool", "connector", "sdk"]
+# The context-manager protocol: a client entered with `with` is closed by its `__exit__`.
+CONTEXT_EXIT_METHODS = ("__exit__", "__aexit__")
 TimeoutStyle = Literal["fields", "total"]
 
 
@@ -37,6 +39,10 @@ class ClientEntry:
     limit_param: str | None = None
     limit_default: int | None = None
     conflicting_params: tuple[str, ...] = ()
+    # A framework wrapper that builds a pool in its constructor (LangChain, litellm): which
+    # versions do, in words (messages and docs quote it).
+    pool_versions: str = ""
+    pool_per_instance: bool = True  # False: current versions share one cached pool
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,10 @@ class LibraryEntry:
     sdk_default_async_http_client: str | None = None
     resources: tuple[str, ...] = ()
     client: tuple[ClientEntry, ...] = ()
+    # A framework that wraps an HTTP library (LangChain, litellm): its clients are catalog
+    # entries, but its other functions are ordinary code (a client passed to them is followed
+    # like one passed to the user's own functions, not taken as kept by a library).
+    wrapper: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,15 @@ class Runtime:
     field_factory_param: str = "default_factory"
     loop_runners: tuple[str, ...] = ()
     sleeps: tuple[str, ...] = ()
+    dependency_markers: tuple[str, ...] = ()
+    startup_hooks: tuple[str, ...] = ()
+    thread_offloaders: tuple[str, ...] = ()
+    thread_offload_methods: tuple[str, ...] = ()
+    deadline_calls: tuple[str, ...] = ()
+    deadline_contexts: tuple[str, ...] = ()
+    clocks: tuple[str, ...] = ()
+    hot_path_class_suffixes: tuple[str, ...] = ()
+    local_url_schemes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,11 @@ class ClientSpec:
     @property
     def needs_running_loop(self) -> bool:
         return self.entry.needs_running_loop
+
+    @property
+    def closers(self) -> frozenset[str]:
+        """The calls that close this client: its own close methods and the exit protocol."""
+        return frozenset((*self.entry.close, *CONTEXT_EXIT_METHODS))
 
 
 @dataclass(frozen=True)
@@ -187,6 +211,15 @@ class Catalog:
         # Top-level package names, for the cheap "does this file import a catalog library" check.
         self.top_level_modules: frozenset[str] = frozenset(
             module.split(".")[0] for lib in libraries for module in lib.modules
+        )
+        # Whatever client it is (a parameter, an attribute whose class is unknown): any close
+        # method of the catalog, or the exit protocol. One definition for every rule and phase.
+        self.closers: frozenset[str] = frozenset(
+            (*CONTEXT_EXIT_METHODS, *(m for s in self.clients.values() for m in s.entry.close))
+        )
+        # The HTTP libraries themselves: a client passed into them is theirs from then on.
+        self.http_library_modules: frozenset[str] = frozenset(
+            module.split(".")[0] for lib in libraries if not lib.wrapper for module in lib.modules
         )
         self.use_helpers = frozenset(self.helpers.use)
         self.close_helpers = frozenset(self.helpers.close)

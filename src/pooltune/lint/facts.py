@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, cast
+from enum import Enum
+from typing import ClassVar, Literal, NamedTuple, cast
 
 import libcst as cst
 from libcst.metadata import (
@@ -29,13 +30,19 @@ from libcst.metadata import (
 )
 
 from pooltune.lint.catalog import Catalog, ClientSpec
-from pooltune.lint.summaries import RETRY_NAME, FunctionFacts, ModuleView, absolute_import
+from pooltune.lint.summaries import (
+    FunctionFacts,
+    FunctionKind,
+    ModuleView,
+    ParamUse,
+    Root,
+    absolute_import,
+)
 from pooltune.lint.traversal import ParentProvider
 
 FunctionNode = cst.FunctionDef | cst.Lambda
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
 Origin = Literal["constructor", "factory", "property"]
-_CLOSERS = ("__exit__", "__aexit__")
 _MUTATORS = frozenset({"update", "setdefault", "pop", "clear", "__setitem__", "popitem"})
 
 
@@ -57,6 +64,19 @@ class ClientBuild:
     inprocess: bool = False  # on an in-process transport: no network at all
     via: str | None = None  # the factory or property that builds it
     owned: bool = False  # passed straight to another client's constructor (an SDK's http_client)
+    # every class a factory may return (`AzureOpenAI() if azure else OpenAI()`): `spec` is the
+    # first; messages name them all, and sync-or-async questions need them to agree
+    alternatives: tuple[ClientSpec, ...] = ()
+    fallback: bool = False  # `given or Client()`: new only when no client is given
+
+    @property
+    def label(self) -> str:
+        """How messages name what it builds: `openai.OpenAI` or `openai.AzureOpenAI`."""
+        return " or ".join(f"`{s.display}`" for s in (self.spec, *self.alternatives))
+
+    @property
+    def surely_sync(self) -> bool:
+        return not any(s.is_async for s in (self.spec, *self.alternatives))
 
     @property
     def call(self) -> cst.Call | None:
@@ -66,16 +86,29 @@ class ClientBuild:
         )
 
 
+class Evidence(Enum):
+    """How strongly the code shows that a call runs per request."""
+
+    PER_REQUEST = "per-request"  # a loop, a handler, a caller that runs per request, a hot path
+    METHOD_ONLY = "method-only"  # a method of an ordinary class: how often it runs is unknown
+
+
+class ImplicitCallPlace(NamedTuple):
+    where: str  # "inside a loop", "in the method `Tools.fetch`", ...
+    evidence: Evidence
+
+
 @dataclass(frozen=True)
 class Held:
     """What an expression holds: a client, and where it comes from."""
 
     spec: ClientSpec
     where: Literal["build", "local", "self", "module", "param"]
-    name: str
+    name: str  # as the code spells it: `client`, `self._client`
     inprocess: bool = False
     resource: bool = False
     build: ClientBuild | None = None
+    declared: bool = False  # only an annotation says so (the code may say otherwise)
 
 
 class Facts(cst.MetadataDependent):
@@ -102,8 +135,8 @@ class Facts(cst.MetadataDependent):
         self.builds: list[ClientBuild] = []
         self._builds_by_node: dict[int, ClientBuild] = {}
         self._qualnames: dict[int, str] = {}
-        self._retry: dict[int, bool] = {}
-        self._annotated: dict[int, dict[str, ClientSpec]] = {}
+        self._retry_lines = frozenset(view.retry_loops)
+        self._poll_lines = frozenset(view.poll_loops)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
 
     # -- collection (after metadata is resolved) -----------------------------------------
@@ -112,17 +145,21 @@ class Facts(cst.MetadataDependent):
         # Every node already has a parent entry: one pass over that map finds the calls and
         # attributes, cheaper than another traversal of the tree.
         functions = self.view.functions.values()
-        factories = any(f.factory is not None and f.kind != "property" for f in functions)
-        properties = any(f.factory is not None and f.kind == "property" for f in functions)
+        factories = any(
+            f.factory is not None and f.kind is not FunctionKind.PROPERTY for f in functions
+        )
+        properties = any(
+            f.factory is not None and f.kind is FunctionKind.PROPERTY for f in functions
+        )
         for node in list(self.metadata[ParentProvider].keys()):
             if type(node) is cst.Call:
                 spec = self.client_spec(node)
                 if spec is not None:
                     self._add_build(node, spec, "constructor", None)
                 elif factories:
-                    spec, via = self._factory_spec(node)
-                    if spec is not None:
-                        self._add_build(node, spec, "factory", via)
+                    specs, via = self._factory_specs(node)
+                    if specs:
+                        self._add_build(node, specs[0], "factory", via, specs[1:])
             elif properties and type(node) is cst.Attribute:
                 spec, via = self._property_spec(node)
                 if spec is not None:
@@ -136,10 +173,16 @@ class Facts(cst.MetadataDependent):
         return (pos.start.line, pos.start.column)
 
     def _add_build(
-        self, node: cst.BaseExpression, spec: ClientSpec, origin: Origin, via: str | None
+        self,
+        node: cst.BaseExpression,
+        spec: ClientSpec,
+        origin: Origin,
+        via: str | None,
+        alternatives: tuple[ClientSpec, ...] = (),
     ) -> None:
         build = self._describe_build(node, spec, origin)
         build.via = via
+        build.alternatives = alternatives
         if origin == "constructor" and isinstance(node, cst.Call):
             build.inprocess = self.inprocess_call(node, spec)
         self.builds.append(build)
@@ -188,11 +231,49 @@ class Facts(cst.MetadataDependent):
         return None
 
     def call_qualname(self, call: cst.Call) -> str | None:
-        """The catalog name of a module-level function call (requests.get, urlopen...)."""
-        for qualname in self.qualnames(call.func):
+        """The catalog name of a module-level function call (requests.get, urlopen...), also
+        reached through `getattr(requests, method)(url)` (the module's generic `request`)."""
+        wrapped = self.offloaded_callable(call)
+        for qualname in self.qualnames(call.func if wrapped is None else wrapped):
             if self.catalog.call(qualname) is not None:
                 return qualname
+        dynamic = self.dynamic_method(call)
+        if dynamic is not None:
+            receiver, method = dynamic
+            for module in self.qualnames(receiver):
+                name = f"{module}.{method or 'request'}"
+                if self.catalog.call(name) is not None:
+                    return name
         return None
+
+    def offloaded_callable(self, call: cst.Call) -> cst.BaseExpression | None:
+        """`sync_to_async(requests.get)(url)`: the callable a thread offloader wraps (the call
+        is that callable's, run on a worker thread)."""
+        func = call.func
+        if (
+            isinstance(func, cst.Call)
+            and func.args
+            and func.args[0].keyword is None
+            and not func.args[0].star
+            and self.qualnames(func.func) & set(self.catalog.runtime.thread_offloaders)
+        ):
+            return func.args[0].value
+        return None
+
+    def dynamic_method(self, call: cst.Call) -> tuple[cst.BaseExpression, str | None] | None:
+        """`getattr(session, method)(url)`: the receiver, and the method's name when it is a
+        literal (None: any method, chosen at run time)."""
+        func = call.func
+        if not (
+            isinstance(func, cst.Call)
+            and len(func.args) == 2
+            and not any(a.keyword or a.star for a in func.args)
+            and self._is_builtin(func.func, "getattr")
+        ):
+            return None
+        name = func.args[1].value
+        method = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+        return func.args[0].value, method if isinstance(method, str) else None
 
     # -- tree navigation --------------------------------------------------------------------
 
@@ -224,15 +305,17 @@ class Facts(cst.MetadataDependent):
                 return None
         return None
 
-    def in_loop(self, node: cst.CSTNode, stop: cst.CSTNode | None) -> bool:
-        """Inside a loop body that repeats work (not a retry loop) or a comprehension element."""
+    def in_loop(self, node: cst.CSTNode, stop: cst.CSTNode | None, reuse: bool = False) -> bool:
+        """Inside a loop body that runs it again and again (not a retry loop), or a
+        comprehension element. ``reuse``: only loops over many units of work count (a client
+        used in a polling or retry loop still serves one call)."""
         for child, parent in self.ancestors(node):
             if parent is stop or isinstance(parent, (cst.FunctionDef, cst.Lambda)):
                 return False
             if (
                 isinstance(parent, (cst.For, cst.While))
                 and child is parent.body
-                and not self.is_retry_loop(parent)
+                and not self._repeats_one_unit(parent, reuse)
             ):
                 return True
             if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)) and (
@@ -245,34 +328,13 @@ class Facts(cst.MetadataDependent):
                 return True
         return False
 
-    def is_retry_loop(self, loop: cst.For | cst.While) -> bool:
-        """`for attempt in range(n)`, `while retries < n`, `while True:` that sleeps and breaks:
-        one unit of work tried again, not many units of work."""
-        key = id(loop)
-        if key not in self._retry:
-            self._retry[key] = self._retry_loop(loop)
-        return self._retry[key]
-
-    def _retry_loop(self, loop: cst.For | cst.While) -> bool:
-        if isinstance(loop, cst.For):
-            it = loop.iter
-            if not (
-                isinstance(it, cst.Call)
-                and isinstance(it.func, cst.Name)
-                and it.func.value == "range"
-            ):
-                return False
-            if isinstance(loop.target, cst.Name) and RETRY_NAME.search(loop.target.value):
-                return True
-            return any(RETRY_NAME.search(name) for arg in it.args for name in _names(arg.value))
-        test = loop.test
-        if any(RETRY_NAME.search(n) for n in _names(test)):
-            return True
-        if isinstance(test, cst.Name) and test.value == "True":
-            body = _RetryBody(self)
-            loop.body.visit(body)
-            return body.exits and body.sleeps
-        return False
+    def _repeats_one_unit(self, loop: cst.For | cst.While, polling_too: bool) -> bool:
+        """Phase one's verdict on the loop (:meth:`pooltune.lint.summaries.Summarizer.
+        _loop_kind`), read by its first line: a retry loop, or (``polling_too``) a polling one."""
+        if not self._retry_lines and not (polling_too and self._poll_lines):
+            return False  # most modules: no position to generate
+        line = self.position(loop).start.line
+        return line in self._retry_lines or (polling_too and line in self._poll_lines)
 
     # -- functions --------------------------------------------------------------------------
 
@@ -323,7 +385,7 @@ class Facts(cst.MetadataDependent):
         if facts is None:
             return None
         if facts.root is not None:
-            return "inside a request handler or task"
+            return self.root_reason(function)
         if facts.per_request:
             return f"in `{facts.qualname.rsplit('.', 1)[-1]}`, {facts.per_request}"
         return None
@@ -370,14 +432,17 @@ class Facts(cst.MetadataDependent):
         ref = self.ref_for(call.func)
         return self.view.function(ref) if ref else None
 
-    def _factory_spec(self, call: cst.Call) -> tuple[ClientSpec | None, str | None]:
+    def _factory_specs(self, call: cst.Call) -> tuple[tuple[ClientSpec, ...], str | None]:
+        """The classes a call to a factory may build (the first names the build)."""
         func = call.func
         if not isinstance(func, (cst.Name, cst.Attribute)):
-            return None, None
+            return (), None
         facts = self.callee_facts(call)
-        if facts is None or facts.factory is None or facts.kind == "property":
-            return None, None
-        return self.catalog.client(facts.factory), facts.qualname.rsplit(".", 1)[-1] + "()"
+        if facts is None or facts.factory is None or facts.kind is FunctionKind.PROPERTY:
+            return (), None
+        clients = facts.factory_clients or [facts.factory]
+        specs = tuple(s for c in clients if (s := self.catalog.client(c)) is not None)
+        return specs, facts.qualname.rsplit(".", 1)[-1] + "()"
 
     def _property_spec(self, node: cst.Attribute) -> tuple[ClientSpec | None, str | None]:
         if not (isinstance(node.value, cst.Name) and node.value.value in ("self", "cls")):
@@ -391,7 +456,7 @@ class Facts(cst.MetadataDependent):
             return None, None
         ref = self.ref_for(node)
         facts = self.view.function(ref) if ref else None
-        if facts is None or facts.kind != "property" or facts.factory is None:
+        if facts is None or facts.kind is not FunctionKind.PROPERTY or facts.factory is None:
             return None, None
         function = self.enclosing_function(node)
         if function is not None and self.function_qualname(function) == facts.qualname:
@@ -495,6 +560,8 @@ class Facts(cst.MetadataDependent):
             else:
                 where = "local"
             name = build.name or build.spec.display
+            if where == "self":
+                name = f"self.{name}"
             return Held(build.spec, where, name, build.inprocess, False, build)
         if (
             isinstance(expr, cst.Attribute)
@@ -508,7 +575,8 @@ class Facts(cst.MetadataDependent):
             spec = self.catalog.client(ref.client) if ref and ref.client else None
             if ref is None or spec is None:
                 return None
-            return Held(spec, "self", f"self.{expr.attr.value}", ref.inprocess, ref.resource)
+            label = f"{expr.value.value}.{expr.attr.value}"
+            return Held(spec, "self", label, ref.inprocess, ref.resource, declared=ref.weak)
         if isinstance(expr, (cst.Name, cst.Attribute)):
             name_ref = self.ref_for(expr)
             client = self.view.client(name_ref) if name_ref else None
@@ -527,32 +595,17 @@ class Facts(cst.MetadataDependent):
         if isinstance(expr, cst.Name):
             spec = self._annotated_param(expr)
             if spec is not None:
-                return Held(spec, "param", expr.value)
+                return Held(spec, "param", expr.value, declared=True)
         return None
 
     def _annotated_param(self, expr: cst.Name) -> ClientSpec | None:
-        """A parameter annotated with a client class: `async def f(client: httpx.AsyncClient)`,
-        also `Optional[httpx.Client]` and `httpx.Client | None`."""
+        """A parameter annotated with one client class (`client: httpx.AsyncClient`, also
+        `Optional[...]`, `... | None`): phase one's reading of the annotation."""
         function = self.enclosing_function(expr)
-        if not isinstance(function, cst.FunctionDef):
+        facts = self.function_facts(function)
+        if facts is None or expr.value not in facts.annotated:
             return None
-        key = id(function)
-        if key not in self._annotated:
-            self._annotated[key] = annotated = {}
-            for param in (*function.params.params, *function.params.kwonly_params):
-                if param.annotation is not None:
-                    specs = self._annotation_specs(param.annotation.annotation)
-                    if len({s.display for s in specs}) == 1:
-                        annotated[param.name.value] = specs[0]
-        return self._annotated[key].get(expr.value)
-
-    def _annotation_specs(self, annotation: cst.BaseExpression) -> list[ClientSpec]:
-        specs = _AnnotationSpecs(self)
-        annotation.visit(specs)
-        return specs.found
-
-    def _specs_of(self, node: cst.CSTNode) -> list[ClientSpec]:
-        return [s for q in self.qualnames(node) if (s := self.catalog.client(q)) is not None]
+        return self.catalog.client(facts.annotated[expr.value])
 
     def spec_for_expr(self, expr: cst.BaseExpression) -> ClientSpec | None:
         held = self.held(expr)
@@ -729,6 +782,15 @@ class Facts(cst.MetadataDependent):
         parent = self.parent(current)
         if isinstance(parent, cst.Await):  # `await SomeAsyncFactory()`
             current, parent = parent, self.parent(parent)
+        if (
+            isinstance(parent, cst.BooleanOperation)
+            and isinstance(parent.operator, cst.Or)
+            and parent.right is current
+        ):
+            # `self.client = http_client or httpx.Client()`: a new client whenever none is
+            # given; where the result goes is where the new one goes
+            build.fallback = True
+            current, parent = parent, self.parent(parent)
         if isinstance(parent, cst.WithItem):
             build.binding = "with"
             build.context_managed = True
@@ -766,7 +828,7 @@ class Facts(cst.MetadataDependent):
             # `Client().get(url)`: used once and dropped; `OpenAI().embeddings` stored: handed on
             build.handed_on = self._resource_stored(parent)
         elif isinstance(parent, cst.BooleanOperation):
-            build.handed_on = True  # `client or Client()`: where the result goes is not followed
+            build.handed_on = True  # `Client() or other`: where the result goes is not followed
         else:
             build.handed_on = True  # anything we do not model: stay silent
         return build
@@ -787,6 +849,10 @@ class Facts(cst.MetadataDependent):
             node, parent = parent, self.parent(parent)
         if isinstance(parent, cst.Call) and parent.func is node:
             return False  # a method call on it: used once (its result may be kept, not the pool)
+        if isinstance(parent, cst.Arg):
+            # `retry(client.post, url)`: a bound method (or a resource) given to a helper that
+            # only calls it is a use; to anything else (or unknown), it may outlive the call
+            return self._argument_use(parent) is not ParamUse.USE
         return not isinstance(parent, cst.Expr)
 
     def _classify_argument(self, build: ClientBuild, arg: cst.Arg) -> None:
@@ -796,29 +862,29 @@ class Facts(cst.MetadataDependent):
             build.owned = build.handed_on = True  # the owner's build is the one that counts
             return
         use = self._argument_use(arg)
-        if use == "use":
+        if use is ParamUse.USE:
             build.uses_in_loop = build.uses_in_loop or build.in_loop
-        elif use == "close":
+        elif use is ParamUse.CLOSE:
             build.closed = True
         else:
             build.handed_on = True
 
-    def _argument_use(self, arg: cst.Arg) -> str | None:
-        """What the callee does with this argument: "use", "close", or None (stores/unknown)."""
+    def _argument_use(self, arg: cst.Arg) -> ParamUse | None:
+        """What the callee does with this argument (None: stores it, or unknown)."""
         call = self.parent(arg)
         if not isinstance(call, cst.Call) or arg.star:
             return None
         names = self.qualnames(call.func)
         if names & self.catalog.use_helpers:
-            return "use"
+            return ParamUse.USE
         if names & self.catalog.close_helpers:
-            return "close"
+            return ParamUse.CLOSE
         facts = self.callee_facts(call)
         if facts is None:
             return None
         params = list(facts.params)
         if (
-            facts.kind in ("method", "property")
+            facts.kind is not FunctionKind.FUNCTION
             and params[:1] in (["self"], ["cls"])
             and isinstance(call.func, cst.Attribute)
         ):
@@ -860,6 +926,8 @@ class Facts(cst.MetadataDependent):
         parent = self.parent(node)
         if isinstance(parent, cst.Await):
             parent = self.parent(parent)
+        if isinstance(parent, cst.BooleanOperation):  # `given or Client()`
+            parent = self.parent(parent)
         if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
             return parent.targets[0].target
         if isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
@@ -885,7 +953,7 @@ class Facts(cst.MetadataDependent):
             if self.enclosing_function(node) is not build.function:
                 build.handed_on = True  # captured by a nested function: lifetime unknown
                 continue
-            if self.in_loop(node, build.function):
+            if self.in_loop(node, build.function, reuse=True):
                 build.uses_in_loop = True
             self._classify_use(build, node)
         if any(
@@ -898,7 +966,7 @@ class Facts(cst.MetadataDependent):
         parent = self.parent(name)
         if isinstance(parent, cst.Attribute) and parent.value is name:
             call = self.parent(parent)
-            closers = (*build.spec.close_methods, *_CLOSERS)
+            closers = build.spec.closers
             if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in closers:
                 build.closed = True
             elif not (isinstance(call, cst.Call) and call.func is parent) and (
@@ -911,9 +979,9 @@ class Facts(cst.MetadataDependent):
             return
         if isinstance(parent, cst.Arg):
             use = self._argument_use(parent)
-            if use == "use":
+            if use is ParamUse.USE:
                 return
-            if use == "close":
+            if use is ParamUse.CLOSE:
                 build.closed = True
                 return
         if isinstance(
@@ -933,13 +1001,19 @@ class Facts(cst.MetadataDependent):
             if build.origin != "constructor":
                 return None
             return "inside a loop" if build.in_loop and not build.in_class_body else None
-        if self.shares_connector(build) or build.owned:
+        if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
-        if build.in_loop:
-            return "inside a loop"
-        if self.is_request_handler(build.function):
-            return "inside a request handler or task"
-        if self.is_exempt_factory(build.function):
+        facts = self.function_facts(build.function)
+        if build.in_loop and not (
+            self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
+        ):
+            return "inside a loop"  # (a polling loop in code that runs once is not)
+        if facts is not None and facts.own_loop:
+            return None  # `asyncio.run(f())` starts it: a client per event loop is POOL013's fix
+        root = self.root_reason(build.function)
+        if root is not None:
+            return root
+        if self.is_exempt_factory(build.function) or (facts is not None and facts.ttl_cached):
             return None
         if build.handed_on or build.binding in ("self", "module"):
             return None
@@ -951,6 +1025,132 @@ class Facts(cst.MetadataDependent):
         if self.runs_once(build.function):
             return None
         return "for a single call"
+
+    def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
+        """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
+        how strong the evidence is; None where it runs once (or nothing says how often)."""
+        function = self.enclosing_function(call)
+        if self.in_loop(call, function) and not (
+            self._runs_once_or_cached(self.function_facts(function))
+            and not self.in_loop(call, function, reuse=True)
+        ):
+            return ImplicitCallPlace("inside a loop", Evidence.PER_REQUEST)
+        if function is None:
+            return None
+        root = self.root_reason(function)
+        if root is not None:
+            return ImplicitCallPlace(root, Evidence.PER_REQUEST)
+        facts = self.function_facts(function)
+        if facts is None or facts.exempt or facts.ttl_cached:
+            return None
+        reason = self.per_request_reason(function)
+        if reason is not None:
+            return ImplicitCallPlace(reason, Evidence.PER_REQUEST)
+        if facts.once:
+            return None
+        cls = self.method_class(function)
+        if cls is None or facts.kind is FunctionKind.FUNCTION:
+            return None
+        method = f"{cls.name.value}.{facts.qualname.rsplit('.', 1)[-1]}"
+        if self.class_qualname(cls) in self.view.hot_classes:
+            return ImplicitCallPlace(
+                f"in `{method}`, a method of a client/provider class (its hot path)",
+                Evidence.PER_REQUEST,
+            )
+        return ImplicitCallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
+
+    def root_reason(self, function: FunctionNode | None) -> str | None:
+        """ "inside the request handler `h`" for a function that runs per request by itself."""
+        facts = self.function_facts(function)
+        if facts is None or facts.root is None:
+            return None
+        short = facts.qualname.rsplit(".", 1)[-1]
+        if facts.root is Root.DEPENDENCY:
+            return f"inside the FastAPI dependency `{short}` (it runs for every request)"
+        return f"inside the {'task' if facts.root is Root.TASK else 'request handler'} `{short}`"
+
+    # -- no network, off the loop, under a deadline --------------------------------------------
+
+    def local_url_only(self, call: cst.Call) -> bool:
+        """`urlopen("data:...")`, or a call only reached when the URL is local
+        (`if url.startswith("data:"):`): no network at all."""
+        schemes = self.catalog.runtime.local_url_schemes
+        if call.args and _string_starts(call.args[0].value, schemes):
+            return True
+        for child, parent in self.ancestors(call):
+            if type(parent) in (cst.FunctionDef, cst.Lambda):
+                return False
+            if (
+                isinstance(parent, cst.If)
+                and child is parent.body
+                and _mentions(parent.test, schemes)
+            ):
+                return True
+            if isinstance(parent, cst.IndentedBlock):
+                # `if not url.startswith("data:"): raise ...` earlier in the same block
+                for stmt in parent.body[: parent.body.index(child)]:
+                    if (
+                        isinstance(stmt, cst.If)
+                        and isinstance(stmt.test, cst.UnaryOperation)
+                        and isinstance(stmt.test.operator, cst.Not)
+                        and _mentions(stmt.test, schemes)
+                        and _leaves(stmt.body)
+                    ):
+                        return True
+        return False
+
+    def offloaded(self, node: cst.CSTNode) -> bool:
+        """Inside the arguments of a call that runs them on a worker thread
+        (`asyncio.to_thread(...)`, `sync_to_async(...)`, `loop.run_in_executor(...)`)."""
+        runtime = self.catalog.runtime
+        for child, parent in self.ancestors(node):
+            if type(parent) in (cst.FunctionDef, cst.Lambda):
+                return False
+            if isinstance(parent, cst.Call) and child is not parent.func:
+                func = parent.func
+                if self.qualnames(func) & set(runtime.thread_offloaders) or (
+                    isinstance(func, cst.Attribute)
+                    and func.attr.value in runtime.thread_offload_methods
+                ):
+                    return True
+        return False
+
+    def under_deadline(self, node: cst.CSTNode) -> bool:
+        """Awaited under a deadline: the first argument of `asyncio.wait_for(..., 30)`, or in
+        the body of `async with asyncio.timeout(30):` (a deadline of None bounds nothing)."""
+        runtime = self.catalog.runtime
+        for child, parent in self.ancestors(node):
+            if type(parent) in (cst.FunctionDef, cst.Lambda):
+                return False
+            if (
+                isinstance(parent, cst.Call)
+                and parent.args
+                and child is parent.args[0]
+                and self.qualnames(parent.func) & set(runtime.deadline_calls)
+            ):
+                deadline = parent.args[1].value if len(parent.args) > 1 else None
+                return deadline is not None and not _is_none_literal(deadline)
+            if isinstance(parent, cst.With) and child is parent.body:
+                for item in parent.items:
+                    context = item.item
+                    if (
+                        isinstance(context, cst.Call)
+                        and self.qualnames(context.func) & set(runtime.deadline_contexts)
+                        and context.args
+                        and not _is_none_literal(context.args[0].value)
+                    ):
+                        return True
+        return False
+
+    @staticmethod
+    def _runs_once_or_cached(facts: FunctionFacts | None) -> bool:
+        """Start-up code (`__init__`, a startup hook, code only they call) or work behind a
+        time-to-live cache: a polling loop there polls once, not per request."""
+        return (
+            facts is not None
+            and facts.root is None
+            and (facts.exempt or facts.once or facts.ttl_cached)
+        )
 
     def runs_once(self, function: FunctionNode | None) -> bool:
         """Only called from `__init__`, `main`, a validator, a CLI command...: one-shot."""
@@ -976,43 +1176,51 @@ class Facts(cst.MetadataDependent):
         )
 
 
-def _names(expr: cst.CSTNode) -> list[str]:
-    """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
-    names = _Names()
-    expr.visit(names)
-    return names.found
+def _string_starts(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:
+    """A string that starts with one of ``prefixes``: a literal, a concatenation
+    (`"data:image/png;base64," + b64`), or an f-string's literal start."""
+    while isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        expr = expr.left
+    if isinstance(expr, cst.FormattedString):
+        first = expr.parts[0] if expr.parts else None
+        return isinstance(first, cst.FormattedStringText) and first.value.startswith(prefixes)
+    return isinstance(expr, cst.SimpleString) and str(expr.evaluated_value).startswith(prefixes)
 
 
-# The small visitors above, at module level: a read-only visit plans its calls once per
-# visitor class (pooltune.lint.traversal), so a class defined per call would plan per call.
+def _mentions(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:
+    """A string literal in ``expr`` starts with one of ``prefixes``."""
+    finder = _Strings()
+    expr.visit(finder)
+    return any(text.startswith(prefixes) for text in finder.found)
 
 
-class _Names(cst.CSTVisitor):
+def _leaves(body: cst.BaseSuite) -> bool:
+    """The block ends by leaving the function (`raise`, `return`)."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    last = statements[-1] if statements else None
+    small = last.body[-1] if isinstance(last, cst.SimpleStatementLine) and last.body else last
+    if isinstance(body, cst.SimpleStatementSuite):
+        small = body.body[-1] if body.body else None
+    return isinstance(small, (cst.Raise, cst.Return))
+
+
+def _is_none_literal(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+class _Strings(cst.CSTVisitor):
+    """The string literals of an expression."""
+
     def __init__(self) -> None:
         super().__init__()
         self.found: list[str] = []
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.found.append(node.value)
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        self.found.append(str(node.evaluated_value))
 
 
-class _RetryBody(cst.CSTVisitor):
-    """Whether a `while True:` body exits (break, return) and sleeps."""
-
-    def __init__(self, facts: Facts) -> None:
-        super().__init__()
-        self.facts = facts
-        self.exits = self.sleeps = False
-
-    def visit_Break(self, node: cst.Break) -> None:
-        self.exits = True
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.exits = True
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if self.facts.qualnames(node.func) & set(self.facts.catalog.runtime.sleeps):
-            self.sleeps = True
+# The small visitors above, at module level: a read-only visit plans its calls once per
+# visitor class (pooltune.lint.traversal), so a class defined per call would plan per call.
 
 
 class _Returns(cst.CSTVisitor):
@@ -1047,21 +1255,6 @@ class _Global(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return node is self.function
-
-
-class _AnnotationSpecs(cst.CSTVisitor):
-    """The client classes an annotation names."""
-
-    def __init__(self, facts: Facts) -> None:
-        super().__init__()
-        self.facts = facts
-        self.found: list[ClientSpec] = []
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.found.extend(self.facts._specs_of(node))
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.found.extend(self.facts._specs_of(node))
 
 
 def _literal_keys(expr: cst.Dict) -> dict[str, cst.BaseExpression] | None:

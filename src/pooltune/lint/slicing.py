@@ -335,11 +335,13 @@ def _last_part(ref: str) -> Iterator[str]:
 def _seeds(tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool) -> set[str]:
     """Names that refer to a catalog library or to something the joined facts know. (A module
     imported whole needs no name of its own: its uses spell the known member's name.)"""
-    # What a call site alone can show: a factory, a `timeout=None` default that reaches a
-    # request, a coroutine on a shared async client. (A helper that uses or closes a client is
-    # called with one, and that argument is relevant by itself.)
+    # What a call site alone can show: a factory, a `timeout=None` default (or `**kwargs`)
+    # that reaches a request, a coroutine on a shared async client. (A helper that uses or
+    # closes a client is called with one, and that argument is relevant by itself.)
     functions = {
-        k for k, f in view.functions.items() if f.factory or f.timeout_defaults or f.shared_async
+        k
+        for k, f in view.functions.items()
+        if f.factory or f.timeout_defaults or f.kwargs_timeout_sink or f.shared_async
     }
     known: set[str] = set(view.clients) | functions
     known.update(k for k, target in view.methods.items() if target in functions)

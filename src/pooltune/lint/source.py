@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import sys
 import tokenize
 import warnings
 from collections.abc import Collection
@@ -20,6 +21,8 @@ from pooltune.lint.findings import Finding, Location
 from pooltune.lint.summaries import ModuleSummary, module_name_for, summarize
 
 PARSE_ERROR_CODE = "POOL000"
+# The Python whose f-string grammar (PEP 701) older interpreters' `ast` does not read.
+NEWEST_FSTRING_SYNTAX = (3, 12)
 
 
 class SourceError(Exception):
@@ -65,11 +68,19 @@ def syntax_check(source: str) -> ast.Module:
         try:
             return ast.parse(source)
         except SyntaxError as exc:
-            raise SourceError(
+            error = SourceError(
                 f"syntax error: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1)
-            ) from None
+            )
         except (ValueError, RecursionError, MemoryError) as exc:
             raise SourceError(f"cannot parse: {one_line(exc)}") from None
+    if sys.version_info < NEWEST_FSTRING_SYNTAX and "f" in source.lower():
+        # PEP 701 f-strings on an older interpreter: the same file lints the same everywhere
+        from pooltune.lint.downlevel import downlevel_fstrings
+
+        tree = downlevel_fstrings(source)
+        if tree is not None:
+            return tree
+    raise error
 
 
 @dataclass(frozen=True)

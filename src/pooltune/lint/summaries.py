@@ -23,24 +23,56 @@ import functools
 import hashlib
 import json
 import os
-import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pooltune.lint.catalog import Catalog
+from pooltune.lint.loops import LoopKind, loop_kind
 
-SUMMARY_VERSION = "1"
+SUMMARY_VERSION = "2"
 
-# Loop variables and counters that make a loop a retry loop: one unit of work, tried again.
-RETRY_NAME = re.compile(r"^_+$|attempt|retr|tries|^try_|^n_try|backoff", re.I)
 _BUILTIN_HELPERS = frozenset(
     {"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"}
 )
 
 
 # -- records ---------------------------------------------------------------------------------
+
+
+class FunctionKind(str, Enum):
+    FUNCTION = "function"
+    METHOD = "method"
+    PROPERTY = "property"
+
+
+class Root(str, Enum):
+    """Why a function runs once per request by itself."""
+
+    HANDLER = "handler"  # a route of a web framework, an AWS-Lambda-style handler
+    TASK = "task"  # a Celery/Dramatiq/RQ task
+    DEPENDENCY = "dependency"  # a FastAPI dependency (`Depends(get_client)`)
+
+
+class ParamUse(str, Enum):
+    """What a function does with a client passed to it."""
+
+    USE = "use"  # only calls its methods
+    CLOSE = "close"  # closes it (or enters it with `with`)
+    STORE = "store"  # keeps it beyond the call
+
+
+class CallSite(NamedTuple):
+    ref: str  # the callee, as phase one spells it (`pkg.mod.f`, `pkg.mod.C#m`)
+    in_loop: bool  # in a loop that repeats work (not a retry loop) or a comprehension
+
+
+class ArgSite(NamedTuple):
+    callee: str
+    where: int | str  # positional index (self excluded) or keyword
 
 
 @dataclass(slots=True)
@@ -60,19 +92,35 @@ class FunctionSummary:
     qualname: str
     is_async: bool = False
     params: list[str] = field(default_factory=list)
-    kind: str = "function"  # function | method | property
+    kind: FunctionKind = FunctionKind.FUNCTION
     factory: str | None = None  # the client class it returns fresh on every call
+    # every client class it may return fresh (`AzureOpenAI() if azure else OpenAI()`), sorted
+    factory_clients: list[str] = field(default_factory=list)
     factory_via: list[str] = field(default_factory=list)  # returns the result of these refs
     cached_client: str | None = None  # a cached function returning a client (shared, built once)
-    param_use: dict[str, str] = field(default_factory=dict)  # param -> use | close | store
-    param_forward: dict[str, list[list[Any]]] = field(default_factory=dict)  # param -> [ref, pos]
-    root: str | None = None  # handler | task: runs per request by itself
+    param_use: dict[str, ParamUse] = field(default_factory=dict)
+    param_forward: dict[str, list[ArgSite]] = field(default_factory=dict)
+    annotated: dict[str, str] = field(default_factory=dict)  # param -> the one client it declares
+    root: Root | None = None  # runs per request by itself
     exempt: bool = False  # main, __init__, cached factories, context managers, lifespans, tests
     is_test: bool = False
-    calls: list[list[Any]] = field(default_factory=list)  # [ref, in_loop]
+    ttl_cached: bool = False  # returns early while a clock says its cached value is fresh
+    calls: list[CallSite] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
     requests: bool = False  # makes implicit per-call requests (requests.get & co.)
     timeout_defaults: dict[str, str] = field(default_factory=dict)  # param -> sink label
+    # `def post(url, **kwargs): return requests.post(url, **kwargs)`: the request that gets the
+    # caller's keywords, and whose only timeout is one the caller passes
+    kwargs_timeout_sink: str | None = None
+
+
+class AttrPass(NamedTuple):
+    """`helper(self.session)`: an attribute passed to a function (closing it or not is the
+    callee's business, resolved at the join)."""
+
+    attr: str
+    callee: str
+    where: int | str
 
 
 @dataclass(slots=True)
@@ -82,6 +130,7 @@ class ClassSummary:
     methods: list[str] = field(default_factory=list)
     attrs: dict[str, ClientRef] = field(default_factory=dict)
     closes: list[str] = field(default_factory=list)
+    passes: list[AttrPass] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -94,6 +143,12 @@ class ModuleSummary:
     calls_catalog: bool = False  # calls a catalog name: the rules must see it
     unresolved_calls: list[str] = field(default_factory=list)  # `x.name(...)`, x unknown
     refs: list[str] = field(default_factory=list)  # other refs it depends on (base classes)
+    # First lines of the loops (`for`/`while`) that retry or poll one unit of work: one verdict
+    # (Summarizer._loop_kind), read by the rules too (one loop statement per line)
+    retry_loops: list[int] = field(default_factory=list)
+    poll_loops: list[int] = field(default_factory=list)
+    dependencies: list[str] = field(default_factory=list)  # refs given to `Depends(...)`
+    loop_entries: list[str] = field(default_factory=list)  # coroutines `asyncio.run` starts
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,10 +157,14 @@ class ModuleSummary:
     def from_json(cls, raw: dict[str, Any]) -> ModuleSummary:
         return cls(
             module=raw["module"],
-            functions={k: FunctionSummary(**v) for k, v in raw["functions"].items()},
+            functions={k: _function_from_json(v) for k, v in raw["functions"].items()},
             classes={
                 k: ClassSummary(
-                    **{**v, "attrs": {a: ClientRef(**r) for a, r in v["attrs"].items()}}
+                    **{
+                        **v,
+                        "attrs": {a: ClientRef(**r) for a, r in v["attrs"].items()},
+                        "passes": [AttrPass(*p) for p in v["passes"]],
+                    }
                 )
                 for k, v in raw["classes"].items()
             },
@@ -114,7 +173,26 @@ class ModuleSummary:
             calls_catalog=bool(raw["calls_catalog"]),
             unresolved_calls=list(raw.get("unresolved_calls", [])),
             refs=list(raw["refs"]),
+            retry_loops=list(raw["retry_loops"]),
+            poll_loops=list(raw["poll_loops"]),
+            dependencies=list(raw["dependencies"]),
+            loop_entries=list(raw["loop_entries"]),
         )
+
+
+def _function_from_json(raw: dict[str, Any]) -> FunctionSummary:
+    return FunctionSummary(
+        **{
+            **raw,
+            "kind": FunctionKind(raw["kind"]),
+            "root": Root(raw["root"]) if raw["root"] else None,
+            "param_use": {k: ParamUse(v) for k, v in raw["param_use"].items()},
+            "param_forward": {
+                k: [ArgSite(*site) for site in v] for k, v in raw["param_forward"].items()
+            },
+            "calls": [CallSite(*call) for call in raw["calls"]],
+        }
+    )
 
 
 # -- module names ----------------------------------------------------------------------------
@@ -175,10 +253,12 @@ def is_test_file(filename: str) -> bool:
 class _Fn:
     __slots__ = (
         "assigned",
+        "build_refs",
         "cls",
         "defaults",
         "global_names",
         "has_yield",
+        "kwargs_sink",
         "local_builds",
         "local_defs",
         "local_types",
@@ -208,9 +288,13 @@ class _Fn:
         self.local_types: dict[str, str] = {}  # local -> class ref it was built from
         self.param_stores: set[str] = set()
         self.timeout_sinks: dict[str, str] = {}
+        self.kwargs_sink: str | None = None  # a request given this function's `**kwargs`
         self.global_names: set[str] = set()
         self.typed: dict[str, str] = {}  # parameter -> the client class its annotation names
         self.rebound: set[str] = set()  # parameters assigned a new value in the body
+        # every value bound to a local (a client build or None), in order: a factory may bind
+        # its client in several branches (`if azure: c = AzureOpenAI() else: c = OpenAI()`)
+        self.build_refs: dict[str, list[ClientRef | None]] = {}
 
 
 class _Cls:
@@ -251,13 +335,16 @@ class Summarizer:
         self.stack: list[ast.AST] = []
         self.fn: _Fn | None = None
         self.cls: _Cls | None = None
-        self.loop = False  # inside a loop that repeats work (not a retry loop)
+        self.loop = False  # inside a loop over units of work (not a retry or polling loop)
         self.any_loop = False
         self.in_lambda = 0
         self.outer_fns: list[_Fn] = []
         self.cli_groups: set[str] = set()  # module-level click groups: `@cli.command()`
         self.refs: set[str] = set()
         self.unresolved: set[str] = set()
+        self.dependencies: set[str] = set()
+        self.loop_entries: set[str] = set()
+        self.loop_kinds: dict[LoopKind, set[int]] = {}
 
     # -- names ---------------------------------------------------------------------------
 
@@ -364,7 +451,11 @@ class Summarizer:
         if fn is None:
             return None
         owner = expr.value.id
-        if fn.cls is not None and owner in ("self", "cls") and fn.summary.kind != "function":
+        if (
+            fn.cls is not None
+            and owner in ("self", "cls")
+            and fn.summary.kind is not FunctionKind.FUNCTION
+        ):
             return f"{fn.cls.summary.qualname}#{expr.attr}"
         if owner in fn.local_types:
             return f"{fn.local_types[owner]}#{expr.attr}"
@@ -434,6 +525,10 @@ class Summarizer:
             self._walk(stmt)
         self.summary.refs = sorted(self.refs)
         self.summary.unresolved_calls = sorted(self.unresolved)
+        self.summary.retry_loops = sorted(self.loop_kinds.get(LoopKind.RETRY, ()))
+        self.summary.poll_loops = sorted(self.loop_kinds.get(LoopKind.POLL, ()))
+        self.summary.dependencies = sorted(self.dependencies)
+        self.summary.loop_entries = sorted(self.loop_entries)
         return self.summary
 
     def _walk(self, node: ast.AST) -> None:
@@ -503,18 +598,22 @@ class Summarizer:
         qualname = f"{base}.{node.name}"
         if outer_fn is not None:
             outer_fn.local_defs[node.name] = qualname
-        kind = "method" if outer_cls is not None and outer_fn is None else "function"
+        kind = (
+            FunctionKind.METHOD
+            if outer_cls is not None and outer_fn is None
+            else FunctionKind.FUNCTION
+        )
         summary = FunctionSummary(
             qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef)
         )
         rt = self.runtime
-        cached = context = fixture = validator = cli = False
+        cached = context = fixture = validator = cli = startup = False
         static = False
         for target, name in self._decorators(node):
             if name in rt.property_decorators or (
                 isinstance(target, ast.Name) and target.id in rt.property_decorators
             ):
-                kind = "property" if kind == "method" else kind
+                kind = FunctionKind.PROPERTY if kind is FunctionKind.METHOD else kind
             if name is not None:
                 cached = cached or name in rt.cache_decorators
                 context = context or name in rt.context_decorators
@@ -522,22 +621,24 @@ class Summarizer:
                 validator = validator or name in rt.validator_decorators
                 cli = cli or name in rt.cli_decorators
                 if name in rt.task_decorators:
-                    summary.root = "task"
+                    summary.root = Root.TASK
             if isinstance(target, ast.Name) and target.id == "staticmethod":
                 static = True
             if isinstance(target, ast.Attribute):
                 owners = self._owner_constructors(target.value)
                 if target.attr in rt.route_methods and owners & set(rt.route_owners):
-                    summary.root = "handler"
+                    summary.root = Root.HANDLER
                 if target.attr in rt.task_owner_methods and owners & set(rt.task_owners):
-                    summary.root = "task"
+                    summary.root = Root.TASK
+                if target.attr in rt.startup_hooks and owners & set(rt.route_owners):
+                    startup = True  # `@app.on_event("startup")`: once per process
                 if target.attr in rt.cli_owner_methods and (
                     owners & set(rt.cli_owners)
                     or (isinstance(target.value, ast.Name) and target.value.id in self.cli_groups)
                 ):
                     cli = True
-        if kind == "method" and static:
-            kind = "function"
+        if kind is FunctionKind.METHOD and static:
+            kind = FunctionKind.FUNCTION
         summary.kind = kind
         args = node.args
         all_args = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -548,7 +649,7 @@ class Summarizer:
             and node.name in rt.lambda_handler_names
             and summary.params == list(rt.lambda_handler_params)
         ):
-            summary.root = "handler"
+            summary.root = Root.HANDLER
         name = node.name
         summary.is_test = self.test_file or name.startswith("test_") or fixture
         summary.exempt = (
@@ -560,6 +661,7 @@ class Summarizer:
             or fixture
             or cli
             or validator  # a model validator runs once per object, like __init__
+            or startup
             or name in self.lifespans
         )
         if cli and outer_fn is None and outer_cls is None:
@@ -568,9 +670,11 @@ class Summarizer:
         fn.params = {a.arg for a in all_args} | {a.arg for a in (args.vararg, args.kwarg) if a}
         for arg in all_args:
             if arg.annotation is not None:
+                self._dependencies_in(arg.annotation)  # `Annotated[C, Depends(get_c)]`
                 client = self._annotation_client(arg.annotation)
                 if client is not None:
                     fn.typed[arg.arg] = client
+                    summary.annotated[arg.arg] = client
                     self.summary.calls_catalog = True  # a client comes in: streams, requests
         positional = [*args.posonlyargs, *args.args]
         with_defaults = positional[len(positional) - len(args.defaults) :]
@@ -601,44 +705,56 @@ class Summarizer:
     def _finish_function(self, fn: _Fn, cached: bool) -> None:
         summary = fn.summary
         summary.uses = sorted(set(summary.uses))
-        seen_calls: set[tuple[str, bool]] = set()
-        calls = []
-        for ref, in_loop in summary.calls:
-            if (ref, in_loop) not in seen_calls:
-                seen_calls.add((ref, in_loop))
-                calls.append([ref, in_loop])
-        summary.calls = calls
+        summary.calls = list(dict.fromkeys(summary.calls))
         # factory: every value returned is a fresh client, none stored on the way
         fresh: list[ClientRef] = []
         ok = bool(fn.returns) and not fn.has_yield
         for value in fn.returns:
             if value is None or (isinstance(value, ast.Constant) and value.value is None):
                 continue
-            ref = self._fresh(fn, value)
-            if ref is None:
+            refs = self._fresh(fn, value)
+            if refs is None:
                 ok = False
                 break
-            fresh.append(ref)
+            fresh.extend(refs)
         if ok and fresh:
-            clients = {r.client for r in fresh if r.client}
+            clients = sorted({r.client for r in fresh if r.client})
             vias = [r.via for r in fresh if r.via]
             if cached:
                 if len(clients) == 1 and not vias:
-                    summary.cached_client = clients.pop()
-            elif not summary.exempt or summary.kind == "property":
-                if len(clients) == 1 and not vias:
-                    summary.factory = next(iter(clients))
+                    summary.cached_client = clients[0]
+            elif not summary.exempt or summary.kind is FunctionKind.PROPERTY:
+                if clients and not vias:
+                    summary.factory = clients[0]
+                    summary.factory_clients = clients
                 elif not clients and vias:
                     summary.factory_via = sorted(set(vias))
         for param in fn.params:
             if param in ("self", "cls"):
                 continue
             if param in fn.param_stores:
-                summary.param_use[param] = "store"
+                summary.param_use[param] = ParamUse.STORE
         for param, sink in fn.timeout_sinks.items():
             default = fn.defaults.get(param)
             if default is not None and self._none_timeout(default) and param not in fn.rebound:
                 summary.timeout_defaults[param] = sink
+        body = getattr(fn.node, "body", [])
+        summary.ttl_cached = any(self._fresh_cache_guard(stmt) for stmt in body)
+        if fn.kwargs_sink is not None and _only_spread(fn.node):
+            summary.kwargs_timeout_sink = fn.kwargs_sink
+
+    def _fresh_cache_guard(self, stmt: ast.stmt) -> bool:
+        """`if self._at and time.monotonic() - self._at < TTL: return self._cached`: an early
+        return while a clock says the cached value is fresh (what follows runs once per TTL)."""
+        if not isinstance(stmt, ast.If) or not any(
+            isinstance(s, ast.Return) and s.value is not None for s in stmt.body
+        ):
+            return False
+        clocks = self.runtime.clocks
+        return any(
+            isinstance(sub, ast.Call) and self.resolve(sub.func) in clocks
+            for sub in ast.walk(stmt.test)
+        )
 
     def _none_timeout(self, expr: ast.expr) -> bool:
         if isinstance(expr, ast.Constant) and expr.value is None:
@@ -651,25 +767,29 @@ class Summarizer:
             return bool(args) and all(isinstance(a, ast.Constant) and a.value is None for a in args)
         return False
 
-    def _fresh(self, fn: _Fn, value: ast.expr) -> ClientRef | None:
+    def _fresh(self, fn: _Fn, value: ast.expr) -> list[ClientRef] | None:
+        """The clients a returned value may be, each built fresh by this call (None: it may
+        be something else, or a client kept elsewhere)."""
         if isinstance(value, ast.Await):
             value = value.value
         if isinstance(value, ast.Call):
             ref = self.client_of_call(value)
-            return ref if ref is not None and not ref.resource else None
+            return [ref] if ref is not None and not ref.resource else None
         if isinstance(value, ast.Name):
-            ref = fn.local_builds.get(value.id)
-            if ref is None or value.id in fn.stored or fn.assigned.get(value.id, 0) != 1:
+            bound = fn.build_refs.get(value.id)
+            if not bound or value.id in fn.stored or fn.assigned.get(value.id, 0) != len(bound):
                 return None
-            return ref
+            if any(ref is None or ref.resource or ref.weak for ref in bound):
+                return None  # a branch binds something else (a client the caller gave)
+            return [ref for ref in bound if ref is not None]
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
             # `return self.http_client or httpx.Client()`: a new client whenever the first is unset
             return self._fresh(fn, value.values[-1])
         if isinstance(value, ast.IfExp):
-            for branch in (value.body, value.orelse):
-                ref = self._fresh(fn, branch)
-                if ref is not None and ref.client:
-                    return ref
+            # `AsyncOpenAI() if use_async else OpenAI()`: either is fresh; a branch that is not
+            # a client (None, a shared one) leaves the other branch's
+            found = [ref for b in (value.body, value.orelse) for ref in self._fresh(fn, b) or ()]
+            return found if any(ref.client for ref in found) else None
         return None
 
     def visit_class(self, node: ast.ClassDef) -> None:
@@ -705,39 +825,17 @@ class Summarizer:
 
     # loops
 
-    def _retry_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> bool:
-        """One unit of work tried again (see facts.Facts.is_retry_loop): `for attempt in
-        range(n)`, `for i in range(retries)`, `while tries < n`, `while True:` that sleeps
-        between attempts and breaks or returns on success."""
-        if isinstance(node, (ast.For, ast.AsyncFor)):
-            it = node.iter
-            if not (
-                isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-            ):
-                return False
-            if isinstance(node.target, ast.Name) and RETRY_NAME.search(node.target.id):
-                return True
-            return any(RETRY_NAME.search(name) for arg in it.args for name in _names(arg))
-        if any(RETRY_NAME.search(name) for name in _names(node.test)):
-            return True
-        test = node.test
-        if isinstance(test, ast.Constant) and test.value is True:
-            exits = sleeps = False
-            for sub in ast.walk(node):
-                if isinstance(sub, (ast.Break, ast.Return)):
-                    exits = True
-                elif isinstance(sub, ast.Call) and self.resolve(sub.func) in self.runtime.sleeps:
-                    sleeps = True
-            return exits and sleeps
-        return False
-
     def visit_loop(self, node: ast.For | ast.AsyncFor | ast.While) -> None:
-        retry = self._retry_loop(node)
+        kind = loop_kind(node, self.resolve, self.runtime.sleeps)
+        if kind is not LoopKind.WORK:
+            self.loop_kinds.setdefault(kind, set()).add(node.lineno)
         head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
         self._visit_list(node, head)
         saved = self.loop, self.any_loop
         self.any_loop = True
-        self.loop = self.loop or not retry
+        # a callee runs per iteration of a loop over work (a polling loop runs as often as the
+        # function around it: its callees inherit that function's reasons)
+        self.loop = self.loop or kind is LoopKind.WORK
         self._visit_list(node, node.body)
         self.loop, self.any_loop = saved
         self._visit_list(node, node.orelse)
@@ -786,26 +884,38 @@ class Summarizer:
         self._children(node)
 
     def _annotation_client(self, annotation: ast.expr) -> str | None:
+        """The one client class an annotation names (`httpx.Client`, `Optional[OpenAI]`,
+        `OpenAI | None`); None for none or several (`httpx.Client | requests.Session`)."""
+        found: set[str] = set()
         for sub in ast.walk(annotation):
             if isinstance(sub, (ast.Name, ast.Attribute)):
                 name = self.catalog_name(sub)
                 spec = self.catalog.client(name) if name else None
                 if spec is not None:
-                    return spec.display
-        return None
+                    found.add(spec.display)
+        return found.pop() if len(found) == 1 else None
 
     def _annotated_attr(self, node: ast.AnnAssign) -> None:
         """`session: requests.Session` / `client: Optional[httpx.Client] = None` on a class."""
         cls = self.cls
         if cls is None or not isinstance(node.target, ast.Name):
             return
-        for sub in ast.walk(node.annotation):
-            if isinstance(sub, (ast.Name, ast.Attribute)):
-                name = self.catalog_name(sub)
-                spec = self.catalog.client(name) if name else None
-                if spec is not None:
-                    self._set_attr(cls, node.target.id, ClientRef(client=spec.display), weak=True)
-                    return
+        client = self._annotation_client(node.annotation)
+        if client is not None:
+            self._set_attr(cls, node.target.id, ClientRef(client=client), weak=True)
+
+    def _dependencies_in(self, expr: ast.expr) -> None:
+        """`Depends(get_client)` anywhere in an annotation (annotations are not walked)."""
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Call):
+                self._dependency(sub)
+
+    def _dependency(self, call: ast.Call) -> None:
+        if not call.args or self.resolve(call.func) not in self.runtime.dependency_markers:
+            return
+        ref = self.ref(call.args[0])
+        if ref is not None and not ref.startswith("builtins."):
+            self.dependencies.add(ref)
 
     def _set_attr(self, cls: _Cls, name: str, ref: ClientRef, weak: bool = False) -> None:
         """An attribute's client; two different clients for one attribute: unknown."""
@@ -829,6 +939,8 @@ class Summarizer:
                     fn.param_stores.add(name)
                     fn.rebound.add(name)
                 fn.local_builds.pop(name, None)
+                fresh = ref is not None and not ref.resource and name not in fn.global_names
+                fn.build_refs.setdefault(name, []).append(ref if fresh else None)
                 if ref is not None and not ref.resource:
                     if name in fn.global_names:
                         self.summary.clients[name] = _shared(ref)
@@ -893,7 +1005,7 @@ class Summarizer:
         for item in node.items:
             expr = item.context_expr
             if fn is not None and isinstance(expr, ast.Name) and expr.id in fn.params:
-                fn.summary.param_use.setdefault(expr.id, "close")
+                fn.summary.param_use.setdefault(expr.id, ParamUse.CLOSE)
             if fn is not None and fn.cls is not None:
                 attr = _self_attr(expr)
                 if attr is not None:
@@ -902,6 +1014,7 @@ class Summarizer:
                 ref = self.client_of_expr(expr)
                 name = item.optional_vars.id
                 fn.assigned[name] = fn.assigned.get(name, 0) + 1
+                fn.build_refs.setdefault(name, []).append(ref)
                 if ref is not None:
                     fn.local_builds[name] = ref
         self._children(node)
@@ -912,6 +1025,8 @@ class Summarizer:
         fn = self.fn
         catalog = self.catalog
         name = self.catalog_name(node.func)
+        if name is None and (dynamic := self._dynamic_catalog_call(node)) is not None:
+            name = dynamic  # `getattr(requests, method)(url)`
         if name is not None and (
             name in catalog.clients
             or name in catalog.calls
@@ -927,6 +1042,11 @@ class Summarizer:
                 self._timeout_sink(fn, node, name)
         elif name is not None and name in self.runtime.loop_runners:
             self.summary.calls_catalog = True  # POOL013 looks at what the new loop runs
+            coroutine = node.args[0] if node.args else None
+            if isinstance(coroutine, ast.Call):
+                entry = self.ref(coroutine.func)
+                if entry is not None and not entry.startswith("builtins."):
+                    self.loop_entries.add(entry)  # it runs on a loop of its own
             if fn is not None:
                 self._children(node)
                 return
@@ -936,21 +1056,12 @@ class Summarizer:
                 self._method_call(fn, node)
             ref = None if self._module_value_root(func) else self.ref(func)
             if ref is not None and not ref.startswith("builtins."):
-                fn.summary.calls.append([ref, self.loop])
+                fn.summary.calls.append(CallSite(ref, self.loop))
             elif ref is None and isinstance(func, ast.Attribute):
                 self.unresolved.add(func.attr)
+        self._dependency(node)
         if fn is not None and fn.cls is not None:
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in _CLOSERS:
-                attr = _self_attr(func.value)
-                if attr is not None:
-                    fn.cls.summary.closes.append(attr)
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                attr = _self_attr(arg)  # `stack.enter_context(self.c)`: handed to an owner
-                if attr is None and isinstance(arg, ast.Attribute) and arg.attr in _CLOSERS:
-                    attr = _self_attr(arg.value)  # `stack.callback(self.c.close)`
-                if attr is not None:
-                    fn.cls.summary.closes.append(attr)
+            self._attr_closes(fn.cls, node)
         if name is not None and fn is None and self.cls is None:
             for kw in node.keywords:
                 if kw.arg == "lifespan" and isinstance(kw.value, ast.Name):
@@ -963,10 +1074,67 @@ class Summarizer:
             )
         self._children(node)
 
+    def _dynamic_catalog_call(self, node: ast.Call) -> str | None:
+        """`getattr(requests, method)(url)`: the library's generic request function;
+        `sync_to_async(requests.get)(url)`: the function run on a worker thread."""
+        func = node.func
+        if not isinstance(func, ast.Call) or not func.args:
+            return None
+        if self.resolve(func.func) in self.runtime.thread_offloaders:
+            wrapped = self.catalog_name(func.args[0])
+            return wrapped if wrapped in self.catalog.calls else None
+        if not (
+            isinstance(func.func, ast.Name) and func.func.id == "getattr" and len(func.args) == 2
+        ):
+            return None
+        module = self.catalog_name(func.args[0])
+        method = func.args[1]
+        literal = method.value if isinstance(method, ast.Constant) else None
+        name = f"{module}.{literal if isinstance(literal, str) else 'request'}"
+        return name if module is not None and name in self.catalog.calls else None
+
+    def _attr_closes(self, cls: _Cls, node: ast.Call) -> None:
+        """`self.c.close()`; `stack.enter_context(self.c)` or `stack.callback(self.c.close)`
+        (handed to an owner); `helper(self.c)`: closes it only if the helper does (the join
+        decides, through the helper's summary)."""
+        closers = self.catalog.closers
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in closers:
+            attr = _self_attr(func.value)
+            if attr is not None:
+                cls.summary.closes.append(attr)
+        callee = self.catalog_name(func) or self.ref(func)
+        sites: list[tuple[int | str, ast.expr]] = [*enumerate(node.args)]
+        sites.extend((k.arg, k.value) for k in node.keywords if k.arg is not None)
+        for where, arg in sites:
+            attr = _self_attr(arg)
+            if attr is not None and callee in self.catalog.use_helpers:
+                continue  # `isinstance(self.c, X)`, `aconnect_sse(self.c, ...)`: only used
+            if attr is not None and callee is not None and callee not in self.catalog.close_helpers:
+                cls.summary.passes.append(AttrPass(attr, callee, where))
+                continue
+            if attr is None and isinstance(arg, ast.Attribute) and arg.attr in closers:
+                attr = _self_attr(arg.value)
+            if attr is not None:
+                cls.summary.closes.append(attr)
+
     def _timeout_sink(self, fn: _Fn, node: ast.Call, name: str) -> None:
         spec = self.catalog.client(name)
         call = self.catalog.calls.get(name)
         library = spec.library if spec else call.library if call else None
+        kwarg = getattr(fn.node, "args", None)
+        kwarg_name = kwarg.kwarg.arg if kwarg is not None and kwarg.kwarg else None
+        if (
+            call is not None
+            and call.library.timeout_required_per_call
+            and kwarg_name is not None
+            and not any(kw.arg == call.library.timeout_param for kw in node.keywords)
+            and any(
+                kw.arg is None and isinstance(kw.value, ast.Name) and kw.value.id == kwarg_name
+                for kw in node.keywords
+            )
+        ):
+            fn.kwargs_sink = name + "()"
         if library is None or library.timeout_param is None or not library.timeout_none_disables:
             return
         for kw in node.keywords:
@@ -1032,22 +1200,28 @@ class Summarizer:
                 self._passed(fn, kw.value.id, callee, kw.arg, close_helper, use_helper)
 
     def _passed(
-        self, fn: _Fn, name: str, callee: str | None, where: Any, close: bool, use: bool
+        self,
+        fn: _Fn,
+        name: str,
+        callee: str | None,
+        where: int | str | None,
+        close: bool,
+        use: bool,
     ) -> None:
         if name in fn.local_builds and not (use or close):
             fn.stored.add(name)
         if name not in fn.params or name in ("self", "cls"):
             return
         if close:
-            fn.summary.param_use.setdefault(name, "close")
+            fn.summary.param_use.setdefault(name, ParamUse.CLOSE)
         elif use:
-            fn.summary.param_use.setdefault(name, "use")
+            fn.summary.param_use.setdefault(name, ParamUse.USE)
         elif (
             callee is not None
             and where is not None
-            and callee.split(".", 1)[0] not in self.catalog.top_level_modules
+            and callee.split(".", 1)[0] not in self.catalog.http_library_modules
         ):
-            fn.summary.param_forward.setdefault(name, []).append([callee, where])
+            fn.summary.param_forward.setdefault(name, []).append(ArgSite(callee, where))
         else:
             fn.param_stores.add(name)
 
@@ -1073,10 +1247,13 @@ class Summarizer:
                 top = self.stack[depth]
             holder = self.stack[depth - 1] if depth > 0 else None
             if isinstance(holder, ast.Call) and holder.func is top:
-                if is_param and isinstance(top, ast.Attribute) and top is parent:
-                    closers = {"close", "aclose", "__exit__", "__aexit__"}
-                    if parent.attr in closers:
-                        fn.summary.param_use.setdefault(name, "close")
+                if (
+                    is_param
+                    and isinstance(top, ast.Attribute)
+                    and top is parent
+                    and parent.attr in self.catalog.closers
+                ):
+                    fn.summary.param_use.setdefault(name, ParamUse.CLOSE)
                 return
             if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword)) or (
                 isinstance(holder, ast.Call) and holder.func is not top
@@ -1112,13 +1289,20 @@ class Summarizer:
             fn.stored.add(name)
 
 
-def _names(expr: ast.expr) -> Iterator[str]:
-    """Variable and attribute names in an expression (`self.max_retries + 1` -> max_retries)."""
-    for sub in ast.walk(expr):
-        if isinstance(sub, ast.Name):
-            yield sub.id
-        elif isinstance(sub, ast.Attribute):
-            yield sub.attr
+def _only_spread(function: ast.AST) -> bool:
+    """The function's `**kwargs` is only ever spread into calls (never read, changed or
+    passed as a whole): a `timeout` in it can only come from the caller."""
+    args = getattr(function, "args", None)
+    name = args.kwarg.arg if args is not None and args.kwarg else None
+    spread: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.keyword) and node.arg is None and isinstance(node.value, ast.Name):
+            spread.add(id(node.value))
+    return all(
+        id(node) in spread
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and node.id == name
+    )
 
 
 def _shared(ref: ClientRef) -> ClientRef:
@@ -1137,7 +1321,6 @@ def _self_attr(expr: ast.expr) -> str | None:
     return None
 
 
-_CLOSERS = frozenset({"close", "aclose", "clear", "__aexit__", "__exit__"})
 # Fields never walked: contexts and operators hold no names; annotations are read where they
 # matter (parameters, class fields), and they are a large part of typed SDK code.
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "annotation", "returns", "type_comment", "type_params"})
@@ -1206,15 +1389,20 @@ class FunctionFacts:
 
     qualname: str
     is_async: bool = False
-    kind: str = "function"
+    kind: FunctionKind = FunctionKind.FUNCTION
     params: list[str] = field(default_factory=list)
     factory: str | None = None
-    param_use: dict[str, str] = field(default_factory=dict)
+    factory_clients: list[str] = field(default_factory=list)  # every class it may return
+    param_use: dict[str, ParamUse] = field(default_factory=dict)
+    annotated: dict[str, str] = field(default_factory=dict)  # param -> the client it declares
     timeout_defaults: dict[str, str] = field(default_factory=dict)
+    kwargs_timeout_sink: str | None = None  # the request its `**kwargs` reach (timeout: caller's)
     shared_async: str | None = None  # a shared async client it (or what it awaits) uses
-    root: str | None = None
+    root: Root | None = None
     exempt: bool = False
     is_test: bool = False
+    ttl_cached: bool = False  # its work runs once per time-to-live, not per call
+    own_loop: bool = False  # started by `asyncio.run(...)`: a client per loop is required
     per_request: str | None = None  # why it runs per request (called from a handler/loop...)
     once: bool = False  # only called (in the tree) from functions that run once: __init__, main
 
@@ -1230,6 +1418,9 @@ class ModuleView:
     class_closes: dict[str, list[str]] = field(default_factory=dict)  # class -> attrs closed
     clients: dict[str, ClientRef] = field(default_factory=dict)  # module-level clients by ref
     aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
+    retry_loops: list[int] = field(default_factory=list)  # first lines of retry loops
+    poll_loops: list[int] = field(default_factory=list)  # first lines of polling loops
+    hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
 
     def fingerprint(self) -> str:
         raw = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -1279,7 +1470,9 @@ class ProjectIndex:
             for name, ref in summary.clients.items():
                 self.clients[f"{summary.module}.{name}"] = ref
         self._resolved: dict[str, str | None] = {}
-        self._factory: dict[str, str | None] = {}
+        self._factory: dict[str, tuple[str, ...]] = {}
+        self._roots: dict[str, Root] | None = None
+        self._loop_entries: set[str] | None = None
         self._per_request: dict[str, str] | None = None
         self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
@@ -1399,115 +1592,179 @@ class ProjectIndex:
             return ClientRef(client=client, resource=ref.resource, shared=True)
         return ClientRef(client=client, resource=ref.resource, shared=ref.shared)
 
-    def factory(self, qualname: str, depth: int = 0) -> str | None:
+    def factory(self, qualname: str) -> str | None:
+        """The client class a factory returns (the first of several: `factory_clients`)."""
+        clients = self.factory_clients(qualname)
+        return clients[0] if clients else None
+
+    def factory_clients(self, qualname: str, depth: int = 0) -> tuple[str, ...]:
         if qualname in self._factory:
             return self._factory[qualname]
-        self._factory[qualname] = None
+        self._factory[qualname] = ()
         fn = self.functions.get(qualname)
-        result: str | None = None
+        result: tuple[str, ...] = ()
         if fn is not None and depth < self.MAX_DEPTH:
             if fn.factory is not None:
-                result = fn.factory
+                result = tuple(fn.factory_clients or [fn.factory])
             elif fn.factory_via:
-                found = set()
+                found: set[str] = set()
                 for via in fn.factory_via:
                     target = self.resolve(via)
-                    found.add(self.factory(target, depth + 1) if target else None)
-                if len(found) == 1:
-                    result = found.pop()
+                    clients = self.factory_clients(target, depth + 1) if target else ()
+                    if not clients:
+                        found.clear()
+                        break
+                    found.update(clients)
+                result = tuple(sorted(found))
         self._factory[qualname] = result
         return result
 
-    def param_use(self, qualname: str, param: str, depth: int = 0) -> str | None:
+    def param_use(self, qualname: str, param: str, depth: int = 0) -> ParamUse | None:
+        """What a function does with a client given as ``param`` (None: stores it, or unknown)."""
         fn = self.functions.get(qualname)
         if fn is None or depth > self.MAX_DEPTH:
             return None
         local = fn.param_use.get(param)
-        if local == "store":
+        if local is ParamUse.STORE:
             return None
-        forwards = fn.param_forward.get(param, [])
-        outcome = local or ("use" if not forwards else None)
-        if outcome is None and forwards:
-            outcome = "use"
-        for callee, where in forwards:
-            target = self.resolve(callee)
-            use: str | None
-            if callee in self.catalog.use_helpers:
-                use = "use"
-            elif callee in self.catalog.close_helpers:
-                use = "close"
-            elif target is None or target not in self.functions:
-                return None
-            else:
-                name = self._param_name(target, where)
-                use = self.param_use(target, name, depth + 1) if name else None
+        outcome = local or ParamUse.USE
+        for callee, where in fn.param_forward.get(param, []):
+            use = self._use_by(callee, where, depth + 1)
             if use is None:
                 return None
-            if use == "close":
-                outcome = "close"
+            if use is ParamUse.CLOSE:
+                outcome = ParamUse.CLOSE
         return outcome
 
-    def _param_name(self, qualname: str, where: Any) -> str | None:
+    def _use_by(self, callee: str, where: int | str, depth: int = 0) -> ParamUse | None:
+        """What ``callee`` does with the argument at ``where``."""
+        if callee in self.catalog.use_helpers:
+            return ParamUse.USE
+        if callee in self.catalog.close_helpers:
+            return ParamUse.CLOSE
+        target = self.resolve(callee)
+        if target is None or target not in self.functions:
+            return None
+        name = self._param_name(target, where)
+        return self.param_use(target, name, depth) if name else None
+
+    def _param_name(self, qualname: str, where: int | str) -> str | None:
         fn = self.functions[qualname]
         if isinstance(where, str):
             return where if where in fn.params else None
         params = fn.params
-        if fn.kind in ("method", "property") and params and params[0] in ("self", "cls"):
+        if fn.kind is not FunctionKind.FUNCTION and params and params[0] in ("self", "cls"):
             params = params[1:]
-        return params[where] if isinstance(where, int) and where < len(params) else None
+        return params[where] if where < len(params) else None
+
+    # roots, loops of their own, client classes
+
+    def roots(self) -> dict[str, Root]:
+        """Functions that run per request by themselves: handlers, tasks, and the functions
+        given to `Depends(...)` anywhere in the tree."""
+        if self._roots is None:
+            roots = {q: fn.root for q, fn in self.functions.items() if fn.root is not None}
+            for summary in self.modules.values():
+                for ref in summary.dependencies:
+                    target = self.resolve(ref)
+                    if target in self.functions and not self.functions[target].exempt:
+                        roots.setdefault(target, Root.DEPENDENCY)
+            self._roots = roots
+        return self._roots
+
+    def loop_entries(self) -> set[str]:
+        """Coroutines that `asyncio.run(...)` starts: each run is a loop of its own."""
+        if self._loop_entries is None:
+            found = set()
+            for summary in self.modules.values():
+                for ref in summary.loop_entries:
+                    target = self.resolve(ref)
+                    if target is not None:
+                        found.add(target)
+            self._loop_entries = found
+        return self._loop_entries
+
+    def is_hot_class(self, cls: str) -> bool:
+        """A client or provider class (by its name or a base's, resolved or not): its methods
+        are its hot path."""
+        suffixes = self.catalog.runtime.hot_path_class_suffixes
+        names = [name.rsplit(".", 1)[-1] for name in self._mro(cls)]
+        for name in self._mro(cls):
+            names.extend(base.rsplit(".", 1)[-1] for base in self.classes[name].bases)
+        return any(name.endswith(suffixes) for name in names)
+
+    def class_closes(self, cls: str) -> set[str]:
+        """The attributes some method of the class (or a base in the tree) closes, enters with
+        `with`, or hands to something that may close or keep it."""
+        closes: set[str] = set()
+        for name in self._mro(cls):
+            summary = self.classes[name]
+            closes.update(summary.closes)
+            for attr, callee, where in summary.passes:
+                if attr not in closes and self._use_by(callee, where) is not ParamUse.USE:
+                    closes.add(attr)
+        return closes
 
     # per request
 
     def per_request(self) -> dict[str, str]:
+        """Why each function runs per request: reached from a root (handler, task, dependency)
+        or from a call made in a loop; the reason names the caller and where the chain starts."""
         if self._per_request is not None:
             return self._per_request
+        roots = self.roots()
         reasons: dict[str, str] = {}
-        todo: list[str] = []
-        for qualname, fn in self.functions.items():
-            if fn.root is not None:
-                todo.append(qualname)
-        while todo:
-            caller = todo.pop()
-            fn = self.functions[caller]
-            caller_per_request = fn.root is not None or caller in reasons
-            for ref, _ in fn.calls:
-                target = self.resolve(ref)
-                if target is None or target not in self.functions or target in reasons:
-                    continue
-                callee = self.functions[target]
-                if callee.exempt or callee.root is not None:
-                    continue
-                if caller_per_request:
-                    short = caller.rsplit(".", 1)[-1]
-                    what = (
-                        "request handler or task" if fn.root else "function that runs per request"
-                    )
-                    reasons[target] = f"called from the {what} `{short}`"
-                    todo.append(target)
+        # Seeds: (function, why, where the chain starts, whether that is a loop): handlers
+        # first, then loops; each chain is followed breadth first, so a reason names the
+        # nearest start, and a callee several calls away still says where the loop is.
+        seeds: list[tuple[str, str, str, bool]] = []
+        for qualname, root in roots.items():
+            start = f"the {_ROOT_WORDS[root]} `{_short(qualname)}`"
+            for ref, _ in self.functions[qualname].calls:
+                target = self._runs_by_call(ref)
+                if target is not None:
+                    seeds.append((target, f"called from {start}", start, False))
         for qualname, fn in self.functions.items():
             for ref, in_loop in fn.calls:
-                if not in_loop:
+                target = self._runs_by_call(ref) if in_loop else None
+                if target is None:
                     continue
-                target = self.resolve(ref)
-                if target is None or target not in self.functions or target in reasons:
+                start = f"`{_short(qualname)}`"
+                module = self._module_of(qualname)
+                if module is not None and module != self._module_of(target):
+                    start += f" (module `{module}`)"
+                seeds.append((target, f"called in a loop in {start}", start, True))
+        queue: deque[tuple[str, str, str, bool]] = deque()
+        for target, why, start, loop in seeds:
+            if target not in reasons:
+                reasons[target] = why
+                queue.append((target, target, start, loop))
+        while queue:
+            current, first, start, loop = queue.popleft()
+            for ref, _ in self.functions[current].calls:
+                target = self._runs_by_call(ref)
+                if target is None or target in reasons:
                     continue
-                callee = self.functions[target]
-                if callee.exempt or callee.root is not None:
-                    continue
-                reasons[target] = f"called in a loop in `{qualname.rsplit('.', 1)[-1]}`"
-                stack = [target]
-                while stack:
-                    current = stack.pop()
-                    for sub_ref, _ in self.functions[current].calls:
-                        sub = self.resolve(sub_ref)
-                        if sub and sub in self.functions and sub not in reasons:
-                            sub_fn = self.functions[sub]
-                            if not (sub_fn.exempt or sub_fn.root):
-                                short = current.rsplit(".", 1)[-1]
-                                reasons[sub] = f"called from `{short}`, which runs in a loop"
-                                stack.append(sub)
+                if not loop:
+                    how = f"which {start} reaches"
+                elif current == first:
+                    how = f"which {start} calls in a loop"
+                else:
+                    how = f"which runs in a loop of {start} (through `{_short(first)}`)"
+                reasons[target] = f"called from `{_short(current)}`, {how}"
+                queue.append((target, first, start, loop))
         self._per_request = reasons
         return reasons
+
+    def _runs_by_call(self, ref: str) -> str | None:
+        """The function a call runs, when its running says something (not exempt, not a root)."""
+        target = self.resolve(ref)
+        if target is None or target not in self.functions:
+            return None
+        callee = self.functions[target]
+        if callee.exempt or target in self.roots():
+            return None
+        return target
 
     def once(self) -> set[str]:
         """Functions whose every caller in the tree runs once (per process or per object:
@@ -1532,7 +1789,7 @@ class ProjectIndex:
         while changed:
             changed = False
             for target, found in callers.items():
-                if target in once or target in per_request or self.functions[target].root:
+                if target in once or target in per_request or target in self.roots():
                     continue
                 short = target.rsplit(".", 1)[-1]
                 if short in unseen:
@@ -1551,6 +1808,7 @@ class ProjectIndex:
         return once
 
     def _module_of(self, qualname: str) -> str | None:
+        """The module of the tree a qualified name belongs to."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             name = ".".join(parts[:cut])
@@ -1634,7 +1892,11 @@ class ProjectIndex:
                 if target is None or target not in self.functions:
                     continue
                 callee = self.functions[target]
-                if callee.timeout_defaults or self.factory(target) is not None:
+                if (
+                    callee.timeout_defaults
+                    or callee.kwargs_timeout_sink
+                    or self.factory(target) is not None
+                ):
                     return True
         return False
 
@@ -1653,7 +1915,11 @@ class ProjectIndex:
             return view
         per_request = self.per_request()
         once = self.once()
+        roots = self.roots()
+        loop_entries = self.loop_entries()
         wanted: set[str] = set()
+        view.retry_loops = list(summary.retry_loops)
+        view.poll_loops = list(summary.poll_loops)
 
         def add_function(qualname: str) -> FunctionFacts | None:
             if qualname in view.functions:
@@ -1661,16 +1927,22 @@ class ProjectIndex:
             fn = self.functions.get(qualname)
             if fn is None:
                 return None
+            clients = self.factory_clients(qualname)
             facts = FunctionFacts(
                 qualname=qualname,
                 is_async=fn.is_async,
                 kind=fn.kind,
                 params=list(fn.params),
-                factory=self.factory(qualname),
+                factory=clients[0] if clients else None,
+                factory_clients=list(clients),
+                annotated=dict(fn.annotated),
                 timeout_defaults=dict(fn.timeout_defaults),
-                root=fn.root,
+                kwargs_timeout_sink=fn.kwargs_timeout_sink,
+                root=roots.get(qualname),
                 exempt=fn.exempt,
                 is_test=fn.is_test,
+                ttl_cached=fn.ttl_cached,
+                own_loop=qualname in loop_entries,
                 per_request=per_request.get(qualname),
                 once=qualname in once,
             )
@@ -1685,23 +1957,24 @@ class ProjectIndex:
 
         for qualname, fn in summary.functions.items():
             add_function(qualname)
-            for ref, _ in fn.calls:
-                wanted.add(ref)
+            wanted.update(call.ref for call in fn.calls)
             wanted.update(fn.uses)
         for cls_name, cls in summary.classes.items():
-            for attr, ref in self.all_attrs(cls_name).items():
-                view.attrs[f"{cls_name}#{attr}"] = ref
-            closes: set[str] = set()
+            for attr, held in self.all_attrs(cls_name).items():
+                view.attrs[f"{cls_name}#{attr}"] = held
             for name in self._mro(cls_name):
-                closes.update(self.classes[name].closes)
                 if name != cls_name:
                     for method in self.classes[name].methods:
                         wanted.add(f"{cls_name}#{method}")
-            view.class_closes[cls_name] = sorted(closes)
+                for attr_pass in self.classes[name].passes:
+                    wanted.add(attr_pass.callee)
+            view.class_closes[cls_name] = sorted(self.class_closes(cls_name))
+            if self.is_hot_class(cls_name):
+                view.hot_classes.append(cls_name)
             for method in cls.methods:
                 wanted.add(f"{cls_name}#{method}")
-        for name, ref in summary.clients.items():
-            resolved = self._client_ref(ref)
+        for name, client in summary.clients.items():
+            resolved = self._client_ref(client)
             if resolved is not None:
                 view.clients[f"{module}.{name}"] = resolved
         for ref in sorted(wanted | set(summary.refs)):
@@ -1731,11 +2004,23 @@ class ProjectIndex:
         return view
 
 
+_ROOT_WORDS = {
+    Root.HANDLER: "request handler",
+    Root.TASK: "task",
+    Root.DEPENDENCY: "FastAPI dependency",
+}
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
+
+
 def interesting(facts: FunctionFacts) -> bool:
     return bool(
         facts.factory
         or facts.param_use
         or facts.timeout_defaults
+        or facts.kwargs_timeout_sink
         or facts.shared_async
         or facts.kind == "property"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from pooltune.lint.facts import ClientBuild
+from pooltune.lint.facts import ClientBuild, Evidence
 from pooltune.lint.rule import Rule
 
 
@@ -23,42 +23,27 @@ class ClientPerRequest(Rule):
                 self.report(build.node, self._build_message(build, where))
 
     def _build_message(self, build: ClientBuild, where: str) -> str:
-        name = build.spec.display
         via = f" (by {build.via}, a new one on every call)" if build.via else ""
+        given = " when no client is given" if build.fallback else ""
         unclosed = ""
         if unclosed_local(build):
             close = build.spec.close_methods[0]
             unclosed = f", and it is never closed (call `{build.name}.{close}()` or use `with`)"
         return (
-            f"`{name}` built {where}{via}: every call pays a new TCP+TLS handshake and "
-            f"drops its pool{unclosed}; create it once (lifespan/module level) and reuse it"
+            f"{build.label} built {where}{via}{given}: every call pays a new TCP+TLS handshake "
+            f"and drops its pool{unclosed}; create it once (lifespan/module level) and reuse it"
         )
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.call_qualname(node)
         if qualname is None or not self.context.catalog.calls[qualname].implicit:
             return
-        facts = self.facts
-        function = facts.enclosing_function(node)
-        if facts.in_loop(node, function):
-            where = "inside a loop"
-        elif function is None:
-            return
-        elif facts.is_request_handler(function):
-            where = "inside a request handler or task"
-        elif facts.is_exempt_factory(function):
-            return
-        elif (reason := facts.per_request_reason(function)) is not None:
-            where = reason
-        elif facts.runs_once(function):
-            return
-        elif (cls := facts.method_class(function)) is not None:
-            where = f"in a method of `{cls.name.value}` (a long-lived object: give it one client)"
-        else:
-            return
+        place = self.facts.implicit_call_place(node)
+        if place is None or place.evidence is not Evidence.PER_REQUEST:
+            return  # a method nothing shows to run often: POOL101's (opt-in) business
         self.report(
             node,
-            f"`{qualname}()` {where} builds and drops a connection pool per call; "
+            f"`{qualname}()` {place.where} builds and drops a connection pool per call; "
             "use one shared client",
         )
 

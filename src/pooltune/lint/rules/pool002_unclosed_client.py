@@ -17,7 +17,7 @@ class UnclosedClient(Rule):
     def visit_Module(self, node: cst.Module) -> None:
         facts = self.facts
         for build in facts.builds:
-            if build.spec.kind == "sdk":
+            if build.spec.kind == "sdk" or not build.spec.entry.pool_per_instance:
                 continue  # the SDK clients close their pool themselves
             if unclosed_local(build):
                 if self.enabled("POOL001") and facts.per_call(build):
@@ -26,7 +26,7 @@ class UnclosedClient(Rule):
                 verb = "async with" if build.spec.is_async else "with"
                 self.report(
                     build.node,
-                    f"`{build.spec.display}` bound to `{build.name}` is never closed: "
+                    f"{build.label} bound to `{build.name}` is never closed: "
                     f"use `{verb}` or call `{build.name}.{close}()` in a finally block",
                 )
             elif build.binding == "self" and not self._class_closes(build):
@@ -38,6 +38,9 @@ class UnclosedClient(Rule):
                 )
 
     def _class_closes(self, build: ClientBuild) -> bool:
+        """Some method of the class (or a base in the tree) closes `self.<attr>`, enters it with
+        `with`, or hands it to something that may close or keep it (the joined summaries: a
+        function that only uses it does not count)."""
         function = build.function
         if not isinstance(function, cst.FunctionDef):
             return True
@@ -45,40 +48,4 @@ class UnclosedClient(Rule):
         cls = facts.enclosing_class(function)
         if cls is None:
             return True  # `self` outside a class: not ours to judge
-        attr = build.name
-        if attr in facts.view.class_closes.get(facts.class_qualname(cls), ()):
-            return True  # closed here or by a base class in the tree
-        closers = set(build.spec.close_methods) | {"close", "aclose", "__aexit__", "__exit__"}
-        finder = _CloseFinder(attr, closers)
-        cls.visit(finder)
-        return finder.found
-
-
-class _CloseFinder(cst.CSTVisitor):
-    """Whether a class closes `self.<attr>`, enters it with `with`, or hands it on."""
-
-    def __init__(self, attr: str | None, closers: set[str]) -> None:
-        super().__init__()
-        self.attr = attr
-        self.closers = closers
-        self.found = False
-
-    def _is_self_attr(self, expr: cst.BaseExpression) -> bool:
-        return (
-            isinstance(expr, cst.Attribute)
-            and isinstance(expr.value, cst.Name)
-            and expr.value.value == "self"
-            and expr.attr.value == self.attr
-        )
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        self.found = self.found or (
-            self._is_self_attr(node.value) and node.attr.value in self.closers
-        )
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        self.found = self.found or self._is_self_attr(node.item)
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        # Handed to an exit stack or any other owner: lifetime is managed elsewhere.
-        self.found = self.found or self._is_self_attr(node.value)
+        return build.name in facts.view.class_closes.get(facts.class_qualname(cls), ())

@@ -19,7 +19,8 @@ class NoTimeout(Rule):
         catalog = self.context.catalog
         qualname = self.call_qualname(node)
         if qualname is not None:
-            self._check_request(node, f"{qualname}()", catalog.calls[qualname].library)
+            if not facts.local_url_only(node):
+                self._check_request(node, f"{qualname}()", catalog.calls[qualname].library)
             return
         spec = self.client_spec(node)
         if spec is not None:
@@ -36,11 +37,18 @@ class NoTimeout(Rule):
                     self._check_timeout_object(node, name, timeout_lib)
                 return
         func = node.func
+        receiver: cst.BaseExpression | None = None
+        method: str | None = None
         if isinstance(func, cst.Attribute):
-            held = facts.held(func.value)
-            if held is not None and func.attr.value in held.spec.library.request_methods:
+            receiver, method = func.value, func.attr.value
+        elif (dynamic := facts.dynamic_method(node)) is not None:
+            receiver, method = dynamic  # `getattr(session, method)(url)`: any request method
+        if receiver is not None:
+            held = facts.held(receiver)
+            methods = held.spec.library.request_methods if held is not None else ()
+            if held is not None and (method in methods or (method is None and methods)):
                 if not held.inprocess and not held.resource:
-                    label = f"{held.spec.display}.{func.attr.value}()"
+                    label = f"{held.spec.display}.{method or '<method>'}()"
                     self._check_request(node, label, held.spec.library)
                 return
         self._check_relies_on_default(node)
@@ -49,8 +57,8 @@ class NoTimeout(Rule):
 
     def _check_request(self, node: cst.Call, label: str, library: LibraryEntry) -> None:
         param = library.timeout_param
-        if param is None:
-            return
+        if param is None or self.facts.under_deadline(node):
+            return  # `await asyncio.wait_for(client.get(url, timeout=None), 30)`: bounded
         arg = keyword(node, param)
         if arg is None:
             star = self._star_kwargs(node)
@@ -126,7 +134,17 @@ class NoTimeout(Rule):
     def _check_relies_on_default(self, node: cst.Call) -> None:
         """`fetch(url)` where `def fetch(url, timeout=None)` passes its timeout to a request."""
         facts = self.facts.callee_facts(node)
-        if facts is None or not facts.timeout_defaults or has_star_args(node):
+        if facts is None or has_star_args(node):
+            return
+        if facts.kwargs_timeout_sink and keyword(node, "timeout") is None:
+            short = facts.qualname.rsplit(".", 1)[-1]
+            self.report(
+                node,
+                f"`{short}()` passes its `**kwargs` to `{facts.kwargs_timeout_sink}`, and this "
+                "call gives no `timeout=`: requests can hang forever; pass `timeout=`",
+            )
+            return
+        if not facts.timeout_defaults:
             return
         params = list(facts.params)
         if (

@@ -19,6 +19,10 @@ class PoolLimits(Rule):
     message = "pool limits leak sockets or keep connections the server has closed"
 
     def visit_Call(self, node: cst.Call) -> None:
+        spec = self.client_spec(node)
+        if spec is not None and spec.entry.limit_param is not None:
+            self._client_limit(node, spec.display, spec.entry.limit_param, spec.entry.limit_default)
+            return
         if has_star_args(node):
             return
         for name in self.qualnames(node.func):
@@ -26,18 +30,27 @@ class PoolLimits(Rule):
             if library is not None:
                 self._limits(node, name, library)
                 return
-        spec = self.client_spec(node)
-        entry = spec.entry if spec is not None else None
-        if spec is not None and entry is not None and entry.limit_param is not None:
-            limit = keyword(node, entry.limit_param)
-            if limit is not None and literal(limit.value) == 0:
-                short = spec.display.rsplit(".", 1)[-1]
-                default = f" (the default is {entry.limit_default})" if entry.limit_default else ""
-                self.report(
-                    limit,
-                    f"`{short}({entry.limit_param}=0)` allows unbounded simultaneous "
-                    f"connections: set a limit{default}",
-                )
+
+    def _client_limit(self, node: cst.Call, display: str, param: str, default: int | None) -> None:
+        """`TCPConnector(limit=0)`, also through a `**` dict whose keys are known."""
+        where: cst.CSTNode | None = keyword(node, param)
+        value = where.value if isinstance(where, cst.Arg) else None
+        through = ""
+        if where is None:
+            for star in (a for a in node.args if a.star == "**"):
+                keys = self.facts.dict_keys(star.value)
+                if keys is not None and param in keys:
+                    where, value = star, self.facts.value_through_local(keys[param])
+                    through = " (from the `**` dict)"
+        if where is None or value is None or literal(value) != 0:
+            return
+        short = display.rsplit(".", 1)[-1]
+        note = f" (the default is {default})" if default else ""
+        self.report(
+            where,
+            f"`{short}({param}=0)`{through} allows unbounded simultaneous connections: "
+            f"set a limit{note}",
+        )
 
     def _limits(self, node: cst.Call, name: str, library: LibraryEntry) -> None:
         max_conn = keyword(node, MAX)

@@ -17,8 +17,12 @@ class BlockingHttpInAsync(Rule):
         function = facts.enclosing_function(node)
         if not (isinstance(function, cst.FunctionDef) and function.asynchronous is not None):
             return  # not directly in a coroutine (a nested def/lambda runs elsewhere)
+        if facts.offloaded(node) or facts.offloaded_callable(node) is not None:
+            return  # `await asyncio.to_thread(...)`, `sync_to_async(f)(...)`: on a worker thread
         qualname = self.call_qualname(node)
         if qualname is not None:
+            if facts.local_url_only(node):
+                return  # `urlopen("data:...")`: decoded in memory, no network
             if self.context.catalog.calls[qualname].blocking:
                 self.report(
                     node,
@@ -28,9 +32,11 @@ class BlockingHttpInAsync(Rule):
             return
         build = facts.build_for_expr(node)
         if build is not None and build.node is node:
+            if build.uses and all(self._offloaded_use(use) for use in build.uses):
+                return  # every request it makes runs on a worker thread
             self._sync_build(
                 node,
-                build.spec.is_async,
+                not build.surely_sync,
                 build.spec.kind,
                 build.spec.display,
                 build.inprocess,
@@ -44,10 +50,14 @@ class BlockingHttpInAsync(Rule):
         if build is None or build.node is not node or build.origin != "property":
             return
         function = self.facts.enclosing_function(node)
-        if isinstance(function, cst.FunctionDef) and function.asynchronous is not None:
+        if (
+            isinstance(function, cst.FunctionDef)
+            and function.asynchronous is not None
+            and not self.facts.offloaded(node)
+        ):
             self._sync_build(
                 node,
-                build.spec.is_async,
+                not build.surely_sync,
                 build.spec.kind,
                 build.spec.display,
                 build.inprocess,
@@ -88,6 +98,8 @@ class BlockingHttpInAsync(Rule):
         held = self.facts.held(root)
         if held is None or held.where == "build" or held.inprocess:
             return
+        if held.declared and isinstance(self.facts.parent(node), cst.Await):
+            return  # only an annotation says sync; awaiting the call says the client is async
         if held.where == "local" and held.build is not None:
             return  # built in this coroutine: reported where it is built
         spec = held.spec
@@ -106,6 +118,11 @@ class BlockingHttpInAsync(Rule):
                 f"sync client `{held.name}` ({spec.display}) called inside `async def` blocks "
                 "the event loop; use the async client",
             )
+
+    def _offloaded_use(self, use: cst.Name) -> bool:
+        """`sync_to_async(client.chat.completions.create)(...)`: the client's method is handed
+        to a thread offloader (or the use is inside one's arguments)."""
+        return self.facts.offloaded(use)
 
     @staticmethod
     def _is_self_attr(expr: cst.BaseExpression) -> bool:

@@ -1,0 +1,598 @@
+"""POOL001 client-per-request: cases."""
+
+from __future__ import annotations
+
+from pooltune.lint.rules.cases import Expect, Invalid, Valid
+
+_HANDSHAKE = (
+    "every call pays a new TCP+TLS handshake and drops its pool; "
+    "create it once (lifespan/module level) and reuse it"
+)
+
+VALID = (
+    Valid(
+        why="an agent tool's one-off request is POOL101's (opt-in), not POOL001's",
+        source="""\
+import requests
+
+
+class CalendarTools:
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+
+    def list_bookings(self, day: str) -> list[dict]:
+        response = requests.get(
+            "https://api.cal.example/v2/bookings",
+            params={"day": day},
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=30,
+        )
+        return response.json()["data"]
+""",
+    ),
+    Valid(
+        why="a value object fetching its own URL once",
+        source="""\
+import requests
+
+
+class UrlArtifact:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def to_bytes(self) -> bytes:
+        return requests.get(self.url, timeout=60).content
+""",
+    ),
+    Valid(
+        why="a fetch behind a time-to-live cache that returns early while fresh",
+        source="""\
+import time
+
+import requests
+
+MODELS_TTL_S = 300
+
+
+class ModelCatalog:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._models: list[str] = []
+        self._fetched_at = 0.0
+
+    def models(self) -> list[str]:
+        if self._models and time.monotonic() - self._fetched_at < MODELS_TTL_S:
+            return self._models
+        data = requests.get(f"{self.base_url}/v1/models", timeout=10).json()
+        self._models = [m["id"] for m in data["data"]]
+        self._fetched_at = time.monotonic()
+        return self._models
+""",
+    ),
+    Valid(
+        why="a one-time start-up poll (a FastAPI startup hook)",
+        source="""\
+import time
+
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.on_event("startup")
+def wait_for_model_server() -> None:
+    for n in range(60):
+        try:
+            requests.get("http://vllm:8000/health", timeout=2).raise_for_status()
+            return
+        except requests.RequestException:
+            time.sleep(1)
+""",
+    ),
+    Valid(
+        why="a start-up poll in a method only __init__ calls, until a flag says ready",
+        source="""\
+import time
+
+import requests
+
+
+class SandboxExecutor:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._wait_for_server()
+
+    def _wait_for_server(self) -> None:
+        retries = 0
+        ready = False
+        while not ready and retries < 10:
+            try:
+                status = requests.get(f"{self.base_url}/api/status", timeout=2).status_code
+                ready = status == 200
+            except requests.RequestException:
+                time.sleep(1)
+            retries += 1
+""",
+    ),
+    Valid(
+        why="a deliberate client per event loop for the coroutine asyncio.run starts",
+        source="""\
+import asyncio
+
+from openai import AsyncOpenAI
+
+
+async def _complete(prompt: str) -> str:
+    # A fresh client per asyncio.run: an AsyncOpenAI must not outlive its event loop.
+    async with AsyncOpenAI() as client:
+        reply = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}]
+        )
+    return reply.choices[0].message.content or ""
+
+
+def complete(prompt: str) -> str:
+    return asyncio.run(_complete(prompt))
+""",
+    ),
+    Valid(
+        why="ChatOpenAI shares one cached httpx pool since langchain-openai 0.3.19",
+        source="""\
+from fastapi import FastAPI
+from langchain_openai import ChatOpenAI
+
+app = FastAPI()
+
+
+@app.post("/chat")
+async def chat(question: str) -> str:
+    llm = ChatOpenAI(model="gpt-4o-mini")
+    return (await llm.ainvoke(question)).content
+""",
+    ),
+    Valid(
+        why="a client used in a polling loop serves one call: built per call, but the poll "
+        "runs once (a CLI command)",
+        source="""\
+import time
+
+import click
+import httpx
+
+
+@click.command()
+@click.argument("job_id")
+def wait(job_id: str) -> None:
+    with httpx.Client(base_url="https://api.example.com", timeout=10) as client:
+        while True:
+            status = client.get(f"/jobs/{job_id}").json()["status"]
+            if status == "done":
+                break
+            time.sleep(2)
+""",
+    ),
+)
+
+INVALID = (
+    Invalid(
+        why="a provider class's request method is its hot path",
+        source="""\
+import requests
+
+
+class OllamaProvider:
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    def generate(self, prompt: str) -> str:
+        response = requests.post(
+            f"{self.host}/api/generate", json={"prompt": prompt}, timeout=120
+        )
+        return response.json()["response"]
+""",
+        expected=(
+            Expect(
+                9,
+                20,
+                11,
+                10,
+                "`requests.post()` in `OllamaProvider.generate`, a method of a client/provider "
+                "class (its hot path) builds and drops a connection pool per call; use one "
+                "shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a retriever's method runs per query (a base class named like a hot path)",
+        source="""\
+import requests
+from langchain_core.retrievers import BaseRetriever
+
+
+class RemoteDocsRetriever(BaseRetriever):
+    url: str
+
+    def _get_relevant_documents(self, query: str, *, run_manager=None) -> list:
+        hits = requests.post(self.url, json={"query": query}, timeout=20).json()
+        return [hit["text"] for hit in hits]
+""",
+        expected=(
+            Expect(
+                9,
+                16,
+                9,
+                74,
+                "`requests.post()` in `RemoteDocsRetriever._get_relevant_documents`, a method of "
+                "a client/provider class (its hot path) builds and drops a connection pool per "
+                "call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a polling loop repeats requests whatever its counter is called (retry_count)",
+        source="""\
+import time
+
+import requests
+
+
+def wait_for_transcript(job_url: str) -> dict:
+    retry_count = 0
+    while retry_count < 100:
+        job = requests.get(job_url, timeout=10).json()
+        if job["status"] == "completed":
+            return job
+        retry_count += 1
+        time.sleep(3)
+    raise TimeoutError(job_url)
+""",
+        expected=(
+            Expect(
+                9,
+                15,
+                9,
+                48,
+                "`requests.get()` inside a loop builds and drops a connection pool per call; "
+                "use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="the same polling loop with a counter named n",
+        source="""\
+import time
+
+import requests
+
+
+def wait_for_transcript(job_url: str) -> dict:
+    n = 0
+    while n < 100:
+        job = requests.get(job_url, timeout=10).json()
+        if job["status"] == "completed":
+            return job
+        n += 1
+        time.sleep(3)
+    raise TimeoutError(job_url)
+""",
+        expected=(
+            Expect(
+                9,
+                15,
+                9,
+                48,
+                "`requests.get()` inside a loop builds and drops a connection pool per call; "
+                "use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a loop several calls away: the message says where the loop is",
+        path="app/pages.py",
+        source="""\
+import httpx
+
+
+def fetch_all(urls: list[str]) -> list[str]:
+    return [_fetch(url) for url in urls]
+
+
+def _fetch(url: str) -> str:
+    return _download(url)
+
+
+def _download(url: str) -> str:
+    with httpx.Client(timeout=10) as client:
+        return client.get(url).text
+""",
+        files={
+            "app/ingest.py": """\
+from app.pages import fetch_all
+
+
+def ingest(site_urls: list[list[str]]) -> list[str]:
+    texts = []
+    for urls in site_urls:
+        texts.extend(fetch_all(urls))
+    return texts
+""",
+        },
+        expected=(
+            Expect(
+                13,
+                10,
+                13,
+                34,
+                "`httpx.Client` built in `_download`, called from `_fetch`, which `fetch_all` "
+                "calls in a loop: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a factory with branches (Azure or not), called per request from another module",
+        path="app/api.py",
+        source="""\
+from fastapi import FastAPI
+
+from app.llm import get_llm_client
+
+app = FastAPI()
+
+
+@app.post("/ask")
+def ask(question: str, azure: bool = False) -> str:
+    client = get_llm_client(azure)
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
+    )
+    return reply.choices[0].message.content or ""
+""",
+        files={
+            "app/llm.py": """\
+import os
+
+from openai import AzureOpenAI, OpenAI
+
+
+def get_llm_client(azure: bool):
+    if azure:
+        client = AzureOpenAI(
+            api_key=os.environ["AZURE_OPENAI_KEY"],
+            api_version="2024-06-01",
+            azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
+        )
+    else:
+        client = OpenAI()
+    return client
+""",
+        },
+        expected=(
+            Expect(
+                10,
+                14,
+                10,
+                35,
+                "`openai.AzureOpenAI` or `openai.OpenAI` built inside the request handler `ask` "
+                "(by get_llm_client(), a new one on every call): " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a factory returning a sync or an async client by flag",
+        path="app/chat.py",
+        source="""\
+from app.clients import make_client
+
+
+async def answer(question: str) -> str:
+    client = make_client(use_async=True)
+    reply = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": question}]
+    )
+    return reply.choices[0].message.content or ""
+""",
+        files={
+            "app/clients.py": """\
+from openai import AsyncOpenAI, OpenAI
+
+
+def make_client(use_async: bool = False):
+    return AsyncOpenAI() if use_async else OpenAI()
+""",
+        },
+        expected=(
+            Expect(
+                5,
+                14,
+                5,
+                41,
+                "`openai.AsyncOpenAI` or `openai.OpenAI` built for a single call "
+                "(by make_client(), a new one on every call): " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client's bound method passed to a helper that only calls it",
+        source="""\
+import time
+
+import httpx
+
+
+def _with_retries(send, url: str, attempts: int = 3) -> httpx.Response:
+    for attempt in range(attempts):
+        try:
+            return send(url)
+        except httpx.TransportError:
+            time.sleep(2**attempt)
+    raise RuntimeError(url)
+
+
+def fetch_page(url: str) -> str:
+    with httpx.Client(timeout=10) as client:
+        return _with_retries(client.get, url).text
+""",
+        expected=(
+            Expect(
+                16,
+                10,
+                16,
+                34,
+                "`httpx.Client` built for a single call: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a local that is either the given client or a new one",
+        source="""\
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/weather")
+async def weather(city: str, client: httpx.AsyncClient | None = None) -> dict:
+    client = client or httpx.AsyncClient(timeout=10)
+    response = await client.get("https://api.weather.example/v1", params={"q": city})
+    return response.json()
+""",
+        expected=(
+            Expect(
+                9,
+                24,
+                9,
+                53,
+                "`httpx.AsyncClient` built inside the request handler `weather` when no client "
+                "is given: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a FastAPI dependency that yields a client per request",
+        source="""\
+from typing import Annotated
+
+import httpx
+from fastapi import Depends, FastAPI
+
+app = FastAPI()
+
+
+async def get_http_client():
+    async with httpx.AsyncClient(timeout=10) as client:
+        yield client
+
+
+@app.get("/repos/{owner}")
+async def repos(owner: str, client: Annotated[httpx.AsyncClient, Depends(get_http_client)]):
+    response = await client.get(f"https://api.github.com/users/{owner}/repos")
+    return response.json()
+""",
+        expected=(
+            Expect(
+                10,
+                16,
+                10,
+                45,
+                "`httpx.AsyncClient` built inside the FastAPI dependency `get_http_client` "
+                "(it runs for every request): " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a FastAPI dependency that returns an SDK client, from another module",
+        path="app/deps.py",
+        source="""\
+from openai import AsyncOpenAI
+
+
+def llm() -> AsyncOpenAI:
+    return AsyncOpenAI()
+""",
+        files={
+            "app/routes.py": """\
+from fastapi import APIRouter, Depends
+from openai import AsyncOpenAI
+
+from app.deps import llm
+
+router = APIRouter()
+
+
+@router.post("/summarize")
+async def summarize(text: str, client: AsyncOpenAI = Depends(llm)) -> str:
+    reply = await client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+    )
+    return reply.choices[0].message.content or ""
+""",
+        },
+        expected=(
+            Expect(
+                5,
+                12,
+                5,
+                25,
+                "`openai.AsyncOpenAI` built inside the FastAPI dependency `llm` "
+                "(it runs for every request): " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a LangChain AzureChatOpenAI per request (a new httpx pool per instance)",
+        source="""\
+import os
+
+from fastapi import FastAPI
+from langchain_openai import AzureChatOpenAI
+
+app = FastAPI()
+
+
+@app.post("/chat")
+async def chat(question: str) -> str:
+    llm = AzureChatOpenAI(
+        azure_deployment="gpt-4o", api_version="2024-06-01",
+        azure_endpoint=os.environ["AZURE_OPENAI_ENDPOINT"],
+    )
+    return (await llm.ainvoke(question)).content
+""",
+        expected=(
+            Expect(
+                11,
+                11,
+                14,
+                6,
+                "`langchain_openai.AzureChatOpenAI` built inside the request handler `chat`: "
+                + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="litellm's AsyncHTTPHandler built per call",
+        source="""\
+from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
+
+
+async def embed(texts: list[str], api_base: str) -> list[list[float]]:
+    handler = AsyncHTTPHandler(timeout=30)
+    try:
+        response = await handler.post(f"{api_base}/embeddings", json={"input": texts})
+    finally:
+        await handler.close()
+    return [row["embedding"] for row in response.json()["data"]]
+""",
+        expected=(
+            Expect(
+                5,
+                15,
+                5,
+                43,
+                "`litellm.llms.custom_httpx.http_handler.AsyncHTTPHandler` built for a single "
+                "call: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+)
