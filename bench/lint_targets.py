@@ -128,25 +128,30 @@ def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
     """Wall, CPU (user+sys of the tree) and peak tree memory (MiB) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    stop = threading.Event()
+    # stderr to a file, not a pipe: a worker left behind by a dying run would hold a pipe open
+    # and the bench would wait for it forever (seen on a loaded machine).
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        stop = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
-            stop.wait(0.02)
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, _tree_rss_kib(proc.pid))
+                stop.wait(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    stop.set()
-    sampler.join()
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        proc.wait()
+        stop.set()
+        sampler.join()
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        err.seek(0)
+        tail = err.read()[-300:].decode(errors="replace")
     if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()[-300:]}")
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}): {tail}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "cpu": cpu, "peak_mib": peak / 1024}
 
