@@ -1,17 +1,27 @@
-"""Issue 10's engine targets on the real-code corpus, all figures of one run side by side.
+"""Issues 10 and 18's engine targets on the real-code corpus, all figures of one run side by side.
 
 On the `bench/realcode/` corpus (18 LLM packages, ~2.3M lines; ``python bench/realcode/fetch.py``):
 
+* floor: ``ast.parse`` of the same files (those ``pooltune lint .`` selects from the corpus root)
+  in one process, so on one core: what parsing alone costs on this machine, in this run;
 * cold: ``pooltune lint --no-cache`` over the whole tree (wall, CPU of the process tree, peak
-  memory of the tree sampled from /proc every 20 ms, as the sum over its processes);
+  memory of the tree sampled from /proc every 20 ms, as the sum over its processes), and its
+  ratio to the floor;
 * warm: the same tree again with the cache, nothing changed (second of two cached runs);
+* one small file: ``pooltune lint --no-cache FILE``, start-up included, against a bare
+  ``python -c 'import ast; ast.parse(...)'`` of the same file (median of a few runs each);
 * per file: the engine on every file that reaches the rules (phase two), with the joined facts
   of the whole tree, on two worker processes: the slowest file and the worst time per 1,000
   lines;
 * ``--differential``: the whole-module reference engine on the same files, and whether every
   finding is the same (the CI test does this on 44 of these files, ``tests/data/realcode``).
 
-    python bench/lint_targets.py [--corpus bench/realcode/corpus] [--differential]
+    python bench/lint_targets.py [--corpus bench/realcode/corpus] [--differential] [--no-per-file]
+
+A corpus that ``pooltune lint .`` cannot see (none of its files selected: it is missing, or
+gitignored or excluded by the project around it, as ``bench/realcode/corpus/`` is inside this
+repository) is refused with exit 2 and a one-line message: timing a run that lints nothing
+measures nothing. Fetch it outside the repository (``fetch.py --dest /work/corpus/src``).
 """
 
 from __future__ import annotations
@@ -31,6 +41,62 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ONE_FILE_RUNS = 5  # start-up times vary; the median of this many runs of each command
+ONE_FILE_TARGET_LINES = 200  # "one small file": the corpus file nearest this many lines
+
+# Parses every file named on stdin with ast.parse, in this one process (one core), and prints
+# the wall and CPU seconds of the reading and parsing (start-up left out) and how many files the
+# running Python could not parse (counted, not fatal: the floor is the parsing that can happen).
+FLOOR_SCRIPT = """
+import ast, sys, time, warnings
+warnings.simplefilter("ignore")
+names = sys.stdin.read().splitlines()
+failed = 0
+wall, cpu = time.perf_counter(), time.process_time()
+for name in names:
+    with open(name, "rb") as f:
+        data = f.read()
+    try:
+        ast.parse(data, name)
+    except (SyntaxError, ValueError):
+        failed += 1
+print(time.perf_counter() - wall, time.process_time() - cpu, failed)
+"""
+
+
+class CorpusNotVisible(Exception):
+    """pooltune lint would lint none of the corpus's files."""
+
+
+def linted_files(corpus: Path) -> list[str]:
+    """The files ``pooltune lint .`` run from ``corpus`` selects, as the CLI selects them (the
+    nearest pyproject.toml's settings, its excludes and every .gitignore above), relative to it."""
+    from pooltune.config import load_config
+    from pooltune.lint.files import select_files
+    from pooltune.lint.settings import LintSettings
+
+    here = os.getcwd()
+    os.chdir(corpus)
+    try:
+        settings = LintSettings.from_config(load_config(None, Path(".")))
+        selection = select_files(["."], settings.root, list(settings.exclude))
+    finally:
+        os.chdir(here)
+    return sorted(selection.files)
+
+
+def check_visible(corpus: Path) -> list[str]:
+    if not corpus.is_dir():
+        raise CorpusNotVisible(f"{corpus}: no such directory (fetch it: bench/realcode/fetch.py)")
+    on_disk = sum(1 for _ in corpus.rglob("*.py"))
+    files = linted_files(corpus)
+    if not files:
+        raise CorpusNotVisible(
+            f"{corpus}: pooltune lint . selects 0 of its {on_disk:,} .py files (gitignored or "
+            "excluded by the project around it); fetch it outside the repository "
+            "(fetch.py --dest DIR) and pass --corpus DIR"
+        )
+    return files
 
 
 def _tree_rss_kib(root_pid: int) -> int:
@@ -62,25 +128,30 @@ def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
     """Wall, CPU (user+sys of the tree) and peak tree memory (MiB) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    stop = threading.Event()
+    # stderr to a file, not a pipe: a worker left behind by a dying run would hold a pipe open
+    # and the bench would wait for it forever (seen on a loaded machine).
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        stop = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss_kib(proc.pid))
-            stop.wait(0.02)
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, _tree_rss_kib(proc.pid))
+                stop.wait(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    stop.set()
-    sampler.join()
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        proc.wait()
+        stop.set()
+        sampler.join()
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        err.seek(0)
+        tail = err.read()[-300:].decode(errors="replace")
     if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd)} failed: {err.decode()[-300:]}")
+        raise SystemExit(f"{' '.join(cmd)} failed (exit {proc.returncode}): {tail}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "cpu": cpu, "peak_mib": peak / 1024}
 
@@ -138,17 +209,71 @@ def per_file(corpus: Path, differential: bool) -> list[tuple[str, int, float, fl
         return list(pool.map(_lint, tasks, chunksize=1))
 
 
+def floor(corpus: Path, files: list[str]) -> tuple[dict[str, float], int]:
+    """``ast.parse`` of ``files`` in one fresh process (one core): wall and CPU of the parsing,
+    and how many files the running Python could not parse."""
+    proc = subprocess.run(
+        [sys.executable, "-c", FLOOR_SCRIPT],
+        cwd=corpus,
+        input="\n".join(files).encode(),
+        capture_output=True,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"ast.parse floor failed: {proc.stderr.decode()[-300:]}")
+    wall, cpu, failed = proc.stdout.split()
+    return {"wall": float(wall), "cpu": float(cpu)}, int(failed)
+
+
+def _median_wall(cmd: list[str], cwd: Path, runs: int) -> float:
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        walls.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-300:]}")
+    return statistics.median(walls)
+
+
+def one_file(corpus: Path, files: list[str], runs: int) -> tuple[str, int, float, float]:
+    """(file, lines, pooltune lint wall, bare ast.parse wall), start-up included in both."""
+    sized = [
+        (abs((corpus / f).read_bytes().count(b"\n") - ONE_FILE_TARGET_LINES), f) for f in files
+    ]
+    name = min(sized)[1]
+    lines = (corpus / name).read_bytes().count(b"\n")
+    lint = [sys.executable, "-m", "pooltune", "lint", "--no-cache", "--exit-zero", name]
+    bare = [sys.executable, "-c", f"import ast; ast.parse(open({name!r}, 'rb').read())"]
+    return name, lines, _median_wall(lint, corpus, runs), _median_wall(bare, corpus, runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=HERE / "realcode" / "corpus")
     parser.add_argument("--differential", action="store_true")
+    parser.add_argument(
+        "--no-per-file", action="store_true", help="skip the per-file engine timings"
+    )
+    parser.add_argument(
+        "--one-file-runs",
+        type=int,
+        default=ONE_FILE_RUNS,
+        help="runs of each one-file command (the median is reported)",
+    )
     args = parser.parse_args()
     corpus = args.corpus.resolve()
-    files = list(corpus.rglob("*.py"))
-    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    try:
+        files = check_visible(corpus)
+    except CorpusNotVisible as exc:
+        print(f"lint_targets: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    on_disk = sum(1 for _ in corpus.rglob("*.py"))
+    lines = sum((corpus / f).read_bytes().count(b"\n") for f in files)
     pooltune = [sys.executable, "-m", "pooltune", "lint", "--format", "json", "."]
     load = os.getloadavg()[0]
 
+    # Side by side in one run: the floor, then cold, warm and one small file.
+    parse, unparsed = floor(corpus, files)
     cold = measured([*pooltune[:4], "--no-cache", *pooltune[4:]], corpus)
     cache = Path(tempfile.mkdtemp(prefix="pooltune-bench-"))
     tree = cache / "tree"
@@ -156,18 +281,41 @@ def main() -> None:
     measured(pooltune, tree)
     warm = measured(pooltune, tree)
     shutil.rmtree(cache)
-    rows = per_file(corpus, args.differential)
+    small, small_lines, small_lint, small_bare = one_file(corpus, files, args.one_file_runs)
+    rows = [] if args.no_per_file else per_file(corpus, args.differential)
 
-    print(f"corpus: {len(files):,} files, {lines:,} lines; 2 cores; load average {load:.1f}\n")
+    hidden = (
+        f" ({on_disk - len(files):,} more on disk not selected)" if on_disk > len(files) else ""
+    )
+    print(
+        f"corpus: {len(files):,} files{hidden}, {lines:,} lines; {os.cpu_count()} cores; "
+        f"load average {load:.1f}\n"
+    )
     print("| measure | target | result |\n|---|---|---|")
     print(
-        f"| cold, whole corpus | <= 30 s, <= 600 MB | {cold['wall']:.1f} s wall, "
-        f"{cold['cpu']:.1f} s CPU, peak {cold['peak_mib']:.0f} MiB (all processes) |"
+        f"| floor: `ast.parse` of the same files, one process | | {parse['wall']:.2f} s wall, "
+        f"{parse['cpu']:.2f} s CPU"
+        + (f" ({unparsed} files this Python cannot parse)" if unparsed else "")
+        + " |"
+    )
+    wall_ratio = cold["wall"] / max(parse["wall"], 1e-3)
+    cpu_ratio = cold["cpu"] / max(parse["cpu"], 1e-3)  # steadier than wall on a shared machine
+    print(
+        f"| cold, whole corpus | <= 1.5x the floor; <= 30 s, <= 600 MB | {cold['wall']:.1f} s "
+        f"wall = **{wall_ratio:.2f}x the floor**, {cold['cpu']:.1f} s CPU "
+        f"({cpu_ratio:.1f}x the floor's CPU), peak {cold['peak_mib']:.0f} MiB (all processes) |"
     )
     print(
-        f"| warm, nothing changed | <= 10% of cold | {warm['wall']:.2f} s "
-        f"({100 * warm['wall'] / cold['wall']:.1f}% of cold) |"
+        f"| warm, nothing changed | <= 5% of cold | {warm['wall']:.2f} s "
+        f"(**{100 * warm['wall'] / cold['wall']:.1f}% of cold**) |"
     )
+    print(
+        f"| one small file, start-up included | <= 5x a bare `python -c 'ast.parse'` | "
+        f"{small} ({small_lines:,} lines): {small_lint:.2f} s vs {small_bare:.2f} s = "
+        f"**{small_lint / small_bare:.1f}x** (median of {args.one_file_runs} each) |"
+    )
+    if not rows:
+        return
     big = [r for r in rows if r[1] >= 1000]
     slowest = max(rows, key=lambda r: r[2])
     worst = max(big, key=lambda r: r[2] / r[1])

@@ -24,6 +24,9 @@ Three steps, each rerunnable:
        python bench/realcode/evaluate.py report --out bench/realcode/out \\
            --worksheet bench/realcode/review.toml --markdown bench/results/precision.md
 
+4. ``compare``: a later lint commit against an earlier run and its review (reviewed findings
+   kept or gone by verdict, new findings, recall of both).
+
 Only the standard library is used; the corpus comes from ``bench/realcode/fetch.py``.
 """
 
@@ -529,6 +532,50 @@ def cmd_recall(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key(code: str, filename: str, row: int) -> tuple[str, str, int]:
+    return code, _norm(filename), row
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """What a later lint commit did to the reviewed findings and the labels of an earlier one:
+    reviewed findings kept or gone, by verdict; findings new in the later run, by code; recall of
+    each run. Verdicts are matched by (code, file, line), as ``sample --carry`` does."""
+    before, b_meta = load_findings(args.before_out)
+    after, a_meta = load_findings(args.after_out)
+    rows = [
+        r
+        for r in _read_worksheet(args.worksheet).get("finding", [])
+        if r.get("verdict") in VERDICTS
+    ]
+    after_keys = {_key(f["code"], f["filename"], f["location"]["row"]) for f in after}
+    before_keys = {_key(f["code"], f["filename"], f["location"]["row"]) for f in before}
+    a, b = b_meta["lint_commit"], a_meta["lint_commit"]
+    print(f"reviewed findings of {a} ({len(rows)}), in {b}:")
+    print("| verdict | reviewed | still reported | gone |\n|---|---:|---:|---:|")
+    for verdict in VERDICTS:
+        sel = [r for r in rows if r["verdict"] == verdict]
+        kept = sum(_key(r["code"], r["file"], r["line"]) in after_keys for r in sel)
+        print(f"| {verdict} | {len(sel)} | {kept} | {len(sel) - kept} |")
+    for r in rows:
+        if _key(r["code"], r["file"], r["line"]) not in after_keys:
+            print(f"  gone ({r['verdict']}): {r['code']} {r['file']}:{r['line']}")
+    new = [
+        f for f in after if _key(f["code"], f["filename"], f["location"]["row"]) not in before_keys
+    ]
+    gone = len(before_keys - after_keys)
+    counts = collections.Counter(f["code"] for f in new)
+    print(
+        f"findings: {len(before)} in {a}, {len(after)} in {b}; {gone} gone, {len(new)} new ("
+        + ", ".join(f"{c} {n}" for c, n in sorted(counts.items()))
+        + ")"
+    )
+    labels = load_labels(args.labels)
+    for name, findings in ((a, before), (b, after)):
+        found = sum(1 for _, hits in recall(findings, labels) if hits)
+        print(f"recall {name}: {found}/{len(labels)} = {_ratio(found, len(labels))}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -566,6 +613,12 @@ def main(argv: list[str] | None = None) -> int:
     rc.add_argument("--out", type=Path, default=DEFAULT_OUT)
     rc.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
     rc.set_defaults(func=cmd_recall)
+    cmp_ = sub.add_parser("compare", help="a later run against an earlier run and its review")
+    cmp_.add_argument("--before-out", type=Path, required=True)
+    cmp_.add_argument("--after-out", type=Path, required=True)
+    cmp_.add_argument("--worksheet", type=Path, default=DEFAULT_WORKSHEET)
+    cmp_.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    cmp_.set_defaults(func=cmd_compare)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -7,6 +7,7 @@ the files and lines of each package and the total. Idempotent: a package folder 
 (``.corpus.json``) names the pinned version and hash is kept as it is; any other is replaced.
 
     python bench/realcode/fetch.py [--dest bench/realcode/corpus] [--manifest MANIFEST.md]
+    python bench/realcode/fetch.py --set fresh        # -> /work/corpus/fresh/<name>/
 
 The corpus is third-party code: it is never committed (``bench/realcode/corpus/`` is ignored).
 ``bench/realcode/evaluate.py`` (precision and recall of ``pooltune lint``) and the lint speed
@@ -144,6 +145,114 @@ PACKAGES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# The "fresh" set (issue 18's proof): 16 other LLM applications that nobody here had read when
+# they were picked and labelled (bench/realcode/antipatterns-fresh.toml). Not the packages above,
+# nor the 16 of issue 18's first trial. ``--set fresh`` fetches these into /work/corpus/fresh.
+FRESH_PACKAGES: list[tuple[str, str, str, str]] = [
+    (
+        "letta",
+        "0.16.8",
+        "2d200cd13212c9232650c7efa16c0a4682ce5e89af8a0e53f3fbd09fc34091d3",
+        "agent server",
+    ),
+    (
+        "langroid",
+        "0.69.16",
+        "42a84ec25f454865a8e4fb4dd051040047d020299915d98e7b71b1544e756de2",
+        "agent framework",
+    ),
+    (
+        "lightrag-hku",
+        "1.5.7",
+        "895b81d94ca447afc6290c0e049d339f6caed46fbf29e4324f6db987046c6fcb",
+        "RAG server",
+    ),
+    (
+        "fschat",
+        "0.2.36",
+        "a66ecf1e90f6db1d015096f6aa8a305d20d0a13e067951285aecdb56a33e9cb1",
+        "chat serving / UI",
+    ),
+    (
+        "scrapegraphai",
+        "1.76.0",
+        "bb749e6443d58fd87b21dd808098c4e5fe1ca61c93456494daf0f44b15a7c2bf",
+        "LLM scraping",
+    ),
+    (
+        "llama-stack",
+        "0.2.12",
+        "355c8a3b1c4254967c52d85a1cb65448d89a2cad55630aa77346a41f2702c69d",
+        "API server / providers",
+    ),
+    (
+        "ragas",
+        "0.4.3",
+        "ef1d75f674c294e9a6e7d8e9ad261b6bf4697dad1c9cbd1a756ba7a6b4849a38",
+        "eval",
+    ),
+    (
+        "deepeval",
+        "4.3.1",
+        "a269343d74232b43aa75501d77b21bfacbad2701f3134a5ad76589489e0b7789",
+        "eval",
+    ),
+    (
+        "graphrag",
+        "3.3.0",
+        "24e57f54cbf02c4c678bd132e0cc1f1796bd020176ab02d77318a8f0de7bd9ee",
+        "RAG",
+    ),
+    (
+        "phidata",
+        "2.7.10",
+        "9cb3b2bf790440d644c5443cd20e0ab27dea98e5b7cfed4676a615e1583e2501",
+        "agent framework",
+    ),
+    (
+        "paper-qa",
+        "2026.8.12",
+        "4cdf007207dea58edf1c1f3507ca33e1e7737fd8d7a17cb1736a8a089463918c",
+        "RAG",
+    ),
+    (
+        "aisuite",
+        "0.2.0",
+        "6c1be95f499347b77f8c0f4626c7f73388408f4e659ab0c39f088b40846eb0c4",
+        "provider layer",
+    ),
+    (
+        "promptflow-tools",
+        "1.6.1",
+        "4131a68ab156bef083e35b71e55c7a9cb2462bc26a9d3f05edd07238113ee477",
+        "provider tools",
+    ),
+    (
+        "ag2",
+        "1.2.1",
+        "65224a6b1b55f0f26a07d1eebe10f8cb3565741db26e35fb7d880fca63c915d5",
+        "agent framework",
+    ),
+    (
+        "marvin",
+        "3.2.7",
+        "f9993cdecfab46adef2d0384a1b3d80b18e5b659349959734fed79044675afb8",
+        "agent framework",
+    ),
+    (
+        "llama-index-llms-ollama",
+        "0.11.0",
+        "835d552625082a79a4dc17e4a2c5e9bf70de26c7f679db7b3bf427dd593e5247",
+        "provider",
+    ),
+]
+
+SETS: dict[str, tuple[list[tuple[str, str, str, str]], Path]] = {
+    "realcode": (PACKAGES, DEFAULT_DEST),
+    "fresh": (FRESH_PACKAGES, Path("/work/corpus/fresh")),
+}
+
+
 def _count(folder: Path) -> tuple[int, int]:
     files = lines = 0
     for path in folder.rglob("*.py"):
@@ -234,10 +343,15 @@ def _download(name: str, version: str, into: Path) -> Path:
     return archives[0]
 
 
-def fetch(dest: Path, *, verbose: bool = True) -> list[dict[str, object]]:
+def fetch(
+    dest: Path,
+    *,
+    packages: list[tuple[str, str, str, str]] = PACKAGES,
+    verbose: bool = True,
+) -> list[dict[str, object]]:
     dest.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, object]] = []
-    for name, version, sha256, kind in PACKAGES:
+    for name, version, sha256, kind in packages:
         folder = dest / name
         if _stamp_ok(folder, version, sha256):
             stamp = json.loads((folder / STAMP).read_text())
@@ -276,7 +390,7 @@ def fetch(dest: Path, *, verbose: bool = True) -> list[dict[str, object]]:
         rows.append(stamp)
         if verbose:
             print(f"fetched {name}=={version}", file=sys.stderr)
-    pinned = {name for name, *_ in PACKAGES}
+    pinned = {name for name, *_ in packages}
     for extra in sorted(p for p in dest.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if extra.name not in pinned:
             print(f"warning: {extra} is not in the pinned list", file=sys.stderr)
@@ -304,16 +418,18 @@ def manifest(rows: list[dict[str, object]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dest", type=Path, default=DEFAULT_DEST)
+    parser.add_argument("--set", choices=sorted(SETS), default="realcode", dest="package_set")
+    parser.add_argument("--dest", type=Path, help="default: the set's own folder")
     parser.add_argument("--manifest", type=Path, help="also write the table to this file")
     args = parser.parse_args(argv)
-    rows = fetch(args.dest)
+    packages, default_dest = SETS[args.package_set]
+    rows = fetch(args.dest or default_dest, packages=packages)
     table = manifest(rows)
     print(table, end="")
     if args.manifest:
         args.manifest.write_text(table)
     lines = sum(int(str(r["lines"])) for r in rows)
-    if lines < 2_000_000:
+    if args.package_set == "realcode" and lines < 2_000_000:
         print(f"warning: only {lines:,} lines (the benchmarks want >= 2,000,000)", file=sys.stderr)
     return 0
 
