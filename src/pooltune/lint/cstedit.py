@@ -17,14 +17,34 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
     if not args:
         return call.with_changes(args=[cst.Arg(value, keyword=cst.Name(name), equal=equal)])
     last = args[-1]
-    if isinstance(last.comma, cst.Comma):  # a trailing comma: the new argument takes it over
+    after = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else None
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        # One argument per line, a trailing comma: the last argument keeps its comma and its
+        # comment; the new one goes on a line of its own, before the closing parenthesis.
         between = (
             args[-2].comma.whitespace_after
             if len(args) > 1 and isinstance(args[-2].comma, cst.Comma)
             else call.whitespace_before_args
         )
+        if isinstance(between, cst.ParenthesizedWhitespace):
+            args[-1] = last.with_changes(
+                comma=cst.Comma(
+                    whitespace_before=last.comma.whitespace_before,  # type: ignore[union-attr]
+                    whitespace_after=after.with_changes(
+                        indent=between.indent, last_line=between.last_line
+                    ),
+                )
+            )
+        closing = cst.ParenthesizedWhitespace(indent=after.indent, last_line=after.last_line)
+        new = cst.Arg(
+            value,
+            keyword=cst.Name(name),
+            equal=equal,
+            comma=cst.Comma(whitespace_after=closing),
+        )
+    elif after is not None:  # `f(a, )`: a trailing comma on one line
         new = cst.Arg(value, keyword=cst.Name(name), equal=equal, comma=last.comma)
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=between))
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
     else:
         new = cst.Arg(
             value,
@@ -37,6 +57,33 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
             whitespace_after_arg=cst.SimpleWhitespace(""),
         )
     return call.with_changes(args=[*args, new])
+
+
+def indents_at(ancestors: list[cst.CSTNode], module: cst.Module) -> list[str]:
+    """The indentation tokens of the blocks around a node (outermost first)."""
+    return [
+        block.indent if block.indent is not None else module.default_indent
+        for block in reversed(ancestors)
+        if isinstance(block, cst.IndentedBlock)
+    ]
+
+
+def code_in_place(module: cst.Module, node: cst.CSTNode, indents: list[str]) -> str:
+    """The code of ``node`` as it reads where it stands: continuation lines and nested blocks
+    indented from the enclosing blocks (``Module.code_for_node`` starts at column 0). A
+    statement's own first indentation is left out: the edit starts after it."""
+    from libcst._nodes.internal import CodegenState
+
+    state = CodegenState(
+        default_indent=module.default_indent, default_newline=module.default_newline
+    )
+    state.indent_tokens.extend(indents)
+    node._codegen(state)
+    code = "".join(state.tokens)
+    prefix = "".join(indents)
+    if isinstance(node, cst.BaseStatement) and code.startswith(prefix):
+        code = code[len(prefix) :]
+    return code
 
 
 def timeout_fix_value(library: LibraryEntry, measured: str | None = None) -> str | None:

@@ -219,6 +219,19 @@ class _Planner:
         return texts, chosen
 
 
+def fix_source(
+    text: str, findings: Sequence[Finding], unsafe: bool
+) -> tuple[str, int, list[FixProblem]]:
+    """One round on one in-memory text (the findings' own file): the fixed text, how many
+    fixes were applied and the ones refused. For tests and the real-code bench."""
+    names = {f.filename for f in findings}
+    filename = names.pop() if len(names) == 1 else "<source>"
+    planner = _Planner({filename: SourceFile(text.encode(), text, "utf-8")}, (), set())
+    chosen = planner.choose(findings, unsafe)
+    texts, chosen = planner.texts(chosen)
+    return texts.get(filename, text), len(chosen), planner.problems
+
+
 def _groups(chosen: Sequence[_Chosen]) -> list[list[str]]:
     """Files that must be written together (a fix spanning files joins them)."""
     parent: dict[str, str] = {}

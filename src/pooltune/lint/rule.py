@@ -88,8 +88,12 @@ class Rule(cst.BatchableCSTVisitor):
         applicability: Applicability = "safe",
     ) -> Fix:
         """A fix that replaces ``node`` with ``new_node``."""
+        from pooltune.lint.cstedit import code_in_place, indents_at
+
         start, end = self._range(node)
-        content = self.context.module.code_for_node(new_node)
+        module = self.context.module
+        indents = indents_at([parent for _, parent in self.facts.ancestors(node)], module)
+        content = code_in_place(module, new_node, indents)
         return Fix(message, (Edit(content, start, end),), applicability)
 
     def _range(self, node: cst.CSTNode) -> tuple[Location, Location]:
