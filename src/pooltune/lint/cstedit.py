@@ -59,6 +59,27 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
     return call.with_changes(args=[*args, new])
 
 
+class _Definitions(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.found = True
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.found = True
+        return False
+
+
+def contains_definition(node: cst.CSTNode) -> bool:
+    """Whether ``node`` is or holds a `def` or `class` (whose body slicing may have stubbed)."""
+    finder = _Definitions()
+    node.visit(finder)
+    return finder.found
+
+
 def indents_at(ancestors: list[cst.CSTNode], module: cst.Module) -> list[str]:
     """The indentation tokens of the blocks around a node (outermost first)."""
     return [

@@ -86,9 +86,14 @@ class Rule(cst.BatchableCSTVisitor):
         new_node: cst.CSTNode,
         message: str,
         applicability: Applicability = "safe",
-    ) -> Fix:
-        """A fix that replaces ``node`` with ``new_node``."""
-        from pooltune.lint.cstedit import code_in_place, indents_at
+    ) -> Fix | None:
+        """A fix that replaces ``node`` with ``new_node``; None when ``new_node`` holds a
+        function or class: the engine may have stubbed its body (slicing), and the fix would
+        write the stub over the real code."""
+        from pooltune.lint.cstedit import code_in_place, contains_definition, indents_at
+
+        if contains_definition(new_node):
+            return None
 
         start, end = self._range(node)
         module = self.context.module
