@@ -77,6 +77,103 @@ FIXES: list[tuple[str, str, str, bool]] = [
     ),
 ]
 
+FIXES += [
+    # POOL002 unclosed-client: a local client becomes a `with` block (safe: nothing escapes)
+    (
+        "POOL002",
+        "import httpx\n\n\ndef fetch(urls):\n    # one client for the batch\n"
+        "    c = httpx.Client(timeout=5)  # pooled\n    for u in urls:\n        # each url\n"
+        "        c.get(u)\n    print('done')  # finished\n",
+        "import httpx\n\n\ndef fetch(urls):\n    # one client for the batch\n"
+        "    with httpx.Client(timeout=5) as c:  # pooled\n        for u in urls:\n"
+        "            # each url\n            c.get(u)\n        print('done')  # finished\n",
+        False,
+    ),
+    # ... unsafe when a value leaves the block (an aiohttp body is read lazily)
+    (
+        "POOL002",
+        "import aiohttp\n\n\nasync def texts(urls):\n    s = aiohttp.ClientSession()\n"
+        "    out = []\n    for u in urls:\n        async with s.get(u) as r:\n"
+        "            out.append(await r.text())\n    return out\n",
+        "import aiohttp\n\n\nasync def texts(urls):\n"
+        "    async with aiohttp.ClientSession() as s:\n        out = []\n"
+        "        for u in urls:\n            async with s.get(u) as r:\n"
+        "                out.append(await r.text())\n        return out\n",
+        True,
+    ),
+    # a client on self: a close method (and __exit__, the class being a context manager)
+    (
+        "POOL002",
+        "import httpx\n\n\nclass Api:\n    def __init__(self):\n"
+        "        self.a = httpx.Client()  # a\n        self.b = httpx.Client()\n\n"
+        "    def __enter__(self):\n        return self\n",
+        "import httpx\n\n\nclass Api:\n    def __init__(self):\n"
+        "        self.a = httpx.Client()  # a\n        self.b = httpx.Client()\n\n"
+        "    def close(self) -> None:\n        self.a.close()\n        self.b.close()\n\n"
+        "    def __exit__(self, *exc_info: object) -> None:\n        self.close()\n\n"
+        "    def __enter__(self):\n        return self\n",
+        False,
+    ),
+    (
+        "POOL002",
+        "import httpx\n\n\nclass Api(Base):\n    def __init__(self):\n"
+        "        self.http = httpx.AsyncClient()\n\n    async def get(self):\n"
+        "        return await self.http.get('x')\n",
+        "import httpx\n\n\nclass Api(Base):\n    def __init__(self):\n"
+        "        self.http = httpx.AsyncClient()\n\n    async def aclose(self) -> None:\n"
+        "        await self.http.aclose()\n\n    async def get(self):\n"
+        "        return await self.http.get('x')\n",
+        True,
+    ),
+    # POOL009 unclosed-stream
+    (
+        "POOL009",
+        "import httpx\n\n\ndef lines(client: httpx.Client):\n"
+        "    r = client.stream('GET', 'x')\n    for line in r.iter_lines():\n"
+        "        print(line)  # each\n",
+        "import httpx\n\n\ndef lines(client: httpx.Client):\n"
+        "    with client.stream('GET', 'x') as r:\n        for line in r.iter_lines():\n"
+        "            print(line)  # each\n",
+        False,
+    ),
+    (
+        "POOL009",
+        "import httpx\n\n\nasync def chat(client: httpx.AsyncClient, req):\n"
+        "    r = await client.send(req, stream=True)\n    # read it all\n"
+        "    async for chunk in r.aiter_bytes():\n        print(chunk)  # each\n",
+        "import httpx\n\n\nasync def chat(client: httpx.AsyncClient, req):\n"
+        "    r = await client.send(req, stream=True)\n    # read it all\n    try:\n"
+        "        async for chunk in r.aiter_bytes():\n            print(chunk)  # each\n"
+        "    finally:\n        await r.aclose()\n",
+        False,
+    ),
+    # POOL008 blocking-http-in-async (unsafe: the call runs on a worker thread)
+    (
+        "POOL008",
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport requests\n\n\n'
+        "async def handler(url):\n"
+        "    data = requests.get(url, timeout=5).json()  # blocking\n"
+        "    r = requests.post(\n        url,\n        json={},\n        timeout=5,\n    )\n"
+        "    return data, r\n",
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport asyncio\nimport requests\n\n\n'
+        "async def handler(url):\n"
+        "    data = (await asyncio.to_thread(requests.get, url, timeout=5)).json()  # blocking\n"
+        "    r = await asyncio.to_thread(\n        requests.post,\n        url,\n"
+        "        json={},\n        timeout=5,\n    )\n    return data, r\n",
+        True,
+    ),
+    (
+        "POOL008",
+        "import asyncio as aio\nimport requests\n\n\nclass Bot:\n    def __init__(self):\n"
+        "        self.session = requests.Session()\n\n    async def ask(self, u):\n"
+        "        return self.session.get(u, timeout=5)\n",
+        "import asyncio as aio\nimport requests\n\n\nclass Bot:\n    def __init__(self):\n"
+        "        self.session = requests.Session()\n\n    async def ask(self, u):\n"
+        "        return await aio.to_thread(self.session.get, u, timeout=5)\n",
+        True,
+    ),
+]
+
 # Reported, but no fix offered: (code, source).
 NO_FIX: list[tuple[str, str]] = [
     # a transport built elsewhere: where its pool comes from is not visible
@@ -93,4 +190,28 @@ NO_FIX: list[tuple[str, str]] = [
     ),
     # `timeout=None` through a local: not ours to rewrite
     ("POOL003", "import httpx\nt = None\nc = httpx.Client(timeout=t)\n"),
+    # an async client in a sync function: `async with` is not possible there
+    (
+        "POOL002",
+        "import httpx\ndef f(us):\n    c = httpx.AsyncClient()\n    for u in us:\n"
+        "        c.get(u)\n",
+    ),
+    # a use outside the block the with would cover
+    (
+        "POOL002",
+        "import httpx\ndef f(us, flag):\n    if flag:\n        c = httpx.Client()\n"
+        "        c.get('a')\n    for u in us:\n        c.get(u)\n",
+    ),
+    # a nested def in the block (slicing may have stubbed it)
+    (
+        "POOL009",
+        "import httpx\ndef f(client: httpx.Client):\n    r = client.stream('GET', 'x')\n"
+        "    def each():\n        return r.iter_lines()\n    print(r)\n",
+    ),
+    # in a generator expression `await` would change what it is
+    (
+        "POOL008",
+        "import requests\nasync def f(us):\n"
+        "    return list(requests.get(u, timeout=1) for u in us)\n",
+    ),
 ]
