@@ -182,6 +182,12 @@ NO_FIX: list[tuple[str, str]] = [
         "import httpx\nfrom httpx_retries import RetryTransport\n"
         "c = httpx.Client(transport=RetryTransport(), limits=httpx.Limits(max_connections=5))\n",
     ),
+    # a transport built into a local first: reported, moved only when built in the call
+    (
+        "POOL014",
+        "import httpx\nt = httpx.HTTPTransport(retries=2)\n"
+        "c = httpx.Client(transport=t, verify=False)\n",
+    ),
     # a comment on a moved option would be lost
     (
         "POOL014",

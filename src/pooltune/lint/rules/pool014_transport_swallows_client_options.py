@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from pooltune.lint.args import is_none, keyword
+from pooltune.lint.args import keyword
 from pooltune.lint.catalog import ClientSpec
 from pooltune.lint.cstedit import add_keyword
 from pooltune.lint.findings import Fix
@@ -24,8 +24,13 @@ class TransportSwallowsClientOptions(Rule):
         if library.transport_param is None or not library.transport_options:
             return
         transport = keyword(node, library.transport_param)
-        if transport is None or is_none(transport.value):
-            return  # `transport=None`: httpx builds its own, with the options
+        if transport is None or not isinstance(
+            self.facts.value_through_local(transport.value), cst.Call
+        ):
+            # Only a transport certainly given (built right there, or a local bound once to a
+            # constructor call): a parameter or attribute may be None, and then httpx builds
+            # its own transport with the options (a deliberate "either" API).
+            return
         swallowed = [
             arg for name in library.transport_options if (arg := keyword(node, name)) is not None
         ]
