@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_PACKAGES = ("mem0ai", "aider-chat", "smolagents", "autogen-ext", "crewai")
+DEFAULT_PACKAGES = ("langchain-community", "smolagents", "dspy", "autogen-ext", "llama-index-core")
 REFUSED = re.compile(r"^pooltune: warning: .*?: \d+:\d+: (POOL\d+) fix not applied: (.*)$")
 FIXED = re.compile(r"\((\d+) fixed, (\d+) remaining\)")
 
