@@ -235,6 +235,32 @@ def test_atomic_write_keeps_mode_and_symlink(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".pooltune")] == []
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="only root can hand a file to another owner")
+def test_a_fix_run_as_root_keeps_the_files_owner(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_text("x = 1\n")
+    os.chown(target, 1234, 5678)
+    write_atomic(str(target), b"x = 2\n")
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
+
+
+def test_an_interrupted_write_leaves_the_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the new contents are being written: the old file stays, no temporary."""
+    target = tmp_path / "a.py"
+    target.write_text("x = 1\n")
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(str(target), b"x = 2\n" * 1000)
+    assert target.read_text() == "x = 1\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.py"]
+
+
 def test_diff_with_nothing_fixable_says_so(project: Path) -> None:
     (project / "a.py").write_text("import requests\nrequests.get('x')\n")
     proc = run_pooltune("lint", "--fix", "--diff", "a.py", cwd=project)

@@ -3,7 +3,9 @@
 A file is decoded as Python reads it (PEP 263 cookie or BOM, else UTF-8) and written back in the
 same encoding, BOM included; line breaks are never translated. A write goes to a temporary file
 beside the target, flushed to disk, then renamed over it: an interrupted run (Ctrl-C, a full disk)
-leaves the old file or the new one, never a truncated one. The file keeps its permission bits.
+leaves the old file or the new one, never a truncated one. The file keeps its permission bits
+(and its owner, when root runs the fix). A hard link to it keeps the old contents, as with any
+editor that saves by rename.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def write_atomic(path: str, data: bytes) -> None:
     target = os.path.realpath(path)
     directory = os.path.dirname(target) or "."
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info = os.stat(target)
         fd, temp = tempfile.mkstemp(prefix=".pooltune-fix-", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise FixIOError(exc.strerror or str(exc)) from None
@@ -91,7 +93,10 @@ def write_atomic(path: str, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+        os.chmod(temp, stat.S_IMODE(info.st_mode))
+        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(OSError):  # only root may give it back; others keep theirs
+                os.chown(temp, info.st_uid, info.st_gid)
         os.replace(temp, target)
     except BaseException as exc:  # Ctrl-C too: the temporary file goes, the target stays whole
         with contextlib.suppress(OSError):
