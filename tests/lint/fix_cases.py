@@ -174,6 +174,24 @@ FIXES += [
     ),
 ]
 
+FIXES += [
+    # POOL008: the async twin of a local `with` client
+    (
+        "POOL008",
+        "import httpx\n\n\nasync def handler(urls):\n"
+        "    with httpx.Client(timeout=5) as client:  # per call\n"
+        "        first = client.get(urls[0]).json()\n"
+        "        rest = [client.post(u, json={}) for u in urls[1:]]\n"
+        "        return first, rest\n",
+        "import httpx\n\n\nasync def handler(urls):\n"
+        "    async with httpx.AsyncClient(timeout=5) as client:  # per call\n"
+        "        first = (await client.get(urls[0])).json()\n"
+        "        rest = [(await client.post(u, json={})) for u in urls[1:]]\n"
+        "        return first, rest\n",
+        True,
+    ),
+]
+
 # Reported, but no fix offered: (code, source).
 NO_FIX: list[tuple[str, str]] = [
     # a transport built elsewhere: where its pool comes from is not visible
@@ -213,6 +231,12 @@ NO_FIX: list[tuple[str, str]] = [
         "POOL009",
         "import httpx\ndef f(client: httpx.Client):\n    r = client.stream('GET', 'x')\n"
         "    def each():\n        return r.iter_lines()\n    print(r)\n",
+    ),
+    # a stream is a context manager of its own: the twin needs more than `await`
+    (
+        "POOL008",
+        "import httpx\nasync def f(u):\n    with httpx.Client() as c:\n"
+        "        with c.stream('GET', u) as r:\n            return r.read()\n",
     ),
     # in a generator expression `await` would change what it is
     (

@@ -140,7 +140,7 @@ def region_fix(
     """The edit that puts ``replacement`` in place of the region's statements (and of the
     assignment too unless ``keep_line``). None when the rewrite cannot be exact."""
     last = region.statements[-1]
-    if _last_trailing(last) is None:
+    if last_trailing(last) is None:
         return None  # a block footer the edit would write twice, or a shape we do not know
     indents = indents_at([parent for _, parent in facts.ancestors(region.line)], module)
     code = code_in_place(module, replacement, indents)
@@ -155,7 +155,7 @@ def region_fix(
     )
 
 
-def _last_trailing(stmt: cst.BaseStatement) -> cst.TrailingWhitespace | None:
+def last_trailing(stmt: cst.BaseStatement) -> cst.TrailingWhitespace | None:
     """The comment and line break that end a statement's last line (None: a block footer or a
     shape we do not rewrite)."""
     if isinstance(stmt, cst.SimpleStatementLine):
@@ -164,7 +164,7 @@ def _last_trailing(stmt: cst.BaseStatement) -> cst.TrailingWhitespace | None:
     if isinstance(suite, cst.SimpleStatementSuite):
         return suite.trailing_whitespace
     if isinstance(suite, cst.IndentedBlock) and suite.body and not suite.footer:
-        return _last_trailing(suite.body[-1])
+        return last_trailing(suite.body[-1])
     return None
 
 

@@ -99,6 +99,14 @@ class Rule(cst.BatchableCSTVisitor):
         module = self.context.module
         indents = indents_at([parent for _, parent in self.facts.ancestors(node)], module)
         content = code_in_place(module, new_node, indents)
+        if isinstance(node, cst.BaseStatement):
+            from pooltune.lint.closefix import last_trailing
+
+            # A statement's code ends with its last line's comment and line break, which its
+            # range leaves out: the edit runs to the start of the next line.
+            if last_trailing(node) is None:
+                return None  # a block footer the edit would write twice
+            end = Location(end.row + 1, 1)
         return Fix(message, (Edit(content, start, end),), applicability)
 
     def _range(self, node: cst.CSTNode) -> tuple[Location, Location]:
