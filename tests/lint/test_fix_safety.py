@@ -8,9 +8,13 @@ import stat
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pooltune.lint.catalog import load_catalog
+from pooltune.lint.engine import lint_source
 from pooltune.lint.findings import Edit, Finding, Fix, Location
-from pooltune.lint.fix import fix_files
+from pooltune.lint.fix import fix_files, fix_source
 from pooltune.lint.fixio import write_atomic
 from pooltune.lint.fixtext import EditError, LineIndex, Span, unintended_change
 from pooltune.lint.runner import lint_files
@@ -160,7 +164,7 @@ def test_a_fix_across_files_is_applied_whole_or_not_at_all(
     together = _finding(
         "a.py",
         Edit("3", Location(1, 5), Location(1, 6)),
-        Edit("3", Location(1, 5), Location(1, 6), "c.py"),
+        Edit("3", Location(1, 5), Location(1, 6), str(project / "c.py")),  # another spelling
     )
     outcome = fix_files(
         names,
@@ -269,3 +273,26 @@ def test_diff_with_nothing_fixable_says_so(project: Path) -> None:
     (project / "b.py").write_text(f"import httpx\n{BAD}\n")
     proc = run_pooltune("lint", "--diff", "b.py", cwd=project)
     assert f"+{GOOD}" in proc.stdout and proc.stderr == "Would fix 1 error.\n"
+
+
+# -- a property: whatever a comment or a string holds, the fix lands where it should ---------
+
+ODD = "\x0c\x0b\x1c\x1d\x1e\x85\u2028\u2029\r\t é😀#'\\"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    comment=st.text(alphabet=ODD + "ab ", max_size=12),
+    string=st.text(alphabet=ODD + "ab ", max_size=12),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_odd_characters_never_move_a_fix(comment: str, string: str, newline: str) -> None:
+    comment = comment.replace("\r", "")  # a CR would end the comment's line
+    raw = string.replace("\r", "").replace("\\", "\\\\").replace("'", "\\'")
+    literal = f"'{raw}'"  # the characters themselves in the literal, not escapes
+    lines = ["import httpx", f"# {comment}", f"s = {literal}  # {comment}", BAD, f"t = {literal}"]
+    source = newline.join(lines) + newline
+    findings = lint_source(source, "t.py", load_catalog(), {"POOL006"}).findings
+    fixed, count, problems = fix_source(source, findings, unsafe=False)
+    assert (count, problems) == (1, [])
+    assert fixed == source.replace(BAD, GOOD)

@@ -15,13 +15,14 @@ ruff loops the same way).
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pooltune.lint.findings import Finding
+from pooltune.lint.findings import Edit, Finding
 from pooltune.lint.fixio import (
     FixIOError,
     SourceFile,
@@ -95,6 +96,22 @@ def _fix_key(finding: Finding) -> tuple[str, str, int, int, str]:
     )
 
 
+class RunFiles:
+    """The files of a run by the names the runner gave them: an edit's `filename` may spell
+    one differently (`./app/main.py`, an absolute path); it is matched by its real path."""
+
+    def __init__(self, filenames: Iterable[str]) -> None:
+        self.names = set(filenames)
+        self.by_real_path = {os.path.realpath(name): name for name in self.names}
+
+    def target(self, edit: Edit, finding: Finding) -> str:
+        if edit.filename is None:
+            return finding.filename
+        if edit.filename in self.names:
+            return edit.filename
+        return self.by_real_path.get(os.path.realpath(edit.filename), edit.filename)
+
+
 class _Planner:
     """Choose the fixes of one round and compute the texts they give, every text checked."""
 
@@ -103,7 +120,9 @@ class _Planner:
         sources: Mapping[str, SourceFile],
         blocked: Collection[str],
         rejected: set[tuple[str, str, int, int, str]],
+        files: RunFiles,
     ) -> None:
+        self.files = files
         self.sources = sources
         self.blocked = set(blocked)
         self.rejected = rejected
@@ -120,7 +139,7 @@ class _Planner:
         assert finding.fix is not None
         per_file: dict[str, list[tuple[int, int, int, int, str]]] = {}
         for edit in finding.fix.edits:
-            target = edit.filename or finding.filename
+            target = self.files.target(edit, finding)
             per_file.setdefault(target, []).append(
                 (
                     edit.location.row,
@@ -226,7 +245,8 @@ def fix_source(
     fixes were applied and the ones refused. For tests and the real-code bench."""
     names = {f.filename for f in findings}
     filename = names.pop() if len(names) == 1 else "<source>"
-    planner = _Planner({filename: SourceFile(text.encode(), text, "utf-8")}, (), set())
+    source = SourceFile(text.encode(), text, "utf-8")
+    planner = _Planner({filename: source}, (), set(), RunFiles([filename]))
     chosen = planner.choose(findings, unsafe)
     texts, chosen = planner.texts(chosen)
     return texts.get(filename, text), len(chosen), planner.problems
@@ -334,9 +354,10 @@ def fix_files(
     blocked: set[str] = set()  # files not to touch again in this run
     rejected: set[tuple[str, str, int, int, str]] = set()
     current = dict(sources)
+    files = RunFiles(filenames)
     for _ in range(MAX_ROUNDS):
         wanted = {
-            edit.filename or f.filename
+            files.target(edit, f)
             for f in outcome.findings
             if applicable(f, unsafe) and f.fix is not None
             for edit in f.fix.edits
@@ -355,7 +376,7 @@ def fix_files(
             if problem is not None:
                 outcome.problems.append(problem)
                 blocked.add(filename)
-        planner = _Planner(decoded, blocked, rejected)
+        planner = _Planner(decoded, blocked, rejected, files)
         chosen = planner.choose(outcome.findings, unsafe)
         texts, chosen = planner.texts(chosen)
         outcome.problems.extend(planner.problems)
