@@ -296,3 +296,45 @@ def test_odd_characters_never_move_a_fix(comment: str, string: str, newline: str
     fixed, count, problems = fix_source(source, findings, unsafe=False)
     assert (count, problems) == (1, [])
     assert fixed == source.replace(BAD, GOOD)
+
+
+def _with_fix(applicability: str) -> Finding:
+    start = Location(1, 1)
+    fix = Fix("f", (Edit("x", start, start),), applicability)  # type: ignore[arg-type]
+    return Finding("POOL006", "m", "a.py", start, start, fix)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "unsafe_fixes", "fixed", "expected"),
+    [
+        ([], False, 0, "All checks passed!"),
+        (["safe"], False, 0, "Found 1 error.\n[*] 1 fixable with the `--fix` option."),
+        (
+            ["safe", "unsafe", "unsafe"],
+            False,
+            0,
+            "Found 3 errors.\n[*] 1 fixable with the `--fix` option (2 hidden fixes can be "
+            "enabled with the `--unsafe-fixes` option).",
+        ),
+        (
+            ["unsafe", None],
+            False,
+            0,
+            "Found 2 errors.\nNo fixes available (1 hidden fix can be enabled with the "
+            "`--unsafe-fixes` option).",
+        ),
+        (["unsafe"], True, 0, "Found 1 error.\n[*] 1 fixable with the `--fix` option."),
+        ([None], False, 2, "Found 3 errors (2 fixed, 1 remaining)."),
+        ([], False, 1, "Found 1 error (1 fixed, 0 remaining)."),
+    ],
+)
+def test_summary_counts_fixes_as_ruff_does(
+    kinds: list[str | None], unsafe_fixes: bool, fixed: int, expected: str
+) -> None:
+    from pooltune.lint.report.text import summary
+
+    start = Location(1, 1)
+    findings = [
+        _with_fix(kind) if kind else Finding("POOL001", "m", "a.py", start, start) for kind in kinds
+    ]
+    assert summary(findings, False, unsafe_fixes=unsafe_fixes, fixed=fixed) == expected
