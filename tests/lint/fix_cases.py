@@ -178,12 +178,12 @@ FIXES += [
     # POOL008: the async twin of a local `with` client
     (
         "POOL008",
-        "import httpx\n\n\nasync def handler(urls):\n"
+        "import httpx\n\n\nasync def handler(urls):\n    # one client\n"
         "    with httpx.Client(timeout=5) as client:  # per call\n"
         "        first = client.get(urls[0]).json()\n"
         "        rest = [client.post(u, json={}) for u in urls[1:]]\n"
         "        return first, rest\n",
-        "import httpx\n\n\nasync def handler(urls):\n"
+        "import httpx\n\n\nasync def handler(urls):\n    # one client\n"
         "    async with httpx.AsyncClient(timeout=5) as client:  # per call\n"
         "        first = (await client.get(urls[0])).json()\n"
         "        rest = [(await client.post(u, json={})) for u in urls[1:]]\n"

@@ -97,6 +97,12 @@ class Rule(cst.BatchableCSTVisitor):
 
         start, end = self._range(node)
         module = self.context.module
+        if (
+            isinstance(new_node, (cst.BaseCompoundStatement, cst.SimpleStatementLine))
+            and new_node.leading_lines
+        ):
+            # the comments above a statement lie before its range: they stay where they are
+            new_node = new_node.with_changes(leading_lines=())
         indents = indents_at([parent for _, parent in self.facts.ancestors(node)], module)
         content = code_in_place(module, new_node, indents)
         if isinstance(node, cst.BaseStatement):
