@@ -192,6 +192,18 @@ FIXES += [
     ),
 ]
 
+FIXES += [
+    # a def inside the rewritten statement is written again as it is (not a slicing stub)
+    (
+        "POOL008",
+        "import httpx\nasync def f(u):\n    with httpx.Client() as c:\n"
+        "        def log(r):\n            print(r)\n        log(c.get(u))\n",
+        "import httpx\nasync def f(u):\n    async with httpx.AsyncClient() as c:\n"
+        "        def log(r):\n            print(r)\n        log(await c.get(u))\n",
+        True,
+    ),
+]
+
 # Reported, but no fix offered: (code, source).
 NO_FIX: list[tuple[str, str]] = [
     # a transport built elsewhere: where its pool comes from is not visible
