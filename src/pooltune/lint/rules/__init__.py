@@ -16,6 +16,9 @@ from pooltune.lint.rules.pool010_pool_at_import import PoolAtImport
 from pooltune.lint.rules.pool011_shared_connector_owned import SharedConnectorOwned
 from pooltune.lint.rules.pool012_sdk_client_drops_limits import SdkClientDropsLimits
 from pooltune.lint.rules.pool013_async_client_across_loops import AsyncClientAcrossLoops
+from pooltune.lint.rules.pool014_transport_swallows_client_options import (
+    TransportSwallowsClientOptions,
+)
 from pooltune.lint.rules.pool101_implicit_call_in_method import ImplicitCallInMethod
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -32,6 +35,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SharedConnectorOwned,
     SdkClientDropsLimits,
     AsyncClientAcrossLoops,
+    TransportSwallowsClientOptions,
     ImplicitCallInMethod,
 )
 
