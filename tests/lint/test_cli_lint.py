@@ -241,7 +241,7 @@ def test_cache_makes_a_rerun_reuse_results(project: Path) -> None:
 def test_rules_and_rule_commands() -> None:
     proc = run_pooltune("rules")
     assert proc.returncode == 0
-    assert len(proc.stdout.splitlines()) == 14  # POOL001..POOL014
+    assert len(proc.stdout.splitlines()) == 15  # POOL001..POOL014 and the opt-in POOL101
     assert proc.stdout.startswith("POOL001  client-per-request")
     proc = run_pooltune("rule", "pool012")
     assert proc.returncode == 0 and proc.stdout.startswith("# POOL012 sdk-client-drops-limits")
