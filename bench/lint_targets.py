@@ -18,6 +18,11 @@ On the `bench/realcode/` corpus (18 LLM packages, ~2.3M lines; ``python bench/re
 
     python bench/lint_targets.py [--corpus bench/realcode/corpus] [--differential] [--no-per-file]
 
+``--before-src DIR`` (the ``src/`` of another checkout, e.g. ``git archive integ src rules``
+unpacked) compares that code with this one instead: cold, warm and the one small file, each
+run alternately before/after (A B A B) so the load of a shared machine falls on both sides
+alike, and every figure also as a ratio (to the floor, to cold, to a bare ``ast.parse``).
+
 A corpus that ``pooltune lint .`` cannot see (none of its files selected: it is missing, or
 gitignored or excluded by the project around it, as ``bench/realcode/corpus/`` is inside this
 repository) is refused with exit 2 and a one-line message: timing a run that lints nothing
@@ -124,14 +129,14 @@ def _tree_rss_kib(root_pid: int) -> int:
     return total
 
 
-def measured(cmd: list[str], cwd: Path) -> dict[str, float]:
+def measured(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall, CPU (user+sys of the tree) and peak tree memory (MiB) of one command."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     # stderr to a file, not a pipe: a worker left behind by a dying run would hold a pipe open
     # and the bench would wait for it forever (seen on a loaded machine).
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         peak = 0
         stop = threading.Event()
 
@@ -247,6 +252,96 @@ def one_file(corpus: Path, files: list[str], runs: int) -> tuple[str, int, float
     return name, lines, _median_wall(lint, corpus, runs), _median_wall(bare, corpus, runs)
 
 
+def _env_for(src: Path | None) -> dict[str, str]:
+    """The environment that runs the pooltune of ``src`` (None: this checkout's)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(src if src is not None else HERE.parent / "src")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled bytecode is reused
+    return env
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def compare(corpus: Path, files: list[str], before_src: Path, rounds: int, runs: int) -> None:
+    """Before/after side by side: cold, warm and one small file, interleaved A B A B."""
+    sides = {"before": _env_for(before_src), "after": _env_for(None)}
+    lint = [sys.executable, "-m", "pooltune", "lint", "--exit-zero", "-q"]
+    parse, _ = floor(corpus, files)
+    cold: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+    for _ in range(rounds):
+        for side, env in sides.items():
+            cold[side].append(measured([*lint, "--no-cache", "."], corpus, env))
+    work = Path(tempfile.mkdtemp(prefix="pooltune-bench-"))
+    warm: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
+    try:
+        trees = {side: work / side for side in sides}
+        for side, env in sides.items():
+            shutil.copytree(corpus, trees[side])  # the cache lives in the tree's project
+            measured([*lint, "."], trees[side], env)  # fills the cache
+        for _ in range(runs):
+            for side, env in sides.items():
+                warm[side].append(measured([*lint, "."], trees[side], env))
+    finally:
+        shutil.rmtree(work)
+    name = min(
+        (abs((corpus / f).read_bytes().count(b"\n") - ONE_FILE_TARGET_LINES), f) for f in files
+    )[1]
+    bare_cmd = [sys.executable, "-c", f"import ast; ast.parse(open({name!r}, 'rb').read())"]
+    one: dict[str, list[dict[str, float]]] = {side: [] for side in [*sides, "bare"]}
+    for _ in range(runs):
+        one["bare"].append(measured(bare_cmd, corpus, sides["after"]))
+        for side, env in sides.items():
+            one[side].append(measured([*lint, "--no-cache", name], corpus, env))
+
+    lines = sum((corpus / f).read_bytes().count(b"\n") for f in files)
+    print(
+        f"corpus: {corpus.name}, {len(files):,} files, {lines:,} lines; {os.cpu_count()} cores; "
+        f"load average {os.getloadavg()[0]:.1f}; medians of {rounds} cold and {runs} other runs "
+        f"per side, interleaved\n"
+    )
+    print(
+        f"floor (`ast.parse`, one process): {parse['wall']:.2f} s wall, {parse['cpu']:.2f} s CPU\n"
+    )
+    print("| measure | before | after |\n|---|---|---|")
+
+    def cells(label: str, fmt: Any) -> None:
+        print(f"| {label} | {fmt('before')} | {fmt('after')} |")
+
+    def cold_cell(side: str) -> str:
+        wall, cpu = _median(cold[side], "wall"), _median(cold[side], "cpu")
+        return (
+            f"{wall:.1f} s wall ({wall / parse['wall']:.2f}x the floor), {cpu:.1f} s CPU "
+            f"({cpu / parse['cpu']:.2f}x)"
+        )
+
+    def warm_cell(side: str) -> str:
+        wall, cpu = _median(warm[side], "wall"), _median(warm[side], "cpu")
+        cold_wall, cold_cpu = _median(cold[side], "wall"), _median(cold[side], "cpu")
+        return (
+            f"{wall:.2f} s wall (**{100 * wall / cold_wall:.1f}% of cold**), {cpu:.2f} s CPU "
+            f"({100 * cpu / cold_cpu:.1f}% of cold's CPU)"
+        )
+
+    def one_cell(side: str) -> str:
+        wall, cpu = _median(one[side], "wall"), _median(one[side], "cpu")
+        bare_wall, bare_cpu = _median(one["bare"], "wall"), _median(one["bare"], "cpu")
+        return (
+            f"{1000 * wall:.0f} ms (**{wall / bare_wall:.1f}x**), CPU {1000 * cpu:.0f} ms "
+            f"({cpu / bare_cpu:.1f}x)"
+        )
+
+    cells("cold, no cache", cold_cell)
+    cells("warm, nothing changed", warm_cell)
+    bare_wall, bare_cpu = _median(one["bare"], "wall"), _median(one["bare"], "cpu")
+    cells(
+        f"`lint --no-cache {name}` vs bare `ast.parse` ({1000 * bare_wall:.0f} ms, CPU "
+        f"{1000 * bare_cpu:.0f} ms)",
+        one_cell,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=HERE / "realcode" / "corpus")
@@ -260,6 +355,13 @@ def main() -> None:
         default=ONE_FILE_RUNS,
         help="runs of each one-file command (the median is reported)",
     )
+    parser.add_argument(
+        "--before-src",
+        type=Path,
+        help="compare the pooltune of this src/ folder with this checkout's, interleaved",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="cold runs per side (--before-src)")
+    parser.add_argument("--runs", type=int, default=5, help="other runs per side (--before-src)")
     args = parser.parse_args()
     corpus = args.corpus.resolve()
     try:
@@ -267,6 +369,9 @@ def main() -> None:
     except CorpusNotVisible as exc:
         print(f"lint_targets: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if args.before_src is not None:
+        compare(corpus, files, args.before_src.resolve(), args.rounds, args.runs)
+        return
     on_disk = sum(1 for _ in corpus.rglob("*.py"))
     lines = sum((corpus / f).read_bytes().count(b"\n") for f in files)
     pooltune = [sys.executable, "-m", "pooltune", "lint", "--format", "json", "."]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:  # imported when something is matched: one named file needs no patterns
+    import pathspec
 
 # ruff's default exclusions, plus caches of ours.
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -32,18 +35,28 @@ class FileSelection:
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
 class _Excluder:
     def __init__(self, root: Path, exclude: Sequence[str], respect_gitignore: bool) -> None:
         self.root = root
-        self.spec = _spec(exclude)
-        # A pattern without a slash (but a trailing one) matches a name anywhere; one with a
-        # slash is anchored at the root (`/rules` is the top-level rules/, not lint/rules/).
-        self.name_spec = _spec([p for p in exclude if "/" not in p.rstrip("/")])
+        self.exclude = exclude
         self.respect_gitignore = respect_gitignore
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._chains: dict[Path, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
+
+    @functools.cached_property
+    def spec(self) -> pathspec.GitIgnoreSpec:
+        return _spec(self.exclude)
+
+    @functools.cached_property
+    def name_spec(self) -> pathspec.GitIgnoreSpec:
+        # A pattern without a slash (but a trailing one) matches a name anywhere; one with a
+        # slash is anchored at the root (`/rules` is the top-level rules/, not lint/rules/).
+        return _spec([p for p in self.exclude if "/" not in p.rstrip("/")])
 
     def _gitignore(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
         if folder not in self._gitignores:
@@ -69,16 +82,26 @@ class _Excluder:
             return True  # a virtualenv, whatever it is called
         if self.respect_gitignore and rel is not None:
             # Each .gitignore applies to paths below its own folder.
-            parts = Path(rel).parts[:-1]
-            for depth in range(len(parts) + 1):
-                folder = self.root.joinpath(*parts[:depth])
-                spec = self._gitignore(folder)
-                if spec is None:
-                    continue
-                rel_here = path.relative_to(folder).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(rel_here):
+            if rel == ".":  # the root itself, named with --force-exclude
+                spec = self._gitignore(self.root)
+                return spec is not None and spec.match_file("./" if is_dir else ".")
+            text = path.as_posix() + ("/" if is_dir else "")
+            for prefix, spec in self._chain(path.parent):
+                if spec.match_file(text[len(prefix) :]):
                     return True
         return False
+
+    def _chain(self, folder: Path) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
+        """The .gitignore files from the root down to ``folder`` (at or below the root), each
+        with the prefix its paths are relative to; built once per folder."""
+        chain = self._chains.get(folder)
+        if chain is None:
+            above = [] if folder == self.root else self._chain(folder.parent)
+            spec = self._gitignore(folder)
+            prefix = folder.as_posix().rstrip("/") + "/"
+            chain = above if spec is None else [*above, (prefix, spec)]
+            self._chains[folder] = chain
+        return chain
 
 
 def select_files(

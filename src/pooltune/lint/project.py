@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
 import functools
 import os
 import re
@@ -89,7 +88,14 @@ def _requirement_names(file: Path, seen: set[Path]) -> set[str]:
 
 
 def _from_requirements(folder: Path) -> set[str] | None:
-    files = sorted(folder.glob("requirements*.txt"))
+    try:  # os.scandir: pathlib's glob costs ~0.1 ms a folder, and every folder is asked
+        files = sorted(
+            folder / entry.name
+            for entry in os.scandir(folder)
+            if entry.name.startswith("requirements") and entry.name.endswith(".txt")
+        )
+    except OSError:
+        return None
     if not files:
         return None
     seen: set[Path] = set()
@@ -97,6 +103,10 @@ def _from_requirements(folder: Path) -> set[str] | None:
 
 
 def _from_setup_cfg(path: Path) -> set[str] | None:
+    if not path.is_file():
+        return None  # most folders have none; a parser costs more than the stat
+    import configparser  # rarely needed: not paid at start-up
+
     parser = configparser.ConfigParser()
     try:
         parser.read(path, encoding="utf-8")
@@ -111,26 +121,33 @@ def _from_setup_cfg(path: Path) -> set[str] | None:
     return {n for line in lines if line.strip() for n in _normalize(line)}
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=4096)
+def _declared_in(folder: Path) -> tuple[bool, frozenset[str] | None]:
+    """(whether ``folder`` is a project, its names or None when they cannot be known)."""
+    found: set[str] | None = None
+    try:
+        pyproject = _from_pyproject(folder / "pyproject.toml")
+    except _Unknowable:
+        return True, None  # a requirements file next to it may or may not be the source
+    for names in (pyproject, _from_requirements(folder), _from_setup_cfg(folder / "setup.cfg")):
+        if names is not None:
+            found = (found or set()) | names
+    if found is not None:
+        return True, frozenset(found)
+    if (folder / "setup.py").is_file():
+        return True, None  # a setup.py-only project: its dependencies are code
+    return False, None
+
+
+@functools.lru_cache(maxsize=4096)
 def _dependencies_for_folder(folder: Path) -> frozenset[str] | None:
-    for candidate in (folder, *folder.parents):
-        found: set[str] | None = None
-        try:
-            pyproject = _from_pyproject(candidate / "pyproject.toml")
-        except _Unknowable:
-            return None  # a requirements file next to it may or may not be the source
-        for names in (
-            pyproject,
-            _from_requirements(candidate),
-            _from_setup_cfg(candidate / "setup.cfg"),
-        ):
-            if names is not None:
-                found = (found or set()) | names
-        if found is not None:
-            return frozenset(found)
-        if (candidate / "setup.py").is_file():
-            return None  # a setup.py-only project: its dependencies are code
-    return None
+    # Each folder is examined once per run, however many files and subfolders sit below it:
+    # a tree of 300 folders 8 deep would otherwise read ~2,400 folders' project files.
+    is_project, names = _declared_in(folder)
+    if is_project:
+        return names
+    parent = folder.parent
+    return None if parent == folder else _dependencies_for_folder(parent)
 
 
 def declared_dependencies(path: Path) -> frozenset[str] | None:
@@ -149,3 +166,4 @@ def project_info_for(path: Path) -> ProjectInfo:
 def forget_cached_dependencies() -> None:
     """For a long-running process (the language server) after a project file changed."""
     _dependencies_for_folder.cache_clear()
+    _declared_in.cache_clear()

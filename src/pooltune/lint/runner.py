@@ -18,7 +18,6 @@ import gc
 import hashlib
 import os
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -41,6 +40,8 @@ from pooltune.lint.project import declared_dependencies
 from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
 
 if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
+    from concurrent.futures import Executor, ProcessPoolExecutor  # only when there are many files
+
     from pooltune.lint.rule import ProjectInfo
     from pooltune.lint.source import FileSummary
     from pooltune.lint.summaries import ModuleSummary, ModuleView
@@ -76,6 +77,14 @@ def _code_version() -> str:
 
 def _init_worker() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # imported here: multiprocessing and its imports cost ~10 ms that a run of a few files or
+    # a warm run never needs
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
 
 
 def _summarize_one(
@@ -174,16 +183,23 @@ def lint_files(
     # Whether this run's join can be remembered: not with contents in place of the disk's.
     # (Unreadable and oversized files are reported every run and join nothing either way.)
     on_disk = not overrides
+    tests_key = ",".join(sorted(ignore_in_tests))
+    codes_keys: dict[frozenset[str], str] = {}  # a few distinct sets (per-file-ignores)
+    dependencies_keys: dict[str, str] = {}  # by folder: one project lookup per folder
     for filename in filenames:
         codes = codes_for[filename]
         module = module_name_for(filename)
+        codes_key = codes_keys.get(codes)
+        if codes_key is None:
+            codes_key = codes_keys[codes] = ",".join(sorted(codes))
+        folder = os.path.dirname(filename)
+        dependencies_key = dependencies_keys.get(folder)
+        if dependencies_key is None:
+            dependencies = declared_dependencies(Path(filename))
+            dependencies_key = ",".join(sorted(dependencies or ["-"]))
+            dependencies_keys[folder] = dependencies_key
         settings = "|".join(
-            (
-                ",".join(sorted(codes)),
-                ",".join(sorted(declared_dependencies(Path(filename)) or ["-"])),
-                ",".join(sorted(ignore_in_tests)),
-                f"{module[0]}:{int(module[1])}",
-            )
+            (codes_key, dependencies_key, tests_key, f"{module[0]}:{int(module[1])}")
         )
         entry = _File(filename, codes, module, settings, None)
         try:
@@ -237,7 +253,7 @@ def lint_files(
         # phase one: summaries (from the cache where the file is unchanged)
         todo = [f for f in files if f.cached is None]
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+            pool = _pool(workers)
         summaries = _map(
             pool, _summarize_one, [(f.data, f.filename, f.module) for f in todo], workers
         )
@@ -296,7 +312,7 @@ def lint_files(
         # no worker is left with a big file at the end
         phase_two.sort(key=lambda item: -len(item[0].data or b""))
         if pool is None and len(phase_two) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+            pool = _pool(workers)
         from pooltune.lint.project import project_info_for
 
         tasks = [
