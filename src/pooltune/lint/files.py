@@ -20,6 +20,9 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "dist", "node_modules", "site-packages", "venv", "__pycache__", ".pooltune_cache",
 )  # fmt: skip
 
+# Characters that make an exclude pattern more than a plain name (gitignore's syntax).
+_NOT_LITERAL = frozenset("*?[]!#\\/")
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -49,14 +52,39 @@ class _Excluder:
         self._chains: dict[Path, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
 
     @functools.cached_property
-    def spec(self) -> pathspec.GitIgnoreSpec:
-        return _spec(self.exclude)
+    def _literals(self) -> tuple[frozenset[str], frozenset[str], list[str]]:
+        """(names, folder-only names, the other patterns). A pattern that is a plain name
+        (`build`, `.venv/`, as all defaults are) matches a path with that name as any of its
+        components; a set answers that without running every pattern's regex on every path.
+        With a negation (`!x`) the order of patterns matters: all go to pathspec."""
+        if any(p.startswith("!") for p in self.exclude):
+            return frozenset(), frozenset(), list(self.exclude)
+        names: set[str] = set()
+        folders: set[str] = set()
+        rest: list[str] = []
+        for pattern in self.exclude:
+            bare = pattern.rstrip("/")
+            if bare and bare == bare.strip() and not set(bare) & _NOT_LITERAL:
+                (folders if pattern.endswith("/") else names).add(bare)
+            else:
+                rest.append(pattern)
+        return frozenset(names), frozenset(folders), rest
 
     @functools.cached_property
-    def name_spec(self) -> pathspec.GitIgnoreSpec:
+    def spec(self) -> pathspec.GitIgnoreSpec | None:
+        rest = self._literals[2]
+        return _spec(rest) if rest else None
+
+    @functools.cached_property
+    def name_spec(self) -> pathspec.GitIgnoreSpec | None:
         # A pattern without a slash (but a trailing one) matches a name anywhere; one with a
         # slash is anchored at the root (`/rules` is the top-level rules/, not lint/rules/).
-        return _spec([p for p in self.exclude if "/" not in p.rstrip("/")])
+        rest = [p for p in self._literals[2] if "/" not in p.rstrip("/")]
+        return _spec(rest) if rest else None
+
+    def _literal_match(self, name: str, is_dir: bool) -> bool:
+        names, folders, _ = self._literals
+        return name in names or (is_dir and name in folders)
 
     def _gitignore(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
         if folder not in self._gitignores:
@@ -69,15 +97,21 @@ class _Excluder:
         return self._gitignores[folder]
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
-        name = path.name + ("/" if is_dir else "")
-        if self.name_spec.match_file(name):
+        if self._literal_match(path.name, is_dir):
+            return True
+        name_spec = self.name_spec
+        if name_spec is not None and name_spec.match_file(path.name + ("/" if is_dir else "")):
             return True
         try:
             rel = path.relative_to(self.root).as_posix()
         except ValueError:
             rel = None
-        if rel is not None and self.spec.match_file(rel + ("/" if is_dir else "")):
-            return True
+        if rel is not None:
+            if any(self._literal_match(part, True) for part in rel.split("/")[:-1]):
+                return True
+            spec = self.spec
+            if spec is not None and spec.match_file(rel + ("/" if is_dir else "")):
+                return True
         if is_dir and (path / "pyvenv.cfg").exists():
             return True  # a virtualenv, whatever it is called
         if self.respect_gitignore and rel is not None:
