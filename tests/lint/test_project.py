@@ -145,3 +145,34 @@ def test_nearest_project_wins(tmp_path: Path) -> None:
 def test_non_utf8_pyproject_is_unknown_not_an_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "\xff"\n')
     assert project_info_for(tmp_path / "a.py").dependencies is None
+
+
+def test_each_folder_is_read_once_however_many_folders_sit_below_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm run asks for every linted folder's project: the folders above are examined once
+    each, and a folder below a project (not itself one) answers with that project's names."""
+    from pooltune.lint import project
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "outer"\ndependencies = ["h2"]\n')
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "requirements.txt").write_text("httpx[http2]\n")
+    folders = [tmp_path / "a" / "b" / f"c{i}" for i in range(5)]
+    folders += [tmp_path / "svc" / "x" / f"y{i}" for i in range(5)]
+    for folder in folders:
+        folder.mkdir(parents=True)
+    project.forget_cached_dependencies()
+    asked: list[Path] = []
+    read = project._from_pyproject
+
+    def counting(path: Path) -> set[str] | None:
+        asked.append(path.parent)
+        return read(path)
+
+    monkeypatch.setattr(project, "_from_pyproject", counting)
+    found = {folder: project_info_for(folder / "m.py").dependencies for folder in folders}
+    assert all(found[f] == frozenset({"h2"}) for f in folders[:5])
+    assert all(found[f] == frozenset({"httpx", "httpx[http2]"}) for f in folders[5:])
+    assert len(asked) == len(set(asked))  # no folder's pyproject.toml read twice
+    assert tmp_path.parent not in asked  # the search stops at the nearest project
+    project.forget_cached_dependencies()
