@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -264,36 +265,51 @@ def _median(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
-def compare(corpus: Path, files: list[str], before_src: Path, rounds: int, runs: int) -> None:
-    """Before/after side by side: cold, warm and one small file, interleaved A B A B."""
+def compare(
+    corpus: Path,
+    files: list[str],
+    before_src: Path,
+    rounds: int,
+    runs: int,
+    small_files: list[str],
+    trees: bool = True,
+) -> None:
+    """Before/after side by side: cold, warm (``trees``) and small files (start-up included),
+    interleaved A B A B."""
     sides = {"before": _env_for(before_src), "after": _env_for(None)}
     lint = [sys.executable, "-m", "pooltune", "lint", "--exit-zero", "-q"]
     parse, _ = floor(corpus, files)
     cold: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
-    for _ in range(rounds):
+    for _ in range(rounds if trees else 0):
         for side, env in sides.items():
             cold[side].append(measured([*lint, "--no-cache", "."], corpus, env))
     work = Path(tempfile.mkdtemp(prefix="pooltune-bench-"))
     warm: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
     try:
-        trees = {side: work / side for side in sides}
+        tree_of = {side: work / side for side in sides}
         for side, env in sides.items():
-            shutil.copytree(corpus, trees[side])  # the cache lives in the tree's project
-            measured([*lint, "."], trees[side], env)  # fills the cache
-        for _ in range(runs):
+            if not trees:
+                break
+            shutil.copytree(corpus, tree_of[side])  # the cache lives in the tree's project
+            measured([*lint, "."], tree_of[side], env)  # fills the cache
+        for _ in range(runs if trees else 0):
             for side, env in sides.items():
-                warm[side].append(measured([*lint, "."], trees[side], env))
+                warm[side].append(measured([*lint, "."], tree_of[side], env))
     finally:
         shutil.rmtree(work)
-    name = min(
-        (abs((corpus / f).read_bytes().count(b"\n") - ONE_FILE_TARGET_LINES), f) for f in files
-    )[1]
-    bare_cmd = [sys.executable, "-c", f"import ast; ast.parse(open({name!r}, 'rb').read())"]
-    one: dict[str, list[dict[str, float]]] = {side: [] for side in [*sides, "bare"]}
-    for _ in range(runs):
-        one["bare"].append(measured(bare_cmd, corpus, sides["after"]))
-        for side, env in sides.items():
-            one[side].append(measured([*lint, "--no-cache", name], corpus, env))
+    if not small_files:  # the corpus file nearest ONE_FILE_TARGET_LINES lines, as above
+        sized = [
+            (abs((corpus / f).read_bytes().count(b"\n") - ONE_FILE_TARGET_LINES), f) for f in files
+        ]
+        small_files = [min(sized)[1]]
+    one: dict[str, dict[str, list[dict[str, float]]]] = {}
+    for name in small_files:
+        bare_cmd = [sys.executable, "-c", f"import ast; ast.parse(open({name!r}, 'rb').read())"]
+        one[name] = {side: [] for side in ["bare", *sides]}
+        for _ in range(runs):
+            one[name]["bare"].append(measured(bare_cmd, corpus, sides["after"]))
+            for side, env in sides.items():
+                one[name][side].append(measured([*lint, "--no-cache", name], corpus, env))
 
     lines = sum((corpus / f).read_bytes().count(b"\n") for f in files)
     print(
@@ -306,7 +322,7 @@ def compare(corpus: Path, files: list[str], before_src: Path, rounds: int, runs:
     )
     print("| measure | before | after |\n|---|---|---|")
 
-    def cells(label: str, fmt: Any) -> None:
+    def cells(label: str, fmt: Callable[[str], str]) -> None:
         print(f"| {label} | {fmt('before')} | {fmt('after')} |")
 
     def cold_cell(side: str) -> str:
@@ -324,22 +340,29 @@ def compare(corpus: Path, files: list[str], before_src: Path, rounds: int, runs:
             f"({100 * cpu / cold_cpu:.1f}% of cold's CPU)"
         )
 
-    def one_cell(side: str) -> str:
-        wall, cpu = _median(one[side], "wall"), _median(one[side], "cpu")
-        bare_wall, bare_cpu = _median(one["bare"], "wall"), _median(one["bare"], "cpu")
-        return (
-            f"{1000 * wall:.0f} ms (**{wall / bare_wall:.1f}x**), CPU {1000 * cpu:.0f} ms "
-            f"({cpu / bare_cpu:.1f}x)"
-        )
+    if trees:
+        cells("cold, no cache", cold_cell)
+        cells("warm, nothing changed", warm_cell)
+    for name, runs_of in one.items():
+        bare_wall, bare_cpu = _median(runs_of["bare"], "wall"), _median(runs_of["bare"], "cpu")
 
-    cells("cold, no cache", cold_cell)
-    cells("warm, nothing changed", warm_cell)
-    bare_wall, bare_cpu = _median(one["bare"], "wall"), _median(one["bare"], "cpu")
-    cells(
-        f"`lint --no-cache {name}` vs bare `ast.parse` ({1000 * bare_wall:.0f} ms, CPU "
-        f"{1000 * bare_cpu:.0f} ms)",
-        one_cell,
-    )
+        def one_cell(
+            side: str,
+            runs_of: dict[str, list[dict[str, float]]] = runs_of,
+            bare_wall: float = bare_wall,
+            bare_cpu: float = bare_cpu,
+        ) -> str:
+            wall, cpu = _median(runs_of[side], "wall"), _median(runs_of[side], "cpu")
+            return (
+                f"{1000 * wall:.0f} ms (**{wall / bare_wall:.1f}x**), CPU {1000 * cpu:.0f} ms "
+                f"({cpu / bare_cpu:.1f}x)"
+            )
+
+        cells(
+            f"`lint --no-cache {name}` vs bare `ast.parse` ({1000 * bare_wall:.0f} ms, CPU "
+            f"{1000 * bare_cpu:.0f} ms)",
+            one_cell,
+        )
 
 
 def main() -> None:
@@ -362,6 +385,17 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=2, help="cold runs per side (--before-src)")
     parser.add_argument("--runs", type=int, default=5, help="other runs per side (--before-src)")
+    parser.add_argument(
+        "--small-file",
+        action="append",
+        default=[],
+        help="with --before-src: a corpus file (relative) for the one-file rows; repeatable",
+    )
+    parser.add_argument(
+        "--small-files-only",
+        action="store_true",
+        help="with --before-src: only the one-file rows (no cold or warm tree runs)",
+    )
     args = parser.parse_args()
     corpus = args.corpus.resolve()
     try:
@@ -370,7 +404,15 @@ def main() -> None:
         print(f"lint_targets: error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     if args.before_src is not None:
-        compare(corpus, files, args.before_src.resolve(), args.rounds, args.runs)
+        compare(
+            corpus,
+            files,
+            args.before_src.resolve(),
+            args.rounds,
+            args.runs,
+            args.small_file,
+            trees=not args.small_files_only,
+        )
         return
     on_disk = sum(1 for _ in corpus.rglob("*.py"))
     lines = sum((corpus / f).read_bytes().count(b"\n") for f in files)

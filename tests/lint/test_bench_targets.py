@@ -62,3 +62,23 @@ def test_the_floor_and_the_ratios_come_from_the_same_run(tmp_path: Path) -> None
     assert re.search(r"wall = \*\*[\d.]+x the floor\*\*", proc.stdout)
     assert re.search(r"\(\*\*[\d.]+% of cold\*\*\)", proc.stdout)
     assert re.search(r"pkg/b\.py \(18 lines\): [\d.]+ s vs [\d.]+ s = \*\*[\d.]+x\*\*", proc.stdout)
+
+
+def test_before_and_after_side_by_side(tmp_path: Path) -> None:
+    """--before-src runs another checkout's pooltune beside this one's (here the same code)."""
+    corpus = tmp_path / "corpus"
+    (corpus / "pkg").mkdir(parents=True)
+    (corpus / "pkg" / "a.py").write_text(CLIENT_CODE)
+    (corpus / "pkg" / "b.py").write_text(CLIENT_CODE * 3)
+
+    proc = _bench(
+        "--corpus", str(corpus), "--before-src", str(REPO / "src"), "--rounds", "1", "--runs", "1"
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    assert "| measure | before | after |" in proc.stdout
+    assert re.search(r"\| cold, no cache \| [\d.]+ s wall \([\d.]+x the floor\)", proc.stdout)
+    assert re.search(
+        r"\| warm, nothing changed \| [\d.]+ s wall \(\*\*[\d.]+% of cold", proc.stdout
+    )
+    assert re.search(r"`lint --no-cache pkg/b\.py` vs bare `ast\.parse`", proc.stdout)
