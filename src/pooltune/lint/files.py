@@ -50,6 +50,8 @@ class _Excluder:
         self.respect_gitignore = respect_gitignore
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self._chains: dict[Path, list[tuple[str, pathspec.GitIgnoreSpec]]] = {}
+        self._root_text = str(root)
+        self._root_prefix = self._root_text.rstrip("/") + "/"
 
     @functools.cached_property
     def _literals(self) -> tuple[frozenset[str], frozenset[str], list[str]]:
@@ -64,7 +66,8 @@ class _Excluder:
         rest: list[str] = []
         for pattern in self.exclude:
             bare = pattern.rstrip("/")
-            if bare and bare == bare.strip() and not set(bare) & _NOT_LITERAL:
+            plain = bare not in ("", ".", "..") and bare == bare.strip()
+            if plain and not set(bare) & _NOT_LITERAL:
                 (folders if pattern.endswith("/") else names).add(bare)
             else:
                 rest.append(pattern)
@@ -102,10 +105,7 @@ class _Excluder:
         name_spec = self.name_spec
         if name_spec is not None and name_spec.match_file(path.name + ("/" if is_dir else "")):
             return True
-        try:
-            rel = path.relative_to(self.root).as_posix()
-        except ValueError:
-            rel = None
+        rel = self._relative(path)
         if rel is not None:
             if any(self._literal_match(part, True) for part in rel.split("/")[:-1]):
                 return True
@@ -124,6 +124,14 @@ class _Excluder:
                 if spec.match_file(text[len(prefix) :]):
                     return True
         return False
+
+    def _relative(self, path: Path) -> str | None:
+        """``path.relative_to(root)`` as text, None outside the root; by string prefix, as both
+        are absolute and normalized (the walk calls this for every entry it sees)."""
+        text = str(path)
+        if text == self._root_text:
+            return "."
+        return text[len(self._root_prefix) :] if text.startswith(self._root_prefix) else None
 
     def _chain(self, folder: Path) -> list[tuple[str, pathspec.GitIgnoreSpec]]:
         """The .gitignore files from the root down to ``folder`` (at or below the root), each
