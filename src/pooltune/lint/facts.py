@@ -37,6 +37,7 @@ from pooltune.lint.summaries import (
     ParamUse,
     Root,
     absolute_import,
+    member_ref,
 )
 from pooltune.lint.traversal import ParentProvider
 
@@ -419,7 +420,7 @@ class Facts(cst.MetadataDependent):
             function = self.enclosing_function(expr)
             cls = self.method_class(function)
             if cls is not None:
-                return f"{self.class_qualname(cls)}#{expr.attr.value}"
+                return member_ref(self.class_qualname(cls), expr.attr.value)
             return None
         for q in self.qualified_names(expr):
             if q.source is QualifiedNameSource.IMPORT:
