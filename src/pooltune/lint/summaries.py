@@ -6,9 +6,14 @@ a fresh client on every call, a ``@property`` returning ``self.x or Client()`` i
 does with each parameter (only uses it, closes it, or stores it), which functions it calls (and
 whether in a loop), whether it is a request handler or task by itself, whether it makes implicit
 per-call requests, which parameters default to ``timeout=None`` and reach a request, which
-shared clients it uses; for each class the clients its attributes hold (however they get
-there); the module's own module-level clients. Summaries are small, JSON-serializable and cached
-with the file.
+shared clients it uses, which client class each parameter's annotation names (exactly one),
+whether it returns early from a time-to-live cache, whether its `**kwargs` reach a request; for
+each class the clients its attributes hold (however they get there) and which it closes or
+hands to a helper; the module's own module-level clients, the functions it gives to
+`Depends(...)` and to `asyncio.run(...)`, and the first line of every retry or polling loop
+(:mod:`pooltune.lint.loops`). These are the verdicts: the libcst rules read them (through the
+view) and never decide the same question again. Summaries are small, JSON-serializable and
+cached with the file.
 
 The runner joins them (:class:`ProjectIndex`) by qualified name across the linted tree, and
 hands each file a :class:`ModuleView`: only the joined facts that file's rules may read (so its
