@@ -1009,11 +1009,13 @@ class Facts(cst.MetadataDependent):
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
         ):
             return "inside a loop"  # (a polling loop in code that runs once is not)
-        if facts is not None and facts.own_loop:
-            return None  # `asyncio.run(f())` starts it: a client per event loop is POOL013's fix
         root = self.root_reason(build.function)
         if root is not None:
             return root
+        if facts is not None and facts.own_loop:
+            # `asyncio.run(f())` starts it, however often: a client per event loop is POOL013's
+            # own fix (a client kept across those loops would fail)
+            return None
         if self.is_exempt_factory(build.function) or (facts is not None and facts.ttl_cached):
             return None
         if build.handed_on or build.binding in ("self", "module"):
