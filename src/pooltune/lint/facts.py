@@ -330,8 +330,8 @@ class Facts(cst.MetadataDependent):
         return False
 
     def _repeats_one_unit(self, loop: cst.For | cst.While, polling_too: bool) -> bool:
-        """Phase one's verdict on the loop (:meth:`pooltune.lint.summaries.Summarizer.
-        _loop_kind`), read by its first line: a retry loop, or (``polling_too``) a polling one."""
+        """Phase one's verdict on the loop (:func:`pooltune.lint.loops.loop_kind`), read by its
+        first line: a retry loop, or (``polling_too``) a polling one."""
         if not self._retry_lines and not (polling_too and self._poll_lines):
             return False  # most modules: no position to generate
         line = self.position(loop).start.line
