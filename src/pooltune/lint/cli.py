@@ -25,7 +25,7 @@ class OutputFormat(str, Enum):
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"pooltune: error: {message}", err=True)
+    _error(message)
     return typer.Exit(2)
 
 
@@ -74,66 +74,117 @@ def lint(
     from pooltune.config import ConfigError, load_config
     from pooltune.lint.files import select_files
     from pooltune.lint.settings import LintSettings
+    from pooltune.lint.workers import stopped_by_signals
 
     targets = paths or ["."]
     try:
+        if config is not None and not config.exists():
+            raise ConfigError(f"--config {config}: no such file")
         settings = LintSettings.from_config(
             load_config(config, Path(targets[0])), _split(select), _split(ignore)
         )
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    if config is not None and not config.is_file():
-        raise _fail(f"--config {config}: no such file")
+    if output_file is not None:
+        _check_output_file(output_file)  # before the linting, not after it
 
     selection = select_files(
         targets, settings.root, list(settings.exclude), force_exclude=force_exclude
     )
-    for missing in selection.missing:
-        typer.echo(f"pooltune: error: {missing}: no such file or directory", err=True)
+    for error in selection.errors:
+        _error(f"{error.path}: {error.reason}")
     for skipped in selection.skipped:
-        typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
+        _warn(f"{skipped.path}: skipped: {skipped.reason}")
 
     codes_for = settings.codes_per_file(selection.files)
     from pooltune.lint.runner import lint_files
 
-    run = lint_files(
-        selection.files,
-        codes_for,
-        None if no_cache else settings.root,
-        test_ignore=settings.test_ignore,
-    )
+    with stopped_by_signals():
+        run = lint_files(
+            selection.files,
+            codes_for,
+            None if no_cache else settings.root,
+            test_ignore=settings.test_ignore,
+        )
     for skipped in run.skipped:
-        typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
+        _warn(f"{skipped.path}: skipped: {skipped.reason}")
     findings = run.findings
 
     if fix or diff:
         from pooltune.lint.fix import fix_files
 
-        outcome = fix_files(
-            selection.files,
-            codes_for,
-            None if no_cache else settings.root,
-            findings,
-            unsafe=unsafe_fixes,
-            write=fix and not diff,
-            test_ignore=settings.test_ignore,
-        )
+        with stopped_by_signals():
+            outcome = fix_files(
+                selection.files,
+                codes_for,
+                None if no_cache else settings.root,
+                findings,
+                unsafe=unsafe_fixes,
+                write=fix and not diff,
+                test_ignore=settings.test_ignore,
+            )
         findings = outcome.findings
         if diff:
-            sys.stdout.writelines(outcome.diff)
+            _write_stdout("".join(outcome.diff))
             raise typer.Exit(0 if not findings or exit_zero else 1)
         if outcome.fixed:
             plural = "s" if outcome.fixed != 1 else ""
             typer.echo(f"Fixed {outcome.fixed} error{plural}.", err=True)
 
+    incomplete = bool(selection.errors)
     report = _render(findings, output_format, output_file is None and not quiet)
     if output_file is not None:
-        output_file.write_text(report, encoding="utf-8")
-    elif not (quiet and not findings):
-        sys.stdout.write(report)
-    if selection.missing:
+        try:
+            output_file.write_bytes(_encode(report))
+        except OSError as exc:
+            message = f"--output-file {output_file}: cannot write ({exc.strerror or exc})"
+            raise _fail(message) from None
+    elif findings or not (quiet or (incomplete and output_format is OutputFormat.text)):
+        # "All checks passed!" would be untrue beside a path that could not be linted.
+        _write_stdout(report)
+    if incomplete:
         raise typer.Exit(2)
     raise typer.Exit(1 if findings and not exit_zero else 0)
+
+
+def _error(message: str) -> None:
+    typer.echo(_printable(f"pooltune: error: {message}"), err=True)
+
+
+def _warn(message: str) -> None:
+    typer.echo(_printable(f"pooltune: warning: {message}"), err=True)
+
+
+def _printable(text: str) -> str:
+    """A file name that is not UTF-8 reaches us with surrogate escapes; shown as U+FFFD, as ruff
+    shows it, in a message (the report itself keeps the name's bytes)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _encode(report: str) -> bytes:
+    """The report's bytes: a file name that is not UTF-8 is written back as the bytes it has on
+    disk (JSON and SARIF escape it themselves), so the output names the file that exists."""
+    return report.encode("utf-8", "surrogateescape")
+
+
+def _write_stdout(report: str) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(_encode(report))
+    sys.stdout.buffer.flush()
+
+
+def _check_output_file(path: Path) -> None:
+    """Create the report's folder as ruff does, and fail in one line before any linting when
+    the report could not be written there."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"--output-file {path}: cannot create its folder ({exc.strerror or exc})"
+        raise _fail(message) from None
+    if path.is_dir():
+        raise _fail(f"--output-file {path}: is a folder")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise _fail(f"--output-file {path}: not writable")
 
 
 def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> str:  # noqa: UP037

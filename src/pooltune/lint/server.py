@@ -345,7 +345,7 @@ def _settle_memory() -> None:
 
     from pooltune.lint.catalog import load_catalog
     from pooltune.lint.engine import lint_source  # noqa: F401  (imports libcst)
-    from pooltune.lint.runner import GC_THRESHOLDS
+    from pooltune.lint.workers import GC_THRESHOLDS
 
     load_catalog()
     gc.collect()
