@@ -208,16 +208,17 @@ def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> s
 
 def rules_list() -> None:
     """List the rules: code, name, summary, and whether a fix is offered."""
-    from pooltune.lint.docs import load_rule_doc
     from pooltune.lint.rules import ALL_RULES
 
-    width = max((len(r.name) for r in ALL_RULES), default=10)
-    for rule in ALL_RULES:
-        try:
-            summary = load_rule_doc(rule.code).summary
-        except KeyError:
-            summary = rule.message
-        typer.echo(f"{rule.code}  {rule.name:<{width}}  {summary}")
+    rows = [("code", "name", "fix", "summary")]
+    # The summary is the head of the rule's message: what is wrong, without the advice.
+    rows += [
+        (r.code, r.name, r.fix_offered or "none", r.message.split(": ", 1)[0]) for r in ALL_RULES
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for code, name, fix, summary in rows:
+        typer.echo(f"{code:<{widths[0]}}  {name:<{widths[1]}}  {fix:<{widths[2]}}  {summary}")
+    typer.echo("\n`pooltune rule CODE` prints a rule's documentation.")
 
 
 def rule_doc(
