@@ -143,3 +143,19 @@ def test_an_output_file_that_cannot_be_written_fails_before_linting(project: Pat
         "pooltune: error: --output-file out/report.txt: cannot create its folder"
     )
     assert not (project / ".pooltune_cache").exists()  # nothing was linted
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["lint", "--no-such-flag"], "No such option: --no-such-flag (see `pooltune lint --help`)"),
+        (["lint", "--format", "xml"], "Invalid value for '--format': 'xml' is not one of"),
+        (["rule"], "Missing argument 'code' (see `pooltune rule --help`)"),
+    ],
+    ids=["option", "value", "argument"],
+)
+def test_a_usage_error_is_one_line_not_a_usage_block(args: list[str], line: str) -> None:
+    """click prints `Usage:`, a hint, a blank line and then the error; ours is one line."""
+    proc = run_pooltune(*args)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(f"pooltune: error: {line}")
