@@ -120,8 +120,11 @@ class _Chunk:
 
 
 def _start_pool(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    forked = multiprocessing.get_start_method() == "fork"
     return ProcessPoolExecutor(
-        max_workers=workers, initializer=init_worker, initargs=(os.getpid(),)
+        max_workers=workers, initializer=init_worker, initargs=(os.getpid(), forked)
     )
 
 
