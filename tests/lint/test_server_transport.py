@@ -200,3 +200,12 @@ def test_a_huge_document_is_reported_and_the_others_still_linted(
     ((huge,), (small,)) = by_uri[huge_uri], by_uri[small_uri]
     assert huge["code"] == "POOL000" and "file too large to lint (5.1 MiB" in huge["message"]
     assert small["code"] == "POOL003"
+
+
+def test_exit_ends_the_server_with_stdin_still_open(client: RawClient, workspace: Path) -> None:
+    """An editor may wait for the process after `exit` before it closes the pipe."""
+    client.initialize(workspace)
+    client.send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
+    client.response(2)
+    client.send({"jsonrpc": "2.0", "method": "exit"})
+    assert client.process.wait(timeout=WAIT_S) == 0

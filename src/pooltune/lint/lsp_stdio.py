@@ -23,11 +23,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, BinaryIO
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
@@ -46,10 +46,50 @@ _PARSE_ERROR = -32700
 _INVALID_REQUEST = -32600
 
 
+class _FdReader:
+    """readline(limit) and read(n) on a file descriptor with os.read. Not sys.stdin.buffer: a
+    daemon thread blocked in its read holds its lock, and the interpreter aborts at exit."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = bytearray()
+        self.eof = False
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        data = os.read(self.fd, self.CHUNK)
+        if not data:
+            self.eof = True
+            return False
+        self.buffer += data
+        return True
+
+    def readline(self, limit: int) -> bytes:
+        while True:
+            end = self.buffer.find(b"\n", 0, limit)
+            if end >= 0:
+                return self._take(end + 1)
+            if len(self.buffer) >= limit or not self._fill():
+                return self._take(min(limit, len(self.buffer)))
+
+    def read(self, size: int) -> bytes:
+        while len(self.buffer) < size and self._fill():
+            pass
+        return self._take(min(size, len(self.buffer)))
+
+    def _take(self, size: int) -> bytes:
+        taken = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return taken
+
+
 class _Framing:
     """Reads one message body at a time from ``stdin`` (in a reader thread)."""
 
-    def __init__(self, stdin: BinaryIO) -> None:
+    def __init__(self, stdin: _FdReader) -> None:
         self.stdin = stdin
         self.carry = b""  # the end of a line cut at MAX_HEADER_LINE: a header may span the cut
 
@@ -125,15 +165,29 @@ def _dispatch(server: LanguageServer, body: bytes) -> None:
         log.exception("pooltune server: could not handle a message")
 
 
-async def _serve(server: LanguageServer, stdin: BinaryIO, stop: threading.Event) -> None:
+async def _serve(server: LanguageServer, stdin: int, stop: threading.Event) -> None:
     loop = asyncio.get_running_loop()
-    framing = _Framing(stdin)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pooltune-stdin") as reader:
-        while not stop.is_set():
-            body = await loop.run_in_executor(reader, framing.next_body)
+    bodies: asyncio.Queue[bytes | None] = asyncio.Queue()
+    framing = _Framing(_FdReader(stdin))
+
+    def read() -> None:
+        # A daemon thread: after `exit` the process ends without waiting for a read that
+        # only the client closing stdin would end.
+        while True:
+            body = framing.next_body()
+            try:
+                loop.call_soon_threadsafe(bodies.put_nowait, body)
+            except RuntimeError:  # the loop is closed: the server is exiting
+                return
             if body is None:
-                return  # the client closed our stdin
-            _dispatch(server, body)
+                return
+
+    threading.Thread(target=read, name="pooltune-stdin", daemon=True).start()
+    while not stop.is_set():
+        body = await bodies.get()
+        if body is None:
+            return  # the client closed our stdin
+        _dispatch(server, body)
 
 
 def serve_stdio(server: LanguageServer) -> None:
@@ -142,7 +196,7 @@ def serve_stdio(server: LanguageServer) -> None:
     server._stop_event = stop  # pygls's shutdown() sets it
     server.protocol.set_writer(StdoutWriter(sys.stdout.buffer))
     try:
-        asyncio.run(_serve(server, sys.stdin.buffer, stop))
+        asyncio.run(_serve(server, sys.stdin.fileno(), stop))
     except BrokenPipeError:
         log.error("the client has gone (broken pipe)")
     except (KeyboardInterrupt, SystemExit):
