@@ -106,8 +106,6 @@ def lint(
             None if no_cache else settings.root,
             test_ignore=settings.test_ignore,
         )
-    for skipped in run.skipped:
-        _warn(f"{skipped.path}: skipped: {skipped.reason}")
     findings = run.findings
 
     if fix or diff:

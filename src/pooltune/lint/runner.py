@@ -35,7 +35,6 @@ from pooltune.lint.cache import (
     tree_key,
 )
 from pooltune.lint.catalog import catalog_dir, load_catalog
-from pooltune.lint.files import Skipped
 from pooltune.lint.findings import Finding
 from pooltune.lint.project import declared_dependencies
 from pooltune.lint.source import MAX_FILE_BYTES, file_too_large
@@ -58,7 +57,6 @@ R = TypeVar("R")
 @dataclass
 class LintRun:
     findings: list[Finding] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
     from_cache: int = 0
     sources: dict[str, bytes] = field(default_factory=dict)  # kept when asked (for --fix)
