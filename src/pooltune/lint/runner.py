@@ -223,6 +223,7 @@ def lint_files(
             run.findings = sorted(reported, key=lambda f: f.sort_key)
             run.from_cache = len(files)
             cache.save()  # new stats recorded by confirm()
+            run.findings = _with_project_fixes(run.findings, filenames, overrides)
             return run
     consistent = on_disk
     for entry in files:
@@ -329,7 +330,26 @@ def lint_files(
             cache.mark_consistent(tree)
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)
+    run.findings = _with_project_fixes(run.findings, filenames, overrides)
     return run
+
+
+def _with_project_fixes(
+    findings: list[Finding], filenames: Sequence[str], overrides: dict[str, bytes] | None
+) -> list[Finding]:
+    """Fixes that span files (POOL001's hoist), planned from the whole run, never cached."""
+    from pooltune.lint.hoist import attach_hoist_fixes
+
+    def read(filename: str) -> str | None:
+        from pooltune.lint.source import SourceError, decode_source
+
+        try:
+            data = overrides[filename] if overrides and filename in overrides else None
+            return decode_source(data if data is not None else Path(filename).read_bytes())
+        except (OSError, SourceError):
+            return None
+
+    return attach_hoist_fixes(findings, filenames, read, load_catalog())
 
 
 def _reported_if_consistent(

@@ -1,0 +1,290 @@
+"""Plan the hoist for the POOL001 findings of a run (see :mod:`pooltune.lint.hoist`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from pooltune.lint.catalog import Catalog
+from pooltune.lint.findings import Edit, Finding, Fix, Location
+from pooltune.lint.hoist.app import (
+    REQUEST_CLASSES,
+    ROUTER_CLASSES,
+    AppSite,
+    NotHoisted,
+    app_names,
+    find_app,
+)
+from pooltune.lint.hoist.handler import (
+    Build,
+    HandlerRewrite,
+    find_build,
+    imports_for,
+    request_parameter,
+    route_owner,
+)
+from pooltune.lint.hoist.parsed import ParsedModule
+from pooltune.lint.summaries import module_name_for
+
+from pooltune.lint.hoist import CODE, FRAMEWORK_MARKERS
+
+APP_MARKERS = ("FastAPI(", "Starlette(")
+# POOL001's message names the client class first: "`openai.AsyncOpenAI` built ..."
+_BUILT = re.compile(r"^`([\w.]+)` built")
+NOT_FIXED = " (no automatic fix: {reason})"
+MAX_STATE_NAMES = 9
+
+
+class _Project:
+    """The run's files, read and parsed on demand."""
+
+    def __init__(self, filenames: Sequence[str], read: Callable[[str], str | None]) -> None:
+        self.filenames = list(filenames)
+        self.read = read
+        self._by_module: dict[str, str] | None = None
+        self._sources: dict[str, str | None] = {}
+        self._parsed: dict[str, ParsedModule | None] = {}
+
+    def source(self, filename: str) -> str | None:
+        if filename not in self._sources:
+            self._sources[filename] = self.read(filename)
+        return self._sources[filename]
+
+    def parsed(self, filename: str) -> ParsedModule | None:
+        if filename not in self._parsed:
+            source = self.source(filename)
+            self._parsed[filename] = (
+                None if source is None else ParsedModule.parse(filename, source)
+            )
+        return self._parsed[filename]
+
+    def module(self, name: str) -> ParsedModule | None:
+        if self._by_module is None:
+            self._by_module = {module_name_for(f)[0]: f for f in self.filenames}
+        filename = self._by_module.get(name)
+        return None if filename is None else self.parsed(filename)
+
+    def has_module(self, name: str) -> bool:
+        self.module("")  # builds the map
+        assert self._by_module is not None
+        return any(m == name or m.startswith(name + ".") for m in self._by_module)
+
+    def apps(self) -> list[AppSite]:
+        sites = []
+        for filename in self.filenames:
+            source = self.source(filename)
+            if source is None or not any(marker in source for marker in APP_MARKERS):
+                continue
+            parsed = self.parsed(filename)
+            if parsed is not None:
+                sites.extend(
+                    site for name in app_names(parsed) if (site := find_app(parsed, name))
+                )
+        return sites
+
+
+def plan_hoists(
+    findings: list[Finding],
+    filenames: Sequence[str],
+    read: Callable[[str], str | None],
+    catalog: Catalog,
+) -> list[Finding]:
+    project = _Project(filenames, read)
+    return [
+        _with_hoist(finding, project, catalog)
+        if finding.code == CODE and finding.fix is None
+        else finding
+        for finding in findings
+    ]
+
+
+def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Finding:
+    source = project.source(finding.filename)
+    if source is None or not any(marker in source for marker in FRAMEWORK_MARKERS):
+        return finding
+    parsed = project.parsed(finding.filename)
+    call = parsed.call_at(finding.location) if parsed is not None else None
+    if parsed is None or call is None:
+        return finding
+    function = next((a for a in parsed.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+    if function is None:
+        return finding
+    owner = route_owner(parsed, function, catalog)
+    if owner is None:
+        return finding  # not a route handler: other idioms
+    try:
+        site = _app_for(project, parsed, owner)
+        if site is None:
+            return finding  # a Flask/Quart/Sanic route: not this fix
+        if parsed.parents.get(function) is not parsed.module:
+            raise NotHoisted("the handler is not a function at module level")
+        fix = _hoist(finding, project, parsed, function, call, site, catalog)
+    except NotHoisted as exc:
+        return dataclasses.replace(finding, message=finding.message + NOT_FIXED.format(reason=exc))
+    return dataclasses.replace(finding, fix=fix)
+
+
+def _app_for(project: _Project, parsed: ParsedModule, owner: cst.Name) -> AppSite | None:
+    """The app whose route decorator registers the handler; None for another framework."""
+    for qualname in parsed.qualnames(owner):
+        module_name, _, variable = qualname.rpartition(".")
+        module = project.module(module_name)
+        if module is None:
+            continue
+        site = find_app(module, variable)
+        if site is not None:
+            return site
+        if _is_router(module, variable):
+            sites = project.apps()
+            if len(sites) != 1:
+                raise NotHoisted(f"cannot tell which app includes `{owner.value}`")
+            return sites[0]
+    return None
+
+
+def _is_router(parsed: ParsedModule, name: str) -> bool:
+    for statement in parsed.module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            assign = statement.body[0]
+            if (
+                isinstance(assign, cst.Assign)
+                and any(
+                    isinstance(t.target, cst.Name) and t.target.value == name
+                    for t in assign.targets
+                )
+                and isinstance(assign.value, cst.Call)
+                and parsed.qualnames(assign.value.func) & ROUTER_CLASSES
+            ):
+                return True
+    return False
+
+
+def _hoist(
+    finding: Finding,
+    project: _Project,
+    parsed: ParsedModule,
+    function: cst.FunctionDef,
+    call: cst.Call,
+    site: AppSite,
+    catalog: Catalog,
+) -> Fix:
+    built = _BUILT.match(finding.message)
+    build = find_build(parsed, call, catalog, built.group(1) if built else None)
+    same_module = site.parsed.filename == parsed.filename
+    code = build.constructor_code(parsed)
+    values = site.state_values()
+    name = _state_name(build, code, values)
+    app_param = site.lifespan.app_param if site.lifespan is not None else "app"
+    app_imports: set[str] = set()
+    edits: list[Edit] = []
+    if values.get(name) != code:
+        creates = []
+        for line in [] if same_module and build.kind != "implicit" else imports_for(parsed, build):
+            root = line.split()[1].split(".")[0]
+            if project.has_module(root):
+                creates.append(line)  # a module of the project: imported where it is used
+            else:
+                app_imports.add(line)
+        creates.append(f"{app_param}.state.{name} = {code}")
+        awaited = "await " if build.spec.is_async else ""
+        closes = [f"{awaited}{app_param}.state.{name}.{build.spec.close_methods[0]}()"]
+        edits.append(site.lifespan_edit(creates, closes, app_imports))
+    request_param, import_request = request_parameter(parsed, function)
+    rewrite = HandlerRewrite(function, build, name, site.framework, request_param)
+    edits.append(_function_edit(parsed, function, rewrite.apply(parsed)))
+    handler_imports = set()
+    if import_request:
+        module, cls = REQUEST_CLASSES[site.framework]
+        handler_imports.add(f"from {module} import {cls}")
+    if same_module:
+        handler_imports |= app_imports
+    else:
+        edits.extend(_imports_edit(site.parsed, app_imports))
+    edits.extend(_imports_edit(parsed, handler_imports))
+    edits = [
+        dataclasses.replace(e, filename=None) if e.filename == finding.filename else e
+        for e in edits
+    ]
+    where = "" if same_module else f" (in {site.parsed.filename})"
+    return Fix(
+        f"Create `{build.spec.display}` once in the app's lifespan{where} as "
+        f"`app.state.{name}` and use it in the handler",
+        tuple(edits),
+        "unsafe",
+    )
+
+
+def _state_name(build: Build, code: str, values: dict[str, str]) -> str:
+    """The build's name on `app.state`: the same name where the same client already is."""
+    base = build.state_name()
+    for n in range(1, MAX_STATE_NAMES + 1):
+        name = base if n == 1 else f"{base}_{n}"
+        if values.get(name, code) == code:
+            return name
+    raise NotHoisted(f"`app.state` already holds {MAX_STATE_NAMES} different `{base}` clients")
+
+
+def _function_edit(
+    parsed: ParsedModule, function: cst.FunctionDef, new: cst.FunctionDef
+) -> Edit:
+    first = function.decorators[0] if function.decorators else function
+    start = Location(parsed.start(first).row, 1)
+    end = parsed.end(function)
+
+    def render(node: cst.FunctionDef) -> str:
+        return parsed.module.code_for_node(node.with_changes(leading_lines=())).rstrip("\r\n")
+
+    if render(function) != parsed.text(start, end):
+        raise NotHoisted("the handler's text could not be placed")
+    return Edit(render(new), start, end, parsed.filename)
+
+
+def _imports_edit(parsed: ParsedModule, lines: set[str]) -> list[Edit]:
+    """Add imports after the module's first block of imports (not one at the bottom)."""
+    missing = sorted(line for line in lines if not _imported(parsed, line))
+    if not missing:
+        return []
+    anchor: cst.SimpleStatementLine | None = None
+    for index, statement in enumerate(parsed.module.body):
+        if _is_import(statement):
+            anchor = statement  # type: ignore[assignment]
+        elif index == 0 and _is_docstring(statement):
+            continue
+        else:
+            break
+    if anchor is None:
+        raise NotHoisted("the module has no imports to add to")
+    start = parsed.start(anchor.body[0])
+    end = parsed.end(anchor.body[-1])
+    original = parsed.text(start, end)
+    return [Edit("\n".join([original, *missing]), start, end, parsed.filename)]
+
+
+def _imported(parsed: ParsedModule, line: str) -> bool:
+    name = line.split(" as ")[-1].split()[-1] if " as " in line else line.split()[-1]
+    if line.startswith("import ") and " as " not in line:
+        name = line.split()[1].split(".")[0]
+    if name not in parsed.global_names():
+        return False
+    existing = parsed.import_of(name)
+    if existing is None or (existing != line and not line.startswith("import ")):
+        raise NotHoisted(f"`{name}` names something else in {parsed.filename}")
+    return True
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+    )
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
