@@ -202,8 +202,8 @@ def _hoist(
     if same_module:
         handler_imports |= app_imports
     else:
-        edits.extend(_imports_edit(site.parsed, app_imports))
-    edits.extend(_imports_edit(parsed, handler_imports))
+        edits.extend(imports_edit(site.parsed, app_imports))
+    edits.extend(imports_edit(parsed, handler_imports))
     edits = [
         dataclasses.replace(e, filename=None) if e.filename == finding.filename else e
         for e in edits
@@ -242,7 +242,7 @@ def _function_edit(
     return Edit(render(new), start, end, parsed.filename)
 
 
-def _imports_edit(parsed: ParsedModule, lines: set[str]) -> list[Edit]:
+def imports_edit(parsed: ParsedModule, lines: set[str]) -> list[Edit]:
     """Add imports after the module's first block of imports (not one at the bottom)."""
     missing = sorted(line for line in lines if not _imported(parsed, line))
     if not missing:
