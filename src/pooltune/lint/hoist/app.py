@@ -63,21 +63,44 @@ class AppSite:
                 found[target.attr.value] = self.parsed.module.code_for_node(node.value)
         return found
 
-    def lifespan_edit(self, creates: list[str], closes: list[str], imports: set[str]) -> Edit:
-        """The edit that adds the creations before the lifespan's `yield` and the closes after
-        it (a new lifespan passed to the app when it has none). ``imports`` collects what the
-        new code needs at the top of the module."""
+    @property
+    def variable(self) -> str:
+        target = self.statement.body[0]
+        assert isinstance(target, cst.Assign) and isinstance(target.targets[0].target, cst.Name)
+        return target.targets[0].target.value
+
+    @property
+    def app_param(self) -> str:
+        """How the lifespan names the app (`app` in a new one)."""
+        return self.lifespan.app_param if self.lifespan is not None else "app"
+
+    def statement_index(self) -> int:
+        return list(self.parsed.module.body).index(self.statement)
+
+    def lifespan_edits(
+        self, creates: list[str], closes: list[str], module_creates: list[str], imports: set[str]
+    ) -> list[Edit]:
+        """Add ``creates`` before the lifespan's `yield` and ``closes`` after it (a new lifespan
+        passed to the app when it has none), and ``module_creates`` right after the app's
+        statement (sync clients: built in a coroutine they would be POOL008). ``imports``
+        collects what the new code needs at the top of the module."""
+        after_app = "".join(f"\n{line}" for line in module_creates)
         if self.lifespan is not None:
             target = self.lifespan.yield_statement
             indent = " " * (self.parsed.positions[target].start.column)
             original = self.parsed.module.code_for_node(target)
-            lines = [*creates, original, *closes]
-            return Edit(
-                f"\n{indent}".join(lines),
-                self.parsed.start(target),
-                self.parsed.end(target),
-                self.parsed.filename,
-            )
+            edits = [
+                Edit(
+                    f"\n{indent}".join([*creates, original, *closes]),
+                    self.parsed.start(target),
+                    self.parsed.end(target),
+                    self.parsed.filename,
+                )
+            ]
+            if after_app:
+                end = self.parsed.end(self.statement.body[-1])
+                edits.append(Edit(after_app, end, end, self.parsed.filename))
+            return edits
         taken = self.parsed.global_names()
         name = next((n for n in LIFESPAN_NAMES if n not in taken), None)
         if name is None:
@@ -114,12 +137,14 @@ class AppSite:
         first = self.statement.body[0]
         # two blank lines before the new function, as before any top-level def
         spacing = "\n" * max(0, 2 - len(self.statement.leading_lines))
-        return Edit(
-            spacing + function + code.rstrip("\n").rstrip("\r"),
-            Location(self.parsed.start(first).row, 1),
-            self.parsed.end(self.statement.body[-1]),
-            self.parsed.filename,
-        )
+        return [
+            Edit(
+                spacing + function + code.rstrip("\n").rstrip("\r") + after_app,
+                Location(self.parsed.start(first).row, 1),
+                self.parsed.end(self.statement.body[-1]),
+                self.parsed.filename,
+            )
+        ]
 
 
 def find_app(parsed: ParsedModule, name: str) -> AppSite | None:

@@ -67,11 +67,6 @@ class _Project:
         filename = self._by_module.get(name)
         return None if filename is None else self.parsed(filename)
 
-    def has_module(self, name: str) -> bool:
-        self.module("")  # builds the map
-        assert self._by_module is not None
-        return any(m == name or m.startswith(name + ".") for m in self._by_module)
-
     def apps(self) -> list[AppSite]:
         sites = []
         for filename in self.filenames:
@@ -121,7 +116,7 @@ def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Findin
             return finding  # a Flask/Quart/Sanic route: not this fix
         if parsed.parents.get(function) is not parsed.module:
             raise NotHoisted("the handler is not a function at module level")
-        fix = _hoist(finding, project, parsed, function, call, site, catalog)
+        fix = _hoist(finding, parsed, function, call, site, catalog)
     except NotHoisted as exc:
         return dataclasses.replace(finding, message=finding.message + NOT_FIXED.format(reason=exc))
     return dataclasses.replace(finding, fix=fix)
@@ -164,7 +159,6 @@ def _is_router(parsed: ParsedModule, name: str) -> bool:
 
 def _hoist(
     finding: Finding,
-    project: _Project,
     parsed: ParsedModule,
     function: cst.FunctionDef,
     call: cst.Call,
@@ -177,21 +171,30 @@ def _hoist(
     code = build.constructor_code(parsed)
     values = site.state_values()
     name = _state_name(build, code, values)
-    app_param = site.lifespan.app_param if site.lifespan is not None else "app"
     app_imports: set[str] = set()
     edits: list[Edit] = []
     if values.get(name) != code:
-        creates = []
-        for line in [] if same_module and build.kind != "implicit" else imports_for(parsed, build):
-            root = line.split()[1].split(".")[0]
-            if project.has_module(root):
-                creates.append(line)  # a module of the project: imported where it is used
+        sync = not build.spec.is_async  # built in the (async) lifespan it would be POOL008
+        creates: list[str] = []
+        lines = imports_for(parsed, build) if not same_module or build.kind == "implicit" else []
+        for line in lines:
+            if line.split()[1] == parsed.name:  # from the handler's module, which may import
+                if sync:  # the app's: at the top of the app's module it could be circular
+                    raise NotHoisted("its arguments come from the handler's module")
+                creates.append(line)  # imported where it is used, at startup
             else:
                 app_imports.add(line)
-        creates.append(f"{app_param}.state.{name} = {code}")
+        if sync and same_module:
+            _defined_before_app(parsed, build, site)
+        owner = site.variable if sync else site.app_param
+        create = f"{owner}.state.{name} = {code}"
         awaited = "await " if build.spec.is_async else ""
-        closes = [f"{awaited}{app_param}.state.{name}.{build.spec.close_methods[0]}()"]
-        edits.append(site.lifespan_edit(creates, closes, app_imports))
+        closes = [f"{awaited}{site.app_param}.state.{name}.{build.spec.close_methods[0]}()"]
+        edits.extend(
+            site.lifespan_edits(
+                [] if sync else [*creates, create], closes, [create] if sync else [], app_imports
+            )
+        )
     request_param, import_request = request_parameter(parsed, function)
     rewrite = HandlerRewrite(function, build, name, site.framework, request_param)
     edits.append(_function_edit(parsed, function, rewrite.apply(parsed)))
@@ -215,6 +218,39 @@ def _hoist(
         tuple(edits),
         "unsafe",
     )
+
+
+def _defined_before_app(parsed: ParsedModule, build: Build, site: AppSite) -> None:
+    """A client built next to the app statement reads only names bound above it."""
+    app_index = site.statement_index()
+    body = list(parsed.module.body)
+    for name in build.needed_names:
+        for statement in body[app_index:]:
+            if name in _bound_names(statement):
+                raise NotHoisted(f"`{name}` is defined after the app")
+
+
+def _bound_names(statement: cst.CSTNode) -> set[str]:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return {statement.name.value}
+    names: set[str] = set()
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name):
+                        names.add(target.target.value)
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(
+                small.target, cst.Name
+            ):
+                names.add(small.target.value)
+            elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                small.names, cst.ImportStar
+            ):
+                for alias in small.names:
+                    bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+                    names.add(bound)
+    return names
 
 
 def _state_name(build: Build, code: str, values: dict[str, str]) -> str:
