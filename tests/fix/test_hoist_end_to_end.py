@@ -9,7 +9,6 @@ import gc
 import importlib
 import logging
 import sys
-import textwrap
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -73,7 +72,7 @@ async def embed() -> int:
 async def complete() -> int:
     client = httpx.AsyncClient(timeout=10.0)
     try:
-        response = await client.post(BASE_URL + "/completions", json={"model": "sim", "prompt": "x"})
+        response = await client.post(BASE_URL + "/completions", json={"model": "m", "prompt": "x"})
     finally:
         await client.aclose()
     return response.status_code
@@ -90,7 +89,9 @@ async def chat() -> int:
 
 
 @pytest.fixture
-def bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooltune_sim: Callable[..., Any]) -> Iterator[tuple[Path, Any]]:
+def bot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pooltune_sim: Callable[..., Any]
+) -> Iterator[tuple[Path, Any]]:
     sim = pooltune_sim(no_tls=True, service_ms=10, token_ms=1)
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "supportbot"\ndependencies = ["fastapi", "httpx", "aiohttp", "openai"]\n'
@@ -131,11 +132,15 @@ def _drive(sim: Any, caplog: pytest.LogCaptureFixture) -> tuple[dict[str, int], 
         gc.collect()
     stats = fetch_stats(sim)
     unclosed = [str(w.message) for w in caught if "Unclosed client session" in str(w.message)]
-    unclosed += [r.getMessage() for r in caplog.records if "Unclosed client session" in r.getMessage()]
+    unclosed += [
+        r.getMessage() for r in caplog.records if "Unclosed client session" in r.getMessage()
+    ]
     return stats, unclosed
 
 
-def test_hoist_then_profile_on_a_real_app(bot: tuple[Path, Any], caplog: pytest.LogCaptureFixture) -> None:
+def test_hoist_then_profile_on_a_real_app(
+    bot: tuple[Path, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     root, sim = bot
     # before: a connection per call, and leaked sessions
     stats, unclosed = _drive(sim, caplog)
@@ -148,7 +153,7 @@ def test_hoist_then_profile_on_a_real_app(bot: tuple[Path, Any], caplog: pytest.
     fixed = run_pooltune("lint", "--no-cache", "--fix", "--unsafe-fixes", PACKAGE, cwd=root)
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     main = (root / PACKAGE / "main.py").read_text()
-    assert "app = FastAPI(title=\"support bot\", lifespan=lifespan)" in main
+    assert 'app = FastAPI(title="support bot", lifespan=lifespan)' in main
     assert "app.state.llm = make_llm()" in main and "await app.state.llm.close()" in main
     assert "await app.state.session.close()" in main
     assert "# through a factory" in main and "# never closed" in main  # comments kept
@@ -165,9 +170,22 @@ def test_hoist_then_profile_on_a_real_app(bot: tuple[Path, Any], caplog: pytest.
     # a real (short, bounded) recommend run against the same sim, written into the code
     profile = root / "profile.toml"
     recommend = run_pooltune(
-        "recommend", "--url", f"{sim.url}/v1/chat/completions", "--client", "openai",
-        "--target-concurrency", "4", "--max-duration", "8", "--max-requests", "400",
-        "--format", "toml", "--output", str(profile), cwd=root,
+        "recommend",
+        "--url",
+        f"{sim.url}/v1/chat/completions",
+        "--client",
+        "openai",
+        "--target-concurrency",
+        "4",
+        "--max-duration",
+        "8",
+        "--max-requests",
+        "400",
+        "--format",
+        "toml",
+        "--output",
+        str(profile),
+        cwd=root,
     )
     assert recommend.returncode == 0, recommend.stderr
     written = run_pooltune("fix", "--profile", str(profile), PACKAGE, cwd=root)

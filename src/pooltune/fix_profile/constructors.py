@@ -19,8 +19,8 @@ from pooltune.fix_profile.profile import Profile, origin_of
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.findings import Edit, Location
 from pooltune.lint.hoist.app import NotHoisted
+from pooltune.lint.hoist.edits import imports_edit
 from pooltune.lint.hoist.parsed import ParsedModule
-from pooltune.lint.hoist.plan import imports_edit
 
 HTTPX_LIBRARIES = ("httpx", "httpx2")
 SDK_LIBRARIES = ("openai", "anthropic")

@@ -100,9 +100,7 @@ def load_profile(path: Path) -> Profile:
         )
     if "library" in table:
         if table["library"] not in PROFILE_LIBRARIES:
-            raise ProfileError(
-                f"{path}: library must be one of {', '.join(PROFILE_LIBRARIES)}"
-            )
+            raise ProfileError(f"{path}: library must be one of {', '.join(PROFILE_LIBRARIES)}")
         values["library"] = table["library"]
     if "url" in table:
         origin = origin_of(str(table["url"]))

@@ -164,6 +164,7 @@ def lint_files(
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
     keep_sources: bool = False,
     overrides: dict[str, bytes] | None = None,
+    local_hoists: bool = False,
 ) -> LintRun:
     """``codes_for`` maps each file to its enabled codes (after per-file-ignores);
     ``overrides`` gives some files' contents in place of what is on disk (``--diff``)."""
@@ -223,7 +224,7 @@ def lint_files(
             run.findings = sorted(reported, key=lambda f: f.sort_key)
             run.from_cache = len(files)
             cache.save()  # new stats recorded by confirm()
-            run.findings = _with_project_fixes(run.findings, filenames, overrides)
+            run.findings = _with_project_fixes(run.findings, filenames, overrides, local_hoists)
             return run
     consistent = on_disk
     for entry in files:
@@ -330,14 +331,18 @@ def lint_files(
             cache.mark_consistent(tree)
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)
-    run.findings = _with_project_fixes(run.findings, filenames, overrides)
+    run.findings = _with_project_fixes(run.findings, filenames, overrides, local_hoists)
     return run
 
 
 def _with_project_fixes(
-    findings: list[Finding], filenames: Sequence[str], overrides: dict[str, bytes] | None
+    findings: list[Finding],
+    filenames: Sequence[str],
+    overrides: dict[str, bytes] | None,
+    local_hoists: bool,
 ) -> list[Finding]:
-    """Fixes that span files (POOL001's hoist), planned from the whole run, never cached."""
+    """Fixes that span files (POOL001's hoist), planned from the whole run, never cached;
+    ``local_hoists`` (when fixing) adds the hoists out of loops and to module level."""
     from pooltune.lint.hoist import attach_hoist_fixes
 
     def read(filename: str) -> str | None:
@@ -349,7 +354,7 @@ def _with_project_fixes(
         except (OSError, SourceError):
             return None
 
-    return attach_hoist_fixes(findings, filenames, read, load_catalog())
+    return attach_hoist_fixes(findings, filenames, read, load_catalog(), local_hoists)
 
 
 def _reported_if_consistent(

@@ -25,13 +25,15 @@ def attach_hoist_fixes(
     filenames: Sequence[str],
     read: Callable[[str], str | None],
     catalog: Catalog,
+    local: bool = False,
 ) -> list[Finding]:
     """The findings, POOL001's in FastAPI/Starlette handlers given a hoist fix (or the reason
-    why not in their message)."""
+    why not in their message); with ``local`` (when fixing: it parses every file with a
+    finding), also the hoists out of loops and to module level (:mod:`.local`)."""
     candidates = {f.filename for f in findings if f.code == CODE and f.fix is None}
     if not candidates:
         return findings
-    if not any(
+    if not local and not any(
         (source := read(filename)) is not None and any(m in source for m in FRAMEWORK_MARKERS)
         for filename in candidates
     ):
@@ -39,6 +41,6 @@ def attach_hoist_fixes(
     from pooltune.lint.hoist.plan import plan_hoists
 
     try:
-        return plan_hoists(findings, filenames, read, catalog)
+        return plan_hoists(findings, filenames, read, catalog, local)
     except Exception:  # a bug of ours in the planner: the findings stand, without the hoist
         return findings

@@ -15,6 +15,7 @@ from libcst.metadata import BuiltinScope, GlobalScope
 
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.hoist.app import REQUEST_CLASSES, NotHoisted
+from pooltune.lint.hoist.edits import block_statements
 from pooltune.lint.hoist.parsed import ParsedModule
 
 # State names by library when the variable's name says nothing (`client`, `c`, `s`).
@@ -132,7 +133,7 @@ def _module_names_read(parsed: ParsedModule, build: Build) -> list[str]:
     parameter (its arguments depend on the request)."""
     module_level: list[str] = []
     local: list[str] = []
-    for name in _names_read(build.call):
+    for name in names_read(build.call):
         scope = parsed.scopes.get(name)
         if scope is None:
             continue
@@ -155,7 +156,7 @@ def _module_names_read(parsed: ParsedModule, build: Build) -> list[str]:
     return module_level
 
 
-def _names_read(call: cst.Call) -> list[cst.Name]:
+def names_read(call: cst.Call) -> list[cst.Name]:
     collector = _NameCollector()
     call.visit(collector)
     return collector.names
@@ -207,9 +208,7 @@ class HandlerRewrite:
     def apply(self, parsed: ParsedModule) -> cst.FunctionDef:
         request_name = self.request_param or self._free_request_name()
         shared = cst.parse_expression(f"{request_name}.app.state.{self.state_name}")
-        transformer = _Rewrite(self.build, shared, self.build.spec.close_methods)
-        new = self.function.visit(transformer)
-        assert isinstance(new, cst.FunctionDef)
+        new = rewrite_function(self.function, self.build, shared)
         if self.request_param is None:
             param = cst.Param(
                 cst.Name(request_name),
@@ -232,6 +231,15 @@ class HandlerRewrite:
         return next(n for n in REQUEST_PARAM_NAMES if n not in taken)
 
 
+def rewrite_function(
+    function: cst.FunctionDef, build: Build, shared: cst.BaseExpression
+) -> cst.FunctionDef:
+    """``function`` with the build replaced by ``shared`` (closes of it dropped)."""
+    new = function.visit(_Rewrite(build, shared, build.spec.close_methods))
+    assert isinstance(new, cst.FunctionDef)
+    return new
+
+
 def _all_params(function: cst.FunctionDef) -> list[cst.Param]:
     params = function.params
     star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
@@ -244,13 +252,9 @@ ACCEPTED_REQUEST_IMPORTS = frozenset(
 )
 
 
-def request_parameter(
-    parsed: ParsedModule, function: cst.FunctionDef
-) -> tuple[str | None, bool]:
+def request_parameter(parsed: ParsedModule, function: cst.FunctionDef) -> tuple[str | None, bool]:
     """(the parameter annotated with a Request class, whether `Request` must be imported)."""
-    requests = {".".join(pair) for pair in REQUEST_CLASSES.values()} | {
-        "fastapi.requests.Request"
-    }
+    requests = {".".join(pair) for pair in REQUEST_CLASSES.values()} | {"fastapi.requests.Request"}
     for param in _all_params(function):
         if param.annotation is not None and parsed.qualnames(param.annotation.annotation) & (
             requests
@@ -294,7 +298,7 @@ class _Rewrite(cst.CSTTransformer):
         index = original.items.index(item)
         rest = [i for n, i in enumerate(updated.items) if n != index]
         body: list[cst.BaseStatement] = []
-        if self.build.bound is not None:
+        if self.build.bound is not None and not self._same_name():
             body.append(
                 cst.SimpleStatementLine(
                     [
@@ -308,22 +312,20 @@ class _Rewrite(cst.CSTTransformer):
             )
         if rest:
             rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return cst.FlattenSentinel(
-                [*body, updated.with_changes(items=rest, leading_lines=())]
-            )
-        block = updated.body
-        inner = list(block.body) if isinstance(block, cst.IndentedBlock) else [
-            cst.SimpleStatementLine(list(block.body))
-        ]
-        if not body and inner:
-            inner[0] = inner[0].with_changes(
-                leading_lines=[*updated.leading_lines, *inner[0].leading_lines]
-            )
+            return cst.FlattenSentinel([*body, updated.with_changes(items=rest, leading_lines=())])
+        inner = block_statements(updated.body, () if body else updated.leading_lines)
         return cst.FlattenSentinel([*body, *inner])
+
+    def _same_name(self) -> bool:
+        """The shared client is a module-level name spelled like the local one."""
+        return isinstance(self.shared, cst.Name) and self.shared.value == self.build.bound
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.RemovalSentinel:
+        first = original.body[0] if len(original.body) == 1 else None
+        if isinstance(first, cst.Assign) and first.value is self.build.call and self._same_name():
+            return cst.RemoveFromParent()  # `session = session` would make it a local
         kept = [s for s in updated.body if not self._closes_build(s)]
         if len(kept) == len(updated.body):
             return updated
@@ -349,14 +351,9 @@ class _Rewrite(cst.CSTTransformer):
             return updated
         if updated.handlers:
             return updated.with_changes(finalbody=None)
-        body = updated.body
-        if not isinstance(body, cst.IndentedBlock) or not body.body:
+        if not isinstance(updated.body, cst.IndentedBlock) or not updated.body.body:
             return updated
-        inner = list(body.body)
-        inner[0] = inner[0].with_changes(
-            leading_lines=[*updated.leading_lines, *inner[0].leading_lines]
-        )
-        return cst.FlattenSentinel(inner)
+        return cst.FlattenSentinel(block_statements(updated.body, updated.leading_lines))
 
     def _closes_build(self, statement: cst.BaseSmallStatement) -> bool:
         if not isinstance(statement, cst.Expr) or self.build.bound is None:

@@ -101,8 +101,7 @@ class ParsedModule:
             if isinstance(statement, cst.Import):
                 for alias in statement.names:
                     if alias.evaluated_alias == name or (
-                        alias.evaluated_alias is None
-                        and alias.evaluated_name.split(".")[0] == name
+                        alias.evaluated_alias is None and alias.evaluated_name.split(".")[0] == name
                     ):
                         return f"import {self.module.code_for_node(alias).rstrip(', ')}"
             elif isinstance(statement, cst.ImportFrom) and not isinstance(

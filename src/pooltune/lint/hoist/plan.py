@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 import libcst as cst
 
 from pooltune.lint.catalog import Catalog
-from pooltune.lint.findings import Edit, Finding, Fix, Location
+from pooltune.lint.findings import Edit, Finding, Fix
+from pooltune.lint.hoist import CODE, FRAMEWORK_MARKERS
 from pooltune.lint.hoist.app import (
     REQUEST_CLASSES,
     ROUTER_CLASSES,
@@ -18,6 +19,7 @@ from pooltune.lint.hoist.app import (
     app_names,
     find_app,
 )
+from pooltune.lint.hoist.edits import bound_names, imports_edit, statement_edit
 from pooltune.lint.hoist.handler import (
     Build,
     HandlerRewrite,
@@ -26,10 +28,9 @@ from pooltune.lint.hoist.handler import (
     request_parameter,
     route_owner,
 )
+from pooltune.lint.hoist.local import loop_fix, module_fix
 from pooltune.lint.hoist.parsed import ParsedModule
 from pooltune.lint.summaries import module_name_for
-
-from pooltune.lint.hoist import CODE, FRAMEWORK_MARKERS
 
 APP_MARKERS = ("FastAPI(", "Starlette(")
 # POOL001's message names the client class first: "`openai.AsyncOpenAI` built ..."
@@ -68,16 +69,14 @@ class _Project:
         return None if filename is None else self.parsed(filename)
 
     def apps(self) -> list[AppSite]:
-        sites = []
+        sites: list[AppSite] = []
         for filename in self.filenames:
             source = self.source(filename)
             if source is None or not any(marker in source for marker in APP_MARKERS):
                 continue
             parsed = self.parsed(filename)
             if parsed is not None:
-                sites.extend(
-                    site for name in app_names(parsed) if (site := find_app(parsed, name))
-                )
+                sites.extend(site for name in app_names(parsed) if (site := find_app(parsed, name)))
         return sites
 
 
@@ -86,40 +85,50 @@ def plan_hoists(
     filenames: Sequence[str],
     read: Callable[[str], str | None],
     catalog: Catalog,
+    local: bool = False,
 ) -> list[Finding]:
     project = _Project(filenames, read)
     return [
-        _with_hoist(finding, project, catalog)
+        _with_hoist(finding, project, catalog, local)
         if finding.code == CODE and finding.fix is None
         else finding
         for finding in findings
     ]
 
 
-def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Finding:
+def _with_hoist(finding: Finding, project: _Project, catalog: Catalog, local: bool) -> Finding:
     source = project.source(finding.filename)
-    if source is None or not any(marker in source for marker in FRAMEWORK_MARKERS):
+    framework = source is not None and any(marker in source for marker in FRAMEWORK_MARKERS)
+    if source is None or not (framework or local):
         return finding
     parsed = project.parsed(finding.filename)
     call = parsed.call_at(finding.location) if parsed is not None else None
     if parsed is None or call is None:
         return finding
+    built = _BUILT.match(finding.message)
+    factory_client = built.group(1) if built else None
     function = next((a for a in parsed.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
-    if function is None:
-        return finding
-    owner = route_owner(parsed, function, catalog)
-    if owner is None:
-        return finding  # not a route handler: other idioms
+    owner = route_owner(parsed, function, catalog) if function is not None else None
     try:
-        site = _app_for(project, parsed, owner)
-        if site is None:
-            return finding  # a Flask/Quart/Sanic route: not this fix
-        if parsed.parents.get(function) is not parsed.module:
-            raise NotHoisted("the handler is not a function at module level")
-        fix = _hoist(finding, parsed, function, call, site, catalog)
+        site = _app_for(project, parsed, owner) if framework and owner is not None else None
+        if site is not None and function is not None:
+            if parsed.parents.get(function) is not parsed.module:
+                raise NotHoisted("the handler is not a function at module level")
+            hoist = _hoist(finding, parsed, function, call, site, catalog)
+            return dataclasses.replace(finding, fix=hoist)
     except NotHoisted as exc:
         return dataclasses.replace(finding, message=finding.message + NOT_FIXED.format(reason=exc))
-    return dataclasses.replace(finding, fix=fix)
+    if not local:
+        return finding
+    try:
+        fix = (
+            loop_fix(parsed, call, catalog, factory_client)
+            if "inside a loop" in finding.message
+            else module_fix(parsed, call, catalog, factory_client)
+        )
+    except NotHoisted:
+        return finding  # stays as reported (the rule's message says what to do)
+    return finding if fix is None else dataclasses.replace(finding, fix=fix)
 
 
 def _app_for(project: _Project, parsed: ParsedModule, owner: cst.Name) -> AppSite | None:
@@ -197,7 +206,7 @@ def _hoist(
         )
     request_param, import_request = request_parameter(parsed, function)
     rewrite = HandlerRewrite(function, build, name, site.framework, request_param)
-    edits.append(_function_edit(parsed, function, rewrite.apply(parsed)))
+    edits.append(statement_edit(parsed, function, rewrite.apply(parsed)))
     handler_imports = set()
     if import_request:
         module, cls = REQUEST_CLASSES[site.framework]
@@ -226,31 +235,8 @@ def _defined_before_app(parsed: ParsedModule, build: Build, site: AppSite) -> No
     body = list(parsed.module.body)
     for name in build.needed_names:
         for statement in body[app_index:]:
-            if name in _bound_names(statement):
+            if name in bound_names(statement):
                 raise NotHoisted(f"`{name}` is defined after the app")
-
-
-def _bound_names(statement: cst.CSTNode) -> set[str]:
-    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
-        return {statement.name.value}
-    names: set[str] = set()
-    if isinstance(statement, cst.SimpleStatementLine):
-        for small in statement.body:
-            if isinstance(small, cst.Assign):
-                for target in small.targets:
-                    if isinstance(target.target, cst.Name):
-                        names.add(target.target.value)
-            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(
-                small.target, cst.Name
-            ):
-                names.add(small.target.value)
-            elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
-                small.names, cst.ImportStar
-            ):
-                for alias in small.names:
-                    bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
-                    names.add(bound)
-    return names
 
 
 def _state_name(build: Build, code: str, values: dict[str, str]) -> str:
@@ -261,66 +247,3 @@ def _state_name(build: Build, code: str, values: dict[str, str]) -> str:
         if values.get(name, code) == code:
             return name
     raise NotHoisted(f"`app.state` already holds {MAX_STATE_NAMES} different `{base}` clients")
-
-
-def _function_edit(
-    parsed: ParsedModule, function: cst.FunctionDef, new: cst.FunctionDef
-) -> Edit:
-    first = function.decorators[0] if function.decorators else function
-    start = Location(parsed.start(first).row, 1)
-    end = parsed.end(function)
-
-    def render(node: cst.FunctionDef) -> str:
-        return parsed.module.code_for_node(node.with_changes(leading_lines=())).rstrip("\r\n")
-
-    if render(function) != parsed.text(start, end):
-        raise NotHoisted("the handler's text could not be placed")
-    return Edit(render(new), start, end, parsed.filename)
-
-
-def imports_edit(parsed: ParsedModule, lines: set[str]) -> list[Edit]:
-    """Add imports after the module's first block of imports (not one at the bottom)."""
-    missing = sorted(line for line in lines if not _imported(parsed, line))
-    if not missing:
-        return []
-    anchor: cst.SimpleStatementLine | None = None
-    for index, statement in enumerate(parsed.module.body):
-        if _is_import(statement):
-            anchor = statement  # type: ignore[assignment]
-        elif index == 0 and _is_docstring(statement):
-            continue
-        else:
-            break
-    if anchor is None:
-        raise NotHoisted("the module has no imports to add to")
-    start = parsed.start(anchor.body[0])
-    end = parsed.end(anchor.body[-1])
-    original = parsed.text(start, end)
-    return [Edit("\n".join([original, *missing]), start, end, parsed.filename)]
-
-
-def _imported(parsed: ParsedModule, line: str) -> bool:
-    name = line.split(" as ")[-1].split()[-1] if " as " in line else line.split()[-1]
-    if line.startswith("import ") and " as " not in line:
-        name = line.split()[1].split(".")[0]
-    if name not in parsed.global_names():
-        return False
-    existing = parsed.import_of(name)
-    if existing is None or (existing != line and not line.startswith("import ")):
-        raise NotHoisted(f"`{name}` names something else in {parsed.filename}")
-    return True
-
-
-def _is_import(statement: cst.CSTNode) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and all(
-        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
-    )
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )

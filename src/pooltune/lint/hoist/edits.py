@@ -1,0 +1,131 @@
+"""Text edits the hoists share: a top-level statement replaced, imports added."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from pooltune.lint.findings import Edit, Location
+from pooltune.lint.hoist.app import NotHoisted
+from pooltune.lint.hoist.parsed import ParsedModule
+
+
+def block_statements(
+    block: cst.BaseSuite, leading: Sequence[cst.EmptyLine] = ()
+) -> list[cst.BaseStatement]:
+    """The statements of a block, to splice into the enclosing one; ``leading`` (the comments
+    above the statement that held the block) go above the first."""
+    statements: list[cst.BaseStatement]
+    if isinstance(block, cst.IndentedBlock):
+        statements = list(block.body)
+    else:
+        assert isinstance(block, cst.SimpleStatementSuite)
+        statements = [cst.SimpleStatementLine(list(block.body))]
+    if statements and leading:
+        first = statements[0]
+        if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            statements[0] = first.with_changes(leading_lines=[*leading, *first.leading_lines])
+    return statements
+
+
+def top_statement(parsed: ParsedModule, node: cst.CSTNode) -> cst.CSTNode | None:
+    child = node
+    for ancestor in parsed.ancestors(node):
+        if ancestor is parsed.module:
+            return child
+        child = ancestor
+    return None
+
+
+def statement_edit(
+    parsed: ParsedModule, old: cst.CSTNode, new: cst.CSTNode, prefix: str = ""
+) -> Edit:
+    """Replace a top-level statement by ``prefix`` + ``new`` (decorators included, its leading
+    comments kept where they are); refused when the statement's text cannot be placed."""
+    decorators = getattr(old, "decorators", ())
+    first = decorators[0] if decorators else old
+    start = Location(parsed.start(first).row, 1)
+    end = parsed.end(old)
+
+    def render(node: cst.CSTNode) -> str:
+        if hasattr(node, "leading_lines"):
+            node = node.with_changes(leading_lines=())
+        return parsed.module.code_for_node(node).rstrip("\r\n")
+
+    if render(old) != parsed.text(start, end):
+        raise NotHoisted("the statement's text could not be placed")
+    return Edit(prefix + render(new), start, end, parsed.filename)
+
+
+def bound_names(statement: cst.CSTNode) -> set[str]:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return {statement.name.value}
+    names: set[str] = set()
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name):
+                        names.add(target.target.value)
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(
+                small.target, cst.Name
+            ):
+                names.add(small.target.value)
+            elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                small.names, cst.ImportStar
+            ):
+                for alias in small.names:
+                    bound = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
+                    names.add(bound)
+    return names
+
+
+def imports_edit(parsed: ParsedModule, lines: set[str], always: bool = False) -> list[Edit]:
+    """Add imports after the module's first block of imports (not one at the bottom).
+    ``always``: edit the block even when nothing is missing (two fixes that must not apply in
+    one round then overlap there)."""
+    missing = sorted(line for line in lines if not _imported(parsed, line))
+    if not missing and not always:
+        return []
+    anchor: cst.SimpleStatementLine | None = None
+    for index, statement in enumerate(parsed.module.body):
+        if _is_import(statement):
+            anchor = statement  # type: ignore[assignment]
+        elif index == 0 and _is_docstring(statement):
+            continue
+        else:
+            break
+    if anchor is None:
+        raise NotHoisted("the module has no imports to add to")
+    start = parsed.start(anchor.body[0])
+    end = parsed.end(anchor.body[-1])
+    original = parsed.text(start, end)
+    return [Edit("\n".join([original, *missing]), start, end, parsed.filename)]
+
+
+def _imported(parsed: ParsedModule, line: str) -> bool:
+    name = line.split(" as ")[-1].split()[-1] if " as " in line else line.split()[-1]
+    if line.startswith("import ") and " as " not in line:
+        name = line.split()[1].split(".")[0]
+    if name not in parsed.global_names():
+        return False
+    existing = parsed.import_of(name)
+    if existing is None or (existing != line and not line.startswith("import ")):
+        raise NotHoisted(f"`{name}` names something else in {parsed.filename}")
+    return True
+
+
+def _is_import(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+    )
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

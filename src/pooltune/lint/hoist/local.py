@@ -1,0 +1,289 @@
+"""The hoists that stay in one module: a client built in a loop moves before the loop, and a
+sync client built per call in a function (a Flask/Quart route, a Celery task, a helper) becomes
+one module-level client closed with `atexit`.
+
+Async clients are not moved to module level: an aiohttp session built at import raises (POOL010)
+and any async client built there belongs to the first event loop (POOL013); those stay where they
+are unless the app is FastAPI/Starlette (its lifespan, :mod:`pooltune.lint.hoist.plan`).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from pooltune.lint.catalog import Catalog
+from pooltune.lint.findings import Fix
+from pooltune.lint.hoist.app import NotHoisted
+from pooltune.lint.hoist.edits import (
+    block_statements,
+    bound_names,
+    imports_edit,
+    statement_edit,
+    top_statement,
+)
+from pooltune.lint.hoist.handler import (
+    Build,
+    find_build,
+    imports_for,
+    names_read,
+    rewrite_function,
+)
+from pooltune.lint.hoist.parsed import ParsedModule
+
+LOOPS = (cst.For, cst.While)
+MAX_MODULE_NAMES = 9
+
+
+# -- a client built in a loop ------------------------------------------------------------------
+
+
+def loop_fix(
+    parsed: ParsedModule, call: cst.Call, catalog: Catalog, factory_client: str | None
+) -> Fix | None:
+    """`c = Client()` / `with Client() as c:` directly in a loop's body, before the loop."""
+    build = find_build(parsed, call, catalog, factory_client)
+    statement, loop = _statement_in_loop(parsed, build)
+    if statement is None or loop is None:
+        return None
+    bound_in_loop = _bound_in(loop)
+    if any(name.value in bound_in_loop for name in names_read(build.call)):
+        return None  # its arguments change from one iteration to the next
+    top = top_statement(parsed, loop)
+    if top is None:
+        return None
+    rewrite = _LoopRewrite(build, statement, loop)
+    new_top = top.visit(rewrite)
+    if not rewrite.done or not isinstance(new_top, cst.CSTNode):
+        return None
+    return Fix(
+        f"Build `{build.spec.display}` once before the loop",
+        (statement_edit(parsed, top, new_top),),
+        "unsafe",
+    )
+
+
+def _statement_in_loop(
+    parsed: ParsedModule, build: Build
+) -> tuple[cst.BaseStatement | None, cst.For | cst.While | None]:
+    if build.with_item is not None:
+        statement: cst.CSTNode | None = parsed.parents.get(build.with_item)
+        if not isinstance(statement, cst.With) or len(statement.items) != 1:
+            return None, None
+    else:
+        assign = parsed.parents.get(build.call)
+        if not isinstance(assign, cst.Assign) or build.bound is None:
+            return None, None
+        statement = parsed.parents.get(assign)
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return None, None
+    block = parsed.parents.get(statement)
+    loop = parsed.parents.get(block) if isinstance(block, cst.IndentedBlock) else None
+    if not isinstance(loop, LOOPS) or block is not loop.body:
+        return None, None
+    return statement, loop
+
+
+def _bound_in(loop: cst.For | cst.While) -> set[str]:
+    collector = _Bound()
+    loop.visit(collector)
+    return collector.names
+
+
+class _Bound(cst.CSTVisitor):
+    """Names a loop binds: its target, assignments, `with ... as`, `:=`, `except ... as`."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def _targets(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            self.names.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                self._targets(element.value)
+        elif isinstance(node, cst.StarredElement):
+            self._targets(node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._targets(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)
+
+
+class _LoopRewrite(cst.CSTTransformer):
+    def __init__(
+        self, build: Build, statement: cst.BaseStatement, loop: cst.For | cst.While
+    ) -> None:
+        super().__init__()
+        self.build = build
+        self.statement = statement
+        self.loop = loop
+        self.closes = set(build.spec.close_methods)
+        self.removed_close: cst.SimpleStatementLine | None = None
+        self.done = False
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if original is self.statement:
+            return cst.RemoveFromParent()
+        if self._closes(original) and self._in_loop(original):
+            self.removed_close = self.removed_close or original
+            return cst.RemoveFromParent()
+        return updated
+
+    def leave_With(
+        self, original: cst.With, updated: cst.With
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if original is not self.statement:
+            return updated
+        return cst.FlattenSentinel(block_statements(updated.body, updated.leading_lines))
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        if updated.body:
+            return updated
+        return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+
+    def leave_For(
+        self, original: cst.For, updated: cst.For
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        return self._leave_loop(original, updated)
+
+    def leave_While(
+        self, original: cst.While, updated: cst.While
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        return self._leave_loop(original, updated)
+
+    def _leave_loop(
+        self, original: cst.For | cst.While, updated: cst.For | cst.While
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if original is not self.loop:
+            return updated
+        self.done = True
+        leading = updated.leading_lines
+        loop = updated.with_changes(leading_lines=())
+        statement = self.statement
+        if isinstance(statement, cst.With):
+            return statement.with_changes(body=cst.IndentedBlock([loop]), leading_lines=leading)
+        assert isinstance(statement, cst.SimpleStatementLine)
+        create = statement.with_changes(leading_lines=leading)
+        if self.removed_close is None:
+            return cst.FlattenSentinel([create, loop])
+        close = self.removed_close.with_changes(leading_lines=())
+        guarded = cst.Try(
+            body=cst.IndentedBlock([loop]),
+            finalbody=cst.Finally(body=cst.IndentedBlock([close])),
+        )
+        return cst.FlattenSentinel([create, guarded])
+
+    def _closes(self, line: cst.SimpleStatementLine) -> bool:
+        if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
+            return False
+        value = line.body[0].value
+        if isinstance(value, cst.Await):
+            value = value.expression
+        return (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and isinstance(value.func.value, cst.Name)
+            and value.func.value.value == self.build.bound
+            and value.func.attr.value in self.closes
+        )
+
+    def _in_loop(self, node: cst.CSTNode) -> bool:
+        collector = _Contains(node)
+        self.loop.visit(collector)
+        return collector.found
+
+
+class _Contains(cst.CSTVisitor):
+    def __init__(self, target: cst.CSTNode) -> None:
+        self.target = target
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if node is self.target:
+            self.found = True
+        return not self.found
+
+
+# -- one module-level client, closed at exit -----------------------------------------------------
+
+
+def module_fix(
+    parsed: ParsedModule, call: cst.Call, catalog: Catalog, factory_client: str | None
+) -> Fix | None:
+    """A sync client built per call in a module-level function becomes a module-level client
+    closed with `atexit` (one per process: a Flask/Quart worker, a Celery worker)."""
+    function = next((a for a in parsed.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+    if function is None or parsed.parents.get(function) is not parsed.module:
+        return None
+    build = find_build(parsed, call, catalog, factory_client)
+    if build.spec.is_async:
+        return None  # at import, an async client belongs to no loop yet (POOL010/POOL013)
+    body = list(parsed.module.body)
+    index = body.index(function)
+    later = set().union(*(bound_names(s) for s in body[index:]))
+    if set(build.needed_names) & later:
+        return None  # it reads names bound below the function
+    code = build.constructor_code(parsed)
+    name, existing = _module_name(parsed, build, code)
+    close = build.spec.close_methods[0]
+    prefix = "" if existing else f"{name} = {code}\natexit.register({name}.{close})\n\n\n"
+    new = rewrite_function(function, build, cst.Name(name))
+    imports = {"import atexit"}
+    if build.kind == "implicit":
+        imports.update(imports_for(parsed, build))
+    edits = [statement_edit(parsed, function, new, prefix)]
+    # the import block is always edited (itself when nothing is missing): two of these fixes
+    # in one round overlap there, so the second is planned again, seeing the first's client
+    edits.extend(imports_edit(parsed, imports, always=True))
+    return Fix(
+        f"Build `{build.spec.display}` once at module level as `{name}` (closed at exit) "
+        "and reuse it",
+        tuple(edits),
+        "unsafe",
+    )
+
+
+def _module_name(parsed: ParsedModule, build: Build, code: str) -> tuple[str, bool]:
+    """A free module-level name, or the one that already holds this very client."""
+    held = _module_values(parsed)
+    taken = parsed.global_names()
+    base = build.state_name()
+    for n in range(1, MAX_MODULE_NAMES + 1):
+        name = base if n == 1 else f"{base}_{n}"
+        if held.get(name) == code:
+            return name, True
+        if name not in taken:
+            return name, False
+    raise NotHoisted("no free module-level name")
+
+
+def _module_values(parsed: ParsedModule) -> dict[str, str]:
+    values = {}
+    for statement in parsed.module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            assign = statement.body[0]
+            if (
+                isinstance(assign, cst.Assign)
+                and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)
+            ):
+                values[assign.targets[0].target.value] = parsed.module.code_for_node(assign.value)
+    return values
