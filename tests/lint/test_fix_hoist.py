@@ -34,6 +34,20 @@ def test_hoist_case(case: str, tmp_path: Path) -> None:
     assert _tree(work) == _tree(CASES / case / "after")
 
 
+def test_a_client_that_stays_says_why(tmp_path: Path) -> None:
+    work = tmp_path / "app"
+    shutil.copytree(CASES / "not_hoisted" / "before", work)
+    proc = run_pooltune("lint", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=work)
+    assert proc.returncode == 1
+    assert (
+        "keys.py:9:11: POOL001 `openai.AsyncOpenAI` built inside a request handler or task: "
+        "every call pays a new TCP+TLS handshake and drops its pool; create it once "
+        "(lifespan/module level) and reuse it (no automatic fix: its arguments depend on the "
+        "request (`x_api_key`): share one client and call `client.with_options(...)` per "
+        "request)"
+    ) in proc.stdout
+
+
 def test_without_unsafe_fixes_nothing_moves(tmp_path: Path) -> None:
     work = tmp_path / "app"
     shutil.copytree(CASES / "same_module" / "before", work)

@@ -101,7 +101,7 @@ def lint(
         codes_for,
         None if no_cache else settings.root,
         test_ignore=settings.test_ignore,
-        local_hoists=fix or diff,
+        plan_hoists=fix or diff,
     )
     for skipped in run.skipped:
         typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)

@@ -103,7 +103,7 @@ def fix_files(
             cache_root if write else None,
             test_ignore=test_ignore,
             overrides=None if write else contents,
-            local_hoists=True,
+            plan_hoists=True,
         )
         outcome.findings = run.findings
     if not write:

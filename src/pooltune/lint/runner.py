@@ -164,7 +164,7 @@ def lint_files(
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
     keep_sources: bool = False,
     overrides: dict[str, bytes] | None = None,
-    local_hoists: bool = False,
+    plan_hoists: bool = False,
 ) -> LintRun:
     """``codes_for`` maps each file to its enabled codes (after per-file-ignores);
     ``overrides`` gives some files' contents in place of what is on disk (``--diff``)."""
@@ -224,7 +224,7 @@ def lint_files(
             run.findings = sorted(reported, key=lambda f: f.sort_key)
             run.from_cache = len(files)
             cache.save()  # new stats recorded by confirm()
-            run.findings = _with_project_fixes(run.findings, filenames, overrides, local_hoists)
+            run.findings = _with_project_fixes(run.findings, filenames, overrides, plan_hoists)
             return run
     consistent = on_disk
     for entry in files:
@@ -331,7 +331,7 @@ def lint_files(
             cache.mark_consistent(tree)
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)
-    run.findings = _with_project_fixes(run.findings, filenames, overrides, local_hoists)
+    run.findings = _with_project_fixes(run.findings, filenames, overrides, plan_hoists)
     return run
 
 
@@ -339,10 +339,12 @@ def _with_project_fixes(
     findings: list[Finding],
     filenames: Sequence[str],
     overrides: dict[str, bytes] | None,
-    local_hoists: bool,
+    plan_hoists: bool,
 ) -> list[Finding]:
-    """Fixes that span files (POOL001's hoist), planned from the whole run, never cached;
-    ``local_hoists`` (when fixing) adds the hoists out of loops and to module level."""
+    """POOL001's hoists, planned from the whole run when fixing (they read the files with a
+    finding, and one may span two files: never cached). A plain run reads nothing more."""
+    if not plan_hoists:
+        return findings
     from pooltune.lint.hoist import attach_hoist_fixes
 
     def read(filename: str) -> str | None:
@@ -354,7 +356,7 @@ def _with_project_fixes(
         except (OSError, SourceError):
             return None
 
-    return attach_hoist_fixes(findings, filenames, read, load_catalog(), local_hoists)
+    return attach_hoist_fixes(findings, filenames, read, load_catalog())
 
 
 def _reported_if_consistent(

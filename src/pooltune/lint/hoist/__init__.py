@@ -4,9 +4,9 @@ handler as `request.app.state.<name>`.
 
 A fix that spans modules (the handler's and the app's) needs more than one file's rules can see,
 so it is planned after the run, from its findings and files (:func:`attach_hoist_fixes`), and
-recomputed on every run (the cache keeps findings per file; this fix depends on two files).
-Where the client stays, the finding says why. libcst is imported only when a finding is in a
-file that names a framework the hoist knows.
+planned when fixing (`--fix`, `--diff`: it reads and parses the files with a finding, which a
+plain run, warm from the cache, never does), and never cached (a hoist depends on two files).
+Where a handler's client stays, the finding says why.
 """
 
 from __future__ import annotations
@@ -25,22 +25,15 @@ def attach_hoist_fixes(
     filenames: Sequence[str],
     read: Callable[[str], str | None],
     catalog: Catalog,
-    local: bool = False,
 ) -> list[Finding]:
-    """The findings, POOL001's in FastAPI/Starlette handlers given a hoist fix (or the reason
-    why not in their message); with ``local`` (when fixing: it parses every file with a
-    finding), also the hoists out of loops and to module level (:mod:`.local`)."""
-    candidates = {f.filename for f in findings if f.code == CODE and f.fix is None}
-    if not candidates:
-        return findings
-    if not local and not any(
-        (source := read(filename)) is not None and any(m in source for m in FRAMEWORK_MARKERS)
-        for filename in candidates
-    ):
+    """The findings, POOL001's given a hoist fix where one applies: into the app's lifespan in
+    FastAPI/Starlette handlers (or the reason why not in the message), out of loops, to module
+    level (:mod:`.local`)."""
+    if not any(f.code == CODE and f.fix is None for f in findings):
         return findings
     from pooltune.lint.hoist.plan import plan_hoists
 
     try:
-        return plan_hoists(findings, filenames, read, catalog, local)
+        return plan_hoists(findings, filenames, read, catalog)
     except Exception:  # a bug of ours in the planner: the findings stand, without the hoist
         return findings

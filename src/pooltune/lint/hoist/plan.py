@@ -85,22 +85,21 @@ def plan_hoists(
     filenames: Sequence[str],
     read: Callable[[str], str | None],
     catalog: Catalog,
-    local: bool = False,
 ) -> list[Finding]:
     project = _Project(filenames, read)
     return [
-        _with_hoist(finding, project, catalog, local)
+        _with_hoist(finding, project, catalog)
         if finding.code == CODE and finding.fix is None
         else finding
         for finding in findings
     ]
 
 
-def _with_hoist(finding: Finding, project: _Project, catalog: Catalog, local: bool) -> Finding:
+def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Finding:
     source = project.source(finding.filename)
-    framework = source is not None and any(marker in source for marker in FRAMEWORK_MARKERS)
-    if source is None or not (framework or local):
+    if source is None:
         return finding
+    framework = any(marker in source for marker in FRAMEWORK_MARKERS)
     parsed = project.parsed(finding.filename)
     call = parsed.call_at(finding.location) if parsed is not None else None
     if parsed is None or call is None:
@@ -118,8 +117,6 @@ def _with_hoist(finding: Finding, project: _Project, catalog: Catalog, local: bo
             return dataclasses.replace(finding, fix=hoist)
     except NotHoisted as exc:
         return dataclasses.replace(finding, message=finding.message + NOT_FIXED.format(reason=exc))
-    if not local:
-        return finding
     try:
         fix = (
             loop_fix(parsed, call, catalog, factory_client)
