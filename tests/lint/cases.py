@@ -301,6 +301,21 @@ BAD: list[tuple[str, str]] = [
         "POOL012",
         "import httpx\nimport anthropic\nh = httpx.Client(timeout=5)\nc = anthropic.Anthropic(http_client=h)\n",
     ),
+    # POOL014 transport-swallows-client-options
+    (
+        "POOL014",
+        "import httpx\nc = httpx.Client(transport=httpx.HTTPTransport(retries=3), limits=L)\n",
+    ),
+    (
+        "POOL014",
+        "from httpx2 import AsyncClient, AsyncHTTPTransport\n"
+        "t = AsyncHTTPTransport()\nc = AsyncClient(transport=t, http2=True, cert='c.pem')\n",
+    ),
+    (
+        "POOL014",
+        "import httpx\nfrom retries import RetryTransport\n"
+        "c = httpx.AsyncClient(transport=RetryTransport(), verify=False)\n",
+    ),
 ]
 
 GOOD: list[tuple[str, str]] = [
@@ -601,4 +616,18 @@ GOOD: list[tuple[str, str]] = [
         "POOL001",
         "import requests\ndef _renewal_saver(vault, http):\n    def save(record):\n        http.post('https://x', json=record, timeout=5)\n    return save\ndef get_key(vault):\n    http = requests.Session()\n    return fresh_api_key(_renewal_saver(vault, http))\n",
     ),
+    # POOL014: a transport that may be None (a parameter), or no transport at all
+    (
+        "POOL014",
+        "import httpx\ndef make(transport=None, limits=None):\n"
+        "    return httpx.AsyncClient(transport=transport, limits=limits)\n",
+    ),
+    ("POOL014", "import httpx\nc = httpx.Client(transport=None, http2=True)\n"),
+    ("POOL014", "import httpx\nc = httpx.Client(limits=L, http2=True, verify=False)\n"),
+    (
+        "POOL014",
+        "import httpx\nc = httpx.Client(transport=httpx.HTTPTransport(limits=L), timeout=3)\n",
+    ),
+    # a user's own class called Client is not httpx's
+    ("POOL014", "class Client:\n    pass\nc = Client(transport=make(), limits=1)\n"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -95,7 +96,7 @@ class Editor:
 
 
 def _offset(text: str, position: types.Position) -> int:
-    lines = text.splitlines(keepends=True)
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)  # as LSP counts lines
     return sum(len(line) for line in lines[: position.line]) + position.character
 
 
@@ -235,6 +236,24 @@ def test_columns_are_utf16_code_units_as_lsp_counts_by_default(workspace: Path) 
         start = line.index("httpx.Timeout")  # code points
         assert diagnostic.range.start == types.Position(2, start + 1)
         assert diagnostic.range.end == types.Position(2, len(line) - 1 + 1)
+
+    run_session(workspace, scenario)
+
+
+def test_a_line_separator_in_a_comment_does_not_shift_lines(workspace: Path) -> None:
+    """LSP and Python end lines at \\n, \\r\\n and \\r only; a U+2028 or a form feed in a
+    comment must not move the diagnostic, the fix or the noqa to another line."""
+
+    async def scenario(editor: Editor) -> None:
+        uri = editor.uri("client.py")
+        text = "import httpx\n# a\u2028b\x0c c\n" + KEEPALIVE_ABOVE_MAX.split("\n", 1)[1]
+        (diagnostic,) = await editor.open("client.py", text)
+        assert diagnostic.range.start.line == 4
+        actions = await editor.actions(uri, diagnostic)
+        fix = next(a for a in actions if a.is_preferred)
+        assert await editor.apply(uri, fix) == []
+        assert editor.texts[uri].startswith("import httpx\n# a\u2028b\x0c c\n")
+        assert "max_connections=10, max_keepalive_connections=10)" in editor.texts[uri]
 
     run_session(workspace, scenario)
 

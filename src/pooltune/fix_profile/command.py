@@ -59,10 +59,12 @@ def fix(
     from pooltune.fix_profile.apply import apply_profile
 
     outcome = apply_profile(selection.files, measured, write=not diff)
-    for warning in outcome.warnings:
-        typer.echo(f"pooltune: warning: {warning}", err=True)
+    for problem in outcome.problems:
+        typer.echo(problem, err=True)
     if diff:
         sys.stdout.writelines(outcome.diff)
+    if outcome.write_failed:
+        raise typer.Exit(2)
     if outcome.matched == 0:
         library = measured.library or "any supported library"
         where = f" at {measured.origin}" if measured.origin else ""

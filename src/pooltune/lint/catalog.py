@@ -37,6 +37,8 @@ class ClientEntry:
     limit_param: str | None = None
     limit_default: int | None = None
     conflicting_params: tuple[str, ...] = ()
+    transport_class: str | None = None  # the transport it builds itself (POOL014's fix)
+    async_twin: str | None = None  # the async client with the same constructor (POOL008's fix)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class LibraryEntry:
     timeout_required_per_call: bool = False
     timeout_none_disables: bool = False
     timeout_example: str = "timeout=30.0"
+    timeout_fix: str | None = None  # the value POOL003's unsafe fix writes for `timeout=`
+    timeout_object_fix: str | None = None  # the arguments it gives an empty timeout object
     timeout_class: tuple[str, ...] = ()
     timeout_style: TimeoutStyle | None = None
     timeout_fields: tuple[str, ...] = ()
@@ -63,6 +67,7 @@ class LibraryEntry:
     limits_param: str | None = None
     http2_param: str | None = None
     transport_param: str | None = None
+    transport_options: tuple[str, ...] = ()  # client keywords only its own transport reads
     inprocess_transports: tuple[str, ...] = ()
     inprocess_params: tuple[str, ...] = ()
     sdk_http_client_param: str | None = None

@@ -96,18 +96,22 @@ def lint(
     codes_for = settings.codes_per_file(selection.files)
     from pooltune.lint.runner import lint_files
 
+    fixing = fix or diff
     run = lint_files(
         selection.files,
         codes_for,
         None if no_cache else settings.root,
         test_ignore=settings.test_ignore,
-        plan_hoists=fix or diff,
+        keep_sources=fixing,  # the fixes apply to exactly the bytes the findings came from
+        plan_hoists=fixing,
     )
     for skipped in run.skipped:
         typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
     findings = run.findings
 
-    if fix or diff:
+    fixed = 0
+    write_failed = False
+    if fixing:
         from pooltune.lint.fix import fix_files
 
         outcome = fix_files(
@@ -115,29 +119,55 @@ def lint(
             codes_for,
             None if no_cache else settings.root,
             findings,
+            run.sources,
             unsafe=unsafe_fixes,
             write=fix and not diff,
             test_ignore=settings.test_ignore,
         )
         findings = outcome.findings
+        for problem in outcome.problems:
+            typer.echo(problem.line(), err=True)
         if diff:
             sys.stdout.writelines(outcome.diff)
+            typer.echo(_would_fix(outcome.fixed, findings, unsafe_fixes), err=True)
             raise typer.Exit(0 if not findings or exit_zero else 1)
-        if outcome.fixed:
-            plural = "s" if outcome.fixed != 1 else ""
-            typer.echo(f"Fixed {outcome.fixed} error{plural}.", err=True)
+        fixed = outcome.fixed
+        write_failed = outcome.write_failed
 
-    report = _render(findings, output_format, output_file is None and not quiet)
+    report = _render(
+        findings, output_format, output_file is None and not quiet, unsafe_fixes, fixed
+    )
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     elif not (quiet and not findings):
         sys.stdout.write(report)
+    if write_failed:  # an I/O error, not a finding: exit 2 (ruff reports it as E902, exit 1)
+        raise typer.Exit(2)
     if selection.missing:
         raise typer.Exit(2)
     raise typer.Exit(1 if findings and not exit_zero else 0)
 
 
-def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> str:  # noqa: UP037
+def _would_fix(fixed: int, left: list["Finding"], unsafe_fixes: bool) -> str:  # noqa: UP037
+    """`--diff`'s last line, on stderr: what the fixes shown would do (ruff's words)."""
+    if fixed:
+        return f"Would fix {fixed} error{'s' if fixed != 1 else ''}."
+    hidden = (
+        0 if unsafe_fixes else sum(1 for f in left if f.fix and f.fix.applicability == "unsafe")
+    )
+    if hidden:
+        fixes = "fix" if hidden == 1 else "fixes"
+        return f"No errors would be fixed ({hidden} {fixes} available with `--unsafe-fixes`)."
+    return "No errors would be fixed."
+
+
+def _render(
+    findings: list["Finding"],  # noqa: UP037
+    fmt: OutputFormat,
+    tty_stdout: bool,
+    unsafe_fixes: bool = False,
+    fixed: int = 0,
+) -> str:
     if fmt is OutputFormat.json:
         from pooltune.lint.report.json_report import render_json
 
@@ -153,7 +183,7 @@ def _render(findings: list["Finding"], fmt: OutputFormat, tty_stdout: bool) -> s
     from pooltune.lint.report.text import render_text
 
     color = tty_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return render_text(findings, color)
+    return render_text(findings, color, unsafe_fixes=unsafe_fixes, fixed=fixed)
 
 
 def rules_list() -> None:

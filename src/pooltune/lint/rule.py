@@ -86,10 +86,27 @@ class Rule(cst.BatchableCSTVisitor):
         new_node: cst.CSTNode,
         message: str,
         applicability: Applicability = "safe",
-    ) -> Fix:
-        """A fix that replaces ``node`` with ``new_node``."""
+    ) -> Fix | None:
+        """A fix that replaces ``node`` with ``new_node``; None when ``new_node`` holds a
+        function or class: the engine may have stubbed its body (slicing), and the fix would
+        write the stub over the real code."""
+        from pooltune.lint.cstedit import code_in_place, contains_definition, indents_at
+
+        if contains_definition(new_node):
+            return None
+
         start, end = self._range(node)
-        content = self.context.module.code_for_node(new_node)
+        module = self.context.module
+        indents = indents_at([parent for _, parent in self.facts.ancestors(node)], module)
+        content = code_in_place(module, new_node, indents)
+        if isinstance(node, cst.BaseStatement):
+            from pooltune.lint.closefix import last_trailing
+
+            # A statement's code ends with its last line's comment and line break, which its
+            # range leaves out: the edit runs to the start of the next line.
+            if last_trailing(node) is None:
+                return None  # a block footer the edit would write twice
+            end = Location(end.row + 1, 1)
         return Fix(message, (Edit(content, start, end),), applicability)
 
     def _range(self, node: cst.CSTNode) -> tuple[Location, Location]:

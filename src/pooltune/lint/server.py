@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from pooltune.lint.settings import LintSettings
 from pooltune.lint.suppress import add_noqa, is_suppressed
 
 SOURCE = "pooltune"
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # No pause by default: edits queued behind a running lint coalesce into one (as ruff's server
 # lints each change); a pause only delays the first diagnostics after a keystroke.
 DEFAULT_DEBOUNCE_S = 0.0
@@ -217,7 +219,14 @@ def to_range(document: TextDocument, start: Location, end: Location) -> types.Ra
         ServerTextPosition(start.row - 1, start.column - 1),
         ServerTextPosition(end.row - 1, end.column - 1),
     )
-    return document.position_codec.range_to_client_units(document.lines, server_range)
+    return document.position_codec.range_to_client_units(_lines(document.source), server_range)
+
+
+def _lines(source: str) -> list[str]:
+    """The document's lines as Python and the LSP count them (``\\n``, ``\\r\\n``, ``\\r``):
+    pygls' ``document.lines`` uses ``str.splitlines``, which also breaks at a form feed or
+    U+2028 and would shift every position after one."""
+    return LINE.findall(source)
 
 
 def to_diagnostic(document: TextDocument, finding: Finding) -> types.Diagnostic:
@@ -246,12 +255,13 @@ def code_actions(
 ) -> list[types.CodeAction]:
     """A fix (where the finding has one) and a `# noqa` for each finding in ``wanted``."""
     actions: list[types.CodeAction] = []
-    lines = document.source.splitlines()
+    lines = [line.rstrip("\r\n") for line in _lines(document.source)]
     for finding in findings:
         diagnostic = to_diagnostic(document, finding)
         if not _overlaps(diagnostic.range, wanted) or finding.code == "POOL000":
             continue
-        if finding.fix is not None:
+        if finding.fix is not None and all(e.filename is None for e in finding.fix.edits):
+            # (a fix that spans files is applied by `pooltune lint --fix`, not from one buffer)
             unsafe = finding.fix.applicability == "unsafe"
             edits = [
                 types.TextEdit(to_range(document, e.location, e.end_location), e.content)

@@ -298,6 +298,8 @@ class _Rewrite(cst.CSTTransformer):
         index = original.items.index(item)
         rest = [i for n, i in enumerate(updated.items) if n != index]
         body: list[cst.BaseStatement] = []
+        # a comment after `with ...:` stays on the line that replaces it
+        header = updated.body.header if isinstance(updated.body, cst.IndentedBlock) else None
         if self.build.bound is not None and not self._same_name():
             body.append(
                 cst.SimpleStatementLine(
@@ -308,8 +310,12 @@ class _Rewrite(cst.CSTTransformer):
                         )
                     ],
                     leading_lines=updated.leading_lines,
+                    trailing_whitespace=header or cst.TrailingWhitespace(),
                 )
             )
+        elif header is not None and header.comment is not None:
+            comment = cst.EmptyLine(comment=header.comment)
+            updated = updated.with_changes(leading_lines=[*updated.leading_lines, comment])
         if rest:
             rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
             return cst.FlattenSentinel([*body, updated.with_changes(items=rest, leading_lines=())])

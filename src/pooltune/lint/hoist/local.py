@@ -179,7 +179,13 @@ class _LoopRewrite(cst.CSTTransformer):
         loop = updated.with_changes(leading_lines=())
         statement = self.statement
         if isinstance(statement, cst.With):
-            return statement.with_changes(body=cst.IndentedBlock([loop]), leading_lines=leading)
+            block = statement.body
+            outer = (
+                block.with_changes(body=[loop])
+                if isinstance(block, cst.IndentedBlock)
+                else cst.IndentedBlock([loop])
+            )
+            return statement.with_changes(body=outer, leading_lines=leading)
         assert isinstance(statement, cst.SimpleStatementLine)
         create = statement.with_changes(leading_lines=leading)
         if self.removed_close is None:

@@ -16,6 +16,9 @@ from pooltune.lint.rules.pool010_pool_at_import import PoolAtImport
 from pooltune.lint.rules.pool011_shared_connector_owned import SharedConnectorOwned
 from pooltune.lint.rules.pool012_sdk_client_drops_limits import SdkClientDropsLimits
 from pooltune.lint.rules.pool013_async_client_across_loops import AsyncClientAcrossLoops
+from pooltune.lint.rules.pool014_transport_swallows_client_options import (
+    TransportSwallowsClientOptions,
+)
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ClientPerRequest,
@@ -31,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SharedConnectorOwned,
     SdkClientDropsLimits,
     AsyncClientAcrossLoops,
+    TransportSwallowsClientOptions,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -6,6 +6,8 @@ import libcst as cst
 
 from pooltune.lint.args import has_star_args, is_none, keyword, literal, positional
 from pooltune.lint.catalog import LibraryEntry
+from pooltune.lint.cstedit import add_keyword, timeout_fix_value
+from pooltune.lint.findings import Fix
 from pooltune.lint.rule import Rule
 
 
@@ -67,19 +69,26 @@ class NoTimeout(Rule):
                 return
             if library.timeout_positional is not None:
                 if len(positional(node)) < library.timeout_positional:
-                    self.report(node, f"`{label}` without `{param}=` can hang forever")
+                    self.report(
+                        node,
+                        f"`{label}` without `{param}=` can hang forever",
+                        fix=self._add_timeout(node, library),
+                    )
             elif library.timeout_required_per_call:
                 self.report(
                     node,
                     f"`{label}` without `{param}=` can hang forever: "
                     f"pass e.g. `{library.timeout_example}`",
+                    fix=self._add_timeout(node, library),
                 )
             return
         value = self.facts.value_through_local(arg.value)
         if library.timeout_none_disables and (none := _none(value)):
             through = "" if value is arg.value else f" (through `{self._code(arg.value)}`)"
             self.report(
-                arg, f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout"
+                arg,
+                f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout",
+                fix=self._replace_none(arg, library) if value is arg.value else None,
             )
 
     def _star_kwargs(self, node: cst.Call) -> cst.BaseExpression | object | None:
@@ -111,6 +120,7 @@ class NoTimeout(Rule):
                     arg,
                     f"`timeout=None`{through}{none.rstrip()} on `{label}` disables every timeout: "
                     "requests can hang forever",
+                    fix=self._replace_none(arg, library) if value is arg.value else None,
                 )
             return
         star = self._star_kwargs(node)
@@ -161,17 +171,54 @@ class NoTimeout(Rule):
                 default = kw.value
             others = [a for a in node.args if a.keyword is not None and a is not kw]
             if default is not None and is_none(default) and all(is_none(a.value) for a in others):
-                self.report(node, f"`{name}(None)` disables every timeout")
+                fix = None
+                if not others and library.timeout_object_fix is not None:
+                    fixed = cst.parse_expression(f"f({library.timeout_object_fix})")
+                    assert isinstance(fixed, cst.Call)
+                    fix = self.replacement(
+                        node,
+                        node.with_changes(args=fixed.args),
+                        f"Set the timeout to `{library.timeout_object_fix}`",
+                        "unsafe",
+                    )
+                self.report(node, f"`{name}(None)` disables every timeout", fix=fix)
         elif library.timeout_style == "total":
             values = [keyword(node, f) for f in library.timeout_fields]
             if positional(node):
                 return
             if all(v is None or literal(v.value) is None for v in values):
+                fix = None
+                if not node.args and library.timeout_object_fix is not None:
+                    fixed = cst.parse_expression(f"f({library.timeout_object_fix})")
+                    assert isinstance(fixed, cst.Call)
+                    fix = self.replacement(
+                        node,
+                        node.with_changes(args=fixed.args),
+                        f"Set `{library.timeout_object_fix}`",
+                        "unsafe",
+                    )
                 self.report(
                     node,
                     f"`{name}()` with no field set has no timeout at all: "
                     f"set {' or '.join(f'{f}=' for f in library.timeout_pool_fields)}",
+                    fix=fix,
                 )
+
+    # -- fixes (unsafe: a request that used to wait now fails after the timeout) ---------------
+
+    def _add_timeout(self, node: cst.Call, library: LibraryEntry) -> Fix | None:
+        value = timeout_fix_value(library)
+        if value is None or library.timeout_param is None or any(a.star == "*" for a in node.args):
+            return None
+        fixed = add_keyword(node, library.timeout_param, cst.parse_expression(value))
+        return self.replacement(node, fixed, f"Add `{library.timeout_param}={value}`", "unsafe")
+
+    def _replace_none(self, arg: cst.Arg, library: LibraryEntry) -> Fix | None:
+        value = timeout_fix_value(library)
+        if value is None or not is_none(arg.value):
+            return None
+        fixed = arg.with_changes(value=cst.parse_expression(value))
+        return self.replacement(arg.value, fixed.value, f"Set `timeout={value}`", "unsafe")
 
     def _code(self, node: cst.CSTNode) -> str:
         return self.context.module.code_for_node(node)

@@ -5,6 +5,15 @@ from __future__ import annotations
 import libcst as cst
 
 from pooltune.lint.args import keyword, literal
+from pooltune.lint.closefix import (
+    escapes,
+    name_uses,
+    region_after,
+    region_fix,
+    try_finally,
+    with_statement,
+)
+from pooltune.lint.findings import Fix
 from pooltune.lint.rule import Rule
 
 
@@ -17,6 +26,7 @@ class UnclosedStream(Rule):
         func = node.func
         qualname = self.call_qualname(node)
         send = False
+        is_async = False
         if qualname is not None:
             library = self.context.catalog.calls[qualname].library
             if qualname.rsplit(".", 1)[-1] not in library.stream_methods:
@@ -27,6 +37,7 @@ class UnclosedStream(Rule):
             if spec is None:
                 return
             method = func.attr.value
+            is_async = spec.is_async
             send = method in spec.library.send_methods
             if method not in spec.library.stream_methods and not send:
                 return
@@ -46,6 +57,57 @@ class UnclosedStream(Rule):
             node,
             f"`{label}` outside `with`/`async with`: the response (and its connection) is "
             "never closed; write `async with client.stream(...) as response:`",
+            fix=self._with_fix(node, is_async),
+        )
+
+    def _with_fix(self, node: cst.Call, is_async: bool) -> Fix | None:
+        """``r = client.stream(...)`` and what follows become ``with client.stream(...) as r:``.
+        Safe when nothing leaves the block: the response is then closed when it ends."""
+        facts = self.facts
+        assign = facts.parent(node)
+        function = facts.enclosing_function(node)
+        if (
+            not isinstance(assign, cst.Assign)
+            or assign.value is not node
+            or not isinstance(function, cst.FunctionDef)
+            or (is_async and function.asynchronous is None)
+        ):
+            return None
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Name):
+            return None
+        uses = name_uses(facts, target)
+        region = region_after(facts, target, uses) if uses is not None else None
+        if region is None:
+            return None
+        verb = "async with" if is_async else "with"
+        return region_fix(
+            facts,
+            self.context.module,
+            region,
+            with_statement(region, node, target.value, is_async),
+            keep_line=False,
+            message=f"Use `{verb}` so that `{target.value}` is closed",
+            applicability="unsafe" if escapes(region.statements) else "safe",
+        )
+
+    def _finally_fix(self, target: cst.Name, awaited: bool) -> Fix | None:
+        """``r = await client.send(..., stream=True)``: what follows goes in a ``try`` whose
+        ``finally`` closes it. Safe when nothing leaves the block."""
+        facts = self.facts
+        uses = name_uses(facts, target)
+        region = region_after(facts, target, uses) if uses is not None else None
+        if region is None:
+            return None
+        close = f"await {target.value}.aclose()" if awaited else f"{target.value}.close()"
+        return region_fix(
+            facts,
+            self.context.module,
+            region,
+            try_finally(region, cst.parse_expression(close)),
+            keep_line=True,
+            message=f"Close `{target.value}` in a `finally` block",
+            applicability="unsafe" if escapes(region.statements) else "safe",
         )
 
     def _check_send(self, node: cst.Call, label: str) -> None:
@@ -79,4 +141,5 @@ class UnclosedStream(Rule):
             node,
             f"`{label}` with stream=True: `{target.value}` is never closed; call "
             f"`await {target.value}.aclose()` in a finally block",
+            fix=self._finally_fix(target, expr is not node),
         )
