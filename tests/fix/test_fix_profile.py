@@ -50,7 +50,12 @@ API = "https://api.example.com"
 
 # the API's client
 # pooltune: pool settings measured by `pooltune recommend` (profile.toml)
-api = httpx.AsyncClient(base_url=API, timeout=httpx.Timeout(connect=2.0, read=30.0, write=10.0, pool=1.0), limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0), http2=True)
+api = httpx.AsyncClient(
+    base_url=API,
+    timeout=httpx.Timeout(connect=2.0, read=30.0, write=10.0, pool=1.0),
+    limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0),
+    http2=True,
+)
 other = httpx.AsyncClient(base_url="https://elsewhere.example.org")
 
 
@@ -79,7 +84,10 @@ import aiohttp
 
 async def make_session() -> aiohttp.ClientSession:
     # pooltune: pool settings measured by `pooltune recommend` (profile.toml)
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=50, keepalive_timeout=4.0, ttl_dns_cache=300), timeout=aiohttp.ClientTimeout(total=None, connect=3.0, sock_connect=2.0, sock_read=30.0))
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=50, keepalive_timeout=4.0, ttl_dns_cache=300),
+        timeout=aiohttp.ClientTimeout(total=None, connect=3.0, sock_connect=2.0, sock_read=30.0),
+    )
 """
 
 OPENAI = """\
@@ -98,7 +106,12 @@ import openai
 
 def make_llm() -> AsyncOpenAI:
     # pooltune: pool settings measured by `pooltune recommend` (profile.toml)
-    return AsyncOpenAI(base_url="https://api.example.com/v1", http_client=openai.DefaultAsyncHttpxClient(limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0), http2=True), timeout=httpx.Timeout(connect=2.0, read=30.0, write=10.0, pool=1.0), max_retries=3)
+    return AsyncOpenAI(
+        base_url="https://api.example.com/v1",
+        http_client=openai.DefaultAsyncHttpxClient(limits=httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=4.0), http2=True),
+        timeout=httpx.Timeout(connect=2.0, read=30.0, write=10.0, pool=1.0),
+        max_retries=3,
+    )
 """
 
 
@@ -177,7 +190,7 @@ def test_bad_profiles_are_one_line_errors(tmp_path: Path) -> None:
     }
     for text, message in cases.items():
         (tmp_path / "profile.toml").write_text(text)
-        code, out, err = _fix(tmp_path, "clients.py")
+        code, _, err = _fix(tmp_path, "clients.py")
         assert code == 2, (text, err)
         assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
     (tmp_path / "profile.toml").unlink()

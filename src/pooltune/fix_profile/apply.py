@@ -79,9 +79,7 @@ def apply_profile(filenames: Sequence[str], profile: Profile, *, write: bool) ->
     )
     outcome.problems.extend(problem.line() for problem in result.problems)
     outcome.write_failed = result.write_failed
-    applied = {
-        name for name in names if not any(p.filename == name for p in result.problems)
-    }
+    applied = {name for name in names if not any(p.filename == name for p in result.problems)}
     outcome.changed = sum(changed[name] for name in applied) if result.fixed else 0
     outcome.diff = result.diff
     return outcome

@@ -25,6 +25,7 @@ from pooltune.lint.hoist.parsed import ParsedModule
 HTTPX_LIBRARIES = ("httpx", "httpx2")
 SDK_LIBRARIES = ("openai", "anthropic")
 BASE_URL = "base_url"
+MAX_LINE = 99  # longer one-line calls are written one argument per line
 
 
 @dataclass
@@ -207,6 +208,41 @@ def _call_edits(parsed: ParsedModule, call: cst.Call, values: Values) -> list[Ed
     return edits
 
 
+def _wrapped_if_long(parsed: ParsedModule, call: cst.Call, edits: list[Edit]) -> list[Edit]:
+    """A one-line call that the edits make longer than a line should be is written one
+    argument per line instead (the way a formatter would lay it out)."""
+    start, end = parsed.start(call), parsed.end(call)
+    if start.row != end.row or any(e.location.row != start.row for e in edits):
+        return edits
+    line = parsed.source.splitlines()[start.row - 1] if parsed.source else ""
+    text = parsed.text(start, end)
+    for edit in sorted(edits, key=lambda e: e.location.column, reverse=True):
+        offset = edit.location.column - start.column
+        stop = edit.end_location.column - start.column
+        text = text[:offset] + edit.content + text[stop:]
+    if len(line) + len(text) - (end.column - start.column) <= MAX_LINE:
+        return edits
+    try:
+        new = cst.parse_expression(text)
+    except cst.ParserSyntaxError:
+        return edits
+    if not isinstance(new, cst.Call):
+        return edits
+    indent = line[: len(line) - len(line.lstrip())]
+    module = parsed.module
+    args = [
+        module.code_for_node(
+            arg.with_changes(
+                comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace("")
+            )
+        ).strip()
+        for arg in new.args
+    ]
+    lines = "".join(f"{indent}    {arg},\n" for arg in args)
+    wrapped = f"{module.code_for_node(new.func)}(\n{lines}{indent})"
+    return [Edit(wrapped, start, end)]
+
+
 def profile_edits(parsed: ParsedModule, profile: Profile, catalog: Catalog) -> ModuleEdits:
     writer = _Writer(parsed, profile, catalog)
     result = ModuleEdits()
@@ -232,6 +268,7 @@ def profile_edits(parsed: ParsedModule, profile: Profile, catalog: Catalog) -> M
         call_edits = _call_edits(parsed, node, values)
         if not call_edits:
             continue
+        call_edits = _wrapped_if_long(parsed, node, call_edits)
         result.changed += 1
         result.edits.extend(call_edits)
         statement = _statement(parsed, node)
