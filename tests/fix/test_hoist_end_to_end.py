@@ -11,6 +11,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,14 @@ from tests.lint.conftest import run_pooltune
 pytest.importorskip("fastapi")
 pytest.importorskip("aiohttp")
 pytest.importorskip("openai")
+pytest.importorskip("requests")
 
 PACKAGE = "supportbot"
 CALLS = 4  # per route
-ROUTES = ("/ask", "/embed", "/complete", "/chat")
-STATS_CONNECTION = 1  # fetch_stats opens its own connection
+POOLED_ROUTES = ("/ask", "/embed", "/complete", "/chat", "/sync")
+STREAM_ROUTE = "/stream"
+ROUTES = (*POOLED_ROUTES, STREAM_ROUTE)
+STATS_CONNECTION = 1  # the sim's control requests open their own connection
 
 LLM = '''\
 from openai import AsyncOpenAI
@@ -44,6 +48,7 @@ MAIN = '''\
 
 import aiohttp
 import httpx
+import requests
 from fastapi import FastAPI
 
 from supportbot.llm import BASE_URL, make_llm
@@ -85,6 +90,24 @@ async def chat() -> int:
     async with session.post(BASE_URL + "/chat/completions", json=body) as response:
         await response.json()  # read whole: aiohttp keeps only a drained connection
         return response.status
+
+
+@app.get("/sync")
+def sync_chat() -> int:
+    body = {"model": "sim", "messages": MESSAGES}
+    return requests.post(BASE_URL + "/chat/completions", json=body).status_code  # no timeout
+
+
+@app.get("/stream")
+async def first_token() -> str:
+    client = httpx.AsyncClient(timeout=10.0)
+    body = {"model": "sim", "messages": MESSAGES, "stream": True}
+    request = client.build_request("POST", BASE_URL + "/chat/completions", json=body)
+    response = await client.send(request, stream=True)
+    async for line in response.aiter_lines():
+        if line.startswith("data:"):
+            return line  # early exit: the streamed response is never closed
+    return ""
 '''
 
 
@@ -112,30 +135,45 @@ def _forget_package() -> None:
         del sys.modules[name]
 
 
-def _drive(sim: Any, caplog: pytest.LogCaptureFixture) -> tuple[dict[str, int], list[str]]:
-    """Every route CALLS times through TestClient (lifespan run); the sim's new connections and
-    the "Unclosed client session" reports (warnings and asyncio's log) after a collection."""
+@dataclass
+class Driven:
+    pooled: dict[str, int]  # the sim's counters after the routes that keep their connections
+    streamed_open: int  # connections the streaming calls opened and left open
+    unclosed: list[str]  # "Unclosed client session" reports (warnings and asyncio's log)
+
+
+def _drive(sim: Any, caplog: pytest.LogCaptureFixture) -> Driven:
+    """Every route CALLS times through TestClient (lifespan run). A stream closed before its
+    end cannot go back to the pool (its connection closes), so the streaming route is counted
+    apart: what matters there is that nothing stays open."""
     from fastapi.testclient import TestClient
 
     _forget_package()
     importlib.invalidate_caches()
     app = importlib.import_module(f"{PACKAGE}.main").app
-    reset_stats(sim)
     caplog.clear()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with caplog.at_level(logging.ERROR, logger="asyncio"), TestClient(app) as client:
-            for route in ROUTES:
+            reset_stats(sim)
+            for route in POOLED_ROUTES:
                 for _ in range(CALLS):
                     response = client.get(route)
                     assert response.status_code == 200, (route, response.text)
+            pooled = fetch_stats(sim)
+            for _ in range(CALLS):
+                response = client.get(STREAM_ROUTE)
+                assert response.status_code == 200 and response.json().startswith("data:")
+            streamed = fetch_stats(sim)
+            streamed_open = (streamed["connections_opened"] - pooled["connections_opened"]) - (
+                streamed["connections_closed_by_client"] - pooled["connections_closed_by_client"]
+            )
         gc.collect()
-    stats = fetch_stats(sim)
     unclosed = [str(w.message) for w in caught if "Unclosed client session" in str(w.message)]
     unclosed += [
         r.getMessage() for r in caplog.records if "Unclosed client session" in r.getMessage()
     ]
-    return stats, unclosed
+    return Driven(pooled, streamed_open, unclosed)
 
 
 def test_hoist_then_profile_on_a_real_app(
@@ -143,10 +181,10 @@ def test_hoist_then_profile_on_a_real_app(
 ) -> None:
     root, sim = bot
     # before: a connection per call, and leaked sessions
-    stats, unclosed = _drive(sim, caplog)
-    assert stats["requests"] == CALLS * len(ROUTES)
-    assert stats["connections_opened"] >= CALLS * len(ROUTES) - 1
-    assert unclosed, "the per-call aiohttp session should leak"
+    before = _drive(sim, caplog)
+    assert before.pooled["requests"] == CALLS * len(POOLED_ROUTES)
+    assert before.pooled["connections_opened"] >= CALLS * len(POOLED_ROUTES) - 1
+    assert before.unclosed, "the per-call aiohttp session should leak"
     lint = run_pooltune("lint", "--no-cache", PACKAGE, cwd=root)
     assert lint.returncode == 1 and lint.stdout.count("POOL001") == len(ROUTES), lint.stdout
 
@@ -161,11 +199,14 @@ def test_hoist_then_profile_on_a_real_app(
     assert again.returncode == 0 and (root / PACKAGE / "main.py").read_text() == main
 
     # after: the same calls succeed on one connection per client, nothing leaks
-    stats, unclosed = _drive(sim, caplog)
-    assert stats["requests"] == CALLS * len(ROUTES)
-    # one per client, and one for the stats request itself
-    assert stats["connections_opened"] <= len(ROUTES) + STATS_CONNECTION, stats
-    assert unclosed == []
+    after = _drive(sim, caplog)
+    assert after.pooled["requests"] == CALLS * len(POOLED_ROUTES)
+    # one per client, and one for the reset request itself
+    assert after.pooled["connections_opened"] <= len(POOLED_ROUTES) + STATS_CONNECTION, after
+    # every stream closed, even on early exit (the last may stay pooled, one is the stats')
+    assert after.streamed_open <= 1 + STATS_CONNECTION, after
+    assert after.unclosed == []
+    assert "timeout=" in main.split("def sync_chat")[1].split("\n\n")[0]  # POOL003's fix
 
     # a real (short, bounded) recommend run against the same sim, written into the code
     profile = root / "profile.toml"
@@ -195,5 +236,5 @@ def test_hoist_then_profile_on_a_real_app(
     assert f"({profile})" in llm  # the comment names the profile
     assert run_pooltune("fix", "--profile", str(profile), PACKAGE, cwd=root).returncode == 0
     assert (root / PACKAGE / "llm.py").read_text() == llm  # idempotent
-    stats, unclosed = _drive(sim, caplog)
-    assert stats["requests"] == CALLS * len(ROUTES) and unclosed == []
+    last = _drive(sim, caplog)
+    assert last.pooled["requests"] == CALLS * len(POOLED_ROUTES) and last.unclosed == []

@@ -47,6 +47,9 @@ def statement_edit(
     first = decorators[0] if decorators else old
     start = Location(parsed.start(first).row, 1)
     end = parsed.end(old)
+    # to the end of its last line: a comment after the last statement belongs to it
+    last_line = parsed.module.code.split("\n")[end.row - 1].rstrip("\r")
+    end = Location(end.row, len(last_line) + 1)
 
     def render(node: cst.CSTNode) -> str:
         if hasattr(node, "leading_lines"):
@@ -129,3 +132,44 @@ def _is_docstring(statement: cst.CSTNode) -> bool:
         and isinstance(statement.body[0], cst.Expr)
         and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
     )
+
+
+def names_bound_in(node: cst.CSTNode) -> set[str]:
+    """Names bound anywhere in ``node`` (a loop, a function)."""
+    collector = _Bound()
+    node.visit(collector)
+    return collector.names
+
+
+class _Bound(cst.CSTVisitor):
+    """Names a loop binds: its target, assignments, `with ... as`, `:=`, `except ... as`."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def _targets(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            self.names.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                self._targets(element.value)
+        elif isinstance(node, cst.StarredElement):
+            self._targets(node.value)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._targets(node.target)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._targets(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._targets(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._targets(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._targets(node.target)

@@ -15,7 +15,7 @@ from libcst.metadata import BuiltinScope, GlobalScope
 
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.hoist.app import REQUEST_CLASSES, NotHoisted
-from pooltune.lint.hoist.edits import block_statements
+from pooltune.lint.hoist.edits import block_statements, names_bound_in
 from pooltune.lint.hoist.parsed import ParsedModule
 
 # State names by library when the variable's name says nothing (`client`, `c`, `s`).
@@ -228,6 +228,7 @@ class HandlerRewrite:
 
     def _free_request_name(self) -> str:
         taken = {p.name.value for p in _all_params(self.function)}
+        taken |= names_bound_in(self.function.body)
         return next(n for n in REQUEST_PARAM_NAMES if n not in taken)
 
 

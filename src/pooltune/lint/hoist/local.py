@@ -18,6 +18,7 @@ from pooltune.lint.hoist.edits import (
     block_statements,
     bound_names,
     imports_edit,
+    names_bound_in,
     statement_edit,
     top_statement,
 )
@@ -45,7 +46,7 @@ def loop_fix(
     statement, loop = _statement_in_loop(parsed, build)
     if statement is None or loop is None:
         return None
-    bound_in_loop = _bound_in(loop)
+    bound_in_loop = names_bound_in(loop)
     if any(name.value in bound_in_loop for name in names_read(build.call)):
         return None  # its arguments change from one iteration to the next
     top = top_statement(parsed, loop)
@@ -81,46 +82,6 @@ def _statement_in_loop(
     if not isinstance(loop, LOOPS) or block is not loop.body:
         return None, None
     return statement, loop
-
-
-def _bound_in(loop: cst.For | cst.While) -> set[str]:
-    collector = _Bound()
-    loop.visit(collector)
-    return collector.names
-
-
-class _Bound(cst.CSTVisitor):
-    """Names a loop binds: its target, assignments, `with ... as`, `:=`, `except ... as`."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-
-    def _targets(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Name):
-            self.names.add(node.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for element in node.elements:
-                self._targets(element.value)
-        elif isinstance(node, cst.StarredElement):
-            self._targets(node.value)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._targets(node.target)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._targets(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._targets(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._targets(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._targets(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._targets(node.target)
 
 
 class _LoopRewrite(cst.CSTTransformer):

@@ -48,6 +48,7 @@ class _Project:
         self._by_module: dict[str, str] | None = None
         self._sources: dict[str, str | None] = {}
         self._parsed: dict[str, ParsedModule | None] = {}
+        self.other_fixes: dict[str, list[int]] = {}  # rows of other rules' fixable findings
 
     def source(self, filename: str) -> str | None:
         if filename not in self._sources:
@@ -87,6 +88,11 @@ def plan_hoists(
     catalog: Catalog,
 ) -> list[Finding]:
     project = _Project(filenames, read)
+    # Other rules' fixes inside a function go first (a timeout added to `requests.get`, a
+    # stream closed): the hoist rewrites the whole function and would push them out.
+    for finding in findings:
+        if finding.code != CODE and finding.fix is not None:
+            project.other_fixes.setdefault(finding.filename, []).append(finding.location.row)
     return [
         _with_hoist(finding, project, catalog)
         if finding.code == CODE and finding.fix is None
@@ -107,6 +113,8 @@ def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Findin
     built = _BUILT.match(finding.message)
     factory_client = built.group(1) if built else None
     function = next((a for a in parsed.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
+    if _has_other_fixes(project, parsed, function or call):
+        return finding  # planned again in the next round, after those
     owner = route_owner(parsed, function, catalog) if function is not None else None
     try:
         site = _app_for(project, parsed, owner) if framework and owner is not None else None
@@ -126,6 +134,17 @@ def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Findin
     except NotHoisted:
         return finding  # stays as reported (the rule's message says what to do)
     return finding if fix is None else dataclasses.replace(finding, fix=fix)
+
+
+def _has_other_fixes(project: _Project, parsed: ParsedModule, node: cst.CSTNode) -> bool:
+    rows = project.other_fixes.get(parsed.filename)
+    if not rows:
+        return False
+    first, last = parsed.start(node).row, parsed.end(node).row
+    decorators = getattr(node, "decorators", ())
+    if decorators:
+        first = parsed.start(decorators[0]).row
+    return any(first <= row <= last for row in rows)
 
 
 def _app_for(project: _Project, parsed: ParsedModule, owner: cst.Name) -> AppSite | None:
