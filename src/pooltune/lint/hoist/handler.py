@@ -101,6 +101,8 @@ def find_build(
     if spec.kind == "connector":
         raise NotHoisted("a connector is hoisted with its session")
     build = Build(call, spec, kind, None)
+    if kind == "implicit":
+        return build  # what `x = requests.get(...)` binds is a response, not the client
     parent = parsed.parents.get(call)
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
         target = parent.targets[0].target
@@ -114,8 +116,7 @@ def find_build(
             if not isinstance(parent.asname.name, cst.Name):
                 raise NotHoisted("the `with` target is not a name")
             build.bound = parent.asname.name.value
-    if kind != "implicit":
-        build.needed_names = _module_names_read(parsed, build)
+    build.needed_names = _module_names_read(parsed, build)
     return build
 
 

@@ -195,31 +195,34 @@ class _Contains(cst.CSTVisitor):
 def module_fix(
     parsed: ParsedModule, call: cst.Call, catalog: Catalog, factory_client: str | None
 ) -> Fix | None:
-    """A sync client built per call in a module-level function becomes a module-level client
-    closed with `atexit` (one per process: a Flask/Quart worker, a Celery worker)."""
+    """A sync client built per call in a module-level function or a method becomes a
+    module-level client closed with `atexit` (one per process: a Flask/Quart worker, a Celery
+    worker; one for every instance of a class)."""
     function = next((a for a in parsed.ancestors(call) if isinstance(a, cst.FunctionDef)), None)
-    if function is None or parsed.parents.get(function) is not parsed.module:
-        return None
+    top = top_statement(parsed, function) if function is not None else None
+    if function is None or top is None or not _only_classes_between(parsed, function, top):
+        return None  # a closure reads its enclosing function's names
     build = find_build(parsed, call, catalog, factory_client)
     if build.spec.is_async:
         return None  # at import, an async client belongs to no loop yet (POOL010/POOL013)
-    body = list(parsed.module.body)
-    index = body.index(function)
-    later = set().union(*(bound_names(s) for s in body[index:]))
+    body: list[cst.CSTNode] = list(parsed.module.body)
+    later = set().union(*(bound_names(s) for s in body[body.index(top) :]))
     if set(build.needed_names) & later:
-        return None  # it reads names bound below the function
+        return None  # it reads names bound below
     code = build.constructor_code(parsed)
-    name, existing = _module_name(parsed, build, code)
+    local = names_bound_in(function) - ({build.bound} if build.bound else set())
+    name, existing = _module_name(parsed, build, code, local)
     close = build.spec.close_methods[0]
     prefix = "" if existing else f"{name} = {code}\natexit.register({name}.{close})\n\n\n"
-    new = rewrite_function(function, build, cst.Name(name))
-    imports = {"import atexit"}
-    if build.kind == "implicit":
-        imports.update(imports_for(parsed, build))
-    edits = [statement_edit(parsed, function, new, prefix)]
+    new_function = rewrite_function(function, build, cst.Name(name))
+    new_top = new_function if top is function else top.deep_replace(function, new_function)
+    library = imports_for(parsed, build) if build.kind == "implicit" else []
+    if any(parsed.import_of(line.split()[1]) != line for line in library):
+        return None  # imported only where it is used (an optional dependency): leave it so
+    edits = [statement_edit(parsed, top, new_top, prefix)]
     # the import block is always edited (itself when nothing is missing): two of these fixes
     # in one round overlap there, so the second is planned again, seeing the first's client
-    edits.extend(imports_edit(parsed, imports, always=True))
+    edits.extend(imports_edit(parsed, {"import atexit"}, always=True))
     return Fix(
         f"Build `{build.spec.display}` once at module level as `{name}` (closed at exit) "
         "and reuse it",
@@ -228,14 +231,26 @@ def module_fix(
     )
 
 
-def _module_name(parsed: ParsedModule, build: Build, code: str) -> tuple[str, bool]:
-    """A free module-level name, or the one that already holds this very client."""
+def _only_classes_between(parsed: ParsedModule, function: cst.CSTNode, top: cst.CSTNode) -> bool:
+    for ancestor in parsed.ancestors(function):
+        if ancestor is top:
+            return True
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+    return function is top
+
+
+def _module_name(
+    parsed: ParsedModule, build: Build, code: str, local: set[str]
+) -> tuple[str, bool]:
+    """A free module-level name (not one the function binds), or the one that already holds
+    this very client."""
     held = _module_values(parsed)
-    taken = parsed.global_names()
+    taken = parsed.global_names() | local
     base = build.state_name()
     for n in range(1, MAX_MODULE_NAMES + 1):
         name = base if n == 1 else f"{base}_{n}"
-        if held.get(name) == code:
+        if held.get(name) == code and name not in local:
             return name, True
         if name not in taken:
             return name, False

@@ -47,3 +47,17 @@ atexit.register(http.close)
 def refresh(key: str):
     client = http
     return client.get("/refresh/" + key).status_code
+
+
+class Weather:
+    """A long-lived object: its methods share one session."""
+
+    def today(self, city: str) -> dict:
+        response = session.get(API + "/weather", params={"city": city}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def status(self) -> int:
+        import urllib3  # an optional dependency: imported where it is used
+
+        return urllib3.request("GET", API).status

@@ -37,3 +37,17 @@ def other():
 def refresh(key: str):
     with httpx.Client(base_url=API) as client:
         return client.get("/refresh/" + key).status_code
+
+
+class Weather:
+    """A long-lived object: its methods share one session."""
+
+    def today(self, city: str) -> dict:
+        response = requests.get(API + "/weather", params={"city": city}, timeout=5)
+        response.raise_for_status()
+        return response.json()
+
+    def status(self) -> int:
+        import urllib3  # an optional dependency: imported where it is used
+
+        return urllib3.request("GET", API).status
