@@ -51,11 +51,13 @@ class Build:
     bound: str | None  # the variable it is bound to
     with_item: cst.WithItem | None = None
     needed_names: list[str] = field(default_factory=list)  # module-level names it reads
+    awaited: bool = False  # `await make_client()`: the build is the awaited value
 
     def constructor_code(self, parsed: ParsedModule) -> str:
         if self.kind == "implicit":
             return f"{self.spec.display}()"
-        return parsed.module.code_for_node(self.call)
+        code = parsed.module.code_for_node(self.call)
+        return f"await {code}" if self.awaited else code
 
     def state_name(self) -> str:
         if self.bound and self.bound not in GENERIC_NAMES and len(self.bound) > 1:
@@ -104,6 +106,9 @@ def find_build(
     if kind == "implicit":
         return build  # what `x = requests.get(...)` binds is a response, not the client
     parent = parsed.parents.get(call)
+    if isinstance(parent, cst.Await):  # an async factory: `llm = await make_llm()`
+        build.awaited = True
+        parent = parsed.parents.get(parent)
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
         target = parent.targets[0].target
         if isinstance(target, cst.Name):
@@ -279,6 +284,11 @@ class _Rewrite(cst.CSTTransformer):
         self.closes = set(closes)
         self._emptied: set[int] = set()  # blocks left empty by a removed close
 
+    def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
+        if self.build.awaited and original.expression is self.build.call:
+            return self.shared
+        return updated
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if original is not self.build.call:
             return updated
@@ -332,7 +342,10 @@ class _Rewrite(cst.CSTTransformer):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.RemovalSentinel:
         first = original.body[0] if len(original.body) == 1 else None
-        if isinstance(first, cst.Assign) and first.value is self.build.call and self._same_name():
+        value = first.value if isinstance(first, cst.Assign) else None
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if value is not None and value is self.build.call and self._same_name():
             return cst.RemoveFromParent()  # `session = session` would make it a local
         kept = [s for s in updated.body if not self._closes_build(s)]
         if len(kept) == len(updated.body):

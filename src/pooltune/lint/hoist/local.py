@@ -203,7 +203,7 @@ def module_fix(
     if function is None or top is None or not _only_classes_between(parsed, function, top):
         return None  # a closure reads its enclosing function's names
     build = find_build(parsed, call, catalog, factory_client)
-    if build.spec.is_async:
+    if build.spec.is_async or build.awaited:
         return None  # at import, an async client belongs to no loop yet (POOL010/POOL013)
     body: list[cst.CSTNode] = list(parsed.module.body)
     later = set().union(*(bound_names(s) for s in body[body.index(top) :]))

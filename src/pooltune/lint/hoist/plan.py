@@ -200,6 +200,8 @@ def _hoist(
     edits: list[Edit] = []
     if values.get(name) != code:
         sync = not build.spec.is_async  # built in the (async) lifespan it would be POOL008
+        if sync and build.awaited:
+            raise NotHoisted("a sync client from an async factory")
         creates: list[str] = []
         lines = imports_for(parsed, build) if not same_module or build.kind == "implicit" else []
         for line in lines:
