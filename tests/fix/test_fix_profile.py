@@ -196,4 +196,9 @@ def test_bad_profiles_are_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "profile.toml").unlink()
     code, _, err = _fix(tmp_path, "clients.py")
     assert code == 2 and "cannot read" in err and err.count("\n") == 1
+    no_profile = run_pooltune("fix", "clients.py", cwd=tmp_path)
+    assert no_profile.returncode == 2 and "--profile PROFILE.toml is required" in no_profile.stderr
+    _write_profile(tmp_path, "httpx")
+    code, _, err = _fix(tmp_path, "missing.py")
+    assert code == 2 and "missing.py: no such file or directory" in err
     assert (tmp_path / "clients.py").read_text() == HTTPX
