@@ -254,6 +254,20 @@ def _all_params(function: cst.FunctionDef) -> list[cst.Param]:
     return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *kwargs]
 
 
+CONNECTION_CLASSES = frozenset(
+    {"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"}
+)
+
+
+def _is_websocket_route(function: cst.FunctionDef) -> bool:
+    for decorator in function.decorators:
+        call = decorator.decorator
+        func = call.func if isinstance(call, cst.Call) else call
+        if isinstance(func, cst.Attribute) and func.attr.value == "websocket":
+            return True
+    return False
+
+
 ACCEPTED_REQUEST_IMPORTS = frozenset(
     {"from fastapi import Request", "from starlette.requests import Request"}
 )
@@ -262,11 +276,13 @@ ACCEPTED_REQUEST_IMPORTS = frozenset(
 def request_parameter(parsed: ParsedModule, function: cst.FunctionDef) -> tuple[str | None, bool]:
     """(the parameter annotated with a Request class, whether `Request` must be imported)."""
     requests = {".".join(pair) for pair in REQUEST_CLASSES.values()} | {"fastapi.requests.Request"}
-    for param in _all_params(function):
+    for param in _all_params(function):  # a Request or a WebSocket: both reach `.app`
         if param.annotation is not None and parsed.qualnames(param.annotation.annotation) & (
-            requests
+            requests | CONNECTION_CLASSES
         ):
             return param.name.value, False
+    if _is_websocket_route(function):
+        raise NotHoisted("a websocket handler without a `WebSocket` parameter")
     if "Request" in parsed.global_names():
         if parsed.import_of("Request") not in ACCEPTED_REQUEST_IMPORTS:
             raise NotHoisted("`Request` names something else in this module")
