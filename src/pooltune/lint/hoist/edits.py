@@ -40,7 +40,7 @@ def top_statement(parsed: ParsedModule, node: cst.CSTNode) -> cst.CSTNode | None
 
 def statement_edit(
     parsed: ParsedModule, old: cst.CSTNode, new: cst.CSTNode, prefix: str = ""
-) -> Edit:
+) -> list[Edit]:
     """Replace a top-level statement by ``prefix`` + ``new`` (decorators included, its leading
     comments kept where they are); refused when the statement's text cannot be placed."""
     decorators = getattr(old, "decorators", ())
@@ -56,9 +56,41 @@ def statement_edit(
             node = node.with_changes(leading_lines=())
         return parsed.module.code_for_node(node).rstrip("\r\n")
 
-    if render(old) != parsed.text(start, end):
+    old_text = render(old)
+    if old_text != parsed.text(start, end):
         raise NotHoisted("the statement's text could not be placed")
-    return Edit(prefix + render(new), start, end, parsed.filename)
+    return _narrowed(parsed, start, end, old_text, render(new), prefix)
+
+
+def _narrowed(
+    parsed: ParsedModule, start: Location, end: Location, old: str, new: str, prefix: str
+) -> list[Edit]:
+    """The edits that turn ``old`` (the statement's lines from ``start``) into ``prefix`` +
+    ``new``, on the lines that differ only: two methods of one class are two edits that do not
+    overlap, so both apply in one round."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    head = 0
+    while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
+        head += 1
+    tail = 0
+    while (
+        tail < min(len(old_lines), len(new_lines)) - head
+        and old_lines[-1 - tail] == new_lines[-1 - tail]
+    ):
+        tail += 1
+    replaced = new_lines[head : len(new_lines) - tail]
+    first_row, after_row = start.row + head, start.row + len(old_lines) - tail
+    if after_row > len(parsed.module.code.split("\n")) - 1 or (not replaced and not prefix):
+        # no line after the statement to end on (the file's last line): the whole statement
+        return [Edit(prefix + new, start, end, parsed.filename)]
+    content = "".join(f"{line}\n" for line in replaced)
+    edits = [Edit(content, Location(first_row, 1), Location(after_row, 1), parsed.filename)]
+    if prefix:
+        if first_row == start.row:
+            edits = [Edit(prefix + content, start, Location(after_row, 1), parsed.filename)]
+        else:
+            edits.insert(0, Edit(prefix, start, start, parsed.filename))
+    return edits
 
 
 def bound_names(statement: cst.CSTNode) -> set[str]:

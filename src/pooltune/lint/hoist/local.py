@@ -58,7 +58,7 @@ def loop_fix(
         return None
     return Fix(
         f"Build `{build.spec.display}` once before the loop",
-        (statement_edit(parsed, top, new_top),),
+        tuple(statement_edit(parsed, top, new_top)),
         "unsafe",
     )
 
@@ -219,10 +219,11 @@ def module_fix(
     library = imports_for(parsed, build) if build.kind == "implicit" else []
     if any(parsed.import_of(line.split()[1]) != line for line in library):
         return None  # imported only where it is used (an optional dependency): leave it so
-    edits = [statement_edit(parsed, top, new_top, prefix)]
-    # the import block is always edited (itself when nothing is missing): two of these fixes
-    # in one round overlap there, so the second is planned again, seeing the first's client
-    edits.extend(imports_edit(parsed, {"import atexit"}, always=True))
+    edits = statement_edit(parsed, top, new_top, prefix)
+    # a fix that creates the client always edits the import block (itself when nothing is
+    # missing): two such fixes in one round overlap there, so the second is planned again and
+    # sees the first's client; fixes that reuse it apply together
+    edits.extend(imports_edit(parsed, {"import atexit"}, always=not existing))
     return Fix(
         f"Build `{build.spec.display}` once at module level as `{name}` (closed at exit) "
         "and reuse it",

@@ -224,7 +224,7 @@ def _hoist(
         )
     request_param, import_request = request_parameter(parsed, function)
     rewrite = HandlerRewrite(function, build, name, site.framework, request_param)
-    edits.append(statement_edit(parsed, function, rewrite.apply(parsed)))
+    edits.extend(statement_edit(parsed, function, rewrite.apply(parsed)))
     handler_imports = set()
     if import_request:
         module, cls = REQUEST_CLASSES[site.framework]
