@@ -178,16 +178,28 @@ FIXES += [
     # POOL008: the async twin of a local `with` client
     (
         "POOL008",
-        "import httpx\n\n\nasync def handler(urls):\n"
+        "import httpx\n\n\nasync def handler(urls):\n    # one client\n"
         "    with httpx.Client(timeout=5) as client:  # per call\n"
         "        first = client.get(urls[0]).json()\n"
         "        rest = [client.post(u, json={}) for u in urls[1:]]\n"
         "        return first, rest\n",
-        "import httpx\n\n\nasync def handler(urls):\n"
+        "import httpx\n\n\nasync def handler(urls):\n    # one client\n"
         "    async with httpx.AsyncClient(timeout=5) as client:  # per call\n"
         "        first = (await client.get(urls[0])).json()\n"
         "        rest = [(await client.post(u, json={})) for u in urls[1:]]\n"
         "        return first, rest\n",
+        True,
+    ),
+]
+
+FIXES += [
+    # a def inside the rewritten statement is written again as it is (not a slicing stub)
+    (
+        "POOL008",
+        "import httpx\nasync def f(u):\n    with httpx.Client() as c:\n"
+        "        def log(r):\n            print(r)\n        log(c.get(u))\n",
+        "import httpx\nasync def f(u):\n    async with httpx.AsyncClient() as c:\n"
+        "        def log(r):\n            print(r)\n        log(await c.get(u))\n",
         True,
     ),
 ]

@@ -71,7 +71,10 @@ def test_json_has_ruff_compatible_keys(project: Path) -> None:
     assert finding["filename"] == "bad.py"
     assert finding["location"] == {"row": 4, "column": 12}
     assert finding["end_location"]["row"] == 4
-    assert finding["fix"] is None
+    assert finding["fix"]["applicability"] == "unsafe"
+    assert finding["fix"]["message"] == "Add `timeout=(5, 60)`"
+    (edit,) = finding["fix"]["edits"]
+    assert set(edit) == {"content", "location", "end_location"}
     assert finding["url"].endswith("rules/POOL003.md")
 
 
@@ -238,7 +241,7 @@ def test_cache_makes_a_rerun_reuse_results(project: Path) -> None:
 def test_rules_and_rule_commands() -> None:
     proc = run_pooltune("rules")
     assert proc.returncode == 0
-    assert len(proc.stdout.splitlines()) == 13
+    assert len(proc.stdout.splitlines()) == 14  # POOL001..POOL014
     assert proc.stdout.startswith("POOL001  client-per-request")
     proc = run_pooltune("rule", "pool012")
     assert proc.returncode == 0 and proc.stdout.startswith("# POOL012 sdk-client-drops-limits")

@@ -50,3 +50,25 @@ def test_reported_without_a_fix(code: str, source: str) -> None:
     findings = lint_source(source, "t.py", load_catalog(), {code}, PROJECT).findings
     assert [f.code for f in findings] == [code]
     assert findings[0].fix is None
+
+
+@pytest.mark.parametrize(
+    ("source", "stub"),
+    [
+        ("def f(): pass\n", True),
+        ("class C: pass\n", True),
+        ("async def f(): pass\n", True),
+        ("def f(x): pass\n", False),
+        ("@cache\ndef f(): pass\n", False),
+        ("def f():\n    pass\n", False),
+        ("class C(Base): pass\n", False),
+        ("if x:\n    def f(): pass\n", True),
+    ],
+)
+def test_slicing_stubs_are_recognized(source: str, stub: bool) -> None:
+    """A fix never writes a node holding one: its real body is not in the tree."""
+    import libcst as cst
+
+    from pooltune.lint.cstedit import holds_stub
+
+    assert holds_stub(cst.parse_module(source)) is stub

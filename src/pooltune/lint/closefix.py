@@ -4,8 +4,8 @@ that closes it), so the resource is released when the block ends, however it end
 
 Only where the rewrite is exact: the assignment is a statement of its own in an indented block,
 every use of the name is in the statements after it in that same block, no use sits in a nested
-function or lambda, and those statements hold no ``def`` or ``class`` (slicing may have stubbed
-them). The block's trailing comments stay where they are.
+function or lambda, and those statements hold no ``def`` or ``class`` that slicing stubbed.
+The block's trailing comments stay where they are.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from pooltune.lint.cstedit import code_in_place, contains_definition, indents_at
+from pooltune.lint.cstedit import code_in_place, holds_stub, indents_at
 from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Applicability, Edit, Fix, Location
 
@@ -48,7 +48,7 @@ def region_after(facts: Facts, target: cst.Name, uses: Sequence[cst.CSTNode]) ->
     if index is None:
         return None
     statements = tuple(block.body[index + 1 :])
-    if not statements or any(contains_definition(stmt) for stmt in statements):
+    if not statements or any(holds_stub(stmt) for stmt in statements):
         return None
     inside = {id(stmt) for stmt in statements}
     for use in uses:

@@ -59,23 +59,39 @@ def add_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Cal
     return call.with_changes(args=[*args, new])
 
 
-class _Definitions(cst.CSTVisitor):
+class _Stubs(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self.found = True
-        return False
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.found = self.found or (
+            not node.decorators
+            and not node.params.children
+            and node.returns is None
+            and _is_pass(node.body)
+        )
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        self.found = True
-        return False
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.found = self.found or (
+            not node.decorators and not node.bases and not node.keywords and _is_pass(node.body)
+        )
 
 
-def contains_definition(node: cst.CSTNode) -> bool:
-    """Whether ``node`` is or holds a `def` or `class` (whose body slicing may have stubbed)."""
-    finder = _Definitions()
+def _is_pass(body: cst.BaseSuite) -> bool:
+    return (
+        isinstance(body, cst.SimpleStatementSuite)
+        and len(body.body) == 1
+        and isinstance(body.body[0], cst.Pass)
+    )
+
+
+def holds_stub(node: cst.CSTNode) -> bool:
+    """Whether ``node`` holds a ``def name(): pass`` or ``class Name: pass``: the shape the
+    engine's slicing gives a function or class no rule can see (its real body is not in the
+    tree). A fix that would write such a node again is refused; a real one-line stub written
+    again is the same text, so refusing it too loses nothing but the fix."""
+    finder = _Stubs()
     node.visit(finder)
     return finder.found
 

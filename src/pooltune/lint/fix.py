@@ -227,7 +227,8 @@ class _Planner:
                 break
             if not failed:
                 break
-            chosen = [fix for fix in chosen if fix not in failed]
+            dropped = {id(fix) for fix in failed}
+            chosen = [fix for fix in chosen if id(fix) not in dropped]
         texts = {
             filename: splice(
                 self.sources[filename].text,

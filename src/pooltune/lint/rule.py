@@ -87,16 +87,20 @@ class Rule(cst.BatchableCSTVisitor):
         message: str,
         applicability: Applicability = "safe",
     ) -> Fix | None:
-        """A fix that replaces ``node`` with ``new_node``; None when ``new_node`` holds a
-        function or class: the engine may have stubbed its body (slicing), and the fix would
-        write the stub over the real code."""
-        from pooltune.lint.cstedit import code_in_place, contains_definition, indents_at
+        """A fix that replaces ``node`` with ``new_node``; None when either holds a function or
+        class the engine stubbed (slicing): the fix would write the stub over the real code."""
+        from pooltune.lint.cstedit import code_in_place, holds_stub, indents_at
 
-        if contains_definition(new_node):
+        if holds_stub(node) or holds_stub(new_node):
             return None
-
         start, end = self._range(node)
         module = self.context.module
+        if (
+            isinstance(new_node, (cst.BaseCompoundStatement, cst.SimpleStatementLine))
+            and new_node.leading_lines
+        ):
+            # the comments above a statement lie before its range: they stay where they are
+            new_node = new_node.with_changes(leading_lines=())
         indents = indents_at([parent for _, parent in self.facts.ancestors(node)], module)
         content = code_in_place(module, new_node, indents)
         if isinstance(node, cst.BaseStatement):

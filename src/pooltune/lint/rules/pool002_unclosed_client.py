@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from pooltune.lint.closefix import escapes, region_after, region_fix, with_statement
-from pooltune.lint.cstedit import code_in_place, contains_definition, indents_at
+from pooltune.lint.cstedit import code_in_place, holds_stub, indents_at
 from pooltune.lint.facts import ClientBuild
 from pooltune.lint.findings import Edit, Fix, Location
 from pooltune.lint.rule import Rule
@@ -107,7 +107,7 @@ class UnclosedClient(Rule):
         # The new method goes after the method that builds the first of them: that method is
         # never stubbed by slicing (it builds a client), so its end is where the file says.
         after = open_builds[0].function
-        if not isinstance(after, cst.FunctionDef) or contains_definition(after.body):
+        if not isinstance(after, cst.FunctionDef) or holds_stub(after.body):
             return None
         open_attrs = sorted(
             {(b.name or "", b.spec.close_methods[0], b.spec.is_async) for b in open_builds}
