@@ -47,6 +47,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "List the rules: code, name, summary, and whether a fix is offered.",
     ),
     "rule": LazyCommand("pooltune.lint.cli:rule_doc", "Print a rule's documentation."),
+    "fix": LazyCommand(
+        "pooltune.fix_profile.command:fix",
+        "Write measured pool settings (`recommend --format toml`) into the clients' constructors.",
+    ),
     "server": LazyCommand(
         "pooltune.lint.server:server",
         "Run the language server (LSP over stdio) for editors.",

@@ -107,6 +107,7 @@ def lint(
             None if no_cache else settings.root,
             test_ignore=settings.test_ignore,
             keep_sources=fixing,  # the fixes apply to exactly the bytes the findings came from
+            plan_hoists=fixing,
         )
     findings = run.findings
 

@@ -166,6 +166,7 @@ def lint_files(
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
     keep_sources: bool = False,
     overrides: dict[str, bytes] | None = None,
+    plan_hoists: bool = False,
 ) -> LintRun:
     """``codes_for`` maps each file to its enabled codes (after per-file-ignores);
     ``overrides`` gives some files' contents in place of what is on disk (``--diff``)."""
@@ -226,6 +227,7 @@ def lint_files(
             run.findings = sorted([*run.findings, *reported], key=lambda f: f.sort_key)
             run.from_cache = len(files)
             cache.save()  # new stats recorded by confirm()
+            run.findings = _with_project_fixes(run.findings, filenames, overrides, plan_hoists)
             return run
     consistent = on_disk
     for entry in files:
@@ -336,7 +338,32 @@ def lint_files(
             cache.mark_consistent(tree)
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)
+    run.findings = _with_project_fixes(run.findings, filenames, overrides, plan_hoists)
     return run
+
+
+def _with_project_fixes(
+    findings: list[Finding],
+    filenames: Sequence[str],
+    overrides: dict[str, bytes] | None,
+    plan_hoists: bool,
+) -> list[Finding]:
+    """POOL001's hoists, planned from the whole run when fixing (they read the files with a
+    finding, and one may span two files: never cached). A plain run reads nothing more."""
+    if not plan_hoists:
+        return findings
+    from pooltune.lint.hoist import attach_hoist_fixes
+
+    def read(filename: str) -> str | None:
+        from pooltune.lint.source import SourceError, decode_source
+
+        try:
+            data = overrides[filename] if overrides and filename in overrides else None
+            return decode_source(data if data is not None else Path(filename).read_bytes())
+        except (OSError, SourceError):
+            return None
+
+    return attach_hoist_fixes(findings, filenames, read, load_catalog())
 
 
 def _reported_if_consistent(
