@@ -40,7 +40,7 @@ def test_a_client_that_stays_says_why(tmp_path: Path) -> None:
     proc = run_pooltune("lint", "--no-cache", "--fix", "--unsafe-fixes", ".", cwd=work)
     assert proc.returncode == 1
     assert (
-        "keys.py:9:11: POOL001 `openai.AsyncOpenAI` built inside a request handler or task: "
+        "keys.py:9:11: POOL001 `openai.AsyncOpenAI` built inside the request handler `ask`: "
         "every call pays a new TCP+TLS handshake and drops its pool; create it once "
         "(lifespan/module level) and reuse it (no automatic fix: its arguments depend on the "
         "request (`x_api_key`): share one client and call `client.with_options(...)` per "

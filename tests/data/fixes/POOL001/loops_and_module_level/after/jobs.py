@@ -53,7 +53,7 @@ class Weather:
     """A long-lived object: its methods share one session."""
 
     def today(self, city: str) -> dict:
-        response = session.get(API + "/weather", params={"city": city}, timeout=5)
+        response = requests.get(API + "/weather", params={"city": city}, timeout=5)
         response.raise_for_status()
         return response.json()
 
