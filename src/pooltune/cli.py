@@ -47,6 +47,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "List the rules: code, name, summary, and whether a fix is offered.",
     ),
     "rule": LazyCommand("pooltune.lint.cli:rule_doc", "Print a rule's documentation."),
+    "fix": LazyCommand(
+        "pooltune.fix_profile.command:fix",
+        "Write measured pool settings (`recommend --format toml`) into the clients' constructors.",
+    ),
     "server": LazyCommand(
         "pooltune.lint.server:server",
         "Run the language server (LSP over stdio) for editors.",
@@ -153,5 +157,31 @@ def _root(
     """pooltune: lint connection-pool anti-patterns; recommend pool settings from measurement."""
 
 
+def _click_error(name: str) -> type[Exception]:
+    """click's exception class ``name``: typer 0.28 vendors click as `typer._click`, earlier
+    typers use click itself; typer.BadParameter derives from either's."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
 def main() -> None:
-    app()
+    """Run the app; a usage error is one line on stderr, exit 2, as every other error is
+    (click prints the usage, a hint and a blank line before it)."""
+    usage_error, click_exception = _click_error("UsageError"), _click_error("ClickException")
+    try:
+        code = typer.main.get_command(app).main(prog_name="pooltune", standalone_mode=False)
+    except usage_error as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `pooltune` alone: the help
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+        context = exc.ctx  # type: ignore[attr-defined]
+        hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+        message = exc.format_message().rstrip(".")  # type: ignore[attr-defined]
+        typer.echo(f"pooltune: error: {message}{hint}", err=True)
+        sys.exit(2)
+    except click_exception as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

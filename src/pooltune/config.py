@@ -7,6 +7,7 @@ file (bench/lint_startup.py).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,8 @@ class LoadedConfig:
 def load_config(explicit: Path | None, start: Path) -> LoadedConfig:
     path = explicit if explicit is not None else find_pyproject(start)
     if path is None:
-        root = start.resolve() if start.is_dir() else start.resolve().parent
+        real = Path(os.path.realpath(start))  # never raises, even on a symbolic link loop
+        root = real if real.is_dir() else real.parent
         return LoadedConfig(config=LintConfig(), root=root, source=None)
     data = read_toml(path)
     # A pyproject.toml holds [tool.pooltune]; a file given with --config may be a bare table.

@@ -7,12 +7,14 @@ file: the commands print it as one line and exit 2.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pooltune._toml import tomllib
+from pooltune.regular_file import read_regular_text
 
 
 class ConfigError(Exception):
@@ -38,19 +40,20 @@ class Pyproject:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above ``start`` (a file or a folder)."""
-    start = start.resolve()
+    """The nearest pyproject.toml at or above ``start`` (a file or a folder). One that is not a
+    regular file is still the project's: reading it says why it cannot be read, never hangs."""
+    start = Path(os.path.realpath(start))  # a symbolic link loop resolves as far as it can
     folder = start if start.is_dir() else start.parent
     for candidate in (folder, *folder.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file():
+        if path.exists():
             return path
     return None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_text(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
@@ -133,7 +136,7 @@ def declared_dependencies(start: Path) -> list[list[str]] | None:
         for file in sorted(candidate.glob("requirements*.txt")):
             found = True
             try:
-                lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+                lines = read_regular_text(file, errors="replace").splitlines()
             except OSError:
                 continue
             runtime += [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("-")]

@@ -2,7 +2,7 @@
 
     def test_my_client_survives_idle_closes(pooltune_sim):
         sim = pooltune_sim(idle_timeout=5, concurrency_limit=20)
-        client = make_my_client(base_url=sim.url, verify=sim.ca_bundle)
+        client = make_my_client(base_url=sim.url, verify=sim.verify)  # an ssl.SSLContext
         ...
 
 The factory takes `SimSettings` fields as keywords (`subprocess=True` runs it in its own process,

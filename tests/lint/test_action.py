@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pooltune import __version__
 from tests.lint.conftest import run_pooltune
 
 # ::error key=value,key=value::message  (GitHub's workflow commands)
@@ -105,7 +106,7 @@ def test_a_clean_tree_exits_0_and_a_bad_flag_exits_2(repo_root: Path) -> None:
 def test_action_yml_declares_the_inputs_and_calls_the_script(repo_root: Path) -> None:
     action = yaml.safe_load((repo_root / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert action["inputs"]["version"]["default"] == "latest"
+    assert action["inputs"]["version"]["default"] == "source"
     assert action["inputs"]["args"]["default"] == "."
     (step,) = action["runs"]["steps"]
     assert "action/run.sh" in step["run"]
@@ -114,3 +115,24 @@ def test_action_yml_declares_the_inputs_and_calls_the_script(repo_root: Path) ->
         "INPUT_VERSION": "${{ inputs.version }}",
         "INPUT_ARGS": "${{ inputs.args }}",
     }
+
+
+def test_by_default_the_action_installs_its_own_checkout(repo_root: Path, tmp_path: Path) -> None:
+    """pooltune is not on the package index: the default installs the checkout the action
+    runs from (the ref in `uses:`) into a virtualenv of its own, and lints with that."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "INPUT_VERSION")}
+    env.update(RUNNER_TEMP=str(tmp_path), INPUT_ARGS="--no-cache fixtures/fixed")
+    proc = subprocess.run(
+        ["bash", str(repo_root / "action" / "run.sh")],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if proc.returncode != 0 and "No matching distribution" in proc.stderr:
+        pytest.skip("the package index (for pooltune's dependencies) cannot be reached")
+    assert proc.returncode == 0, proc.stderr
+    installed = tmp_path / "pooltune-action-venv" / "bin" / "pooltune"
+    assert installed.is_file()
+    assert f"pooltune {__version__}" in proc.stderr.splitlines()  # `pooltune --version`

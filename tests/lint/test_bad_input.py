@@ -54,12 +54,44 @@ def test_deeply_nested_file_does_not_crash(project: Path) -> None:
     assert code == 1 and ("ok.py", "POOL003") in _codes(findings)
 
 
-def test_huge_file_is_skipped_with_a_reason(project: Path) -> None:
+def test_huge_file_is_reported_so_the_run_cannot_pass(project: Path) -> None:
     (project / "ok.py").write_text(BAD)
     (project / "huge.py").write_text("import httpx\n" + "x = 1\n" * 900_000)  # ~5 MB
-    code, findings, stderr = _lint(project)
-    assert code == 1 and _codes(findings) == {("ok.py", "POOL003")}
-    assert "huge.py: skipped: file too large" in stderr
+    code, findings, _ = _lint(project)
+    assert code == 1 and _codes(findings) == {("ok.py", "POOL003"), ("huge.py", "POOL000")}
+    (error,) = [f for f in findings if f["code"] == "POOL000"]
+    assert str(error["message"]).startswith("file too large to lint (5.1 MiB; the limit is 2 MiB)")
+
+
+def test_a_module_too_large_for_the_rules_is_reported_quickly(project: Path) -> None:
+    """Every function builds a client: libcst would read all of it (minutes, gigabytes)."""
+    per_call = "def f{i}(url):\n    with httpx.Client(timeout=5) as c:\n        return c.get(url)\n"
+    body = "".join(per_call.format(i=i) for i in range(8_000))
+    (project / "dense.py").write_text("import httpx\n" + body)  # ~0.7 MB, 120,000 nodes
+    (project / "ok.py").write_text(BAD)
+    code, findings, _ = _lint(project)
+    assert code == 1 and _codes(findings) == {("ok.py", "POOL003"), ("dense.py", "POOL000")}
+    (error,) = [f for f in findings if f["code"] == "POOL000"]
+    assert "too large for the rules" in str(error["message"])
+
+
+def test_deep_but_valid_code_keeps_its_findings(project: Path) -> None:
+    """3,000 chained `and` is one `ast.BoolOp` but a 3,000-deep libcst tree."""
+    chain = " and ".join(["x"] * 3000)
+    (project / "deep.py").write_text(
+        f"import requests\ndef g(x):\n    ok = {chain}\n    requests.get('https://x')\n"
+    )
+    code, findings, _ = _lint(project)
+    assert code == 1 and _codes(findings) == {("deep.py", "POOL003")}
+    assert [f["location"] for f in findings] == [{"row": 4, "column": 5}]
+
+
+def test_nesting_beyond_any_stack_is_one_finding_not_a_crash(project: Path) -> None:
+    chain = " and ".join(["x"] * 25_000)  # libcst's native parser would overflow its stack
+    (project / "deeper.py").write_text(f"import requests\nok = {chain}\nrequests.get('x')\n")
+    code, findings, _ = _lint(project)
+    assert code == 1 and _codes(findings) == {("deeper.py", "POOL000")}
+    assert "nesting too deep" in str(findings[0]["message"])
 
 
 def test_symlink_loop_and_broken_link(project: Path) -> None:

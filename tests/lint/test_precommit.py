@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -52,3 +53,33 @@ def test_hook_fails_on_a_bad_file_and_passes_on_a_good_one(repo_root: Path, tmp_
     _git(repo, "add", "app.py")
     passed = try_repo()
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_the_readmes_config_gets_a_real_rev_from_autoupdate(
+    repo_root: Path, tmp_path: Path
+) -> None:
+    """The README's config as written, pointed at a clone: `pre-commit autoupdate` (which it
+    says to run; the repository has no tags) pins the clone's newest commit."""
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"```yaml\n# \.pre-commit-config\.yaml\n(.*?)```", readme, re.S)
+    assert match is not None
+    upstream = tmp_path / "upstream"
+    clone = subprocess.run(
+        ["git", "clone", "-q", "--no-local", str(repo_root), str(upstream)], capture_output=True
+    )
+    if clone.returncode != 0:
+        pytest.skip(f"not a git checkout: {clone.stderr.decode(errors='replace').strip()}")
+    user = tmp_path / "user-repo"
+    user.mkdir()
+    _git(user, "init", "-q")
+    config = re.sub(r"repo: \S+", f"repo: {upstream}", match.group(1), count=1)
+    (user / ".pre-commit-config.yaml").write_text(config)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    proc = subprocess.run(
+        ["pre-commit", "autoupdate"], cwd=user, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=upstream, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert f"rev: {head}" in (user / ".pre-commit-config.yaml").read_text()

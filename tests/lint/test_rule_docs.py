@@ -51,3 +51,15 @@ def test_use_instead_is_clean(code: str, index: int, source: str) -> None:
 def test_unknown_rule_is_a_clear_error() -> None:
     with pytest.raises(KeyError, match="unknown rule 'POOL999'"):
         load_rule_doc("POOL999")
+
+
+@pytest.mark.parametrize("code", sorted(RULES_BY_CODE))
+def test_the_fix_shown_by_pooltune_rules_is_the_documented_one(code: str) -> None:
+    safety = " ".join(load_rule_doc(code).sections["Fix safety"].split())
+    offered = RULES_BY_CODE[code].fix_offered
+    no_fix = safety.startswith(("There is no automatic fix", "No fix is offered"))
+    assert no_fix == (offered is None), safety
+    if offered == "unsafe":
+        assert "unsafe" in safety.split(".")[0]
+    if offered == "safe":
+        assert "safe fix" in safety.split(".")[0]

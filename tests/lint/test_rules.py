@@ -173,3 +173,11 @@ def test_opt_in_rules_need_their_own_selector() -> None:
     assert expand_selectors(("POOL0",), known, "select") == {"POOL001", "POOL003"}
     for selector in ("POOL101", "POOL1", "POOL10", "ALL"):
         assert "POOL101" in expand_selectors((selector,), known, "select")
+
+
+def test_text_neither_parser_reads_is_pool000_not_a_crash() -> None:
+    """libcst refuses some text with its own errors (a non-identifier letter): CPython's
+    syntax error is the finding, whichever parser tried last."""
+    source = "import requests\nfields = 1\n\U00016100\n"
+    result = lint_source(source, "t.py", load_catalog(), {"POOL000", "POOL001"})
+    assert [f.code for f in result.findings] == ["POOL000"]

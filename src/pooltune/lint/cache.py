@@ -47,7 +47,7 @@ Stamp = tuple[int, int]  # (st_mtime_ns, st_size)
 
 
 def settings_key(*parts: str) -> str:
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
 def content_hash(data: bytes) -> str:
@@ -116,7 +116,8 @@ def tree_key(files: Iterable[tuple[str, str, str]]) -> str:
     """(filename, settings, content hash) of every file in a run, in any order."""
     digest = hashlib.blake2b(digest_size=16)
     for filename, settings, content in sorted(files):
-        digest.update(f"{os.path.abspath(filename)}\0{settings}\0{content}\n".encode())
+        line = f"{os.path.abspath(filename)}\0{settings}\0{content}\n"
+        digest.update(line.encode("utf-8", "surrogateescape"))  # a file name that is not UTF-8
     return digest.hexdigest()
 
 

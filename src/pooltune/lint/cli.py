@@ -25,7 +25,7 @@ class OutputFormat(str, Enum):
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"pooltune: error: {message}", err=True)
+    _error(message)
     return typer.Exit(2)
 
 
@@ -74,38 +74,41 @@ def lint(
     from pooltune.config import ConfigError, load_config
     from pooltune.lint.files import select_files
     from pooltune.lint.settings import LintSettings
+    from pooltune.lint.workers import stopped_by_signals
 
     targets = paths or ["."]
     try:
+        if config is not None and not config.exists():
+            raise ConfigError(f"--config {config}: no such file")
         settings = LintSettings.from_config(
             load_config(config, Path(targets[0])), _split(select), _split(ignore)
         )
     except ConfigError as exc:
         raise _fail(str(exc)) from None
-    if config is not None and not config.is_file():
-        raise _fail(f"--config {config}: no such file")
+    if output_file is not None:
+        _check_output_file(output_file)  # before the linting, not after it
 
     selection = select_files(
         targets, settings.root, list(settings.exclude), force_exclude=force_exclude
     )
-    for missing in selection.missing:
-        typer.echo(f"pooltune: error: {missing}: no such file or directory", err=True)
+    for error in selection.errors:
+        _error(f"{error.path}: {error.reason}")
     for skipped in selection.skipped:
-        typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
+        _warn(f"{skipped.path}: skipped: {skipped.reason}")
 
     codes_for = settings.codes_per_file(selection.files)
     from pooltune.lint.runner import lint_files
 
     fixing = fix or diff
-    run = lint_files(
-        selection.files,
-        codes_for,
-        None if no_cache else settings.root,
-        test_ignore=settings.test_ignore,
-        keep_sources=fixing,  # the fixes apply to exactly the bytes the findings came from
-    )
-    for skipped in run.skipped:
-        typer.echo(f"pooltune: warning: {skipped.path}: skipped: {skipped.reason}", err=True)
+    with stopped_by_signals():
+        run = lint_files(
+            selection.files,
+            codes_for,
+            None if no_cache else settings.root,
+            test_ignore=settings.test_ignore,
+            keep_sources=fixing,  # the fixes apply to exactly the bytes the findings came from
+            plan_hoists=fixing,
+        )
     findings = run.findings
 
     fixed = 0
@@ -113,36 +116,43 @@ def lint(
     if fixing:
         from pooltune.lint.fix import fix_files
 
-        outcome = fix_files(
-            selection.files,
-            codes_for,
-            None if no_cache else settings.root,
-            findings,
-            run.sources,
-            unsafe=unsafe_fixes,
-            write=fix and not diff,
-            test_ignore=settings.test_ignore,
-        )
+        with stopped_by_signals():
+            outcome = fix_files(
+                selection.files,
+                codes_for,
+                None if no_cache else settings.root,
+                findings,
+                run.sources,
+                unsafe=unsafe_fixes,
+                write=fix and not diff,
+                test_ignore=settings.test_ignore,
+            )
         findings = outcome.findings
         for problem in outcome.problems:
             typer.echo(problem.line(), err=True)
         if diff:
-            sys.stdout.writelines(outcome.diff)
+            _write_stdout("".join(outcome.diff))
             typer.echo(_would_fix(outcome.fixed, findings, unsafe_fixes), err=True)
             raise typer.Exit(0 if not findings or exit_zero else 1)
         fixed = outcome.fixed
         write_failed = outcome.write_failed
 
+    incomplete = bool(selection.errors)
     report = _render(
         findings, output_format, output_file is None and not quiet, unsafe_fixes, fixed
     )
     if output_file is not None:
-        output_file.write_text(report, encoding="utf-8")
-    elif not (quiet and not findings):
-        sys.stdout.write(report)
+        try:
+            output_file.write_bytes(_encode(report))
+        except OSError as exc:
+            message = f"--output-file {output_file}: cannot write ({exc.strerror or exc})"
+            raise _fail(message) from None
+    elif findings or not (quiet or (incomplete and output_format is OutputFormat.text)):
+        # "All checks passed!" would be untrue beside a path that could not be linted.
+        _write_stdout(report)
     if write_failed:  # an I/O error, not a finding: exit 2 (ruff reports it as E902, exit 1)
         raise typer.Exit(2)
-    if selection.missing:
+    if incomplete:
         raise typer.Exit(2)
     raise typer.Exit(1 if findings and not exit_zero else 0)
 
@@ -158,6 +168,46 @@ def _would_fix(fixed: int, left: list["Finding"], unsafe_fixes: bool) -> str:  #
         fixes = "fix" if hidden == 1 else "fixes"
         return f"No errors would be fixed ({hidden} {fixes} available with `--unsafe-fixes`)."
     return "No errors would be fixed."
+
+
+def _error(message: str) -> None:
+    typer.echo(_printable(f"pooltune: error: {message}"), err=True)
+
+
+def _warn(message: str) -> None:
+    typer.echo(_printable(f"pooltune: warning: {message}"), err=True)
+
+
+def _printable(text: str) -> str:
+    """A file name that is not UTF-8 reaches us with surrogate escapes; shown as U+FFFD, as ruff
+    shows it, in a message (the report itself keeps the name's bytes)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _encode(report: str) -> bytes:
+    """The report's bytes: a file name that is not UTF-8 is written back as the bytes it has on
+    disk (JSON and SARIF escape it themselves), so the output names the file that exists."""
+    return report.encode("utf-8", "surrogateescape")
+
+
+def _write_stdout(report: str) -> None:
+    sys.stdout.flush()
+    sys.stdout.buffer.write(_encode(report))
+    sys.stdout.buffer.flush()
+
+
+def _check_output_file(path: Path) -> None:
+    """Create the report's folder as ruff does, and fail in one line before any linting when
+    the report could not be written there."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        message = f"--output-file {path}: cannot create its folder ({exc.strerror or exc})"
+        raise _fail(message) from None
+    if path.is_dir():
+        raise _fail(f"--output-file {path}: is a folder")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise _fail(f"--output-file {path}: not writable")
 
 
 def _render(
@@ -187,16 +237,17 @@ def _render(
 
 def rules_list() -> None:
     """List the rules: code, name, summary, and whether a fix is offered."""
-    from pooltune.lint.docs import load_rule_doc
     from pooltune.lint.rules import ALL_RULES
 
-    width = max((len(r.name) for r in ALL_RULES), default=10)
-    for rule in ALL_RULES:
-        try:
-            summary = load_rule_doc(rule.code).summary
-        except KeyError:
-            summary = rule.message
-        typer.echo(f"{rule.code}  {rule.name:<{width}}  {summary}")
+    rows = [("code", "name", "fix", "summary")]
+    # The summary is the head of the rule's message: what is wrong, without the advice.
+    rows += [
+        (r.code, r.name, r.fix_offered or "none", r.message.split(": ", 1)[0]) for r in ALL_RULES
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for code, name, fix, summary in rows:
+        typer.echo(f"{code:<{widths[0]}}  {name:<{widths[1]}}  {fix:<{widths[2]}}  {summary}")
+    typer.echo("\n`pooltune rule CODE` prints a rule's documentation.")
 
 
 def rule_doc(

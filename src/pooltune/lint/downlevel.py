@@ -24,7 +24,7 @@ def downlevel_fstrings(source: str) -> ast.Module | None:
     try:
         module = cst.parse_module(source)
         rewritten = module.visit(_FStringsAsTuples(module)).code
-    except (cst.ParserSyntaxError, RecursionError):
+    except Exception:  # libcst rejects it, one way or another: CPython's error stands
         return None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -18,6 +18,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from pooltune.lint.catalog import Catalog
+from pooltune.lint.deep_stack import on_deep_stack, on_deep_thread
 from pooltune.lint.facts import Facts
 from pooltune.lint.findings import Finding
 from pooltune.lint.incremental import StatementCache
@@ -43,6 +44,15 @@ from pooltune.lint.summaries import (
 from pooltune.lint.suppress import apply_suppressions
 from pooltune.lint.traversal import StatementPositions, read_only_visits
 
+# libcst costs about 0.1-0.2 ms and 4 KB per syntax node it builds, visits and resolves: the
+# functions the rules read, over this many nodes, are reported (POOL000) instead of taking
+# minutes and gigabytes. The largest part read in bench/realcode (a 0.95 MiB module) has 43,000.
+MAX_RULE_NODES = 100_000
+# libcst's native parser recurses per level of nesting: deeper than this, libcst runs on a deep
+# stack (lint_source); deeper than MAX_NESTING, not at all (its parser would overflow even that).
+MAX_DEFAULT_STACK_NESTING = 500
+MAX_NESTING = 20_000
+
 
 @dataclass(frozen=True)
 class FileResult:
@@ -52,6 +62,45 @@ class FileResult:
 
 
 def lint_source(
+    source: str,
+    filename: str,
+    catalog: Catalog,
+    codes: Collection[str],
+    project: ProjectInfo | None = None,
+    *,
+    view: ModuleView | None = None,
+    test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
+    whole_module: bool = False,
+    statements: StatementCache | None = None,
+) -> FileResult:
+    """Lint already-decoded source (:func:`_lint_source`); code nested deeper than the default
+    recursion limit lets libcst walk is linted again on a deep stack, keeping its findings."""
+
+    def lint() -> FileResult:
+        return _lint_source(
+            source,
+            filename,
+            catalog,
+            codes,
+            project,
+            view=view,
+            test_ignore=test_ignore,
+            whole_module=whole_module,
+            statements=statements,
+        )
+
+    try:
+        return lint()
+    except RecursionError:
+        pass  # out of the except block: its traceback holds the thousand frames
+    try:
+        return on_deep_stack(lint)
+    except RecursionError:
+        error = SourceError("cannot parse: nesting too deep")
+        return FileResult(filename, (parse_error(filename, error),))
+
+
+def _lint_source(
     source: str,
     filename: str,
     catalog: Catalog,
@@ -144,6 +193,7 @@ def _parse(
             sliced = slice_source(source, syntax_tree, view, catalog, is_package)
         except RecursionError:
             sliced = None  # nested too deep for the slicer: libcst gets the whole module
+        _check_size(syntax_tree, sliced.stubbed if sliced is not None else frozenset())
         if sliced is not None:
             try:
                 kept: Layout = (syntax_tree, sliced.stubbed)
@@ -158,9 +208,36 @@ def _parse(
         raise SourceError(
             f"syntax error: {one_line(exc.message)}", exc.raw_line, exc.raw_column + 1
         ) from None
-    except RecursionError:
-        raise SourceError("cannot parse: nesting too deep") from None
-    return tree, layout
+    return tree, layout  # a RecursionError: lint_source tries again on a deep stack
+
+
+def _check_size(tree: ast.Module, stubbed: frozenset[int]) -> None:
+    """Before libcst reads the part of the module the rules see (all but the stubbed functions
+    and classes): SourceError when it has more than MAX_RULE_NODES syntax nodes or nests
+    deeper than MAX_NESTING, and RecursionError (to go on a deep stack) when it nests deeper
+    than a default stack bears. libcst's tree is deeper than `ast`'s: `a and b and c` is one
+    `ast.BoolOp` but a chain of binary operations in libcst (and in its native parser)."""
+    count = 0
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in stubbed:
+            continue
+        count += 1
+        if count > MAX_RULE_NODES:
+            raise SourceError(
+                f"too large for the rules: the code that uses HTTP clients has over "
+                f"{MAX_RULE_NODES:,} syntax nodes; split the module, or exclude it"
+            )
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values) - 1
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    if deepest > MAX_NESTING:
+        raise SourceError(f"cannot parse: nesting too deep ({deepest:,} levels)")
+    if deepest > MAX_DEFAULT_STACK_NESTING and not on_deep_thread():
+        raise RecursionError(f"{deepest:,} levels")  # lint_source goes on a deep stack
 
 
 def _libcst(text: str, layout: Layout | None, statements: StatementCache | None) -> cst.Module:

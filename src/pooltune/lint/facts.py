@@ -37,6 +37,7 @@ from pooltune.lint.summaries import (
     ParamUse,
     Root,
     absolute_import,
+    member_ref,
 )
 from pooltune.lint.traversal import ParentProvider
 
@@ -329,8 +330,8 @@ class Facts(cst.MetadataDependent):
         return False
 
     def _repeats_one_unit(self, loop: cst.For | cst.While, polling_too: bool) -> bool:
-        """Phase one's verdict on the loop (:meth:`pooltune.lint.summaries.Summarizer.
-        _loop_kind`), read by its first line: a retry loop, or (``polling_too``) a polling one."""
+        """Phase one's verdict on the loop (:func:`pooltune.lint.loops.loop_kind`), read by its
+        first line: a retry loop, or (``polling_too``) a polling one."""
         if not self._retry_lines and not (polling_too and self._poll_lines):
             return False  # most modules: no position to generate
         line = self.position(loop).start.line
@@ -419,7 +420,7 @@ class Facts(cst.MetadataDependent):
             function = self.enclosing_function(expr)
             cls = self.method_class(function)
             if cls is not None:
-                return f"{self.class_qualname(cls)}#{expr.attr.value}"
+                return member_ref(self.class_qualname(cls), expr.attr.value)
             return None
         for q in self.qualified_names(expr):
             if q.source is QualifiedNameSource.IMPORT:
@@ -1008,11 +1009,13 @@ class Facts(cst.MetadataDependent):
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
         ):
             return "inside a loop"  # (a polling loop in code that runs once is not)
-        if facts is not None and facts.own_loop:
-            return None  # `asyncio.run(f())` starts it: a client per event loop is POOL013's fix
         root = self.root_reason(build.function)
         if root is not None:
             return root
+        if facts is not None and facts.own_loop:
+            # `asyncio.run(f())` starts it, however often: a client per event loop is POOL013's
+            # own fix (a client kept across those loops would fail)
+            return None
         if self.is_exempt_factory(build.function) or (facts is not None and facts.ttl_cached):
             return None
         if build.handed_on or build.binding in ("self", "module"):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported when something is matched: one named file needs no patterns
     import pathspec
+
+from pooltune.regular_file import NOT_REGULAR, read_regular_text
 
 # ruff's default exclusions, plus caches of ours.
 DEFAULT_EXCLUDE: tuple[str, ...] = (
@@ -33,8 +37,10 @@ class Skipped:
 @dataclass
 class FileSelection:
     files: list[str] = field(default_factory=list)  # as given / as found, for display
-    skipped: list[Skipped] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # nothing lost: a duplicate, a dead link
+    # What was asked for and cannot be linted (a missing path, a FIFO, a folder that cannot be
+    # listed): each is an error line, and the run exits 2 whatever the findings.
+    errors: list[Skipped] = field(default_factory=list)
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
@@ -93,7 +99,7 @@ class _Excluder:
         if folder not in self._gitignores:
             path = folder / ".gitignore"
             try:
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                lines = read_regular_text(path, errors="replace").splitlines()
                 self._gitignores[folder] = _spec(lines)
             except OSError:
                 self._gitignores[folder] = None
@@ -112,8 +118,8 @@ class _Excluder:
             spec = self.spec
             if spec is not None and spec.match_file(rel + ("/" if is_dir else "")):
                 return True
-        if is_dir and (path / "pyvenv.cfg").exists():
-            return True  # a virtualenv, whatever it is called
+        if is_dir and _is_virtualenv(path):
+            return True
         if self.respect_gitignore and rel is not None:
             # Each .gitignore applies to paths below its own folder.
             if rel == ".":  # the root itself, named with --force-exclude
@@ -146,6 +152,15 @@ class _Excluder:
         return chain
 
 
+def _is_virtualenv(folder: Path) -> bool:
+    """A virtualenv, whatever it is called. A folder we may not look into is not one: the walk
+    then reports that it cannot list it."""
+    try:
+        return (folder / "pyvenv.cfg").exists()
+    except OSError:
+        return False
+
+
 def select_files(
     paths: Sequence[str],
     root: Path,
@@ -160,8 +175,9 @@ def select_files(
     seen: set[Path] = set()
     for given in paths:
         path = Path(given)
-        if not path.exists() and not path.is_symlink():
-            selection.missing.append(given)
+        problem = named_path_problem(given)
+        if problem is not None:
+            selection.errors.append(Skipped(given, problem))
             continue
         if path.is_dir():
             if force_exclude and excluder.excluded(path.resolve(), True):
@@ -172,9 +188,6 @@ def select_files(
                     seen.add(real)
                     selection.files.append(str(found))
             continue
-        if not path.exists():
-            selection.skipped.append(Skipped(given, "broken symbolic link"))
-            continue
         if force_exclude and excluder.excluded(path.resolve(), False):
             continue
         real = path.resolve()
@@ -184,17 +197,33 @@ def select_files(
     return selection
 
 
+def named_path_problem(given: str) -> str | None:
+    """Why a path named on the command line cannot be linted (None: a folder or a regular file).
+    A FIFO or a device would block the read forever, so it is refused before anything opens it."""
+    try:
+        mode = os.stat(given).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return "broken symbolic link" if os.path.islink(given) else "no such file or directory"
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+        return f"cannot read ({exc.strerror or exc})"
+    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+        return None
+    return f"{NOT_REGULAR} or folder"
+
+
 def _walk(top: Path, excluder: _Excluder, selection: FileSelection) -> Iterator[Path]:
     visited: set[tuple[int, int]] = set()
     stack = [top]
     while stack:
         folder = stack.pop()
         try:
-            stat = folder.stat()
+            info = folder.stat()
         except OSError as exc:
             selection.skipped.append(Skipped(str(folder), f"cannot read ({exc.strerror})"))
             continue
-        key = (stat.st_dev, stat.st_ino)
+        key = (info.st_dev, info.st_ino)
         if key in visited:
             selection.skipped.append(Skipped(str(folder), "symbolic link loop"))
             continue
@@ -202,7 +231,7 @@ def _walk(top: Path, excluder: _Excluder, selection: FileSelection) -> Iterator[
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            selection.skipped.append(Skipped(str(folder), f"cannot list ({exc.strerror})"))
+            selection.errors.append(Skipped(str(folder), f"cannot list ({exc.strerror})"))
             continue
         subdirs: list[Path] = []
         for entry in entries:
@@ -218,8 +247,8 @@ def _walk(top: Path, excluder: _Excluder, selection: FileSelection) -> Iterator[
                     subdirs.append(path)
             elif entry.name.endswith((".py", ".pyi")):
                 if not is_file:
-                    if entry.is_symlink():
-                        selection.skipped.append(Skipped(str(path), "broken symbolic link"))
+                    reason = "broken symbolic link" if entry.is_symlink() else NOT_REGULAR
+                    selection.skipped.append(Skipped(str(path), reason))
                     continue
                 if not excluder.excluded(absolute, False):
                     yield path

@@ -409,6 +409,7 @@ def fix_files(
             test_ignore=test_ignore,
             keep_sources=True,
             overrides=None if write else overrides,
+            plan_hoists=True,
         )
         outcome.findings = run.findings
         current = dict(run.sources)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pooltune._toml import tomllib
+from pooltune.regular_file import read_regular_file, read_regular_text
 
 if TYPE_CHECKING:  # rule.py imports libcst; a warm cached run must not pay for that
     from pooltune.lint.rule import ProjectInfo
@@ -37,9 +38,11 @@ def _normalize(requirement: str) -> set[str]:
 
 def _from_pyproject(path: Path) -> set[str] | None:
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_regular_file(path)
+    except FileNotFoundError:
         return None  # no pyproject here
+    except OSError as error:  # unreadable, or a FIFO: present, but we cannot tell
+        raise _Unknowable from error
     try:
         return _pyproject_names(tomllib.loads(data.decode("utf-8")))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError, TypeError) as error:
@@ -73,7 +76,7 @@ def _requirement_names(file: Path, seen: set[Path]) -> set[str]:
         return set()
     seen.add(file)
     try:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = read_regular_text(file, errors="replace").splitlines()
     except OSError:
         return set()
     names: set[str] = set()
@@ -109,7 +112,7 @@ def _from_setup_cfg(path: Path) -> set[str] | None:
 
     parser = configparser.ConfigParser()
     try:
-        parser.read(path, encoding="utf-8")
+        parser.read_string(read_regular_text(path, errors="replace"), str(path))
     except (OSError, configparser.Error):
         return None
     if not parser.has_option("options", "install_requires"):

@@ -61,6 +61,8 @@ class Rule(cst.BatchableCSTVisitor):
     code: ClassVar[str]
     name: ClassVar[str]
     message: ClassVar[str]
+    # The fix the rule offers where it can (`pooltune rules` shows it); None: never a fix.
+    fix_offered: ClassVar[Applicability | None] = None
 
     METADATA_DEPENDENCIES: ClassVar[Sequence[ProviderT]] = (ScopeProvider, ParentProvider)
 

@@ -34,10 +34,12 @@ from pooltune.lint.cache import (
     tree_key,
 )
 from pooltune.lint.catalog import catalog_dir, load_catalog
-from pooltune.lint.files import Skipped
 from pooltune.lint.findings import Finding
 from pooltune.lint.project import declared_dependencies
+from pooltune.lint.source import MAX_FILE_BYTES, file_too_large
 from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
+from pooltune.lint.workers import GC_THRESHOLDS, init_worker, stop_workers
+from pooltune.regular_file import read_regular_file
 
 if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
     from concurrent.futures import Executor, ProcessPoolExecutor  # only when there are many files
@@ -46,10 +48,6 @@ if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a f
     from pooltune.lint.source import FileSummary
     from pooltune.lint.summaries import ModuleSummary, ModuleView
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
-# The trees we build are large and mostly acyclic: collecting every 700 allocations (CPython's
-# default) costs a quarter of phase one. A larger first generation keeps the cycles collected.
-GC_THRESHOLDS = (10_000, 10, 10)
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
 
@@ -60,7 +58,6 @@ R = TypeVar("R")
 @dataclass
 class LintRun:
     findings: list[Finding] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
     from_cache: int = 0
     sources: dict[str, bytes] = field(default_factory=dict)  # kept when asked (for --fix)
@@ -75,18 +72,6 @@ def _code_version() -> str:
     return settings_key(digest.hexdigest())
 
 
-def _init_worker() -> None:
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    # imported here: multiprocessing and its imports cost ~10 ms that a run of a few files or
-    # a warm run never needs
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
-
-
 def _summarize_one(
     task: tuple[bytes | None, str, tuple[str, bool]],
 ) -> tuple[FileSummary, str | None]:
@@ -98,7 +83,7 @@ def _summarize_one(
     digest = None
     try:
         if data is None:
-            data = Path(filename).read_bytes()
+            data = read_regular_file(filename)
             digest = content_hash(data)
         return summarize_bytes(data, filename, load_catalog(), module), digest
     except OSError as exc:  # gone or unreadable since it was hashed: reported, never cached
@@ -131,6 +116,18 @@ class _Chunk:
 
     def __call__(self, chunk: list[Any]) -> list[Any]:
         return [self.function(task) for task in chunk]
+
+
+def _start_pool(workers: int) -> ProcessPoolExecutor:
+    # imported here: multiprocessing and its imports cost ~10 ms that a run of a few files or
+    # a warm run never needs
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    forked = multiprocessing.get_start_method() == "fork"
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=init_worker, initargs=(os.getpid(), forked)
+    )
 
 
 def _map(
@@ -173,6 +170,7 @@ def lint_files(
     test_ignore: Collection[str] = DEFAULT_TEST_IGNORE,
     keep_sources: bool = False,
     overrides: dict[str, bytes] | None = None,
+    plan_hoists: bool = False,
 ) -> LintRun:
     """``codes_for`` maps each file to its enabled codes (after per-file-ignores);
     ``overrides`` gives some files' contents in place of what is on disk (``--diff``)."""
@@ -207,18 +205,18 @@ def lint_files(
                 entry.data = overrides[filename]
             else:
                 entry.stamp = stamp_of(os.stat(filename))
-                if cache is not None and entry.stamp[1] <= MAX_FILE_BYTES:
+                if entry.stamp[1] > MAX_FILE_BYTES:
+                    run.findings.append(file_too_large(filename, entry.stamp[1]))
+                    continue
+                if cache is not None:
                     entry.hit = cache.lookup(filename, entry.stamp, settings)  # stat: no read
                 if entry.hit is None or keep_sources:
-                    entry.data = Path(filename).read_bytes()
+                    entry.data = read_regular_file(filename)
         except OSError as exc:
             run.findings.append(_read_error(filename, exc))
             continue
-        if entry.data is not None and len(entry.data) > MAX_FILE_BYTES:
-            size = len(entry.data) / 1024 / 1024
-            run.skipped.append(
-                Skipped(filename, f"file too large ({size:.1f} MiB > {MAX_FILE_BYTES >> 20} MiB)")
-            )
+        if entry.data is not None and len(entry.data) > MAX_FILE_BYTES:  # grew since the stat
+            run.findings.append(file_too_large(filename, len(entry.data)))
             continue
         if keep_sources and entry.data is not None:
             run.sources[filename] = entry.data
@@ -236,9 +234,11 @@ def lint_files(
     if cache is not None and on_disk:
         reported = _reported_if_consistent(cache, files, tree)
         if reported is not None:
-            run.findings = sorted(reported, key=lambda f: f.sort_key)
+            # unreadable and oversized files were reported above, outside the tree
+            run.findings = sorted([*run.findings, *reported], key=lambda f: f.sort_key)
             run.from_cache = len(files)
             cache.save()  # new stats recorded by confirm()
+            run.findings = _with_project_fixes(run.findings, filenames, overrides, plan_hoists)
             return run
     consistent = on_disk
     for entry in files:
@@ -253,7 +253,7 @@ def lint_files(
         # phase one: summaries (from the cache where the file is unchanged)
         todo = [f for f in files if f.cached is None]
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = _pool(workers)
+            pool = _start_pool(workers)
         summaries = _map(
             pool, _summarize_one, [(f.data, f.filename, f.module) for f in todo], workers
         )
@@ -301,7 +301,7 @@ def lint_files(
                 continue
             if entry.data is None:  # a stat hit whose joined facts changed: read it now
                 try:
-                    entry.data = Path(entry.filename).read_bytes()
+                    entry.data = read_regular_file(entry.filename)
                 except OSError as exc:
                     run.findings.append(_read_error(entry.filename, exc))
                     consistent = False
@@ -312,7 +312,7 @@ def lint_files(
         # no worker is left with a big file at the end
         phase_two.sort(key=lambda item: -len(item[0].data or b""))
         if pool is None and len(phase_two) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = _pool(workers)
+            pool = _start_pool(workers)
         from pooltune.lint.project import project_info_for
 
         tasks = [
@@ -327,6 +327,10 @@ def lint_files(
             for entry, _, view in phase_two
         ]
         results = _map(pool, _lint_one, tasks, workers)
+    except BaseException:
+        if pool is not None:  # stopped (a signal) or failed: the workers must not outlive us
+            stop_workers()
+        raise
     finally:
         gc.set_threshold(*thresholds)
         if pool is not None:
@@ -345,7 +349,32 @@ def lint_files(
             cache.mark_consistent(tree)
         cache.save()
     run.findings.sort(key=lambda f: f.sort_key)
+    run.findings = _with_project_fixes(run.findings, filenames, overrides, plan_hoists)
     return run
+
+
+def _with_project_fixes(
+    findings: list[Finding],
+    filenames: Sequence[str],
+    overrides: dict[str, bytes] | None,
+    plan_hoists: bool,
+) -> list[Finding]:
+    """POOL001's hoists, planned from the whole run when fixing (they read the files with a
+    finding, and one may span two files: never cached). A plain run reads nothing more."""
+    if not plan_hoists:
+        return findings
+    from pooltune.lint.hoist import attach_hoist_fixes
+
+    def read(filename: str) -> str | None:
+        from pooltune.lint.source import SourceError, decode_source
+
+        try:
+            data = overrides[filename] if overrides and filename in overrides else None
+            return decode_source(data if data is not None else Path(filename).read_bytes())
+        except (OSError, SourceError):
+            return None
+
+    return attach_hoist_fixes(findings, filenames, read, load_catalog())
 
 
 def _reported_if_consistent(

@@ -6,10 +6,12 @@ add ``# noqa: POOLxxx`` to its line. Settings come from `[tool.pooltune]` of the
 nearest pyproject.toml, resolved as the command line resolves them (pooltune.lint.settings) and
 re-read when that file changes; a bad configuration is shown to the user, never a crash.
 
-Linting runs in one worker thread so the server keeps reading messages meanwhile. An edit is
-linted at once (``--debounce-ms`` adds a pause); edits that arrive while a lint runs replace
-one another, so the next lint takes the newest text, and a result that a newer edit has
-overtaken is dropped.
+Linting runs in worker threads so the server keeps reading messages meanwhile, and one
+document's lint never waits for another's (a big module does not hold up the small one being
+typed in). A document over the command line's size limit gets its POOL000 at once. An edit is
+linted at once (``--debounce-ms`` adds a pause); edits that arrive while a lint of the same
+document runs replace one another, so the next lint takes the newest text, and a result that a
+newer edit has overtaken is dropped. The transport is :mod:`pooltune.lint.lsp_stdio`.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 # No pause by default: edits queued behind a running lint coalesce into one (as ruff's server
 # lints each change); a pause only delays the first diagnostics after a keystroke.
 DEFAULT_DEBOUNCE_S = 0.0
+# Threads that lint documents: two lets a small document's lint share the CPU with a big one's
+# (the GIL interleaves them) instead of queuing behind it; one document never has two at once.
+LINT_THREADS = 2
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +117,11 @@ def lint_document(
     from pooltune.lint.engine import lint_source
     from pooltune.lint.files import select_files
     from pooltune.lint.project import project_info_for
+    from pooltune.lint.source import MAX_FILE_BYTES, file_too_large
 
+    size = len(source.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        return (file_too_large(str(path), size),)
     if path.exists():
         selection = select_files([str(path)], settings.root, settings.exclude, force_exclude=True)
         if not selection.files:
@@ -138,7 +147,10 @@ class PooltuneServer(LanguageServer):
         self.results: dict[str, DocumentResult] = {}
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.statements: dict[str, StatementCache] = {}  # per open document
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pooltune-lint")
+        self.linting: dict[str, asyncio.Future[tuple[Finding, ...]]] = {}  # running, per document
+        self.executor = ThreadPoolExecutor(
+            max_workers=LINT_THREADS, thread_name_prefix="pooltune-lint"
+        )
 
     def schedule(self, uri: str, delay: float) -> None:
         """Lint ``uri`` after ``delay`` seconds, replacing a lint not yet started for it."""
@@ -162,11 +174,21 @@ class PooltuneServer(LanguageServer):
             self.publish(uri, DocumentResult(version, ()))
             return
         loop = asyncio.get_running_loop()
+        running = self.linting.get(uri)
+        if running is not None and not running.done():
+            # The document's statement cache is one lint's at a time. (asyncio.wait leaves the
+            # running lint alone if this task is cancelled by a newer edit.)
+            await asyncio.wait([running])
+            if self.workspace.get_text_document(uri).version != version:
+                return  # a newer edit has its own lint scheduled
         try:
             statements = self.statements.setdefault(uri, StatementCache())
-            findings = await loop.run_in_executor(
+            job = loop.run_in_executor(
                 self.executor, lint_document, source, path, setting, statements
             )
+            self.linting[uri] = job
+            # shielded: a newer edit cancels this task, not the lint, whose end it waits for
+            findings = await asyncio.shield(job)
         except Exception as exc:  # a bug of ours must not take the editor's server down
             log.exception("pooltune: linting %s failed", uri)
             self.window_log_message(
@@ -197,6 +219,7 @@ class PooltuneServer(LanguageServer):
             task.cancel()
         self.results.pop(uri, None)
         self.statements.pop(uri, None)
+        self.linting.pop(uri, None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
@@ -341,9 +364,11 @@ def server(
 ) -> None:
     """Run the language server (LSP over stdio) for editors."""
     logging.basicConfig(level=logging.WARNING, format="pooltune server: %(message)s")
+    from pooltune.lint.lsp_stdio import serve_stdio
+
     server = build_server(debounce_ms / 1000)
     _settle_memory()
-    server.start_io()
+    serve_stdio(server)
 
 
 def _settle_memory() -> None:
@@ -355,7 +380,7 @@ def _settle_memory() -> None:
 
     from pooltune.lint.catalog import load_catalog
     from pooltune.lint.engine import lint_source  # noqa: F401  (imports libcst)
-    from pooltune.lint.runner import GC_THRESHOLDS
+    from pooltune.lint.workers import GC_THRESHOLDS
 
     load_catalog()
     gc.collect()

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pooltune.lint.catalog import Catalog
-from pooltune.lint.summaries import ModuleView, absolute_import
+from pooltune.lint.summaries import ModuleView, absolute_import, split_member
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+$")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -326,10 +326,15 @@ def _statements(body: Iterable[ast.stmt], into_defs: bool = True) -> Iterator[as
 
 
 def _last_part(ref: str) -> Iterator[str]:
-    head, _, member = ref.partition("#")
+    head, member = split_member(ref) or (ref, "")
     yield head.rsplit(".", 1)[-1]
     if member:
         yield member
+
+
+def _member(ref: str) -> str:
+    member_of = split_member(ref)
+    return member_of[1] if member_of else ""
 
 
 def _seeds(tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool) -> set[str]:
@@ -350,7 +355,7 @@ def _seeds(tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: boo
     for ref in known:
         for part in _last_part(ref):
             relevant.update((part, ATTR + part))  # imported by name, or reached as an attribute
-    relevant.update(ATTR + key.partition("#")[2] for key in view.attrs)
+    relevant.update(ATTR + member for key in view.attrs if (member := _member(key)))
     listed = catalog.name_prefixes
     for stmt in _statements(tree.body):
         if isinstance(stmt, ast.Import):

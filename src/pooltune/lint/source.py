@@ -23,6 +23,9 @@ from pooltune.lint.summaries import ModuleSummary, module_name_for, summarize
 PARSE_ERROR_CODE = "POOL000"
 # The Python whose f-string grammar (PEP 701) older interpreters' `ast` does not read.
 NEWEST_FSTRING_SYNTAX = (3, 12)
+# Bigger files are reported (POOL000), not read: `ast` alone takes seconds and a gigabyte on a
+# few megabytes of code. The largest module of the 18 packages in bench/realcode is 0.95 MiB.
+MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 class SourceError(Exception):
@@ -124,6 +127,15 @@ def summarize_bytes(
 def parse_error_finding(filename: str, message: str) -> Finding:
     """POOL000 for a file that could not be read or parsed at all."""
     return parse_error(filename, SourceError(message))
+
+
+def file_too_large(filename: str, size: int) -> Finding:
+    """POOL000 for a file over MAX_FILE_BYTES: reported, so that a run over it cannot pass."""
+    return parse_error_finding(
+        filename,
+        f"file too large to lint ({size / 2**20:.1f} MiB; the limit is "
+        f"{MAX_FILE_BYTES >> 20} MiB): split it, or exclude it",
+    )
 
 
 def parse_error(filename: str, exc: SourceError) -> Finding:

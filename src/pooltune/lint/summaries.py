@@ -6,9 +6,14 @@ a fresh client on every call, a ``@property`` returning ``self.x or Client()`` i
 does with each parameter (only uses it, closes it, or stores it), which functions it calls (and
 whether in a loop), whether it is a request handler or task by itself, whether it makes implicit
 per-call requests, which parameters default to ``timeout=None`` and reach a request, which
-shared clients it uses; for each class the clients its attributes hold (however they get
-there); the module's own module-level clients. Summaries are small, JSON-serializable and cached
-with the file.
+shared clients it uses, which client class each parameter's annotation names (exactly one),
+whether it returns early from a time-to-live cache, whether its `**kwargs` reach a request; for
+each class the clients its attributes hold (however they get there) and which it closes or
+hands to a helper; the module's own module-level clients, the functions it gives to
+`Depends(...)` and to `asyncio.run(...)`, and the first line of every retry or polling loop
+(:mod:`pooltune.lint.loops`). These are the verdicts: the libcst rules read them (through the
+view) and never decide the same question again. Summaries are small, JSON-serializable and
+cached with the file.
 
 The runner joins them (:class:`ProjectIndex`) by qualified name across the linted tree, and
 hands each file a :class:`ModuleView`: only the joined facts that file's rules may read (so its
@@ -38,6 +43,22 @@ SUMMARY_VERSION = "2"
 _BUILTIN_HELPERS = frozenset(
     {"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"}
 )
+
+
+# A member of a class (a method, or an attribute holding a client) is referred to as
+# `pkg.mod.Class#member`: one spelling, made and read only here (refs are JSON keys in the
+# cached summaries and views, so they stay strings).
+MEMBER = "#"
+
+
+def member_ref(owner: str, member: str) -> str:
+    return f"{owner}{MEMBER}{member}"
+
+
+def split_member(ref: str) -> tuple[str, str] | None:
+    """(class, member) of a member ref; None for a plain name."""
+    owner, sep, member = ref.partition(MEMBER)
+    return (owner, member) if sep else None
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -443,7 +464,7 @@ class Summarizer:
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Call):
             owner_ref = self.resolve(expr.value.func)
             if owner_ref is not None and not owner_ref.startswith("builtins."):
-                return f"{owner_ref}#{expr.attr}"
+                return member_ref(owner_ref, expr.attr)
             return None
         if not isinstance(expr, ast.Attribute) or not isinstance(expr.value, ast.Name):
             return None
@@ -456,9 +477,9 @@ class Summarizer:
             and owner in ("self", "cls")
             and fn.summary.kind is not FunctionKind.FUNCTION
         ):
-            return f"{fn.cls.summary.qualname}#{expr.attr}"
+            return member_ref(fn.cls.summary.qualname, expr.attr)
         if owner in fn.local_types:
-            return f"{fn.local_types[owner]}#{expr.attr}"
+            return member_ref(fn.local_types[owner], expr.attr)
         return None
 
     def ref(self, expr: ast.expr) -> str | None:
@@ -1182,7 +1203,7 @@ class Summarizer:
             ):
                 chain = _dotted(func)
                 if chain and len(chain) >= 3:
-                    fn.summary.uses.append(f"{fn.cls.summary.qualname}#{chain[1]}")
+                    fn.summary.uses.append(member_ref(fn.cls.summary.qualname, chain[1]))
         elif isinstance(root, ast.Call):
             ref = self.ref(root.func)
             if ref is not None and not ref.startswith("builtins."):
@@ -1413,8 +1434,8 @@ class ModuleView:
 
     module: str
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
-    methods: dict[str, str] = field(default_factory=dict)  # "C#m" -> function qualname
-    attrs: dict[str, ClientRef] = field(default_factory=dict)  # "C#attr" -> client
+    methods: dict[str, str] = field(default_factory=dict)  # member_ref(C, m) -> function qualname
+    attrs: dict[str, ClientRef] = field(default_factory=dict)  # member_ref(C, attr) -> client
     class_closes: dict[str, list[str]] = field(default_factory=dict)  # class -> attrs closed
     clients: dict[str, ClientRef] = field(default_factory=dict)  # module-level clients by ref
     aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
@@ -1431,13 +1452,13 @@ class ModuleView:
 
     def function(self, ref: str) -> FunctionFacts | None:
         ref = self.canonical(ref)
-        if "#" in ref:
+        if split_member(ref) is not None:
             target = self.methods.get(ref)
             return self.functions.get(target) if target else None
         return self.functions.get(ref)
 
     def attr(self, cls: str, name: str) -> ClientRef | None:
-        return self.attrs.get(f"{cls}#{name}")
+        return self.attrs.get(member_ref(cls, name))
 
     def client(self, ref: str) -> ClientRef | None:
         return self.clients.get(self.canonical(ref))
@@ -1491,8 +1512,9 @@ class ProjectIndex:
     def _resolve(self, ref: str, depth: int) -> str | None:
         if depth > self.MAX_DEPTH:
             return None
-        if "#" in ref:
-            owner, _, member = ref.partition("#")
+        member_of = split_member(ref)
+        if member_of is not None:
+            owner, member = member_of
             cls = self._resolve(owner, depth + 1)
             if cls is None or cls not in self.classes:
                 return None
@@ -1841,8 +1863,9 @@ class ProjectIndex:
 
     def _shared_client(self, ref: str) -> str | None:
         catalog = self.catalog
-        if "#" in ref:
-            owner, _, attr = ref.partition("#")
+        member_of = split_member(ref)
+        if member_of is not None:
+            owner, attr = member_of
             cls = self.resolve(owner)
             client = self.attr(cls, attr) if cls else None
             label = f"{owner.rsplit('.', 1)[-1]}.{attr}"
@@ -1961,18 +1984,18 @@ class ProjectIndex:
             wanted.update(fn.uses)
         for cls_name, cls in summary.classes.items():
             for attr, held in self.all_attrs(cls_name).items():
-                view.attrs[f"{cls_name}#{attr}"] = held
+                view.attrs[member_ref(cls_name, attr)] = held
             for name in self._mro(cls_name):
                 if name != cls_name:
                     for method in self.classes[name].methods:
-                        wanted.add(f"{cls_name}#{method}")
+                        wanted.add(member_ref(cls_name, method))
                 for attr_pass in self.classes[name].passes:
                     wanted.add(attr_pass.callee)
             view.class_closes[cls_name] = sorted(self.class_closes(cls_name))
             if self.is_hot_class(cls_name):
                 view.hot_classes.append(cls_name)
             for method in cls.methods:
-                wanted.add(f"{cls_name}#{method}")
+                wanted.add(member_ref(cls_name, method))
         for name, client in summary.clients.items():
             resolved = self._client_ref(client)
             if resolved is not None:
@@ -1983,10 +2006,11 @@ class ProjectIndex:
                 continue
             if target != ref:
                 view.aliases[ref] = target
-            if "#" in ref or target in self.functions:
+            is_member = split_member(ref) is not None
+            if is_member or target in self.functions:
                 if target in self.functions:
                     facts = add_function(target)
-                    if "#" in ref and facts is not None:
+                    if is_member and facts is not None:
                         view.methods[ref] = target
                         view.aliases.pop(ref, None)
             elif target in self.clients:

@@ -27,6 +27,8 @@ BASELINE_KEYS = {
     "http2",
     "max_retries",
 }
+# What `--format toml` also writes for `pooltune fix --profile` (not settings of the A/B arms).
+PROFILE_ONLY_KEYS = {"library", "url", "http1_max_connections", "ttl_dns_cache"}
 
 
 def load_baseline(path: Path, library: str = "httpx") -> PoolSettings:
@@ -39,7 +41,7 @@ def load_baseline(path: Path, library: str = "httpx") -> PoolSettings:
     except ConfigError as exc:
         raise BadInput(f"--baseline {exc}") from None
     table: Any = data.get("tool", {}).get("pooltune", {}).get("profile", data)
-    unknown = set(table) - BASELINE_KEYS - {"timeout"}
+    unknown = set(table) - BASELINE_KEYS - PROFILE_ONLY_KEYS - {"timeout"}
     if unknown:
         raise BadInput(f"--baseline {path}: unknown key {sorted(unknown)[0]!r}")
     base = PoolSettings.library_defaults(library)

@@ -8,6 +8,7 @@ budget, TCP keep-alive for long silent waits, `ttl_dns_cache` for a host name.
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -350,15 +351,27 @@ def snippet_for(report: Report, library: str) -> str:
 def toml_profile(report: Report) -> str:
     rec = _require(report)
     t = rec.timeout
+    # library and url say which clients `pooltune fix --profile` writes these settings into
+    library = report.client.library if report.client is not None else rec.library
+    extras = []
+    if rec.http1_max_connections is not None:
+        extras.append(f"http1_max_connections = {rec.http1_max_connections}")
+    if rec.ttl_dns_cache is not None:
+        extras.append(f"ttl_dns_cache = {rec.ttl_dns_cache}")
+    if rec.retry is not None:
+        extras.append(f"max_retries = {max(0, rec.retry.max_attempts - 1)}")
     lines = [
         f"# pooltune recommend: {report.target.url} at concurrency {report.target.concurrency}",
         "[tool.pooltune.profile]",
+        f'library = "{library}"',
+        f"url = {json.dumps(report.target.url)}",
         _why(rec, "max_connections"),
         f"max_connections = {rec.max_connections}",
         f"max_keepalive_connections = {rec.max_keepalive_connections}",
         _why(rec, "keepalive_expiry"),
         f"keepalive_expiry = {_num(rec.keepalive_expiry)}",
         f"http2 = {'true' if rec.http2 else 'false'}",
+        *extras,
         "",
         "[tool.pooltune.profile.timeout]",
         f"connect = {_num(t.connect)}",

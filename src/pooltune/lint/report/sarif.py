@@ -46,7 +46,9 @@ def artifact_uri(filename: str) -> str:
     path = Path(filename)
     if path.is_absolute():
         return path.as_uri()
-    return quote(PurePosixPath(*path.parts).as_posix() if path.parts else filename, safe="/")
+    relative = PurePosixPath(*path.parts).as_posix() if path.parts else filename
+    # a file name that is not UTF-8 (surrogate escapes) is encoded as the bytes it has on disk
+    return quote(relative, safe="/", errors="surrogateescape")
 
 
 def render_sarif(findings: Sequence[Finding]) -> str:

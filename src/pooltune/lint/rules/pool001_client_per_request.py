@@ -15,6 +15,7 @@ class ClientPerRequest(Rule):
         "HTTP client built per request: each call pays a new TCP+TLS handshake; "
         "create it once (app lifespan or module level) and reuse it"
     )
+    fix_offered = "unsafe"  # the hoist (lint/hoist/), planned by the runner across modules
 
     def visit_Module(self, node: cst.Module) -> None:
         for build in self.facts.builds:

@@ -16,6 +16,7 @@ class UnclosedClient(Rule):
     code = "POOL002"
     name = "unclosed-client"
     message = "HTTP client is never closed: use `with`/`async with` or call close()/aclose()"
+    fix_offered = "safe"
 
     def visit_Module(self, node: cst.Module) -> None:
         facts = self.facts

@@ -15,6 +15,7 @@ class NoTimeout(Rule):
     code = "POOL003"
     name = "no-timeout"
     message = "request without a timeout can hang forever: pass `timeout=`"
+    fix_offered = "unsafe"
 
     def visit_Call(self, node: cst.Call) -> None:
         facts = self.facts

@@ -17,6 +17,7 @@ class PoolLimits(Rule):
     code = "POOL006"
     name = "pool-limits"
     message = "pool limits leak sockets or keep connections the server has closed"
+    fix_offered = "safe"
 
     def visit_Call(self, node: cst.Call) -> None:
         spec = self.client_spec(node)

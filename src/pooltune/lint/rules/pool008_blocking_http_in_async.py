@@ -25,6 +25,7 @@ class BlockingHttpInAsync(Rule):
     code = "POOL008"
     name = "blocking-http-in-async"
     message = "synchronous HTTP inside `async def` blocks the event loop"
+    fix_offered = "unsafe"
 
     def visit_Call(self, node: cst.Call) -> None:
         facts = self.facts

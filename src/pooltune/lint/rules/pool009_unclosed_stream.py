@@ -21,6 +21,7 @@ class UnclosedStream(Rule):
     code = "POOL009"
     name = "unclosed-stream"
     message = "streamed response is never closed: its connection is not returned to the pool"
+    fix_offered = "safe"
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -14,6 +14,7 @@ class SdkClientDropsLimits(Rule):
     code = "POOL012"
     name = "sdk-client-drops-limits"
     message = "SDK given an HTTP client without `limits=`: its own larger pool is replaced"
+    fix_offered = "unsafe"
 
     def visit_Call(self, node: cst.Call) -> None:
         spec = self.client_spec(node)

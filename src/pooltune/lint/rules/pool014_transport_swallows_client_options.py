@@ -15,6 +15,7 @@ class TransportSwallowsClientOptions(Rule):
     code = "POOL014"
     name = "transport-swallows-client-options"
     message = "client options next to `transport=` are ignored: pass them to the transport"
+    fix_offered = "safe"
 
     def visit_Call(self, node: cst.Call) -> None:
         spec = self.client_spec(node)

@@ -1,0 +1,1 @@
+"""`pooltune fix --profile`: the settings `pooltune recommend` measured, written into the code."""

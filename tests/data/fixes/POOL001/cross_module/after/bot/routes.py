@@ -1,0 +1,23 @@
+import httpx
+from fastapi import APIRouter
+
+from .llm import MODEL, make_llm
+from fastapi import Request
+
+router = APIRouter()
+TIMEOUT = httpx.Timeout(10.0, connect=2.0)
+
+
+@router.post("/ask")
+async def ask(request: Request, question: str) -> str:
+    llm = request.app.state.llm
+    reply = await llm.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": question}]
+    )
+    return reply.choices[0].message.content or ""
+
+
+@router.get("/status")
+async def status(request: Request) -> int:
+    client = request.app.state.http  # the status page
+    return (await client.get("https://status.example.com")).status_code
