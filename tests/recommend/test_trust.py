@@ -335,3 +335,10 @@ def _run_of(
         concurrency=32,
         chosen=chosen,
     )
+
+
+def test_a_sweep_cut_short_by_the_budget_rules_out_no_cap_above_it() -> None:
+    levels = [_level(c, 20 * c, 0.05) for c in (1, 2, 4, 8, 12)]
+    found = concurrency_limit(levels, wanted_top=48)
+    assert found.value is None and found.inconclusive and "stopped there" in found.inconclusive
+    assert concurrency_limit(levels, wanted_top=12).inconclusive is None  # the whole plan ran

@@ -127,7 +127,15 @@ def concurrency_limit(
     if knee is not None:
         return Limit(knee, kind, [knee])
     top_clean = max((lv.concurrency for lv in usable), default=0)
-    if wanted_top and top_clean < wanted_top and len(usable) < len(ordered):
+    if wanted_top and top_clean < wanted_top and len(usable) == len(ordered):
+        return Limit(
+            inconclusive=(
+                f"no refusal or queue up to {top_clean} in flight, but the sweep stopped there "
+                f"(budget or time; up to {wanted_top} was planned): a cap above {top_clean} is "
+                "not ruled out"
+            )
+        )
+    if wanted_top and top_clean < wanted_top:
         if not usable:
             return Limit(
                 inconclusive=(
