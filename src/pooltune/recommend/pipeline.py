@@ -468,6 +468,12 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
             error_classes=stats.error_classes,
         )
     best = proto.choose(runs)
+    if best is None:
+        state.warnings.append(
+            "the protocol comparison completed no request within its time: the recommendation "
+            "uses the sweep (raise --max-duration)"
+        )
+        return PoolSettings.probing(effective)
     runs[best].chosen = True
     state.protocols = list(runs.values())
     return cands[best][0]
