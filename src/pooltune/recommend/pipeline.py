@@ -225,6 +225,7 @@ class _Run:
     bound_levels: list[int] = field(default_factory=list)
     cross_checks: list[LevelStats] = field(default_factory=list)  # suspect levels, split
     inconclusive: dict[str, str] = field(default_factory=dict)
+    idle_reserve_s: float | None = None  # seconds kept for the idle probe (set after the sweep)
 
 
 def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator: bool) -> Report:
@@ -307,7 +308,7 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     state.server.dns = session.time_dns()
     hooks.stage("calibrating the prober", 0, 1)
     ceiling = session.calibrate(min(plan.target, 100))
-    reserve_s = _after_sweep_s(settings)
+    reserve_s = _after_sweep_s(settings, session.time_left())
     total = len(plan.levels)
     done = [0]
 
@@ -394,16 +395,21 @@ def _record_limit(state: _Run, limit: Limit) -> None:
         state.notes.append(limit.note)
 
 
-def _after_sweep_s(settings: RecommendSettings) -> float:
-    """Seconds the sweep leaves for the comparison, lifetime, idle probe and validation."""
+def _after_sweep_s(settings: RecommendSettings, left_s: float) -> float:
+    """Seconds the sweep leaves for the comparison, lifetime, idle probe and validation: a
+    share of what preflight and calibration left (slow on a busy machine), not of the budget."""
     share = AFTER_SWEEP_SHARE + (VALIDATION_SHARE if settings.validate_ else 0.0)
-    return share * settings.max_duration
+    return share * min(settings.max_duration, max(0.0, left_s))
 
 
-def _idle_reserve_s(session: ProbeSession) -> float:
-    """The time kept for the idle probe, which runs last and alone (IDLE_SHARE of the budget,
-    at most its window)."""
-    return min(session.plan.idle_window_s, IDLE_SHARE * session.plan.max_duration_s)
+def _idle_reserve_s(state: _Run) -> float:
+    """The time kept for the idle probe, which runs last and alone: IDLE_SHARE of what the
+    sweep left (AFTER_SWEEP_SHARE), at most its window; fixed once the sweep ends."""
+    if state.idle_reserve_s is None:
+        left = max(0.0, state.session.time_left() - _validation_s(state.settings))
+        share = IDLE_SHARE / AFTER_SWEEP_SHARE
+        state.idle_reserve_s = min(state.session.plan.idle_window_s, share * left)
+    return state.idle_reserve_s
 
 
 def _validation_s(settings: RecommendSettings) -> float:
@@ -436,7 +442,7 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
     plan = session.plan
     per_arm = max(effective, plan.compare_requests // max(1, len(cands)))
     budget = session.plan.max_duration_s
-    left = session.time_left() - _idle_reserve_s(session) - _validation_s(state.settings)
+    left = session.time_left() - _idle_reserve_s(state) - _validation_s(state.settings)
     deadline = max(1.0, min(0.6 * left, COMPARE_SHARE * budget, 20.0))
     result = session.arms(
         {label: pool for label, (pool, _) in cands.items()}, effective, per_arm, deadline
@@ -493,7 +499,7 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     if http2:
         # httpx keeps a GOAWAY'd idle connection in its pool until it expires
         life_pool = life_pool.model_copy(update={"keepalive_expiry": 1.0})
-    left = session.time_left() - _idle_reserve_s(session) - _validation_s(state.settings)
+    left = session.time_left() - _idle_reserve_s(state) - _validation_s(state.settings)
     deadline = max(1.0, min(left, LIFETIME_SHARE * session.plan.max_duration_s, 6.0))
     # requests per connection are the server's: over HTTP/1.1 the discovery engine finds them
     library = session.library if http2 else session.discovery_library
