@@ -30,6 +30,8 @@ class LevelSamples(_Model):
     prober_cpu: float | None = None  # prober CPU time / wall time during the level (1.0 = a core)
     prober_cpu_s: float | None = None  # prober CPU seconds spent during the level
     workers: int = 1  # processes the level was spread over
+    unanswered: int = 0  # requests still waiting for a response when the level ended
+    stalled: bool = False  # the server stopped answering during the level (see probe.runner)
 
 
 # -- summaries (the JSON contract) -----------------------------------------------------------

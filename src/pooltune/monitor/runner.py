@@ -110,12 +110,21 @@ def run_monitored(
                 signal.signal(sig, handler)
         snapshot = read_snapshots(folder)
         if json_file is not None:
-            json_file.write_text(snapshot.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            _write_json(json_file, snapshot)
         if not quiet:
             print(summary_text(snapshot), file=sys.stderr)
         return _exit_code(returncode)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_json(path: Path, snapshot: Snapshot) -> None:
+    """Write the snapshot; a failure is one line, and the command's exit code still passes
+    through (the path was checked before the command ran, but it may have gone since)."""
+    try:
+        path.write_text(snapshot.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"pooltune monitor: error: --json {path}: {exc.strerror}", file=sys.stderr)
 
 
 def _forward_signals(proc: subprocess.Popen[bytes]) -> dict[int, Any]:

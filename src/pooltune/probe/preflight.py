@@ -56,7 +56,9 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe_failure(exc: BaseException, where: str, request: ProbeRequest) -> str:
+def describe_failure(
+    exc: BaseException, where: str, request: ProbeRequest, timeout_s: float = 10.0
+) -> str:
     chain = _chain(exc)
     names = {type(e).__name__ for e in chain}
     text = request.scrub(" ".join(str(e) for e in chain)).lower()
@@ -77,7 +79,7 @@ def describe_failure(exc: BaseException, where: str, request: ProbeRequest) -> s
     if refused or "connection refused" in text or "connect call failed" in text:
         return f"connection refused by {where}: is the server running on that port?"
     if "timeout" in text or any("Timeout" in n for n in names):
-        return f"timed out waiting for {where}"
+        return f"timed out waiting for {where}: no response within {timeout_s:.1f} s"
     if any(isinstance(e, ConnectionResetError) for e in chain) or (
         "reset" in text or "disconnected" in text or "RemoteProtocolError" in names
     ):
@@ -113,7 +115,7 @@ async def preflight(request: ProbeRequest, timeout: float = 10.0) -> Preflight:
             response = await client.request(request.method, request.url, **request.send_kwargs())
             await response.aread()
     except Exception as exc:
-        raise BadInput(describe_failure(exc, where, request)) from None
+        raise BadInput(describe_failure(exc, where, request, timeout)) from None
     latency = time.perf_counter() - started
     status = response.status_code
     if status in (401, 403):

@@ -28,6 +28,10 @@ from pooltune.probe.validate import ArmResult, run_ab
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
 BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
+PREFLIGHT_TIMEOUT_S = 10.0  # the first request's timeout (less when --max-duration is shorter)
+CALIBRATION_COST = 3.0  # the calibration's wall time in units of its duration (warm-up, TLS)
+CALIBRATION_SHARE = 0.25  # at most this share of the time left goes to the calibration
+STATS_TIMEOUT_S = 2.0  # one read of the simulator's /_sim/stats
 
 
 @dataclass
@@ -63,6 +67,14 @@ def no_response(level: LevelSamples) -> int:
 def server_gone(level: LevelSamples) -> bool:
     """Every request failed without any response: the server died or stopped listening."""
     return bool(level.samples) and all(s.status is None for s in level.samples)
+
+
+def stalled_warning(where: str, run: LevelRun) -> str:
+    waiting = run.level.unanswered
+    return (
+        f"the server stopped answering {where}: {waiting} request{'s' * (waiting != 1)} got "
+        f"no response in {run.quiet_s:.1f} s; this report is partial"
+    )
 
 
 def is_ip(host: str) -> bool:
@@ -113,6 +125,16 @@ class ProbeSession:
         idle_reserved = self.idle.max_requests - idle_spent if self.idle else 0
         return self.plan.max_requests - self.sent - idle_spent - max(0, idle_reserved)
 
+    def request_timeout_s(self, longest: float = PREFLIGHT_TIMEOUT_S) -> float:
+        """A single request's timeout: never past the run's deadline (--max-duration)."""
+        return max(0.1, min(longest, self.time_left()))
+
+    def _stats_timeout_s(self) -> float:
+        """A few times the first request's latency: a target that is no simulator may never
+        answer the stats path, and a short --max-duration is not spent waiting for it."""
+        latency = self.first.latency_s if self.first else STATS_TIMEOUT_S
+        return self.request_timeout_s(min(STATS_TIMEOUT_S, max(0.5, 10 * latency)))
+
     @property
     def total_sent(self) -> int:
         return self.sent + (self.idle.result.requests if self.idle else 0)
@@ -120,7 +142,7 @@ class ProbeSession:
     # -- stages ---------------------------------------------------------------------------------
     def preflight(self) -> Preflight:
         """Raises BadInput (one line) when the target is not usable; sends one request."""
-        self.first = asyncio.run(preflight(self.request))
+        self.first = asyncio.run(preflight(self.request, self.request_timeout_s()))
         self.sent += 1
         try:
             self.protocol = asyncio.run(probe_protocol(self.request))
@@ -157,6 +179,8 @@ class ProbeSession:
         target); None if it could not be measured."""
         from pooltune.probe.ceiling import measure_ceiling
 
+        if CALIBRATION_COST * duration_s > CALIBRATION_SHARE * self.time_left():
+            return None  # a short --max-duration keeps its seconds for the target
         try:
             ceiling = asyncio.run(
                 measure_ceiling(self.library, self.request, concurrency, duration_s, self.epoch)
@@ -207,7 +231,11 @@ class ProbeSession:
                     outcome.levels.append(level)
                     if on_level:
                         on_level(c, level)
-                    if server_gone(level) or (no_response(level) and not self._reachable()):
+                    if level.stalled:
+                        outcome.partial = True
+                        outcome.warnings.append(stalled_warning(f"at concurrency {c}", run))
+                        break
+                    if server_gone(level) or (no_response(level) and not self.reachable()):
                         outcome.partial = True
                         outcome.warnings.append(
                             f"the server stopped answering at concurrency {c} (no responses): "
@@ -286,7 +314,7 @@ class ProbeSession:
         rate = len(level.samples) / level.wall_s
         return rate >= BOUND_SHARE * self.ceiling_rps * level.workers
 
-    def _reachable(self) -> bool:
+    def reachable(self) -> bool:
         """Does the server still accept TCP connections? (Requests that got no response may
         be a refusal, or the server dying mid-level.)"""
         parts = urlsplit(self.request.url)
@@ -432,7 +460,7 @@ class ProbeSession:
 
         self.sent += 1
         try:
-            data = asyncio.run(fetch())
+            data = asyncio.run(asyncio.wait_for(fetch(), self._stats_timeout_s()))
         except Exception:
             return None
         if isinstance(data, dict) and "connections_opened" in data:

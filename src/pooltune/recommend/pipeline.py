@@ -343,8 +343,14 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         )
     hooks.stage("protocol comparison", 0, 1)
     chosen_pool = _compare(state, prepared, effective)
+    if state.partial:
+        _drop_idle(session)  # what idle connections saw of a failing server is no timeout
+        return
     hooks.stage("connection lifetime", 0, 1)
     _lifetime(state, chosen_pool, effective)
+    if state.partial:
+        _drop_idle(session)
+        return
     if not room:
         session.start_idle_probe()
         state.notes.append(
@@ -353,6 +359,24 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         )
     hooks.stage("idle keep-alive probe", 0, 1)
     session.finish_idle(state.server, session.time_left() - _validation_s(settings))
+
+
+def _fault(state: _Run, stage: str, levels: list[LevelSamples]) -> bool:
+    """A stage after the sweep whose server stopped answering: the report becomes partial."""
+    from pooltune.recommend.faults import stage_fault
+
+    warning = stage_fault(stage, levels, state.session.reachable)
+    if warning is None:
+        return False
+    state.partial = True
+    state.warnings.append(warning)
+    return True
+
+
+def _drop_idle(session: ProbeSession) -> None:
+    if session.idle is not None:
+        session.idle.stop()
+        session.idle.join(2.0)
 
 
 def _rate_limited(levels: list[LevelStats], rate_limit: Any) -> bool:
@@ -443,6 +467,8 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
             "no budget left for the protocol comparison: the recommendation uses the sweep"
         )
         return PoolSettings.probing(effective)
+    if _fault(state, "protocol comparison", [arm.samples for arm in result.values()]):
+        return PoolSettings.probing(effective)
     runs: dict[str, ProtocolRun] = {}
     for label, arm in result.items():
         pool, connections = cands[label]
@@ -487,7 +513,7 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     left = session.time_left() - _validation_s(state.settings)
     deadline = max(1.0, min(0.4 * left, 0.15 * session.plan.max_duration_s, 6.0))
     level = session.lifetime(life_pool, concurrency, session.plan.lifetime_requests, deadline)
-    if level is None:
+    if level is None or _fault(state, "connection lifetime probe", [level]):
         return
     closes, n = connection_lifetime(level, "HTTP/2" if http2 else "HTTP/1.1")
     state.server.closes = closes
@@ -596,6 +622,9 @@ def _validate(
     )
     if result is None:
         warnings.append("no budget left for --validate: raise --max-requests")
+        return None
+    if _fault(state, "validation", [arm.samples for arm in result.values()]):
+        warnings.append(state.warnings.pop())
         return None
     counters = None
     agree = None

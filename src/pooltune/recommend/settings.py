@@ -83,6 +83,9 @@ def resolve_client(settings: RecommendSettings, cwd: Path) -> tuple[Library, str
     """The library to measure on, and where that choice came from."""
     if settings.client is not None:
         return settings.client, settings.client_source or "--client"
+    if settings.format in LIBRARIES:
+        # the snippet asked for is measured on its own library, so its numbers are its own
+        return settings.format, f"--format {settings.format}"
     from pooltune.probe.engines import library_installed
     from pooltune.pyproject import declared_dependencies
 
