@@ -141,7 +141,10 @@ def main(settings: RecommendSettings, console: Console, dry_run: bool = False) -
         for line in pipeline.dry_run(settings):
             _status(console, line)
         return 0
-    report = _with_progress(settings, console)
+    from pooltune.recommend.signals import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        report = _with_progress(settings, console)
     return emit(report, settings, console)
 
 
