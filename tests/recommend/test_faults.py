@@ -129,3 +129,59 @@ def test_no_recommendation_in_a_code_format_is_one_line_exit_1(fmt: str) -> None
         r"\(--format text or json shows the partial report\)",
         last,
     ), last
+
+
+def test_a_redirect_loop_is_refused_before_any_load() -> None:
+    with faulty_server(Fault("redirect")) as server:
+        code, out, err = _invoke("--url", server.url, "--client", "httpx", "--max-duration", "6")
+        assert server.requests == 1
+    assert (code, out) == (2, "")
+    (line,) = err.strip().splitlines()
+    assert re.fullmatch(
+        r"pooltune recommend: error: server answered 302 for 127\.0\.0\.1:\d+, redirecting to "
+        r"the same URL \(a redirect loop\): fix the URL or the server before tuning",
+        line,
+    ), line
+
+
+def test_redirects_during_the_sweep_are_no_success() -> None:
+    # the first answer is a 200, then every request is redirected (what a misrouted LB does)
+    with faulty_server(Fault("redirect", after=1)) as server:
+        settings = load_settings(
+            {"url": server.url, "client": "httpx", "target-concurrency": 4, "max-duration": 10},
+            Path.cwd(),
+        )
+        report = pipeline.run(settings)
+    assert report.partial
+    assert any(
+        re.fullmatch(
+            r"the server answered (\d+) of \1 requests of the sweep with a redirect \(302\): "
+            r"the prober follows no redirect, so this is not the API answering; pass the URL "
+            r"it redirects to as --url \(this report is partial\)",
+            w,
+        )
+        for w in report.warnings
+    ), report.warnings
+    assert all(level.errors == level.requests for level in report.levels)
+
+
+def test_a_server_without_keep_alive_is_reported_as_such() -> None:
+    with faulty_server(Fault("http10")) as server:
+        settings = load_settings(
+            {"url": server.url, "client": "httpx", "target-concurrency": 4, "max-duration": 10},
+            Path.cwd(),
+        )
+        report = pipeline.run(settings)
+    assert report.server.keeps_alive is False
+    assert report.server.idle_timeout_s is None
+    assert report.server.closes is None  # no lifetime probe either
+    assert any(w.startswith("the server does not keep connections alive") for w in report.warnings)
+    assert report.recommendation is not None
+    assert report.recommendation.why["keepalive_expiry"].startswith(
+        "the server does not keep connections alive"
+    )
+    from pooltune.render import render
+
+    assert "idle keep-alive timeout none: the server does not keep" in " ".join(
+        render(report, "text").split()
+    )

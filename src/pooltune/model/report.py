@@ -48,6 +48,8 @@ class ServerFacts(_Model):
     idle_timeout_window_s: float | None = None  # the longest idle gap that was probed
     idle_observations: list[tuple[float, bool]] = Field(default_factory=list)  # (idle s, survived)
     max_requests_per_connection: int | None = None
+    # False: no connection carried a second request (HTTP/1.0, or Connection: close each time)
+    keeps_alive: bool | None = None
     concurrency_limit_kind: Literal["refuses", "queues"] | None = None
     # the limit found in each repeated run (in requests in flight), and how it was corrected
     concurrency_limit_runs: list[int] = Field(default_factory=list)

@@ -19,6 +19,7 @@ class RequestSample(_Model):
     conn: int | None = None  # serial number of the connection it used, within its client
     closed: bool = False  # the response closed its connection (Connection: close / GOAWAY)
     http_version: HttpVersion | None = None
+    body_bytes: int = 0  # the response body's size (read as it streams, never kept)
     # dns, pool_wait, connect, tls, write, ttfb, ttft, max_gap (those that applied)
     phases: dict[str, float] = Field(default_factory=dict)
 

@@ -1,6 +1,7 @@
-"""Faults after the sweep: a server that dies or stops answering during the protocol
-comparison, the lifetime probe or the A/B makes the report partial, with a sentence that says
-so, instead of a full recommendation beside "123 of 175 requests failed (connect)".
+"""Faults in a stage: a server that dies, stops answering or answers with redirects during
+the sweep, the protocol comparison, the lifetime probe or the A/B makes the report partial,
+with a sentence that says so, instead of a full recommendation beside "123 of 175 requests
+failed (connect)".
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from collections.abc import Callable, Iterable
 
 from pooltune.model import LevelSamples
 
-# Past this share of requests without any response, a stage asks whether the server is still
-# there (a server that still accepts connections is measured as it is: resets, faults).
-NO_RESPONSE_SHARE = 0.5
+# Past this share of redirects, or of requests without any response, a stage is no
+# measurement of the API (for the latter only when the server no longer accepts connections:
+# one that still does is measured as it is, resets and all).
+FAULT_SHARE = 0.5
 
 
 def stage_fault(
@@ -27,8 +29,17 @@ def stage_fault(
             f"request{'s' * (unanswered != 1)} got no response; this report is partial"
         )
     samples = [s for level in levels for s in level.samples]
+    redirects = Counter(s.status for s in samples if s.status and 300 <= s.status < 400)
+    if samples and sum(redirects.values()) >= FAULT_SHARE * len(samples):
+        statuses = ", ".join(str(code) for code in sorted(redirects))
+        return (
+            f"the server answered {sum(redirects.values())} of {len(samples)} requests of the "
+            f"{stage} with a redirect ({statuses}): the prober follows no redirect, so this is "
+            "not the API answering; pass the URL it redirects to as --url (this report is "
+            "partial)"
+        )
     failed = [s for s in samples if s.status is None]
-    if not samples or len(failed) < NO_RESPONSE_SHARE * len(samples) or reachable():
+    if not samples or len(failed) < FAULT_SHARE * len(samples) or reachable():
         return None
     kinds = ", ".join(sorted(Counter(s.error or "error" for s in failed)))
     return (

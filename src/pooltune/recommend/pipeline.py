@@ -298,6 +298,8 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     )
     state.partial = state.partial or sweep.partial
     state.warnings.extend(sweep.warnings)
+    if not state.partial:
+        _fault(state, "sweep", sweep.levels)
     state.levels = _summaries(sweep.levels, ceiling)
     state.repeats = _summaries(sweep.repeats, ceiling)
     state.bound_levels = [lv.concurrency for lv in state.levels if lv.prober_bound]
@@ -329,13 +331,14 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     if state.partial or not state.levels:
         session.finish_idle(state.server, 0.0)
         return
+    keeps = _check_keep_alive(state, sweep.levels)
     effective = _effective(state, settings)
     idle_conns = _idle_connections(session)
     lifetime_conns = 4
     room = limit.value is None or (
         limit.kind == "queues" or effective + idle_conns + lifetime_conns < limit.value
     )
-    if room:
+    if room and keeps:
         session.start_idle_probe()
         state.notes.append(
             "the idle keep-alive probe ran beside the protocol comparison and the lifetime "
@@ -347,11 +350,12 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         _drop_idle(session)  # what idle connections saw of a failing server is no timeout
         return
     hooks.stage("connection lifetime", 0, 1)
-    _lifetime(state, chosen_pool, effective)
+    if keeps:
+        _lifetime(state, chosen_pool, effective)
     if state.partial:
         _drop_idle(session)
         return
-    if not room:
+    if not room and keeps:
         session.start_idle_probe()
         state.notes.append(
             f"the idle keep-alive probe ran alone after the other stages: its {idle_conns} idle "
@@ -370,6 +374,18 @@ def _fault(state: _Run, stage: str, levels: list[LevelSamples]) -> bool:
         return False
     state.partial = True
     state.warnings.append(warning)
+    return True
+
+
+def _check_keep_alive(state: _Run, levels: list[LevelSamples]) -> bool:
+    """Whether the server reuses connections; when it never does, say so (no idle timeout or
+    lifetime is measured for it)."""
+    from pooltune.tune.keep_alive import NO_KEEP_ALIVE, keeps_alive
+
+    state.server.keeps_alive = keeps_alive(levels)
+    if state.server.keeps_alive is False:
+        state.warnings.append(NO_KEEP_ALIVE)
+        return False
     return True
 
 

@@ -63,12 +63,20 @@ def _level_at(levels: list[LevelStats], concurrency: int) -> LevelStats:
     return min(clean, key=lambda lv: (abs(lv.concurrency - concurrency), -lv.concurrency))
 
 
+NO_KEEP_ALIVE_EXPIRY_S = 4.0  # below the shortest common server default (5 s)
+
+
 def _tail(levels: list[LevelStats] | list[ProtocolRun], phase: str) -> float | None:
     values = [lv.phases_s[phase].p99 for lv in levels if phase in lv.phases_s]
     return max(values) if values else None
 
 
 def keepalive_expiry(server: ServerFacts) -> tuple[float, str]:
+    if server.keeps_alive is False:
+        return NO_KEEP_ALIVE_EXPIRY_S, (
+            "the server does not keep connections alive, so no connection is ever reused; "
+            f"{NO_KEEP_ALIVE_EXPIRY_S:g} s is the usual default, ready if it starts to"
+        )
     idle = server.idle_timeout_s
     if idle is not None:
         # A second below the server's timeout (20% for short ones), never more than half of it
