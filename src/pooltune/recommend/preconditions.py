@@ -26,7 +26,7 @@ def check_before_load(settings: RecommendSettings, cwd: Path) -> list[str]:
     if settings.output:
         _writable("--output", Path(settings.output))
     if settings.plot:
-        if importlib.util.find_spec("matplotlib") is None:
+        if not _importable("matplotlib"):
             raise UsageError(
                 "--plot needs matplotlib, which is not installed here: "
                 "pip install 'pooltune[plot]' (or leave out --plot)"
@@ -48,6 +48,13 @@ def check_before_load(settings: RecommendSettings, cwd: Path) -> list[str]:
             f"{settings.format} itself"
         )
     return notes
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a module set to None in sys.modules: blocked
+        return False
 
 
 def _writable(flag: str, path: Path) -> None:

@@ -98,5 +98,5 @@ def resolve_client(settings: RecommendSettings, cwd: Path) -> tuple[Library, str
     for group in groups[1:]:
         for library in _PREFERENCE:
             if library in group and library_installed(library):
-                return library, "the project's optional dependencies (installed here)"
-    return "httpx", "default (no client library declared by a project here)"
+                return library, "an optional dependency of the project, installed here"
+    return "httpx", "the default: no project here declares a client library"

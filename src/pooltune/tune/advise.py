@@ -324,8 +324,9 @@ def _timeouts(
     p99 = chosen.latency_s.p99 if chosen else (at_target.latency_s.p99 if at_target else 0.0)
     handshake = tail("connect") + tail("tls")
     connect = _round_up(max(1.0, 3 * handshake))
+    handshakes = "TCP+TLS handshakes" if ev.target.url.startswith("https:") else "TCP handshakes"
     why["timeout.connect"] = (
-        f"TCP+TLS handshakes took up to {_ms(handshake)} (p99); 3x that, at least 1 s"
+        f"{handshakes} took up to {_ms(handshake)} (p99); 3x that, at least 1 s"
     )
     if ev.target.streaming:
         first = max(tail("ttft"), tail("max_gap"))
@@ -347,10 +348,17 @@ def _timeouts(
     pool = _round_up(max(0.5, 2 * p99))
     why["timeout.pool"] = (
         f"a free connection appears within about one request's time; 2x the p99 latency "
-        f"({source}: {_ms(p99)}), so saturation fails fast as PoolTimeout instead of queueing "
-        "without bound"
+        f"({source}: {_ms(p99)}), so saturation fails fast as {_pool_timeout(ev.library)} "
+        "instead of queueing without bound"
     )
     return TimeoutSettings(connect=connect, read=read, write=write, pool=pool)
+
+
+def _pool_timeout(library: str) -> str:
+    """The exception a pool that waited too long raises, in the library's own name."""
+    if library == "aiohttp":
+        return "aiohttp.ConnectionTimeoutError (its connect timeout covers the pool wait)"
+    return f"{'httpx2' if library != 'httpx' else 'httpx'}.PoolTimeout"
 
 
 def _rate_limit(ev: Evidence, why: dict[str, str]) -> tuple[float | None, RetryPolicy | None]:
