@@ -41,6 +41,8 @@ def child_env(
     ]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(parts))
     env["POOLTUNE_MONITOR_DIR"] = folder
+    # for a command that sets its own PYTHONPATH: PYTHONPATH=$POOLTUNE_MONITOR_BOOTSTRAP:...
+    env["POOLTUNE_MONITOR_BOOTSTRAP"] = os.pathsep.join(parts[:2])
     env["POOLTUNE_MONITOR_INTERVAL"] = f"{interval:g}"
     if prometheus_port is not None:
         env["POOLTUNE_MONITOR_PROMETHEUS_PORT"] = str(prometheus_port)
@@ -66,6 +68,21 @@ def read_snapshots(folder: str) -> Snapshot:
             except ValueError:
                 continue
     return build_snapshot(pools)
+
+
+NOT_LOADED = (
+    "pooltune monitor: no Python process of the command loaded the monitor, so nothing was "
+    "measured. A command that sets its own PYTHONPATH (or runs python -I, -E or -S) drops the "
+    "bootstrap pooltune puts on it: keep it there, e.g. "
+    'PYTHONPATH="$POOLTUNE_MONITOR_BOOTSTRAP:src" python app.py'
+)
+
+
+def bootstrap_loaded(folder: str) -> bool:
+    """Whether any process of the command ran the bootstrap (each marks itself at start)."""
+    from pooltune.monitor.autoinstrument import LOADED_SUFFIX
+
+    return any(Path(folder).glob(f"*{LOADED_SUFFIX}"))
 
 
 def _exit_code(returncode: int) -> int:
@@ -112,7 +129,8 @@ def run_monitored(
         if json_file is not None:
             _write_json(json_file, snapshot)
         if not quiet:
-            print(summary_text(snapshot), file=sys.stderr)
+            loaded = bootstrap_loaded(folder)
+            print(summary_text(snapshot) if loaded else NOT_LOADED, file=sys.stderr)
         return _exit_code(returncode)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
