@@ -11,9 +11,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pooltune.monitor.advice import build_snapshot, summary_text
 from pooltune.monitor.model import PoolSnapshot, Snapshot
@@ -112,8 +113,15 @@ def run_monitored(
         quiet_log=live,
     )
     try:
+        # Under --live, the command's output to the same terminal is printed above the view:
+        # written straight to the terminal it would shift the view and leave stale copies.
+        forward = live and sys.stderr.isatty()
+        out = subprocess.PIPE if forward and sys.stdout.isatty() else None
+        err = subprocess.PIPE if forward else None
+        if forward:
+            env.setdefault("PYTHONUNBUFFERED", "1")  # its lines as they come, not at exit
         try:
-            proc = subprocess.Popen(command, env=env)
+            proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         except OSError as exc:
             print(f"pooltune monitor: cannot run {command[0]!r}: {exc.strerror}", file=sys.stderr)
             return 127 if isinstance(exc, FileNotFoundError) else 126
@@ -164,20 +172,38 @@ def _live(proc: subprocess.Popen[bytes], folder: str, interval: float) -> None:
     from rich.console import Console
     from rich.live import Live
 
-    from pooltune.monitor.live import RateTracker, render
+    from pooltune.monitor.live import LIVE_WIDTH, RateTracker, render
 
     rates = RateTracker()
-    console = Console(stderr=True)
+    width = min(LIVE_WIDTH, shutil.get_terminal_size().columns)
+    console = Console(stderr=True, width=width)
     with Live(
         render(read_snapshots(folder), rates),
         console=console,
         refresh_per_second=4,
         vertical_overflow="crop",
     ) as view:
+        pumps = [
+            threading.Thread(target=_pump, args=(stream, view.console), daemon=True)
+            for stream in (proc.stdout, proc.stderr)
+            if stream is not None
+        ]
+        for pump in pumps:
+            pump.start()
         while proc.poll() is None:
             time.sleep(max(interval, 0.25))
             view.update(render(read_snapshots(folder), rates))
+        for pump in pumps:
+            pump.join(timeout=2.0)
         view.update(render(read_snapshots(folder), rates))
+
+
+def _pump(stream: IO[bytes], console: Any) -> None:
+    """Print the command's lines above the live view (rich keeps the view below them)."""
+    from rich.text import Text
+
+    for raw in iter(stream.readline, b""):
+        console.print(Text(raw.decode(errors="replace").rstrip("\r\n")), soft_wrap=True)
 
 
 def _check_otlp() -> bool:
