@@ -1,6 +1,7 @@
 """A small HTTP server of the fault tests' own (the standard library's, one thread per
 connection): it answers, then misbehaves as told: stops answering, dies, redirects forever,
-speaks HTTP/1.0 without keep-alive, or sends a large body. `python -m tests.recommend.faulty
+leaves every tenth request unanswered, speaks HTTP/1.0 without keep-alive, or sends a large
+body. `python -m tests.recommend.faulty
 MODE` runs it alone (its URL on the first line of stdout) for the signal tests' subprocesses.
 """
 
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-Mode = Literal["ok", "hang", "die", "redirect", "http10", "big"]
+Mode = Literal["ok", "hang", "hang_some", "die", "redirect", "http10", "big"]
+HANG_EVERY = 10  # "hang_some": every tenth request never gets an answer
 BODY = b'{"id": "x", "choices": []}'
 CHUNK = b"x" * 65536
 
@@ -87,7 +89,7 @@ def _handler(fault: Fault) -> type[BaseHTTPRequestHandler]:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             n = self.server.count()
             if n > fault.after and fault.mode != "ok":
-                if fault.mode == "hang":
+                if fault.mode == "hang" or (fault.mode == "hang_some" and n % HANG_EVERY == 0):
                     self.server.released.wait()
                     return
                 if fault.mode == "die":

@@ -185,3 +185,17 @@ def test_a_server_without_keep_alive_is_reported_as_such() -> None:
     assert "idle keep-alive timeout none: the server does not keep" in " ".join(
         render(report, "text").split()
     )
+
+
+def test_a_server_that_stalls_some_requests_is_measured_not_called_dead() -> None:
+    # every tenth request never gets an answer (the sim's --fault-stall): the others do, and a
+    # confirming request after a stalled level gets one, so the run goes on
+    with faulty_server(Fault("hang_some")) as server:
+        settings = load_settings(
+            {"url": server.url, "client": "httpx", "target-concurrency": 4, "max-duration": 12},
+            Path.cwd(),
+        )
+        report = pipeline.run(settings)
+    assert not any("stopped answering" in w for w in report.warnings), report.warnings
+    assert len(report.levels) >= 3
+    assert report.recommendation is not None

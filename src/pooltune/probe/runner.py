@@ -104,8 +104,10 @@ async def run_on_client(client: EngineClient, job: LevelJob) -> LevelRun:
         while pending and (left := end_by - time.perf_counter()) > 0:
             _, pending = await asyncio.wait(pending, timeout=min(STALL_CHECK_S, left))
             # a server that stopped answering ends the level now, not at its deadline
+            # (only while the budget still has requests for the blocked workers: stragglers at
+            # the end of a level are its tail, not a stall)
             quiet = time.perf_counter() - last_done[0]
-            if pending and samples and is_stalled(in_flight[0], quiet, samples):
+            if pending and samples and budget[0] > 0 and is_stalled(in_flight[0], quiet, samples):
                 break
     finally:
         # every worker is ended and awaited here, also on Ctrl-C (asyncio.run cancels this

@@ -31,6 +31,8 @@ BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops rai
 PREFLIGHT_TIMEOUT_S = 10.0  # the first request's timeout (less when --max-duration is shorter)
 CALIBRATION_COST = 3.0  # the calibration's wall time in units of its duration (warm-up, TLS)
 CALIBRATION_SHARE = 0.25  # at most this share of the time left goes to the calibration
+STALL_CONFIRM_MIN_S = 2.0  # the confirming requests of a suspected stall wait at least this
+STALL_CONFIRMS = 2  # sent at once: the stall is confirmed only when neither is answered
 STATS_TIMEOUT_S = 2.0  # one read of the simulator's /_sim/stats
 
 
@@ -231,7 +233,7 @@ class ProbeSession:
                     outcome.levels.append(level)
                     if on_level:
                         on_level(c, level)
-                    if level.stalled:
+                    if level.stalled and not self.still_answers(level):
                         outcome.partial = True
                         outcome.warnings.append(stalled_warning(f"at concurrency {c}", run))
                         break
@@ -313,6 +315,41 @@ class ProbeSession:
             return False
         rate = len(level.samples) / level.wall_s
         return rate >= BOUND_SHARE * self.ceiling_rps * level.workers
+
+    def still_answers(self, level: LevelSamples) -> bool:
+        """After a stalled level: does either of two more requests (counted) get an answer
+        within a few times the level's slowest one? A server that stalls some requests (the
+        sim's --fault-stall) answers; one that stopped answering does not."""
+        answered = [s.total_s for s in level.samples if s.status is not None]
+        wait = self.request_timeout_s(max(STALL_CONFIRM_MIN_S, 4 * max(answered, default=0.0)))
+        if self.requests_left() < 1 or wait < STALL_CONFIRM_MIN_S / 2:
+            return False
+        from pooltune.probe.engines import get_engine
+
+        count = min(STALL_CONFIRMS, self.requests_left())  # the budget is never exceeded
+
+        async def any_answer() -> bool:
+            engine = get_engine(self.library)
+            async with engine.client(self.request, PoolSettings.probing(count)) as client:
+                tasks = [
+                    asyncio.ensure_future(client.send(self.request, 0, self.epoch))
+                    for _ in range(count)
+                ]
+                try:
+                    for next_done in asyncio.as_completed(tasks, timeout=wait):
+                        if (await next_done).sample.status is not None:
+                            return True
+                    return False
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.sent += count
+        try:
+            return asyncio.run(any_answer())
+        except (asyncio.TimeoutError, OSError):
+            return False
 
     def reachable(self) -> bool:
         """Does the server still accept TCP connections? (Requests that got no response may

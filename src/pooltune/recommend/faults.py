@@ -18,12 +18,18 @@ FAULT_SHARE = 0.5
 
 
 def stage_fault(
-    stage: str, levels: Iterable[LevelSamples], reachable: Callable[[], bool]
+    stage: str,
+    levels: Iterable[LevelSamples],
+    reachable: Callable[[], bool],
+    still_answers: Callable[[LevelSamples], bool],
 ) -> str | None:
-    """The warning for a stage whose server stopped answering or went away, else None."""
+    """The warning for a stage whose server stopped answering, went away or redirected, else
+    None. A stall is confirmed with one more request first (a server that stalls only some
+    requests is measured as it is)."""
     levels = list(levels)
     unanswered = sum(level.unanswered for level in levels)
-    if any(level.stalled for level in levels):
+    stalled = [level for level in levels if level.stalled]
+    if stalled and not still_answers(stalled[0]):
         return (
             f"the server stopped answering during the {stage}: {unanswered} "
             f"request{'s' * (unanswered != 1)} got no response; this report is partial"

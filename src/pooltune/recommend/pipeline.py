@@ -369,7 +369,7 @@ def _fault(state: _Run, stage: str, levels: list[LevelSamples]) -> bool:
     """A stage after the sweep whose server stopped answering: the report becomes partial."""
     from pooltune.recommend.faults import stage_fault
 
-    warning = stage_fault(stage, levels, state.session.reachable)
+    warning = stage_fault(stage, levels, state.session.reachable, state.session.still_answers)
     if warning is None:
         return False
     state.partial = True
