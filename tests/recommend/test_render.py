@@ -319,3 +319,13 @@ def _report_why(report: Report) -> str:
         )
     )
     return rec.why["timeout.connect"]
+
+
+AIOHTTP_SNAPSHOT = Path(__file__).parent / "snapshots" / "aiohttp_snippet.txt"
+
+
+def test_aiohttp_snippet_snapshot() -> None:
+    code = render(REPORTS["guarded"], "aiohttp")
+    if os.environ.get("POOLTUNE_UPDATE_SNAPSHOTS") or not AIOHTTP_SNAPSHOT.exists():
+        AIOHTTP_SNAPSHOT.write_text(code)
+    assert code == AIOHTTP_SNAPSHOT.read_text()

@@ -289,6 +289,17 @@ def _aiohttp_connections(report: Report, rec: Recommendation) -> int:
     return rec.max_connections
 
 
+def _aiohttp_limit_note(rec: Recommendation, connections: int) -> str:
+    """The evidence for `limit=` (aiohttp's name for max_connections)."""
+    if connections != rec.max_connections:
+        return (
+            f"# aiohttp speaks HTTP/1.1 only: one request per connection, so {connections} "
+            f"connections\n# where an HTTP/2 client needs {rec.max_connections}.\n"
+        )
+    why = rec.why.get("max_connections")
+    return _comment(f"limit: {why}") + "\n" if why else ""
+
+
 def _aiohttp_timeout_why(rec: Recommendation) -> str:
     """The timeouts' evidence under aiohttp's own parameter names."""
     t = rec.timeout
@@ -310,12 +321,7 @@ def aiohttp_snippet(report: Report) -> str:
     rec = _require(report)
     t = rec.timeout
     connections = _aiohttp_connections(report, rec)
-    note = (
-        f"# aiohttp speaks HTTP/1.1 only: one request per connection, so {connections} "
-        f"connections\n# where an HTTP/2 client needs {rec.max_connections}.\n"
-        if connections != rec.max_connections
-        else f"{_why(rec, 'max_connections')}\n"
-    )
+    note = _aiohttp_limit_note(rec, connections)
     dns = ""
     if rec.ttl_dns_cache is not None:
         dns = f", ttl_dns_cache={rec.ttl_dns_cache}"
