@@ -233,10 +233,12 @@ class ProbeSession:
                     outcome.levels.append(level)
                     if on_level:
                         on_level(c, level)
-                    if level.stalled and not self.still_answers(level):
-                        outcome.partial = True
-                        outcome.warnings.append(stalled_warning(f"at concurrency {c}", run))
-                        break
+                    if level.stalled:
+                        if not self.still_answers(level):
+                            outcome.partial = True
+                            outcome.warnings.append(stalled_warning(f"at concurrency {c}", run))
+                            break
+                        level.stalled = False  # some requests stalled, not the server
                     if server_gone(level) or (no_response(level) and not self.reachable()):
                         outcome.partial = True
                         outcome.warnings.append(

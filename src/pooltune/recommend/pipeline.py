@@ -366,7 +366,8 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
 
 
 def _fault(state: _Run, stage: str, levels: list[LevelSamples]) -> bool:
-    """A stage after the sweep whose server stopped answering: the report becomes partial."""
+    """A stage whose server stopped answering, went away or redirected: the report becomes
+    partial, with the sentence of pooltune.recommend.faults."""
     from pooltune.recommend.faults import stage_fault
 
     warning = stage_fault(stage, levels, state.session.reachable, state.session.still_answers)
