@@ -170,7 +170,8 @@ def install() -> None:
     atexit.register(write_snapshot)
     # A forked child keeps the atexit handler and its copy of the pools (the collector zeroes
     # their counts) but not the writer thread: it gets its own, writing to its own pid's file.
-    os.register_at_fork(after_in_child=lambda: _start_writer(interval))
+    if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+        os.register_at_fork(after_in_child=lambda: _start_writer(interval))
 
 
 def _mark_loaded() -> None:
