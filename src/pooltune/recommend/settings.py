@@ -99,4 +99,4 @@ def resolve_client(settings: RecommendSettings, cwd: Path) -> tuple[Library, str
         for library in _PREFERENCE:
             if library in group and library_installed(library):
                 return library, "an optional dependency of the project, installed here"
-    return "httpx", "the default: no project here declares a client library"
+    return "httpx", "default: no project here declares a client library"
