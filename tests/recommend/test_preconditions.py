@@ -89,3 +89,21 @@ def test_another_client_than_the_format_is_said_up_front() -> None:
         "note: measuring on httpx (--client); the openai snippet carries settings measured on "
         "httpx: pass --client openai to measure on openai itself"
     )
+
+
+def test_an_output_that_fails_after_the_run_is_one_line_exit_2(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from pooltune.recommend.cli import emit
+    from pooltune.recommend.settings import RecommendSettings
+    from tests.recommend.test_render import REPORTS
+
+    gone = tmp_path / "gone" / "report.json"  # its folder went away during the run
+    settings = RecommendSettings.model_validate({"format": "json", "output": str(gone)})
+    stream = io.StringIO()
+    assert emit(REPORTS["h2"], settings, Console(file=stream, width=200)) == 2
+    assert stream.getvalue() == (
+        f"pooltune recommend: error: --output {gone}: No such file or directory\n"
+    )

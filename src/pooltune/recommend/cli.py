@@ -207,7 +207,13 @@ def emit(report: Report, settings: RecommendSettings, console: Console) -> int:
     if not text.endswith("\n"):
         text += "\n"
     if settings.output:
-        Path(settings.output).write_text(text)
+        try:
+            Path(settings.output).write_text(text)
+        except OSError as exc:  # checked before the run, but the disk or folder may have changed
+            _status(
+                console, f"pooltune recommend: error: --output {settings.output}: {exc.strerror}"
+            )
+            return 2
     else:
         sys.stdout.write(text)
     return 0
