@@ -51,6 +51,8 @@ class ServerFacts(_Model):
     idle_confirmations: list[tuple[float, bool]] = Field(default_factory=list)  # edge, again
     idle_discarded: dict[str, int] = Field(default_factory=dict)  # no idle close possible: why
     max_requests_per_connection: int | None = None
+    # False: no connection carried a second request (HTTP/1.0, or Connection: close each time)
+    keeps_alive: bool | None = None
     concurrency_limit_kind: Literal["refuses", "queues"] | None = None
     # the limit found in each repeated run (in requests in flight), and how it was corrected
     concurrency_limit_runs: list[int] = Field(default_factory=list)

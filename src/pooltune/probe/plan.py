@@ -14,6 +14,7 @@ from pooltune.probe.discover import COARSE_GAPS
 IDLE_FINE_PROBES = 16
 IDLE_CONFIRM_PROBES = 2  # the edge gaps again, each on a new connection
 PREFLIGHT_REQUESTS = 1
+PLAN_WIDTH = 88  # the plan's lines fit a terminal of 80-100 columns
 
 
 @dataclass(frozen=True)
@@ -55,22 +56,40 @@ class Plan:
         """What the sweep must leave for the stages after it."""
         return self.compare_requests + self.lifetime_requests + self.validation_requests
 
-    def describe(self) -> str:
-        levels = ",".join(str(c) for c in self.levels)
+    def describe(self, width: int = PLAN_WIDTH) -> str:
+        """The plan in a few lines of at most `width` columns (stderr, before anything runs)."""
+        import textwrap
+
+        levels = ", ".join(str(c) for c in self.levels)
+        total = min(self.total_requests, self.max_requests)
         parts = [
-            f"plan: concurrency levels {levels} (up to 1.5x target {self.target}), "
-            f"{self.sweep_requests} sweep requests",
-            f"protocol comparison at the target: {self.compare_requests} requests",
-            f"connection lifetime: {self.lifetime_requests} requests",
-            f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
+            f"plan: at most {total} requests (budget {self.max_requests}) and "
+            f"{self.max_duration_s:g} s; estimated {self.estimated_s:.0f} s",
+            f"sweep: concurrency levels {levels} {_whole(f'(up to 1.5x target {self.target})')}, "
+            f"{self.sweep_requests} requests",
+            f"then: protocol comparison at the target, {self.compare_requests} requests; "
+            f"connection lifetime, {self.lifetime_requests} requests; idle keep-alive probe up "
+            f"to {self.idle_window_s:g} s, {self.idle_requests} requests"
+            + (
+                f"; validation, {self.validation_requests} requests"
+                if self.validation_requests
+                else ""
+            ),
         ]
-        if self.validation_requests:
-            parts.append(f"validation {self.validation_requests} requests")
-        return (
-            "; ".join(parts) + f"; at most {min(self.total_requests, self.max_requests)} requests "
-            f"(budget {self.max_requests}) and {self.max_duration_s:g} s; "
-            f"estimated {self.estimated_s:.0f} s"
-        )
+        lines = [parts[0]]
+        for part in parts[1:]:
+            lines += textwrap.wrap(
+                part, width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
+            )
+        return "\n".join(lines).replace(NO_BREAK, " ")
+
+
+NO_BREAK = "\u00a0"  # textwrap splits on ASCII whitespace only
+
+
+def _whole(phrase: str) -> str:
+    """A phrase wrapping never cuts."""
+    return phrase.replace(" ", NO_BREAK)
 
 
 def sweep_levels(target: int) -> list[int]:

@@ -324,6 +324,8 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     )
     state.partial = state.partial or sweep.partial
     state.warnings.extend(sweep.warnings)
+    if not state.partial:
+        _fault(state, "sweep", sweep.levels)
     state.levels = summarize_levels(sweep.levels, ceiling)
     state.repeats = summarize_levels(sweep.repeats, ceiling)
     state.bound_levels = [lv.concurrency for lv in state.levels if lv.prober_bound]
@@ -337,18 +339,27 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     if state.partial or not state.levels:
         _finish_idle(state, 0.0)
         return
+    keeps = _check_keep_alive(state, sweep.levels)
     effective = _effective(state, settings)
     hooks.stage("protocol comparison", 0, 1)
     chosen_pool = _compare(state, prepared, effective)
+    if state.partial:
+        _drop_idle(session)  # what idle connections saw of a failing server is no timeout
+        return
     hooks.stage("connection lifetime", 0, 1)
-    _lifetime(state, chosen_pool, effective)
-    # The idle probe runs alone, after every stage with load: a server at its limit refuses or
-    # resets connections, and those closes are not idle closes.
-    session.start_idle_probe()
-    state.notes.append(
-        "the idle keep-alive probe ran alone after the other stages, with no other load in "
-        "flight (refusals and resets under load are not idle closes)"
-    )
+    if keeps:
+        _lifetime(state, chosen_pool, effective)
+    if state.partial:
+        _drop_idle(session)
+        return
+    if keeps:
+        # The idle probe runs alone, after every stage with load: a server at its limit refuses
+        # or resets connections, and those closes are not idle closes.
+        session.start_idle_probe()
+        state.notes.append(
+            "the idle keep-alive probe ran alone after the other stages, with no other load in "
+            "flight (refusals and resets under load are not idle closes)"
+        )
     hooks.stage("idle keep-alive probe", 0, 1)
     _finish_idle(state, session.time_left() - _validation_s(settings))
 
@@ -363,6 +374,37 @@ def _finish_idle(state: _Run, wait_s: float) -> None:
     state.server.idle_timeout_s = found.timeout_s
     if found.inconclusive:
         state.inconclusive["idle_timeout_s"] = found.inconclusive
+
+
+def _fault(state: _Run, stage: str, levels: list[LevelSamples]) -> bool:
+    """A stage whose server stopped answering, went away or redirected: the report becomes
+    partial, with the sentence of pooltune.recommend.faults."""
+    from pooltune.recommend.faults import stage_fault
+
+    warning = stage_fault(stage, levels, state.session.reachable, state.session.still_answers)
+    if warning is None:
+        return False
+    state.partial = True
+    state.warnings.append(warning)
+    return True
+
+
+def _check_keep_alive(state: _Run, levels: list[LevelSamples]) -> bool:
+    """Whether the server reuses connections; when it never does, say so (no idle timeout or
+    lifetime is measured for it)."""
+    from pooltune.tune.keep_alive import NO_KEEP_ALIVE, keeps_alive
+
+    state.server.keeps_alive = keeps_alive(levels)
+    if state.server.keeps_alive is False:
+        state.warnings.append(NO_KEEP_ALIVE)
+        return False
+    return True
+
+
+def _drop_idle(session: ProbeSession) -> None:
+    if session.idle is not None:
+        session.idle.stop()
+        session.idle.join(2.0)
 
 
 def _cross_check(
@@ -452,6 +494,8 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
             "no budget left for the protocol comparison: the recommendation uses the sweep"
         )
         return PoolSettings.probing(effective)
+    if _fault(state, "protocol comparison", [arm.samples for arm in result.values()]):
+        return PoolSettings.probing(effective)
     runs: dict[str, ProtocolRun] = {}
     for label, arm in result.items():
         pool, connections = cands[label]
@@ -506,7 +550,7 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     level = session.lifetime(
         life_pool, concurrency, session.plan.lifetime_requests, deadline, library
     )
-    if level is None:
+    if level is None or _fault(state, "connection lifetime probe", [level]):
         return
     closes, n = connection_lifetime(level, "HTTP/2" if http2 else "HTTP/1.1")
     state.server.closes = closes
@@ -621,6 +665,9 @@ def _validate(
     )
     if result is None:
         warnings.append("no budget left for --validate: raise --max-requests")
+        return None
+    if _fault(state, "validation", [arm.samples for arm in result.values()]):
+        warnings.append(state.warnings.pop())
         return None
     counters = None
     agree = None
