@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pooltune.probe.burst import BURST_ROUNDS
 from pooltune.probe.discover import COARSE_GAPS
 
 IDLE_FINE_PROBES = 16
@@ -61,6 +62,8 @@ class Plan:
             f"{self.sweep_requests} sweep requests",
             f"protocol comparison at the target: {self.compare_requests} requests",
             f"connection lifetime: {self.lifetime_requests} requests",
+            f"bursts of up to {self.target} released at once ({BURST_ROUNDS} rounds a size, from "
+            "what the sweep leaves)",
             f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
         ]
         if self.validation_requests:

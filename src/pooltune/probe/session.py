@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pooltune.model import DnsTiming, LevelSamples, PoolSettings, ServerFacts
+from pooltune.model import BurstRound, DnsTiming, LevelSamples, PoolSettings, ServerFacts
+from pooltune.probe.burst import BURST_ROUNDS, BurstJob, run_bursts
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
 from pooltune.probe.discover import rate_limit as parse_rate_limit
 from pooltune.probe.plan import Plan
@@ -28,6 +29,8 @@ from pooltune.probe.validate import ArmResult, run_ab
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
 BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
+BURST_SIZES = 4  # burst sizes tried at most (the first, then each the last result suggests)
+BURST_SIZE_S = 5.0  # seconds at most for the rounds of one burst size
 
 
 @dataclass
@@ -333,6 +336,32 @@ class ProbeSession:
         self.max_cpu = max(self.max_cpu or 0.0, cpu)
         if cpu >= CPU_BUSY:
             outcome.busy_levels.append(level.concurrency)
+
+    def bursts(
+        self,
+        first: int | None,
+        next_size: Callable[[list[BurstRound]], int | None],
+        reserve_s: float = 0.0,
+        reserve_requests: int = 0,
+    ) -> list[BurstRound]:
+        """Release `first` requests at once (BURST_ROUNDS rounds), then each size `next_size`
+        asks for after reading the rounds so far, within the budget left after the reserve."""
+        rounds: list[BurstRound] = []
+        size = first
+        for _ in range(BURST_SIZES):
+            if not size:
+                break
+            budget_s = min(BURST_SIZE_S, self.time_left() - reserve_s)
+            if self.requests_left() - reserve_requests < BURST_ROUNDS * size or budget_s < 1.0:
+                break
+            job = BurstJob(self.request, size, BURST_ROUNDS, budget_s)
+            got, sent = asyncio.run(run_bursts(job))
+            self.sent += sent
+            if not got:
+                break
+            rounds += got
+            size = next_size(rounds)
+        return rounds
 
     # -- beside or after the sweep -----------------------------------------------------------
     def start_idle_probe(self, http2: bool | None = None) -> IdleProber:

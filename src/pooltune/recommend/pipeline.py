@@ -312,10 +312,25 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
             "the server's 429s came with a request budget (x-ratelimit-*/Retry-After): that is "
             "a rate limit, paced on the client below, not a limit on requests in flight"
         )
+    # -- bursts (issue 17): requests released at once, beside nothing else ---------------------
+    if state.levels and not state.partial and state.server.rate_limit is None:
+        from pooltune.tune import burst
+
+        rounds = session.bursts(
+            burst.first_size(state.target.concurrency, limit),
+            burst.next_size,
+            reserve_s=0.85 * reserve_s,
+            reserve_requests=plan.after_sweep_requests + plan.idle_requests,
+        )
+        state.server.burst = burst.facts(rounds)
+        limit = burst.with_bursts(limit, state.server.burst)
+    # -- end bursts ----------------------------------------------------------------------------
     state.server.concurrency_limit = limit.value
     state.server.concurrency_limit_kind = limit.kind
     state.server.concurrency_limit_runs = limit.runs
-    if limit.kind == "refuses" and limit.runs:
+    if limit.source == "burst" and state.server.burst is not None:
+        state.server.concurrency_limit_note = state.server.burst.evidence
+    elif limit.kind == "refuses" and limit.runs:
         state.server.concurrency_limit_note = (
             "requests in flight (successful ones, client-side) when the server began refusing, "
             f"median of {len(limit.runs)} run{'s' * (len(limit.runs) != 1)}"

@@ -152,6 +152,8 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
     if server.max_requests_per_connection:
         facts.append(f"closes a connection after {server.max_requests_per_connection} requests")
     say("server: " + "; ".join(facts))
+    if server.burst is not None and server.burst.evidence:
+        say("bursts: " + server.burst.evidence)
     if server.rate_limit is not None and server.rate_limit.limit_requests:
         say(
             f"rate limit: {server.rate_limit.limit_requests} requests per minute "

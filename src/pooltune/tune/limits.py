@@ -29,6 +29,7 @@ class Limit:
     value: int | None = None
     kind: LimitKind | None = None
     runs: list[int] = field(default_factory=list)
+    source: Literal["sweep", "burst"] = "sweep"  # closed-loop levels, or requests at once
 
     @property
     def spread(self) -> float | None:
