@@ -19,19 +19,37 @@ def test_the_first_size_is_the_target_or_the_semaphore_a_refusal_limit_sets() ->
     assert burst.first_size(50, Limit(29, "refuses", [29])) == 29
     assert burst.first_size(16, Limit(29, "refuses", [29])) == 16
     assert burst.first_size(16, Limit(12, "queues", [12])) == 16
+    # no refusal limit: from the sweep's planned top, a cap above the target is found too
+    assert burst.first_size(24, Limit(), top=36) == 36
+    assert burst.first_size(16, Limit(12, "queues", [12]), top=24) == 24
+    assert burst.first_size(24, Limit(29, "refuses", [29]), top=36) == 24
 
 
 def test_a_refused_burst_asks_next_for_what_the_server_took() -> None:
-    seen = _rounds(50, 10, 11, 10)
+    seen = _rounds(75, 35, 35, 36)
     assert burst.next_size(seen) == 39  # the least it took whole
     seen += _rounds(39, 0, 0, 0)
-    assert burst.next_size(seen) is None  # clean: stop
+    assert burst.next_size(seen) is None  # taken whole: done
     assert burst.next_size(_rounds(16, 0, 0, 0)) is None
 
 
-def test_sizes_only_go_down_even_when_a_round_took_more() -> None:
-    seen = _rounds(40, 1, 0, 0) + _rounds(39, 0, 2, 0)
-    assert burst.next_size(seen) == 37
+def test_a_burst_refused_whole_is_bisected() -> None:
+    """uvicorn --limit-concurrency 30 counts open connections: 36 pre-opened connections get
+    36 refusals, which says nothing of the 29 it takes; bisect between clean and refused."""
+    seen = _rounds(36, 36, 36, 36)
+    assert burst.next_size(seen) == 18
+    seen += _rounds(18, 0, 0, 0)
+    assert burst.next_size(seen) == 27
+    seen += _rounds(27, 0, 0, 0)
+    assert burst.next_size(seen) == 31
+    seen += _rounds(31, 31, 31, 31)
+    assert burst.next_size(seen) == 29
+    seen += _rounds(29, 0, 0, 0)
+    assert burst.next_size(seen) == 30
+    seen += _rounds(30, 30, 30, 30)
+    assert burst.next_size(seen) is None  # 29 clean, 30 refused
+    facts = burst.facts(seen)
+    assert facts is not None and facts.limit == 29 and facts.confirmed
 
 
 def test_facts_confirmed_limit_and_evidence() -> None:
@@ -48,10 +66,10 @@ def test_facts_without_refusals_claim_no_limit() -> None:
     assert burst.facts([]) is None
 
 
-def test_an_unconfirmed_limit_says_so() -> None:
+def test_no_limit_is_claimed_unless_a_size_was_taken_whole() -> None:
     facts = burst.facts(_rounds(50, 10) + _rounds(40, 3))
-    assert facts is not None and facts.limit == 37 and facts.confirmed is False
-    assert "not confirmed" in facts.evidence
+    assert facts is not None and facts.limit is None and facts.clean_up_to is None
+    assert "no burst limit is claimed" in facts.evidence
 
 
 def test_bursts_lower_the_sweeps_limit_never_raise_it() -> None:

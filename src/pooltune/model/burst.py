@@ -31,5 +31,5 @@ class BurstFacts(_Model):
     limit: int | None = None
     # the largest burst size tried that met no refusal (None: every size tried was refused)
     clean_up_to: int | None = None
-    confirmed: bool = False  # `limit` was itself released and met no refusal
+    confirmed: bool = False  # `limit` was itself released and met no refusal (always, if set)
     evidence: str = ""  # one sentence: sizes, rounds, refusals

@@ -62,8 +62,8 @@ class Plan:
             f"{self.sweep_requests} sweep requests",
             f"protocol comparison at the target: {self.compare_requests} requests",
             f"connection lifetime: {self.lifetime_requests} requests",
-            f"bursts of up to {self.target} released at once ({BURST_ROUNDS} rounds a size, from "
-            "what the sweep leaves)",
+            f"bursts of up to {self.levels[-1] if self.levels else self.target} released at once "
+            f"({BURST_ROUNDS} rounds a size, from what the sweep leaves)",
             f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
         ]
         if self.validation_requests:

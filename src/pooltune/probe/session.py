@@ -29,8 +29,9 @@ from pooltune.probe.validate import ArmResult, run_ab
 CPU_BUSY = 0.9  # prober CPU share past which a plateau may be the prober's own
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
 BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
-BURST_SIZES = 4  # burst sizes tried at most (the first, then each the last result suggests)
+BURST_SIZES = 6  # burst sizes tried at most (the first, then each the last result suggests)
 BURST_SIZE_S = 5.0  # seconds at most for the rounds of one burst size
+BURST_SHARE = 0.15  # of --max-duration, at most, for all bursts (the idle probe needs its time)
 
 
 @dataclass
@@ -348,10 +349,11 @@ class ProbeSession:
         asks for after reading the rounds so far, within the budget left after the reserve."""
         rounds: list[BurstRound] = []
         size = first
+        ends = self.elapsed() + BURST_SHARE * self.plan.max_duration_s
         for _ in range(BURST_SIZES):
             if not size:
                 break
-            budget_s = min(BURST_SIZE_S, self.time_left() - reserve_s)
+            budget_s = min(BURST_SIZE_S, self.time_left() - reserve_s, ends - self.elapsed())
             if self.requests_left() - reserve_requests < BURST_ROUNDS * size or budget_s < 1.0:
                 break
             job = BurstJob(self.request, size, BURST_ROUNDS, budget_s)

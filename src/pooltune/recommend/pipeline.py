@@ -317,9 +317,9 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
         from pooltune.tune import burst
 
         rounds = session.bursts(
-            burst.first_size(state.target.concurrency, limit),
+            burst.first_size(state.target.concurrency, limit, max(plan.levels, default=None)),
             burst.next_size,
-            reserve_s=0.85 * reserve_s,
+            reserve_s=reserve_s,
             reserve_requests=plan.after_sweep_requests + plan.idle_requests,
         )
         state.server.burst = burst.facts(rounds)
