@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from pooltune.model.base import HttpVersion, Library, _Model
+from pooltune.model.burst import BurstFacts
 from pooltune.model.pool import PoolSettings, TimeoutSettings
 from pooltune.model.samples import LevelStats, ProtocolRun
 
@@ -59,6 +60,7 @@ class ServerFacts(_Model):
     concurrency_limit_note: str | None = None
     closes: ConnectionCloses | None = None
     dns: DnsTiming | None = None
+    burst: BurstFacts | None = None  # requests released at once near the limit (model/burst.py)
 
 
 class Target(_Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pooltune.probe.burst import BURST_ROUNDS
 from pooltune.probe.discover import COARSE_GAPS
 
 IDLE_FINE_PROBES = 16
@@ -68,8 +69,10 @@ class Plan:
             f"sweep: concurrency levels {levels} {_whole(f'(up to 1.5x target {self.target})')}, "
             f"{self.sweep_requests} requests",
             f"then: protocol comparison at the target, {self.compare_requests} requests; "
-            f"connection lifetime, {self.lifetime_requests} requests; idle keep-alive probe up "
-            f"to {self.idle_window_s:g} s, {self.idle_requests} requests"
+            f"connection lifetime, {self.lifetime_requests} requests; bursts of up to "
+            f"{self.levels[-1] if self.levels else self.target} released at once "
+            f"({BURST_ROUNDS} rounds a size, from what the sweep leaves); idle keep-alive probe "
+            f"up to {self.idle_window_s:g} s, {self.idle_requests} requests"
             + (
                 f"; validation, {self.validation_requests} requests"
                 if self.validation_requests

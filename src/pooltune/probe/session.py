@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pooltune.model import DnsTiming, LevelSamples, PoolSettings, ServerFacts
+from pooltune.model import BurstRound, DnsTiming, LevelSamples, PoolSettings, ServerFacts
+from pooltune.probe.burst import BURST_ROUNDS, BurstJob, run_bursts
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
 from pooltune.probe.discover import rate_limit as parse_rate_limit
 from pooltune.probe.plan import Plan
@@ -36,6 +37,9 @@ CALIBRATION_SHARE = 0.25  # at most this share of the time left goes to the cali
 STALL_CONFIRM_MIN_S = 2.0  # the confirming requests of a suspected stall wait at least this
 STALL_CONFIRMS = 2  # sent at once: the stall is confirmed only when neither is answered
 STATS_TIMEOUT_S = 2.0  # one read of the simulator's /_sim/stats
+BURST_SIZES = 6  # burst sizes tried at most (the first, then each the last result suggests)
+BURST_SIZE_S = 5.0  # seconds at most for the rounds of one burst size
+BURST_SHARE = 0.15  # of --max-duration, at most, for all bursts (the idle probe needs its time)
 
 
 @dataclass
@@ -423,6 +427,33 @@ class ProbeSession:
         self.sent += run.started
         self.workers_used = max(self.workers_used, run.level.workers)
         return run.level if run.level.workers >= 2 else None
+
+    def bursts(
+        self,
+        first: int | None,
+        next_size: Callable[[list[BurstRound]], int | None],
+        reserve_s: float = 0.0,
+        reserve_requests: int = 0,
+    ) -> list[BurstRound]:
+        """Release `first` requests at once (BURST_ROUNDS rounds), then each size `next_size`
+        asks for after reading the rounds so far, within the budget left after the reserve."""
+        rounds: list[BurstRound] = []
+        size = first
+        ends = self.elapsed() + BURST_SHARE * self.plan.max_duration_s
+        for _ in range(BURST_SIZES):
+            if not size:
+                break
+            budget_s = min(BURST_SIZE_S, self.time_left() - reserve_s, ends - self.elapsed())
+            if self.requests_left() - reserve_requests < BURST_ROUNDS * size or budget_s < 1.0:
+                break
+            job = BurstJob(self.request, size, BURST_ROUNDS, budget_s)
+            got, sent = asyncio.run(run_bursts(job))
+            self.sent += sent
+            if not got:
+                break
+            rounds += got
+            size = next_size(rounds)
+        return rounds
 
     # -- beside or after the sweep -----------------------------------------------------------
     def start_idle_probe(self, http2: bool | None = None) -> IdleProber:

@@ -335,6 +335,19 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     limit = server_limit(state.levels, state.repeats, state.server.rate_limit, wanted_top)
     if limit.kind == "queues" and limit.value is not None and not state.partial:
         limit = _cross_check(state, limit, sweep.levels, ceiling)
+    # -- bursts (issue 17): requests released at once, beside nothing else ---------------------
+    if state.levels and not state.partial and state.server.rate_limit is None:
+        from pooltune.tune import burst
+
+        rounds = session.bursts(
+            burst.first_size(state.target.concurrency, limit, max(plan.levels, default=None)),
+            burst.next_size,
+            reserve_s=reserve_s,
+            reserve_requests=plan.after_sweep_requests + plan.idle_requests,
+        )
+        state.server.burst = burst.facts(rounds)
+        limit = burst.with_bursts(limit, state.server.burst)
+    # -- end bursts ----------------------------------------------------------------------------
     _record_limit(state, limit)
     if state.partial or not state.levels:
         _finish_idle(state, 0.0)
@@ -431,6 +444,8 @@ def _record_limit(state: _Run, limit: Limit) -> None:
     server.concurrency_limit_kind = limit.kind if limit.value is not None else None
     server.concurrency_limit_runs = limit.runs
     server.concurrency_limit_note = limit.note if limit.value is not None else None
+    if limit.source == "burst" and server.burst is not None:
+        server.concurrency_limit_note = server.burst.evidence
     if limit.inconclusive:
         state.inconclusive["concurrency_limit"] = limit.inconclusive
     elif limit.note and limit.value is None:

@@ -169,6 +169,8 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
     say("server: " + "; ".join(facts))
     for name, why in report.inconclusive.items():
         say(f"inconclusive: {name}: {why}")
+    if server.burst is not None and server.burst.evidence:
+        say("bursts: " + server.burst.evidence)
     if server.rate_limit is not None and server.rate_limit.limit_requests:
         say(
             f"rate limit: {server.rate_limit.limit_requests} requests per minute "

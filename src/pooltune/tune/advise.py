@@ -245,9 +245,18 @@ def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
             f"{chosen.errors} of {chosen.requests} requests failed at concurrency "
             f"{chosen.concurrency or effective} ({', '.join(sorted(chosen.error_classes))})"
         )
+    burst = server.burst
+    from_bursts = burst is not None and burst.limit is not None and burst.limit == limit
+    if burst is not None and burst.evidence:
+        why["burst"] = burst.evidence
     if semaphore:
+        refused_how = (
+            f"released at once, the server refused requests beyond {limit} ({burst.evidence})"
+            if from_bursts and burst is not None
+            else f"the server refused requests beyond {limit} in flight (503/429)"
+        )
         why["concurrency_semaphore"] = (
-            f"the server refused requests beyond {limit} in flight (503/429)"
+            refused_how
             + (
                 f", shared by {replicas} replicas: {limit} // {replicas} = {semaphore}"
                 if replicas > 1
@@ -404,7 +413,10 @@ def _pool_timeout(library: str) -> str:
 def _rate_limit(ev: Evidence, why: dict[str, str]) -> tuple[float | None, RetryPolicy | None]:
     rl = ev.server.rate_limit
     replicas = max(1, ev.replicas)
-    refused = any(refusal_share(lv) > 0 for lv in ev.levels)
+    burst = ev.server.burst
+    refused = any(refusal_share(lv) > 0 for lv in ev.levels) or (
+        burst is not None and any(r.refused for r in burst.rounds)
+    )
     rps = None
     if "rate_limit" in ev.inconclusive:
         why["rate_limit_rps"] = (

@@ -41,6 +41,7 @@ class Limit:
     runs: list[int] = field(default_factory=list)
     inconclusive: str | None = None  # why no value could be trusted (value is then None)
     note: str | None = None  # what the evidence said, for the report's notes
+    source: Literal["sweep", "burst"] = "sweep"  # closed-loop levels, or requests at once
 
     @property
     def spread(self) -> float | None:
