@@ -23,7 +23,7 @@ def test_default_plan_for_target_50_fits_the_issue_budget() -> None:
 def test_the_plan_fits_88_columns_for_a_large_target() -> None:
     text = make_plan(400, 3000, 55.0, validate=True).describe()
     lines = text.splitlines()
-    assert lines[0] == "plan: at most 2602 requests (budget 3000) and 55 s; estimated 17 s"
+    assert lines[0] == "plan: at most 2604 requests (budget 3000) and 55 s; estimated 17 s"
     assert all(len(line) <= 88 for line in lines), text
     assert [line[:4] for line in lines[1:]] in (
         ["  sw", "    ", "  th", "    "],
