@@ -351,3 +351,8 @@ def test_no_protocol_is_chosen_from_arms_that_completed_nothing() -> None:
     assert proto.choose({"HTTP/1.1": empty_h1, "HTTP/2": empty_h2}) is None
     h1 = _run_of("HTTP/1.1", 32, cpu=1.0)
     assert proto.choose({"HTTP/1.1": h1, "HTTP/2": empty_h2}) == "HTTP/1.1"
+
+
+def test_an_idle_probe_that_completed_no_gap_is_inconclusive() -> None:
+    found = idle_timeout(_server())
+    assert found.timeout_s is None and found.inconclusive and "time left" in found.inconclusive

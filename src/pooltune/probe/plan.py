@@ -13,7 +13,6 @@ from pooltune.probe.burst import BURST_ROUNDS
 from pooltune.probe.discover import COARSE_GAPS
 
 IDLE_FINE_PROBES = 16
-IDLE_CONFIRM_PROBES = 2  # the edge gaps again, each on a new connection
 PREFLIGHT_REQUESTS = 1
 PLAN_WIDTH = 88  # the plan's lines fit a terminal of 80-100 columns
 
@@ -136,7 +135,7 @@ def make_plan(
     levels = sweep_levels(target)
     window = max(1.0, min(idle_window_s, 0.8 * max_duration_s))
     coarse = len([g for g in COARSE_GAPS if g <= window])
-    idle = 2 * (coarse + IDLE_FINE_PROBES + IDLE_CONFIRM_PROBES)
+    idle = 2 * (2 * coarse + IDLE_FINE_PROBES)  # each coarse gap twice (confirmed)
     idle = min(idle, (max_requests - PREFLIGHT_REQUESTS) // 3 // 2 * 2)  # at most a third
     val = validation_requests(target) if validate else 0
     fixed = PREFLIGHT_REQUESTS + idle
