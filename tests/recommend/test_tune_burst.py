@@ -74,7 +74,9 @@ def test_no_limit_is_claimed_unless_a_size_was_taken_whole() -> None:
 
 def test_bursts_lower_the_sweeps_limit_never_raise_it() -> None:
     refused_at_40 = burst.facts(_rounds(50, 10, 10, 10) + _rounds(40, 0, 0, 0))
-    assert burst.with_bursts(Limit(), refused_at_40) == Limit(40, "refuses", [40, 40, 40], source="burst")
+    assert burst.with_bursts(Limit(), refused_at_40) == Limit(
+        40, "refuses", [40, 40, 40], source="burst"
+    )
     # a queue the sweep saw is not what a burst meets: refusals are
     assert burst.with_bursts(Limit(60, "queues", [60]), refused_at_40).value == 40
     sweep = Limit(29, "refuses", [29, 29, 30])

@@ -135,8 +135,9 @@ def rate_limit(headers: dict[str, str]) -> RateLimit | None:
 
 # -- idle keep-alive timeout -----------------------------------------------------------------
 
-# Half-second steps up to 3 s, then 1 s to 5 s: short timeouts (gunicorn 2 s, uvicorn set to 3 s) are placed
-# within 15% by the first round alone, which a busy machine's short budget may be all it gets.
+# Half-second steps up to 3 s, then 1 s to 5 s: short timeouts (gunicorn 2 s, uvicorn set to
+# 3 s) are placed within 15% by the first round alone, which a busy machine's short budget may
+# be all it gets.
 COARSE_GAPS = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 8.0, 12.0, 18.0, 25.0, 35.0, 45.0, 60.0)
 
 
