@@ -200,5 +200,5 @@ def test_reuse_failures_near_the_servers_idle_timeout(sim_rtt: SimHandle) -> Non
         noun = "request" if failures == 1 else "requests"
         assert item.why.startswith(f"{failures} {noun} failed reusing a connection idle 1.0")
         assert item.why.endswith(
-            "the server closes idle connections near 1 s; set keepalive_expiry=0.5"
+            "the server closes idle connections near 1 s; set keepalive_expiry=0.5 (half of 1.0 s)"
         )

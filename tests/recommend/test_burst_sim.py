@@ -98,16 +98,17 @@ def test_bursts_find_the_cap_the_sweep_misses(report: dict[str, Any]) -> None:
     limit = server["concurrency_limit"]
     assert limit is not None and abs(limit - LIMIT) <= 0.1 * LIMIT, burst["evidence"]
     assert server["concurrency_limit_kind"] == "refuses"
-    # bursts were refused above the cap, and the size reported is one taken whole
-    assert any(r["refused"] for r in burst["rounds"] if r["size"] > LIMIT), burst
-    assert burst["limit"] is not None and burst["limit"] <= GATHER
-    taken = [r for r in burst["rounds"] if r["size"] == burst["limit"]]
-    if burst["confirmed"]:
-        assert taken and not any(r["refused"] for r in taken)
     rec = report["recommendation"]
     assert rec["concurrency_semaphore"] == limit
-    assert "released at once" in rec["why"]["concurrency_semaphore"]
     assert rec["why"]["burst"] == burst["evidence"]
+    # a burst of the semaphore's size was released and taken whole, in every round
+    at_limit = [r for r in burst["rounds"] if r["size"] == limit]
+    assert at_limit and not any(r["refused"] for r in at_limit), burst
+    if server["concurrency_limit_note"] == burst["evidence"]:
+        # the sweep missed it (on a busy machine it always does): bursts above were refused
+        assert any(r["refused"] for r in burst["rounds"] if r["size"] > LIMIT), burst
+        assert burst["limit"] == limit and burst["confirmed"]
+        assert "released at once" in rec["why"]["concurrency_semaphore"]
 
 
 def test_the_snippets_semaphore_keeps_a_50_call_gather_free_of_503s(
