@@ -27,7 +27,8 @@ from pooltune.model import REFUSAL_STATUSES, BurstRound
 from pooltune.probe.target import ProbeRequest
 
 BURST_ROUNDS = 2  # rounds per size: the server's answer to one burst varies a little
-BURST_PAUSE_S = 0.05  MAX_RESPONSE_BYTES = 1 << 20  # read at most this much of a response (only its status counts)
+BURST_PAUSE_S = 0.05  # between rounds: the server finishes its accounting of the last one
+MAX_RESPONSE_BYTES = 1 << 20  # read at most this much of a response (only its status counts)
 
 NextSize = Callable[[list[BurstRound]], int | None]
 
