@@ -44,7 +44,8 @@ def test_keepalive_pool_smaller_than_the_concurrency() -> None:
         "max_keepalive_connections",
         50,
         "peak 47 requests in flight with a keep-alive pool of 20: 58% of requests opened a new "
-        "connection; set max_keepalive_connections=50",
+        "connection, 560 closed by the pool as surplus; set max_keepalive_connections=50 (the "
+        "peak of 47 rounded up to a multiple of 10)",
     )
 
 
@@ -56,7 +57,7 @@ def test_reuse_failures_just_under_the_servers_idle_timeout() -> None:
         "keepalive_expiry",
         4.0,
         "12 requests failed reusing a connection idle 4.8-5.0 s: the server closes idle "
-        "connections near 5 s; set keepalive_expiry=4",
+        "connections near 5 s; set keepalive_expiry=4 (1 s below 5.0 s)",
     )
     aiohttp = advise_pool(
         facts(library="aiohttp", reuse_failures=1, reuse_failure_idle_min=14.9, keepalive_expiry=15)
@@ -71,7 +72,7 @@ def test_waiting_for_a_connection() -> None:
         "max_connections",
         30,
         "p99 wait for a connection 1.2 s at max_connections=10 (peak 30 in flight); "
-        "set max_connections=30",
+        "set max_connections=30 (the peak of 30 in flight)",
     )
 
 
@@ -147,3 +148,114 @@ def test_cancelled_requests_poison_httpx_and_the_monitor_names_it_once(
     assert snapshot.advice[0].value == "httpx2"
     named = [r for r in caplog.records if "the pool is stuck" in r.getMessage()]
     assert len(named) == 1
+
+
+# -- every number says where it came from; nothing advised that cannot help (issue 17) ------
+
+# Recorded from a real run (httpx 0.29.0, default 100/20 pool, three waves of 50 calls 4 s
+# apart against `pooltune sim --idle-timeout 3 --service-ms 250`): every connection was new,
+# the pool closed 90 as surplus and the server closed the 40 it kept while they sat idle.
+WAVES_4S_APART_IDLE_3S: dict[str, Any] = {
+    "requests": 150,
+    "connections_opened": 150,
+    "reused": 0,
+    "peak_in_flight": 50,
+    "server_idle_closes": 40,
+    "server_idle_close_min": 4.04,
+    "keepalive_limit_closes": 90,
+    "wait_p99": 0.27,
+}
+
+
+def _says_where_each_number_came_from(item: tuple[str, Any, str]) -> None:
+    setting, value, why = item
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        assigned = f"set {setting}={value:g}" if isinstance(value, float) else None
+        assigned = assigned or f"set {setting}={value}"
+        assert assigned in why, why
+        basis = why.split(assigned, 1)[1]
+        assert basis.startswith(" (") and len(basis) > 8, why
+
+
+def test_a_bigger_keepalive_pool_is_not_advised_when_the_server_closes_the_kept_ones() -> None:
+    items = advise_pool(facts(**WAVES_4S_APART_IDLE_3S))
+    assert [i[0] for i in items] == ["keepalive_expiry"]
+    (expiry,) = items
+    assert expiry[1] == 1.0
+    assert expiry[2].endswith(
+        "set keepalive_expiry=1 (1 s below 2.0 s; 2.0 s is half the age of the youngest "
+        "connection found closed: no reuse after a long idle gap narrows down where below that "
+        "the timeout lies) so none is reused as it closes"
+    )
+
+
+def test_steady_churn_still_gets_the_bigger_keepalive_pool() -> None:
+    # the same server timeout, but the pool's surplus closes dwarf the server's idle closes
+    (item,) = advise_pool(
+        facts(
+            peak_in_flight=47,
+            connections_opened=580,
+            reused=420,
+            keepalive_limit_closes=560,
+            server_idle_closes=20,
+            server_idle_close_min=3.2,
+            reused_idle_max=0.05,
+            keepalive_expiry=2.0,
+        )
+    )
+    assert item[:2] == ("max_keepalive_connections", 50)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"peak_in_flight": 47, "connections_opened": 580, "keepalive_limit_closes": 560},
+        {"peak_in_flight": 500, "connections_opened": 580, "keepalive_limit_closes": 560},
+        {"reuse_failures": 3, "reuse_failure_idle_min": 1.9, "reuse_failure_idle_max": 2.0},
+        {"server_idle_closes": 5, "server_idle_close_min": 3.1, "reused_idle_max": 2.2},
+        {"server_idle_closes": 5, "server_idle_close_min": 30.0, "keepalive_expiry": None},
+        {
+            "library": "aiohttp",
+            "server_idle_closes": 5,
+            "server_idle_close_min": 15.0,
+            "keepalive_expiry": 60.0,
+        },
+        {"max_connections": 10, "peak_in_flight": 10, "pool_timeouts": 4, "wait_p99": 2.0},
+        {"max_connections": 10, "peak_in_flight": 27, "pool_timeouts": 4, "wait_p99": 2.0},
+        {"max_connections": 10, "peak_in_flight": 30, "wait_p99": 1.2, "waited": 400},
+        {"peak_in_flight": 85, "max_keepalive_connections": 100},
+        WAVES_4S_APART_IDLE_3S,
+    ],
+)
+def test_every_number_advised_says_where_it_came_from(overrides: dict[str, Any]) -> None:
+    items = advise_pool(facts(**overrides))
+    assert items
+    for item in items:
+        _says_where_each_number_came_from(item)
+
+
+def test_waves_further_apart_than_the_idle_timeout_on_a_real_server() -> None:
+    """Three waves of 50 calls 4 s apart on httpx's default pool against a server that closes
+    connections idle 3 s: every connection is new whatever the keep-alive pool, so no bigger
+    pool is advised; the expiry advised says how it was derived."""
+    import httpx
+
+    from pooltune.sim import SimSettings, start_sim_process
+
+    async def main(url: str, verify: Any) -> pm.PoolMonitor:
+        async with httpx.AsyncClient(verify=verify) as client:
+            monitor = pm.instrument(client)
+            for wave in range(3):
+                if wave:
+                    await asyncio.sleep(4.0)
+                answers = await asyncio.gather(*[client.post(url, json=BODY) for _ in range(50)])
+                assert [a.status_code for a in answers] == [200] * 50
+        return monitor
+
+    with start_sim_process(SimSettings(idle_timeout=3, service_ms=250)) as sim:
+        snapshot = asyncio.run(main(sim.url + CHAT, sim.verify)).snapshot()
+    (pool,) = snapshot.pools
+    assert pool.connections_opened == 150 and pool.closes.server > 0
+    assert "max_keepalive_connections" not in [a.setting for a in snapshot.advice]
+    for advice in snapshot.advice:
+        _says_where_each_number_came_from((advice.setting, advice.value, advice.why))

@@ -153,7 +153,7 @@ def test_plain_script_exit_code_summary_json_and_live_view(script_run: ScriptRun
     assert "pooltune monitor: 1 pool(s)" in stderr
     assert f"50 requests, {stats['connections_opened']} connections opened" in stderr
     assert expiry["why"] in stderr
-    for column in ("in flight", "idle", "wait p99", "new conn", "errors"):
+    for column in ("flight", "act/idle", "p50/p99", "conn", "errors"):  # two-line headers
         assert column in stderr
 
 

@@ -14,6 +14,8 @@ from pooltune.sim import SimSettings, run_sim_in_thread
 from pooltune.tune.lifetime import connection_lifetime
 from pooltune.tune.stats import summarize
 
+pytestmark = pytest.mark.busy_machine  # runs beside bounded busy loops (tests/conftest.py)
+
 
 @pytest.mark.parametrize("library", ["httpx", "httpx2", "aiohttp"])
 @pytest.mark.parametrize("http2", [False, True], ids=["http1", "http2"])

@@ -16,7 +16,23 @@ def test_default_plan_for_target_50_fits_the_issue_budget() -> None:
     assert plan.estimated_s < 60
     assert not plan.truncated
     text = plan.describe()
-    assert "1.5x target 50" in text and "budget 3000" in text
+    assert "(up to 1.5x target 50)" in text and "budget 3000" in text
+    assert all(len(line) <= 88 for line in text.splitlines()), text
+
+
+def test_the_plan_fits_88_columns_for_a_large_target() -> None:
+    plan = make_plan(400, 3000, 55.0, validate=True)
+    text = plan.describe()
+    lines = text.splitlines()
+    total = min(plan.total_requests, 3000)
+    assert lines[0] == (
+        f"plan: at most {total} requests (budget 3000) and 55 s; estimated {plan.estimated_s:.0f} s"
+    )
+    assert all(len(line) <= 88 for line in lines), text
+    assert [line[:4] for line in lines[1:]] in (
+        ["  sw", "    ", "  th", "    "],
+        ["  sw", "    ", "  th", "    ", "    "],
+    )
 
 
 @pytest.mark.parametrize("budget", [10, 60, 200, 800])

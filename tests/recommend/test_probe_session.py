@@ -63,9 +63,10 @@ def test_recovers_http2_streams_idle_timeout_and_concurrency_limit(start_api: St
     limit = concurrency_limit(
         [summarize(lv) for lv in outcome.levels], [summarize(lv) for lv in outcome.repeats]
     )
-    # the refusing level ran three times (the spread); runs where the prober saturated are
-    # no evidence, so the limit is within 10% of 20 or named inconclusive with its reason
-    assert len(outcome.repeats) == 2
+    # the refusing level runs up to three times (the spread; fewer when the time runs out);
+    # runs where the prober saturated are no evidence, so the limit is within 10% of 20 or
+    # named inconclusive with its reason
+    assert len(outcome.repeats) <= 2
     assert limit.kind == "refuses"
     if limit.value is None:
         assert limit.inconclusive

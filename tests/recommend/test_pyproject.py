@@ -77,7 +77,7 @@ def test_optional_dependencies_count_only_when_installed(
     monkeypatch.setattr(engines, "library_installed", lambda library: library in installed)
     assert resolve_client(RecommendSettings(), cwd) == (
         "httpx2",
-        "the project's optional dependencies (installed here)",
+        "an optional dependency of the project, installed here",
     )
     installed.clear()
     assert resolve_client(RecommendSettings(), cwd)[0] == "httpx"  # the default

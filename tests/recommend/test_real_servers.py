@@ -21,44 +21,59 @@ import pytest
 
 from tests.servers import HTTP1, HTTP2, Server, start, unavailable_reason
 
-# name -> (harness, its settings, --target-concurrency). Service times of 50-100 ms: the server
-# side never needs spare CPU, and a level's in-flight count is what the prober asked for.
+pytestmark = pytest.mark.busy_machine  # runs beside bounded busy loops (tests/conftest.py)
+
+# name -> (harness, its settings, --target-concurrency). Service times of 200 ms: at the top of
+# the sweep (1.5x the target) that asks 90-190 req/s of the prober and of the server, which
+# both manage with two busy loops on the machine's two cores (the module runs beside them: at
+# 20-50 ms the same levels asked 400-2,000 req/s, and a CPU-starved prober or server read as a
+# queue or as a limit ~20% high). Per-connection limits are small enough that the lifetime
+# probe's few seconds of 200 ms requests reach them.
+SERVICE_MS = 200
+# 200 ms levels take longer than 20 ms ones: at 30 s, on a load of 12, the sweep left no time
+# to run uvicorn's refusing level again for the limit's spread
+MAX_DURATION_S = 45
 CASES: dict[str, tuple[str, dict[str, Any], int]] = {
     # uvicorn's default 5 s keep-alive; --limit-concurrency 30: 29 requests in flight
     "uvicorn": (
         "uvicorn",
-        {"timeout_keep_alive": 5, "limit_concurrency": 30, "service_ms": 100},
+        {"timeout_keep_alive": 5, "limit_concurrency": 30, "service_ms": SERVICE_MS},
         24,
     ),
-    # MaxKeepAliveRequests 20: an HTTP/1.1 connection carries 21 responses; none over h2
+    # MaxKeepAliveRequests 12: an HTTP/1.1 connection carries 13 responses; none over h2
     "apache": (
         "apache",
         {
             "keepalive_timeout": 3,
-            "max_keepalive_requests": 20,
+            "max_keepalive_requests": 12,
             "h2_max_session_streams": 40,
-            "service_ms": 50,
+            "service_ms": SERVICE_MS,
         },
         16,
     ),
     # backend maxconn 12: requests beyond 12 in flight queue in HAProxy
     "haproxy": (
         "haproxy",
-        {"keepalive_timeout": 3, "max_concurrent_streams": 40, "maxconn": 12, "service_ms": 100},
+        {
+            "keepalive_timeout": 3,
+            "max_concurrent_streams": 40,
+            "maxconn": 12,
+            "service_ms": SERVICE_MS,
+        },
         16,
     ),
     # Go's 250 streams, GOAWAY at the idle timeout, no limits
-    "caddy": ("caddy", {"idle_timeout": 3, "service_ms": 50}, 16),
-    # the issue's case: limit_conn 40 over HTTP/1.1, 20 ms backend, target 50: 40 +- 10%;
-    # keepalive_requests 50: a connection carries 50 responses, the last with Connection: close
+    "caddy": ("caddy", {"idle_timeout": 3, "service_ms": SERVICE_MS}, 16),
+    # the issue's case: limit_conn 40 over HTTP/1.1, target 50: 40 +- 10%;
+    # keepalive_requests 16: a connection carries 16 responses, the last with Connection: close
     "nginx-limit40": (
         "nginx",
         {
             "http2": False,
             "keepalive_timeout": 5,
             "limit_conn": 40,
-            "keepalive_requests": 50,
-            "service_s": 0.02,
+            "keepalive_requests": 16,
+            "service_s": SERVICE_MS / 1000,
         },
         50,
     ),
@@ -80,6 +95,16 @@ class Probed:
     def recommended_version(self) -> str:
         return HTTP2 if self.report["recommendation"]["http2"] else HTTP1
 
+    def inconclusive(self, name: str) -> str | None:
+        """Why the report left `server.<name>` null as not reliably measured (design.md 3b),
+        or None. A value named there is never asserted: it must be null, with its reason."""
+        reasons: dict[str, str] = self.report.get("inconclusive") or {}
+        reason = reasons.get(name)
+        if reason is not None:
+            assert self.found.get(name) is None, (name, self.found.get(name), reason)
+            assert reason.strip(), name
+        return reason
+
 
 def _recommend(server: Server, target: int) -> dict[str, Any]:
     assert server.ca_bundle is not None
@@ -96,7 +121,7 @@ def _recommend(server: Server, target: int) -> dict[str, Any]:
             "--target-concurrency",
             str(target),
             "--max-duration",
-            "30",
+            str(MAX_DURATION_S),
             "--format",
             "json",
             "--client",
@@ -104,7 +129,7 @@ def _recommend(server: Server, target: int) -> dict[str, Any]:
         ],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=3 * MAX_DURATION_S,
     )
     assert proc.returncode == 0, proc.stderr
     report: dict[str, Any] = json.loads(proc.stdout)
@@ -128,6 +153,7 @@ def test_discovers_http_version_streams_and_idle_timeout(probed: Probed) -> None
     assert found["http_version"] == truth.http_version
     assert found["alpn"] == (truth.alpn[0] if truth.alpn else None)
     assert found["max_concurrent_streams"] == truth.max_concurrent_streams
+    assert probed.report["partial"] is False
     idle = truth.protocol(truth.http_version).idle_timeout_s
     assert idle is not None
     # within a second, or named inconclusive with its reason (never asserted then)
@@ -143,8 +169,10 @@ def test_concurrency_limit_in_requests_in_flight(probed: Probed) -> None:
     truth, found = probed.server.truth, probed.found
     rec = probed.report["recommendation"]
     target = probed.report["target"]["concurrency"]
-    if truth.concurrency_limit is None:
+    if truth.concurrency_limit is None or probed.inconclusive("concurrency_limit"):
+        # no limit, or one the report says it could not measure: never a claimed one
         assert found["concurrency_limit"] is None, found["concurrency_limit_runs"]
+        assert found["concurrency_limit_kind"] is None
         assert rec["concurrency_semaphore"] is None
         return
     if "concurrency_limit" in probed.report["inconclusive"]:
@@ -162,7 +190,11 @@ def test_concurrency_limit_in_requests_in_flight(probed: Probed) -> None:
         slack = 1.0
     elif truth.refusal == "queue":
         slack = max(2.0, 0.25 * truth.concurrency_limit)
-    assert abs(limit - truth.concurrency_limit) <= slack, found["concurrency_limit_runs"]
+    levels = [
+        (lv["concurrency"], round(lv["throughput_rps"]), round(lv["latency_s"]["p50"] * 1000))
+        for lv in probed.report["levels"]
+    ]
+    assert abs(limit - truth.concurrency_limit) <= slack, (found["concurrency_limit_runs"], levels)
     kind = {"503": "refuses", "queue": "queues"}[str(truth.refusal)]
     assert found["concurrency_limit_kind"] == kind
     if kind == "refuses":
@@ -179,12 +211,14 @@ def test_concurrency_limit_in_requests_in_flight(probed: Probed) -> None:
 
 
 def test_max_requests_per_connection_of_the_protocol_recommended(probed: Probed) -> None:
-    """Apache's HTTP/1.1 connection closes after 21 responses (MaxKeepAliveRequests 20), its
+    """Apache's HTTP/1.1 connection closes after 13 responses (MaxKeepAliveRequests 12), its
     h2 connection never; nginx's after keepalive_requests. The close is a response."""
     truth = probed.server.truth.protocol(probed.recommended_version)
     found = probed.found
     closes = found["closes"]
     assert closes is not None and closes["protocol"] == probed.recommended_version
+    if probed.inconclusive("max_requests_per_connection"):
+        return
     n = truth.max_requests_per_connection
     if n is not None and closes["longest_run"] < n:
         n = None  # nginx's default 1000: beyond what the lifetime probe's budget reaches

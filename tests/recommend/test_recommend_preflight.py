@@ -133,7 +133,7 @@ def test_dry_run_prints_the_plan_and_sends_nothing(start_api: Start) -> None:
     )
     assert code == 0
     assert out == ""
-    assert "plan: concurrency levels" in err and "nothing was sent" in err
+    assert "  sweep: concurrency levels" in err and "nothing was sent" in err
     assert api.counters.requests == 0 and api.counters.connections_opened == 0
 
 

@@ -26,6 +26,8 @@ if not hasattr(sim, "start_sim_process"):
 pytest.importorskip("pooltune.tune.advise", reason="needs pooltune.tune (tune issue)")
 pytest.importorskip("pooltune.render.text", reason="needs pooltune.render (render issue)")
 
+pytestmark = pytest.mark.busy_machine  # runs beside bounded busy loops (tests/conftest.py)
+
 SECRET = "sk-sim-5e5e5e5e5e5e"
 
 
@@ -57,8 +59,16 @@ def _json_report(server: Any, *args: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def known_sim() -> Iterator[Any]:
+    # 200 ms of service: the sweep's top level (30 in flight) asks 150 req/s of the prober and
+    # the simulator, which both manage beside two busy loops (at 20 ms it was 1,500 req/s: the
+    # CPU-starved client read the limit as 15)
     settings = sim.SimSettings(
-        idle_timeout=3, rtt_ms=0, concurrency_limit=24, h2_max_streams=50, http1_only=False
+        idle_timeout=3,
+        rtt_ms=0,
+        concurrency_limit=24,
+        h2_max_streams=50,
+        http1_only=False,
+        service_ms=200,
     )
     with sim.start_sim_process(settings) as server:
         yield server
@@ -66,8 +76,10 @@ def known_sim() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def known_report(known_sim: Any) -> dict[str, Any]:
+    # 60 s: at 200 ms a request, a 40 s budget left the idle probe (which runs alone here,
+    # the cap leaving no room for its connections beside the other stages) a 2 s window
     return _json_report(
-        known_sim, "--target-concurrency", "20", "--max-duration", "40", "--validate"
+        known_sim, "--target-concurrency", "20", "--max-duration", "60", "--validate"
     )
 
 
@@ -86,6 +98,14 @@ def test_recovers_the_idle_timeout_within_a_second(known_report: dict[str, Any])
     idle = known_report["server"]["idle_timeout_s"]
     assert idle is not None and abs(idle - 3) <= 1.0
     assert known_report["recommendation"]["keepalive_expiry"] < 3
+
+
+def _inconclusive(report: dict[str, Any], name: str) -> str | None:
+    """Why the report left `server.<name>` null (design.md 3b), or None; never asserted then."""
+    reason: str | None = (report.get("inconclusive") or {}).get(name)
+    if reason is not None:
+        assert report["server"].get(name) is None and reason.strip(), (name, reason)
+    return reason
 
 
 def test_recovers_the_concurrency_limit_within_ten_percent(known_report: dict[str, Any]) -> None:

@@ -268,3 +268,64 @@ def test_plot_writes_a_png(tmp_path: Path) -> None:
     path = tmp_path / "out.png"
     plot_report(REPORTS["h2"], path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_title_names_the_sweep_protocol_and_the_recommendation() -> None:
+    from pooltune.render.plot import plot_title
+
+    # an HTTP/2 server whose HTTP/1.1 arm measured better: the sweep and the pick are HTTP/1.1
+    assert plot_title(REPORTS["h2"]) == (
+        "https://api.example/v1/chat/completions: sweep over HTTP/1.1 on httpx2; recommended "
+        "HTTP/1.1, 50 connections; target concurrency 50"
+    )
+
+
+def test_aiohttp_snippet_speaks_aiohttp() -> None:
+    """Its comments name aiohttp's parameters and exception, never httpx's PoolTimeout; an
+    HTTP/2 recommendation measured on httpx becomes one connection per request in flight."""
+    for report in (REPORTS["h2"], _report(http2=True, library="httpx2")):
+        code = render(report, "aiohttp")
+        assert "PoolTimeout" not in code
+        assert "# sock_connect: TCP+TLS handshakes took up to" in code
+        assert "aiohttp.ConnectionTimeoutError" in code
+    h2 = REPORTS["h2"].model_copy(deep=True)
+    assert h2.recommendation is not None
+    h2.recommendation.http2, h2.recommendation.max_connections = True, 1
+    code = render(h2, "aiohttp")
+    assert "limit=50, limit_per_host=50" in code
+    assert "# aiohttp speaks HTTP/1.1 only: one request per connection, so 50 connections" in code
+
+
+def test_plain_http_has_no_tls_handshake() -> None:
+    report = REPORTS["h2"].model_copy(deep=True)
+    report.target.url = "http://api.example/v1/chat/completions"
+    why = _report_why(report)
+    assert why.startswith("TCP handshakes took up to")
+
+
+def _report_why(report: Report) -> str:
+    rec, _ = advise(
+        Evidence(
+            target=report.target,
+            server=report.server,
+            levels=report.levels,
+            protocols=report.protocols,
+            library="httpx",
+            version="0.28.1",
+            replicas=1,
+            baseline=PoolSettings.library_defaults("httpx"),
+            offers_http2=False,
+            supports_http2=True,
+        )
+    )
+    return rec.why["timeout.connect"]
+
+
+AIOHTTP_SNAPSHOT = Path(__file__).parent / "snapshots" / "aiohttp_snippet.txt"
+
+
+def test_aiohttp_snippet_snapshot() -> None:
+    code = render(REPORTS["guarded"], "aiohttp")
+    if os.environ.get("POOLTUNE_UPDATE_SNAPSHOTS") or not AIOHTTP_SNAPSHOT.exists():
+        AIOHTTP_SNAPSHOT.write_text(code)
+    assert code == AIOHTTP_SNAPSHOT.read_text()

@@ -335,3 +335,24 @@ def _run_of(
         concurrency=32,
         chosen=chosen,
     )
+
+
+def test_a_sweep_cut_short_by_the_budget_rules_out_no_cap_above_it() -> None:
+    levels = [_level(c, 20 * c, 0.05) for c in (1, 2, 4, 8, 12)]
+    found = concurrency_limit(levels, wanted_top=48)
+    assert found.value is None and found.inconclusive and "stopped there" in found.inconclusive
+    assert concurrency_limit(levels, wanted_top=12).inconclusive is None  # the whole plan ran
+
+
+def test_no_protocol_is_chosen_from_arms_that_completed_nothing() -> None:
+    """The issue's squeezed comparison: both arms 0 requests; HTTP/2 won on 0.00 ms of CPU."""
+    empty_h1 = _run_of("HTTP/1.1", 32, cpu=66.9).model_copy(update={"requests": 0})
+    empty_h2 = _run_of("HTTP/2", 1, cpu=0.0).model_copy(update={"requests": 0})
+    assert proto.choose({"HTTP/1.1": empty_h1, "HTTP/2": empty_h2}) is None
+    h1 = _run_of("HTTP/1.1", 32, cpu=1.0)
+    assert proto.choose({"HTTP/1.1": h1, "HTTP/2": empty_h2}) == "HTTP/1.1"
+
+
+def test_an_idle_probe_that_completed_no_gap_is_inconclusive() -> None:
+    found = idle_timeout(_server())
+    assert found.timeout_s is None and found.inconclusive and "time left" in found.inconclusive

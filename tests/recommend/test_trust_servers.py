@@ -79,7 +79,8 @@ def test_a_proxy_without_a_cap_reports_no_cap_and_no_queue(
     server = report["server"]
     assert server["concurrency_limit"] is None, (server, report["inconclusive"])
     assert server["concurrency_limit_kind"] is None
-    assert report["recommendation"]["concurrency_semaphore"] is None
+    rec = report["recommendation"]
+    assert rec is None or rec["concurrency_semaphore"] is None
     assert not any("the server queues" in w for w in report["warnings"]), report["warnings"]
 
 

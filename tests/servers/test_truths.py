@@ -13,6 +13,8 @@ import pytest
 from tests.servers import HTTP1, HTTP2, Server, raw
 from tests.servers.conftest import StartServer
 
+pytestmark = pytest.mark.busy_machine  # runs beside bounded busy loops (tests/conftest.py)
+
 PATH = "/v1/chat/completions"
 FAST = f"{PATH}?service_ms=0"
 SERVICE_S = 0.5

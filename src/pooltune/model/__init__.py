@@ -12,6 +12,7 @@ from pooltune.model.base import (
     HttpVersion,
     Library,
 )
+from pooltune.model.burst import BurstFacts, BurstRound
 from pooltune.model.pool import (
     AIOHTTP_DEFAULT_KEEPALIVE_TIMEOUT_S,
     AIOHTTP_DEFAULT_LIMIT,
@@ -73,6 +74,8 @@ __all__ = [
     "SDK_DEFAULT_MAX_KEEPALIVE_CONNECTIONS",
     "SDK_DEFAULT_MAX_RETRIES",
     "SDK_DEFAULT_TIMEOUT_S",
+    "BurstFacts",
+    "BurstRound",
     "ClientInfo",
     "ConnectionCloses",
     "Discovery",

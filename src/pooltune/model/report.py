@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from pooltune.model.base import HttpVersion, Library, _Model
+from pooltune.model.burst import BurstFacts
 from pooltune.model.pool import PoolSettings, TimeoutSettings
 from pooltune.model.samples import LevelStats, ProtocolRun
 
@@ -51,12 +52,15 @@ class ServerFacts(_Model):
     idle_confirmations: list[tuple[float, bool]] = Field(default_factory=list)  # edge, again
     idle_discarded: dict[str, int] = Field(default_factory=dict)  # no idle close possible: why
     max_requests_per_connection: int | None = None
+    # False: no connection carried a second request (HTTP/1.0, or Connection: close each time)
+    keeps_alive: bool | None = None
     concurrency_limit_kind: Literal["refuses", "queues"] | None = None
     # the limit found in each repeated run (in requests in flight), and how it was corrected
     concurrency_limit_runs: list[int] = Field(default_factory=list)
     concurrency_limit_note: str | None = None
     closes: ConnectionCloses | None = None
     dns: DnsTiming | None = None
+    burst: BurstFacts | None = None  # requests released at once near the limit (model/burst.py)
 
 
 class Target(_Model):

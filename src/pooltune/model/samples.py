@@ -25,6 +25,7 @@ class RequestSample(_Model):
     conn: int | None = None  # serial number of the connection it used, within its client
     closed: bool = False  # the response closed its connection (Connection: close / GOAWAY)
     http_version: HttpVersion | None = None
+    body_bytes: int = 0  # the response body's size (read as it streams, never kept)
     # dns, pool_wait, connect, tls, write, ttfb, ttft, max_gap (those that applied)
     phases: dict[str, float] = Field(default_factory=dict)
 
@@ -53,6 +54,8 @@ class LevelSamples(_Model):
     loop_lag_p99_ms: float | None = None
     load_1m: float | None = None
     steal_share: float | None = None
+    unanswered: int = 0  # requests still waiting for a response when the level ended
+    stalled: bool = False  # the server stopped answering during the level (see probe.runner)
 
 
 # -- summaries (the JSON contract) -----------------------------------------------------------

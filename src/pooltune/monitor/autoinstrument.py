@@ -31,6 +31,7 @@ TARGETS = {
     "aiohttp": ("ClientSession",),
 }
 PATCHED = "_pooltune_patched"
+LOADED_SUFFIX = ".loaded"  # $POOLTUNE_MONITOR_DIR/<pid>.loaded: this process runs the monitor
 _installed = False
 
 
@@ -135,6 +136,7 @@ def install() -> None:
     if _installed:
         return
     _installed = True
+    _mark_loaded()
     if os.environ.get("POOLTUNE_MONITOR_QUIET"):
         import logging
 
@@ -164,12 +166,31 @@ def install() -> None:
     # SIGTERM, and a process killed by a signal runs no atexit handler.
     HUB.on_shutdown.append(lambda stats: write_snapshot())
     interval = float(os.environ.get("POOLTUNE_MONITOR_INTERVAL", "2"))
-    stop = threading.Event()
+    _start_writer(interval)
+    atexit.register(write_snapshot)
+    # A forked child keeps the atexit handler and its copy of the pools (the collector zeroes
+    # their counts) but not the writer thread: it gets its own, writing to its own pid's file.
+    if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+        os.register_at_fork(after_in_child=lambda: _start_writer(interval))
+
+
+def _mark_loaded() -> None:
+    """Tell the parent this process runs the monitor (it can then tell "no pool used" from
+    "no process loaded the bootstrap": a command that sets its own PYTHONPATH drops it)."""
+    folder = os.environ.get("POOLTUNE_MONITOR_DIR")
+    if folder:
+        try:
+            with open(os.path.join(folder, f"{os.getpid()}{LOADED_SUFFIX}"), "w"):
+                pass
+        except OSError as exc:
+            report("marking the process as monitored", exc)
+
+
+def _start_writer(interval: float) -> None:
     thread = threading.Thread(
-        target=_writer, args=(interval, stop), name="pooltune-monitor", daemon=True
+        target=_writer, args=(interval, threading.Event()), name="pooltune-monitor", daemon=True
     )
     thread.start()
-    atexit.register(write_snapshot)
 
 
 def _start_prometheus(port: int, addr: str) -> None:

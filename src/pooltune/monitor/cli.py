@@ -48,6 +48,13 @@ def monitor(
             err=True,
         )
         raise typer.Exit(2)
+    if json_file is not None:
+        from pooltune.output_path import output_problem
+
+        problem = output_problem(json_file)
+        if problem:
+            typer.echo(f"pooltune monitor: error: --json {json_file}: {problem}", err=True)
+            raise typer.Exit(2)
     code = run_monitored(
         command,
         json_file=json_file,

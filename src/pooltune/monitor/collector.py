@@ -11,6 +11,7 @@ per client); `clients` says how many were merged.
 from __future__ import annotations
 
 import contextvars
+import os
 import threading
 import time
 from bisect import bisect_left
@@ -192,6 +193,13 @@ class PoolStats:
         self.lock = threading.Lock()
         self.created = time.monotonic()
         self.clients = 0
+        self.probes: list[BusyProbe] = [probe] if probe is not None else []
+        self.on_wait: Callable[[PoolStats, float], None] | None = None
+        self.on_close: Callable[[PoolStats, float], None] | None = None
+        self._zero()
+
+    def _zero(self) -> None:
+        """The counters at their start (a new pool, or a forked child's copy of one)."""
         self.requests = 0
         self.opened = 0
         self.reused = 0
@@ -213,13 +221,22 @@ class PoolStats:
         self.reused_idle = Span()
         self.failure_idle = Span()
         self.server_idle = Span()
-        self.probes: list[BusyProbe] = [probe] if probe is not None else []
         self.stuck = False
         self.stuck_connections = 0
-        self.progress_at = self.created  # last time a request got a connection
-        self.next_check = self.created + 1.0
-        self.on_wait: Callable[[PoolStats, float], None] | None = None
-        self.on_close: Callable[[PoolStats, float], None] | None = None
+        self.progress_at = time.monotonic()  # last time a request got a connection
+        self.next_check = self.progress_at + 1.0
+
+    def forked(self) -> None:
+        """In a forked child: count only the child's own requests from here (the parent
+        reports its own), on a fresh lock (another thread of the parent may have held it).
+        Connections the child inherited stay open in it, idle, and count what it sends."""
+        self.lock = threading.Lock()
+        inherited = [conn for conn in self.conns if not conn.closed]
+        self._zero()
+        for conn in inherited:
+            conn.requests = 0
+            conn.busy = 0
+            self.conns.add(conn)
 
     # -- the hooks' calls ---------------------------------------------------------------------
 
@@ -545,8 +562,17 @@ class Hub:
         with self.lock:
             self.pools.clear()
 
+    def forked(self) -> None:
+        """In a forked child (os.register_at_fork): every pool starts its counts again, so the
+        child and its parent each report their own requests and the merge adds up."""
+        self.lock = threading.Lock()
+        for stats in self.pools.values():
+            stats.forked()
+
 
 HUB = Hub()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=HUB.forked)
 
 
 def origin_of(scheme: str, host: str, port: int | None) -> str:

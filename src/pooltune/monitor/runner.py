@@ -11,9 +11,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pooltune.monitor.advice import build_snapshot, summary_text
 from pooltune.monitor.model import PoolSnapshot, Snapshot
@@ -41,6 +42,8 @@ def child_env(
     ]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(parts))
     env["POOLTUNE_MONITOR_DIR"] = folder
+    # for a command that sets its own PYTHONPATH: PYTHONPATH=$POOLTUNE_MONITOR_BOOTSTRAP:...
+    env["POOLTUNE_MONITOR_BOOTSTRAP"] = os.pathsep.join(parts[:2])
     env["POOLTUNE_MONITOR_INTERVAL"] = f"{interval:g}"
     if prometheus_port is not None:
         env["POOLTUNE_MONITOR_PROMETHEUS_PORT"] = str(prometheus_port)
@@ -66,6 +69,21 @@ def read_snapshots(folder: str) -> Snapshot:
             except ValueError:
                 continue
     return build_snapshot(pools)
+
+
+NOT_LOADED = (
+    "pooltune monitor: no Python process of the command loaded the monitor, so nothing was "
+    "measured. A command that sets its own PYTHONPATH (or runs python -I, -E or -S) drops the "
+    "bootstrap pooltune puts on it: keep it there, e.g. "
+    'PYTHONPATH="$POOLTUNE_MONITOR_BOOTSTRAP:src" python app.py'
+)
+
+
+def bootstrap_loaded(folder: str) -> bool:
+    """Whether any process of the command ran the bootstrap (each marks itself at start)."""
+    from pooltune.monitor.autoinstrument import LOADED_SUFFIX
+
+    return any(Path(folder).glob(f"*{LOADED_SUFFIX}"))
 
 
 def _exit_code(returncode: int) -> int:
@@ -95,8 +113,15 @@ def run_monitored(
         quiet_log=live,
     )
     try:
+        # Under --live, the command's output to the same terminal is printed above the view:
+        # written straight to the terminal it would shift the view and leave stale copies.
+        forward = live and sys.stderr.isatty()
+        out = subprocess.PIPE if forward and sys.stdout.isatty() else None
+        err = subprocess.PIPE if forward else None
+        if forward:
+            env.setdefault("PYTHONUNBUFFERED", "1")  # its lines as they come, not at exit
         try:
-            proc = subprocess.Popen(command, env=env)
+            proc = subprocess.Popen(command, env=env, stdout=out, stderr=err)
         except OSError as exc:
             print(f"pooltune monitor: cannot run {command[0]!r}: {exc.strerror}", file=sys.stderr)
             return 127 if isinstance(exc, FileNotFoundError) else 126
@@ -110,12 +135,22 @@ def run_monitored(
                 signal.signal(sig, handler)
         snapshot = read_snapshots(folder)
         if json_file is not None:
-            json_file.write_text(snapshot.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            _write_json(json_file, snapshot)
         if not quiet:
-            print(summary_text(snapshot), file=sys.stderr)
+            loaded = bootstrap_loaded(folder)
+            print(summary_text(snapshot) if loaded else NOT_LOADED, file=sys.stderr)
         return _exit_code(returncode)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write_json(path: Path, snapshot: Snapshot) -> None:
+    """Write the snapshot; a failure is one line, and the command's exit code still passes
+    through (the path was checked before the command ran, but it may have gone since)."""
+    try:
+        path.write_text(snapshot.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"pooltune monitor: error: --json {path}: {exc.strerror}", file=sys.stderr)
 
 
 def _forward_signals(proc: subprocess.Popen[bytes]) -> dict[int, Any]:
@@ -137,20 +172,38 @@ def _live(proc: subprocess.Popen[bytes], folder: str, interval: float) -> None:
     from rich.console import Console
     from rich.live import Live
 
-    from pooltune.monitor.live import RateTracker, render
+    from pooltune.monitor.live import LIVE_WIDTH, RateTracker, render
 
     rates = RateTracker()
-    console = Console(stderr=True)
+    width = min(LIVE_WIDTH, shutil.get_terminal_size().columns)
+    console = Console(stderr=True, width=width)
     with Live(
         render(read_snapshots(folder), rates),
         console=console,
         refresh_per_second=4,
         vertical_overflow="crop",
     ) as view:
+        pumps = [
+            threading.Thread(target=_pump, args=(stream, view.console), daemon=True)
+            for stream in (proc.stdout, proc.stderr)
+            if stream is not None
+        ]
+        for pump in pumps:
+            pump.start()
         while proc.poll() is None:
             time.sleep(max(interval, 0.25))
             view.update(render(read_snapshots(folder), rates))
+        for pump in pumps:
+            pump.join(timeout=2.0)
         view.update(render(read_snapshots(folder), rates))
+
+
+def _pump(stream: IO[bytes], console: Any) -> None:
+    """Print the command's lines above the live view (rich keeps the view below them)."""
+    from rich.text import Text
+
+    for raw in iter(stream.readline, b""):
+        console.print(Text(raw.decode(errors="replace").rstrip("\r\n")), soft_wrap=True)
 
 
 def _check_otlp() -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pooltune.probe.burst import BURST_ROUNDS
 from pooltune.probe.discover import COARSE_GAPS
 
 IDLE_FINE_PROBES = 16
-IDLE_CONFIRM_PROBES = 2  # the edge gaps again, each on a new connection
 PREFLIGHT_REQUESTS = 1
+PLAN_WIDTH = 88  # the plan's lines fit a terminal of 80-100 columns
 
 
 @dataclass(frozen=True)
@@ -55,22 +56,42 @@ class Plan:
         """What the sweep must leave for the stages after it."""
         return self.compare_requests + self.lifetime_requests + self.validation_requests
 
-    def describe(self) -> str:
-        levels = ",".join(str(c) for c in self.levels)
+    def describe(self, width: int = PLAN_WIDTH) -> str:
+        """The plan in a few lines of at most `width` columns (stderr, before anything runs)."""
+        import textwrap
+
+        levels = ", ".join(str(c) for c in self.levels)
+        total = min(self.total_requests, self.max_requests)
         parts = [
-            f"plan: concurrency levels {levels} (up to 1.5x target {self.target}), "
-            f"{self.sweep_requests} sweep requests",
-            f"protocol comparison at the target: {self.compare_requests} requests",
-            f"connection lifetime: {self.lifetime_requests} requests",
-            f"idle keep-alive probe up to {self.idle_window_s:g} s ({self.idle_requests} requests)",
+            f"plan: at most {total} requests (budget {self.max_requests}) and "
+            f"{self.max_duration_s:g} s; estimated {self.estimated_s:.0f} s",
+            f"sweep: concurrency levels {levels} {_whole(f'(up to 1.5x target {self.target})')}, "
+            f"{self.sweep_requests} requests",
+            f"then: protocol comparison at the target, {self.compare_requests} requests; "
+            f"connection lifetime, {self.lifetime_requests} requests; bursts of up to "
+            f"{self.levels[-1] if self.levels else self.target} released at once "
+            f"({BURST_ROUNDS} rounds a size, from what the sweep leaves); idle keep-alive probe "
+            f"up to {self.idle_window_s:g} s, {self.idle_requests} requests"
+            + (
+                f"; validation, {self.validation_requests} requests"
+                if self.validation_requests
+                else ""
+            ),
         ]
-        if self.validation_requests:
-            parts.append(f"validation {self.validation_requests} requests")
-        return (
-            "; ".join(parts) + f"; at most {min(self.total_requests, self.max_requests)} requests "
-            f"(budget {self.max_requests}) and {self.max_duration_s:g} s; "
-            f"estimated {self.estimated_s:.0f} s"
-        )
+        lines = [parts[0]]
+        for part in parts[1:]:
+            lines += textwrap.wrap(
+                part, width, initial_indent="  ", subsequent_indent="    ", break_on_hyphens=False
+            )
+        return "\n".join(lines).replace(NO_BREAK, " ")
+
+
+NO_BREAK = "\u00a0"  # textwrap splits on ASCII whitespace only
+
+
+def _whole(phrase: str) -> str:
+    """A phrase wrapping never cuts."""
+    return phrase.replace(" ", NO_BREAK)
 
 
 def sweep_levels(target: int) -> list[int]:
@@ -114,7 +135,7 @@ def make_plan(
     levels = sweep_levels(target)
     window = max(1.0, min(idle_window_s, 0.8 * max_duration_s))
     coarse = len([g for g in COARSE_GAPS if g <= window])
-    idle = 2 * (coarse + IDLE_FINE_PROBES + IDLE_CONFIRM_PROBES)
+    idle = 2 * (2 * coarse + IDLE_FINE_PROBES)  # each coarse gap twice (confirmed)
     idle = min(idle, (max_requests - PREFLIGHT_REQUESTS) // 3 // 2 * 2)  # at most a third
     val = validation_requests(target) if validate else 0
     fixed = PREFLIGHT_REQUESTS + idle

@@ -11,6 +11,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from pooltune.model import REFUSAL_STATUSES, PoolSettings, TimeoutSettings
@@ -56,7 +57,9 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe_failure(exc: BaseException, where: str, request: ProbeRequest) -> str:
+def describe_failure(
+    exc: BaseException, where: str, request: ProbeRequest, timeout_s: float = 10.0
+) -> str:
     chain = _chain(exc)
     names = {type(e).__name__ for e in chain}
     text = request.scrub(" ".join(str(e) for e in chain)).lower()
@@ -77,12 +80,31 @@ def describe_failure(exc: BaseException, where: str, request: ProbeRequest) -> s
     if refused or "connection refused" in text or "connect call failed" in text:
         return f"connection refused by {where}: is the server running on that port?"
     if "timeout" in text or any("Timeout" in n for n in names):
-        return f"timed out waiting for {where}"
+        return f"timed out waiting for {where}: no response within {timeout_s:.1f} s"
     if any(isinstance(e, ConnectionResetError) for e in chain) or (
         "reset" in text or "disconnected" in text or "RemoteProtocolError" in names
     ):
         return f"connection reset: {where} closed the connection without a response"
     return f"request to {where} failed ({type(exc).__name__})"
+
+
+def redirect_message(status: int, where: str, url: str, headers: Any) -> str:
+    """A redirect is not the answer being tuned: say where it points (or that it loops)."""
+    from urllib.parse import urljoin
+
+    location = headers.get("location")
+    if not location:
+        return f"server answered {status} (a redirect without a Location) for {where}"
+    target = urljoin(url, location)
+    if target == url:
+        return (
+            f"server answered {status} for {where}, redirecting to the same URL (a redirect "
+            "loop): fix the URL or the server before tuning"
+        )
+    return (
+        f"server answered {status} for {where}, a redirect to {redact_url(target)}: the "
+        "prober follows no redirect; pass that URL as --url"
+    )
 
 
 async def preflight(request: ProbeRequest, timeout: float = 10.0) -> Preflight:
@@ -109,11 +131,16 @@ async def preflight(request: ProbeRequest, timeout: float = 10.0) -> Preflight:
     )
     started = time.perf_counter()
     try:
-        async with HttpxEngine(preflight_library()).build(request, pool) as client:
-            response = await client.request(request.method, request.url, **request.send_kwargs())
-            await response.aread()
+        async with (
+            HttpxEngine(preflight_library()).build(request, pool) as client,
+            client.stream(
+                request.method, request.url, follow_redirects=False, **request.send_kwargs()
+            ) as response,
+        ):
+            async for _ in response.aiter_raw():
+                pass  # only the timing matters: the body is not kept
     except Exception as exc:
-        raise BadInput(describe_failure(exc, where, request)) from None
+        raise BadInput(describe_failure(exc, where, request, timeout)) from None
     latency = time.perf_counter() - started
     status = response.status_code
     if status in (401, 403):
@@ -125,6 +152,8 @@ async def preflight(request: ProbeRequest, timeout: float = 10.0) -> Preflight:
         raise BadInput(f"server answered 404 (not found) for {where}: check the URL path")
     if status == 405:
         raise BadInput("server answered 405 (method not allowed): try another --method")
+    if 300 <= status < 400:
+        raise BadInput(redirect_message(status, where, request.url, response.headers))
     if status >= 400 and status not in REFUSAL_STATUSES:
         raise BadInput(f"server answered {status} to the first request: fix it before tuning")
     return Preflight(status, latency, response.http_version, dict(response.headers))

@@ -9,7 +9,6 @@ prober is never reported as the server's. Levels run on the user's client librar
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import multiprocessing
 import time
@@ -21,6 +20,11 @@ from pooltune.model import REFUSAL_STATUSES, LevelSamples, PoolSettings, Request
 from pooltune.probe.engines import EngineClient, get_engine
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.watch import LoopLag
+
+STALL_MIN_S = 0.5  # a level is stalled when nothing finished for this long ...
+STALL_FACTOR = 4.0  # ... and for this many times its slowest answer, with requests in flight
+STALL_CHECK_S = 0.25  # how often a running level looks for a stall
+DEADLINE_GRACE_S = 1.0  # how long a level's requests in flight may finish after its deadline
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,18 @@ class LevelRun:
     level: LevelSamples
     headers: dict[str, str]  # rate-limit headers seen (the last of each)
     started: int  # requests sent, including any cut off at the deadline
+    quiet_s: float = 0.0  # seconds before the end with requests in flight and none finishing
+
+
+def is_stalled(unanswered: int, quiet_s: float, samples: list[RequestSample]) -> bool:
+    """The server stopped answering: requests were left waiting far longer than the level's
+    own answers took, or no answer came at all."""
+    if not unanswered:
+        return False
+    answered = [s.total_s for s in samples if s.status is not None]
+    if not answered:
+        return True
+    return quiet_s >= max(STALL_MIN_S, STALL_FACTOR * max(answered))
 
 
 async def run_level_async(job: LevelJob) -> LevelRun:
@@ -60,10 +76,18 @@ async def run_on_client(client: EngineClient, job: LevelJob) -> LevelRun:
     cpu0 = time.process_time()
     lag = LoopLag().start()
 
+    in_flight = [0]
+    last_done = [start]
+
     async def worker() -> None:
         while budget[0] > 0 and time.perf_counter() < deadline:
             budget[0] -= 1
-            sent = await client.send(job.request, job.level, job.epoch)
+            in_flight[0] += 1
+            try:
+                sent = await client.send(job.request, job.level, job.epoch)
+            finally:
+                in_flight[0] -= 1
+            last_done[0] = time.perf_counter()
             samples.append(sent.sample)
             headers.update(sent.headers)
             retry_after = sent.headers.get("retry-after")
@@ -74,11 +98,27 @@ async def run_on_client(client: EngineClient, job: LevelJob) -> LevelRun:
 
     remaining = max(0.1, deadline - time.perf_counter())
     # stragglers past the deadline are dropped; the budget still holds
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(
-            asyncio.gather(*(worker() for _ in range(job.concurrency))), remaining + 1.0
-        )
-    wall = time.perf_counter() - start
+    tasks = [asyncio.ensure_future(worker()) for _ in range(job.concurrency)]
+    end_by = time.perf_counter() + remaining + DEADLINE_GRACE_S
+    try:
+        pending = set(tasks)
+        while pending and (left := end_by - time.perf_counter()) > 0:
+            _, pending = await asyncio.wait(pending, timeout=min(STALL_CHECK_S, left))
+            # a server that stopped answering ends the level now, not at its deadline
+            # (only while the budget still has requests for the blocked workers: stragglers at
+            # the end of a level are its tail, not a stall)
+            quiet = time.perf_counter() - last_done[0]
+            if pending and samples and budget[0] > 0 and is_stalled(in_flight[0], quiet, samples):
+                break
+    finally:
+        # every worker is ended and awaited here, also on Ctrl-C (asyncio.run cancels this
+        # task): none is left with an exception nobody retrieves
+        cut_off = in_flight[0]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    end = time.perf_counter()
+    wall = end - start
     cpu_s = time.process_time() - cpu0
     level = LevelSamples(
         concurrency=job.concurrency,
@@ -87,8 +127,11 @@ async def run_on_client(client: EngineClient, job: LevelJob) -> LevelRun:
         prober_cpu=cpu_s / wall if wall > 0 else None,
         prober_cpu_s=cpu_s,
         loop_lag_p99_ms=await lag.stop(),
+        unanswered=cut_off,
     )
-    return LevelRun(level, headers, job.max_requests - budget[0])
+    quiet = end - last_done[0] if cut_off else 0.0
+    level.stalled = is_stalled(cut_off, quiet, samples)
+    return LevelRun(level, headers, job.max_requests - budget[0], quiet)
 
 
 def _retry_after_s(value: str) -> float:
@@ -155,8 +198,11 @@ def merge(concurrency: int, parts: list[LevelRun]) -> LevelRun:
         prober_cpu_s=sum(p.level.prober_cpu_s or 0.0 for p in parts),
         workers=len(parts),
         loop_lag_p99_ms=max(lags) if lags else None,  # the laggiest process, as for CPU
+        unanswered=sum(p.level.unanswered for p in parts),
+        stalled=any(p.level.stalled for p in parts),
     )
-    return LevelRun(level, headers, sum(p.started for p in parts))
+    quiet = max((p.quiet_s for p in parts), default=0.0)
+    return LevelRun(level, headers, sum(p.started for p in parts), quiet)
 
 
 class Runner:

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pooltune.model import DnsTiming, LevelSamples, PoolSettings, ServerFacts
+from pooltune.model import BurstRound, DnsTiming, LevelSamples, PoolSettings, ServerFacts
+from pooltune.probe.burst import BURST_ROUNDS, BurstJob, run_bursts
 from pooltune.probe.discover import IdleProber, IdleResult, ProtocolFacts, probe_protocol
 from pooltune.probe.discover import rate_limit as parse_rate_limit
 from pooltune.probe.plan import Plan
@@ -30,6 +31,15 @@ SPLIT_PROCESSES = 2  # the cross-check splits a suspect level over (at least) th
 MAX_PROCESSES = 4  # processes a level may be spread over
 LIMIT_RUNS = 3  # runs of the refusing level, for the limit's spread
 BOUND_STREAK = 3  # prober-bound levels in a row after which the sweep stops raising load
+PREFLIGHT_TIMEOUT_S = 10.0  # the first request's timeout (less when --max-duration is shorter)
+CALIBRATION_COST = 3.0  # the calibration's wall time in units of its duration (warm-up, TLS)
+CALIBRATION_SHARE = 0.25  # at most this share of the time left goes to the calibration
+STALL_CONFIRM_MIN_S = 2.0  # the confirming requests of a suspected stall wait at least this
+STALL_CONFIRMS = 2  # sent at once: the stall is confirmed only when neither is answered
+STATS_TIMEOUT_S = 2.0  # one read of the simulator's /_sim/stats
+BURST_SIZES = 6  # burst sizes tried at most (the first, then each the last result suggests)
+BURST_SIZE_S = 5.0  # seconds at most for the rounds of one burst size
+BURST_SHARE = 0.15  # of --max-duration, at most, for all bursts (the idle probe needs its time)
 
 
 @dataclass
@@ -54,6 +64,14 @@ def no_response(level: LevelSamples) -> int:
 def server_gone(level: LevelSamples) -> bool:
     """Every request failed without any response: the server died or stopped listening."""
     return bool(level.samples) and all(s.status is None for s in level.samples)
+
+
+def stalled_warning(where: str, run: LevelRun) -> str:
+    waiting = run.level.unanswered
+    return (
+        f"the server stopped answering {where}: {waiting} request{'s' * (waiting != 1)} got "
+        f"no response in {run.quiet_s:.1f} s; this report is partial"
+    )
 
 
 def is_ip(host: str) -> bool:
@@ -108,6 +126,16 @@ class ProbeSession:
         idle_reserved = self.idle.max_requests - idle_spent if self.idle else 0
         return self.plan.max_requests - self.sent - idle_spent - max(0, idle_reserved)
 
+    def request_timeout_s(self, longest: float = PREFLIGHT_TIMEOUT_S) -> float:
+        """A single request's timeout: never past the run's deadline (--max-duration)."""
+        return max(0.1, min(longest, self.time_left()))
+
+    def _stats_timeout_s(self) -> float:
+        """A few times the first request's latency: a target that is no simulator may never
+        answer the stats path, and a short --max-duration is not spent waiting for it."""
+        latency = self.first.latency_s if self.first else STATS_TIMEOUT_S
+        return self.request_timeout_s(min(STATS_TIMEOUT_S, max(0.5, 10 * latency)))
+
     @property
     def total_sent(self) -> int:
         return self.sent + (self.idle.result.requests if self.idle else 0)
@@ -115,7 +143,7 @@ class ProbeSession:
     # -- stages ---------------------------------------------------------------------------------
     def preflight(self) -> Preflight:
         """Raises BadInput (one line) when the target is not usable; sends one request."""
-        self.first = asyncio.run(preflight(self.request))
+        self.first = asyncio.run(preflight(self.request, self.request_timeout_s()))
         self.sent += 1
         try:
             self.protocol = asyncio.run(probe_protocol(self.request))
@@ -152,6 +180,8 @@ class ProbeSession:
         target); None if it could not be measured."""
         from pooltune.probe.ceiling import measure_ceiling
 
+        if CALIBRATION_COST * duration_s > CALIBRATION_SHARE * self.time_left():
+            return None  # a short --max-duration keeps its seconds for the target
         try:
             ceiling = asyncio.run(
                 measure_ceiling(
@@ -206,7 +236,13 @@ class ProbeSession:
                     outcome.levels.append(level)
                     if on_level:
                         on_level(c, level)
-                    if server_gone(level) or (no_response(level) and not self._reachable()):
+                    if level.stalled:
+                        if not self.still_answers(level):
+                            outcome.partial = True
+                            outcome.warnings.append(stalled_warning(f"at concurrency {c}", run))
+                            break
+                        level.stalled = False  # some requests stalled, not the server
+                    if server_gone(level) or (no_response(level) and not self.reachable()):
                         outcome.partial = True
                         outcome.warnings.append(
                             f"the server stopped answering at concurrency {c} (no responses): "
@@ -286,7 +322,42 @@ class ProbeSession:
             if refused(run.level):
                 self._honour_retry_after(run.headers, reserve_s)
 
-    def _reachable(self) -> bool:
+    def still_answers(self, level: LevelSamples) -> bool:
+        """After a stalled level: does either of two more requests (counted) get an answer
+        within a few times the level's slowest one? A server that stalls some requests (the
+        sim's --fault-stall) answers; one that stopped answering does not."""
+        answered = [s.total_s for s in level.samples if s.status is not None]
+        wait = self.request_timeout_s(max(STALL_CONFIRM_MIN_S, 4 * max(answered, default=0.0)))
+        if self.requests_left() < 1 or wait < STALL_CONFIRM_MIN_S / 2:
+            return False
+        from pooltune.probe.engines import get_engine
+
+        count = min(STALL_CONFIRMS, self.requests_left())  # the budget is never exceeded
+
+        async def any_answer() -> bool:
+            engine = get_engine(self.library)
+            async with engine.client(self.request, PoolSettings.probing(count)) as client:
+                tasks = [
+                    asyncio.ensure_future(client.send(self.request, 0, self.epoch))
+                    for _ in range(count)
+                ]
+                try:
+                    for next_done in asyncio.as_completed(tasks, timeout=wait):
+                        if (await next_done).sample.status is not None:
+                            return True
+                    return False
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.sent += count
+        try:
+            return asyncio.run(any_answer())
+        except (asyncio.TimeoutError, OSError):
+            return False
+
+    def reachable(self) -> bool:
         """Does the server still accept TCP connections? (Requests that got no response may
         be a refusal, or the server dying mid-level.)"""
         parts = urlsplit(self.request.url)
@@ -356,6 +427,33 @@ class ProbeSession:
         self.sent += run.started
         self.workers_used = max(self.workers_used, run.level.workers)
         return run.level if run.level.workers >= 2 else None
+
+    def bursts(
+        self,
+        first: int | None,
+        next_size: Callable[[list[BurstRound]], int | None],
+        reserve_s: float = 0.0,
+        reserve_requests: int = 0,
+    ) -> list[BurstRound]:
+        """Release `first` requests at once (BURST_ROUNDS rounds), then each size `next_size`
+        asks for after reading the rounds so far, within the budget left after the reserve."""
+        rounds: list[BurstRound] = []
+        size = first
+        ends = self.elapsed() + BURST_SHARE * self.plan.max_duration_s
+        for _ in range(BURST_SIZES):
+            if not size:
+                break
+            budget_s = min(BURST_SIZE_S, self.time_left() - reserve_s, ends - self.elapsed())
+            if self.requests_left() - reserve_requests < BURST_ROUNDS * size or budget_s < 1.0:
+                break
+            job = BurstJob(self.request, size, BURST_ROUNDS, budget_s)
+            got, sent = asyncio.run(run_bursts(job))
+            self.sent += sent
+            if not got:
+                break
+            rounds += got
+            size = next_size(rounds)
+        return rounds
 
     # -- beside or after the sweep -----------------------------------------------------------
     def start_idle_probe(self, http2: bool | None = None) -> IdleProber:
@@ -464,7 +562,7 @@ class ProbeSession:
 
         self.sent += 1
         try:
-            data = asyncio.run(fetch())
+            data = asyncio.run(asyncio.wait_for(fetch(), self._stats_timeout_s()))
         except Exception:
             return None
         if isinstance(data, dict) and "connections_opened" in data:

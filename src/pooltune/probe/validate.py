@@ -8,6 +8,7 @@ just ran.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pooltune.probe.runner import LevelJob, run_on_client
 from pooltune.probe.target import BadInput, ProbeRequest
 
 COUNTERS = ("connections_opened", "requests")
+STATS_TIMEOUT_S = 2.0  # one read of the simulator's counters between blocks
 BASELINE_KEYS = {
     "max_connections",
     "max_keepalive_connections",
@@ -70,7 +72,7 @@ async def _stats(client: EngineClient, stats_url: str | None) -> dict[str, int] 
     if stats_url is None:
         return None
     try:
-        data: Any = await client.get_json(stats_url)
+        data: Any = await asyncio.wait_for(client.get_json(stats_url), STATS_TIMEOUT_S)
         return {k: int(data[k]) for k in COUNTERS}
     except Exception:
         return None
@@ -100,6 +102,8 @@ async def run_ab(
         name: (dict.fromkeys(COUNTERS, 0) if stats_url else None) for name in arms
     }
     spent = dict.fromkeys(arms, 0)
+    unanswered = dict.fromkeys(arms, 0)
+    stalled = dict.fromkeys(arms, False)
     async with contextlib.AsyncExitStack() as stack:
         clients = {
             name: await stack.enter_async_context(engine.client(request, settings))
@@ -119,10 +123,15 @@ async def run_ab(
             if warm <= 0:
                 continue
             job = LevelJob(request, library, conc[name], warm, deadline_s / 4, settings, 0, epoch)
-            spent[name] += (await run_on_client(clients[name], job)).started
+            warm_run = await run_on_client(clients[name], job)
+            spent[name] += warm_run.started
+            unanswered[name] += warm_run.level.unanswered
+            stalled[name] = stalled[name] or warm_run.level.stalled
         before = await _stats(stats_client, stats_url)
         for block in range(blocks):
             for name, settings in arms.items():
+                if any(stalled.values()):
+                    break  # the server stopped answering: the caller reports it
                 per_block = max(1, (requests_per_arm - min(conc[name], requests_per_arm // 4)))
                 per_block = max(1, per_block // blocks)
                 left = min(per_block, requests_per_arm - spent[name])
@@ -140,6 +149,8 @@ async def run_ab(
                 samples[name].extend(level.samples)
                 walls[name] += level.wall_s
                 cpu_s[name] += level.prober_cpu_s or 0.0
+                unanswered[name] += level.unanswered
+                stalled[name] = stalled[name] or level.stalled
                 if level.prober_cpu is not None:
                     cpus[name].append(level.prober_cpu)
                 after = await _stats(stats_client, stats_url)
@@ -156,6 +167,8 @@ async def run_ab(
                 samples=samples[name],
                 prober_cpu=max(cpus[name]) if cpus[name] else None,
                 prober_cpu_s=cpu_s[name],
+                unanswered=unanswered[name],
+                stalled=stalled[name],
             ),
             counters[name],
             spent[name],

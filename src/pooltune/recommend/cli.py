@@ -133,14 +133,19 @@ def recommend(
 def main(settings: RecommendSettings, console: Console, dry_run: bool = False) -> int:
     """The command; returns the exit code. Raises UsageError for bad input."""
     from pooltune.recommend import pipeline
+    from pooltune.recommend.preconditions import check_before_load
 
+    for note in check_before_load(settings, Path.cwd()):
+        _status(console, note)
     if dry_run:
         for line in pipeline.dry_run(settings):
             _status(console, line)
         return 0
-    report = _with_progress(settings, console)
-    emit(report, settings, console)
-    return 0
+    from pooltune.recommend.signals import sigterm_as_interrupt
+
+    with sigterm_as_interrupt():
+        report = _with_progress(settings, console)
+    return emit(report, settings, console)
 
 
 def _with_progress(settings: RecommendSettings, console: Console) -> Report:
@@ -155,6 +160,8 @@ def _with_progress(settings: RecommendSettings, console: Console) -> Report:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        # not on a terminal the bar draws nothing useful, only a blank line at its end
+        disable=not console.is_terminal,
     ) as progress:
         task = progress.add_task("", total=None)
 
@@ -167,10 +174,22 @@ def _with_progress(settings: RecommendSettings, console: Console) -> Report:
         return pipeline.run(settings, pipeline.Hooks(status=status, stage=stage))
 
 
-def emit(report: Report, settings: RecommendSettings, console: Console) -> None:
-    """Render the chosen format, scrub it, and write it to --output or stdout."""
+def emit(report: Report, settings: RecommendSettings, console: Console) -> int:
+    """Render the chosen format, scrub it, and write it to --output or stdout; the exit code.
+
+    A code or TOML format of a run without a recommendation writes nothing (an empty or
+    half snippet must not land in a file) and exits 1 with one line saying why."""
     from pooltune.recommend.pipeline import scrubber
+    from pooltune.recommend.preconditions import (
+        EXIT_NO_RECOMMENDATION,
+        RECOMMENDATION_FORMATS,
+        no_recommendation_message,
+    )
     from pooltune.render import render
+
+    if report.recommendation is None and settings.format in RECOMMENDATION_FORMATS:
+        _status(console, scrubber(settings)(no_recommendation_message(settings, report.warnings)))
+        return EXIT_NO_RECOMMENDATION
 
     if settings.plot:
         try:
@@ -188,9 +207,16 @@ def emit(report: Report, settings: RecommendSettings, console: Console) -> None:
     if not text.endswith("\n"):
         text += "\n"
     if settings.output:
-        Path(settings.output).write_text(text)
+        try:
+            Path(settings.output).write_text(text)
+        except OSError as exc:  # checked before the run, but the disk or folder may have changed
+            _status(
+                console, f"pooltune recommend: error: --output {settings.output}: {exc.strerror}"
+            )
+            return 2
     else:
         sys.stdout.write(text)
+    return 0
 
 
 __all__ = ["RecommendSettings", "emit", "main", "recommend"]

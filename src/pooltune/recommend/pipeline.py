@@ -225,6 +225,7 @@ class _Run:
     bound_levels: list[int] = field(default_factory=list)
     cross_checks: list[LevelStats] = field(default_factory=list)  # suspect levels, split
     inconclusive: dict[str, str] = field(default_factory=dict)
+    idle_reserve_s: float | None = None  # seconds kept for the idle probe (set after the sweep)
 
 
 def _measure(prepared: Prepared, hooks: Hooks, request: ProbeRequest, simulator: bool) -> Report:
@@ -307,7 +308,7 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     state.server.dns = session.time_dns()
     hooks.stage("calibrating the prober", 0, 1)
     ceiling = session.calibrate(min(plan.target, 100))
-    reserve_s = _after_sweep_s(settings)
+    reserve_s = _after_sweep_s(settings, session.time_left())
     total = len(plan.levels)
     done = [0]
 
@@ -323,6 +324,8 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     )
     state.partial = state.partial or sweep.partial
     state.warnings.extend(sweep.warnings)
+    if not state.partial:
+        _fault(state, "sweep", sweep.levels)
     state.levels = summarize_levels(sweep.levels, ceiling)
     state.repeats = summarize_levels(sweep.repeats, ceiling)
     state.bound_levels = [lv.concurrency for lv in state.levels if lv.prober_bound]
@@ -332,22 +335,44 @@ def _stages(state: _Run, prepared: Prepared, hooks: Hooks) -> None:
     limit = server_limit(state.levels, state.repeats, state.server.rate_limit, wanted_top)
     if limit.kind == "queues" and limit.value is not None and not state.partial:
         limit = _cross_check(state, limit, sweep.levels, ceiling)
+    # -- bursts (issue 17): requests released at once, beside nothing else ---------------------
+    if state.levels and not state.partial and state.server.rate_limit is None:
+        from pooltune.tune import burst
+
+        rounds = session.bursts(
+            burst.first_size(state.target.concurrency, limit, max(plan.levels, default=None)),
+            burst.next_size,
+            reserve_s=reserve_s,
+            reserve_requests=plan.after_sweep_requests + plan.idle_requests,
+        )
+        state.server.burst = burst.facts(rounds)
+        limit = burst.with_bursts(limit, state.server.burst)
+    # -- end bursts ----------------------------------------------------------------------------
     _record_limit(state, limit)
     if state.partial or not state.levels:
         _finish_idle(state, 0.0)
         return
+    keeps = _check_keep_alive(state, sweep.levels)
     effective = _effective(state, settings)
     hooks.stage("protocol comparison", 0, 1)
     chosen_pool = _compare(state, prepared, effective)
+    if state.partial:
+        _drop_idle(session)  # what idle connections saw of a failing server is no timeout
+        return
     hooks.stage("connection lifetime", 0, 1)
-    _lifetime(state, chosen_pool, effective)
-    # The idle probe runs alone, after every stage with load: a server at its limit refuses or
-    # resets connections, and those closes are not idle closes.
-    session.start_idle_probe()
-    state.notes.append(
-        "the idle keep-alive probe ran alone after the other stages, with no other load in "
-        "flight (refusals and resets under load are not idle closes)"
-    )
+    if keeps:
+        _lifetime(state, chosen_pool, effective)
+    if state.partial:
+        _drop_idle(session)
+        return
+    if keeps:
+        # The idle probe runs alone, after every stage with load: a server at its limit refuses
+        # or resets connections, and those closes are not idle closes.
+        session.start_idle_probe()
+        state.notes.append(
+            "the idle keep-alive probe ran alone after the other stages, with no other load in "
+            "flight (refusals and resets under load are not idle closes)"
+        )
     hooks.stage("idle keep-alive probe", 0, 1)
     _finish_idle(state, session.time_left() - _validation_s(settings))
 
@@ -362,6 +387,37 @@ def _finish_idle(state: _Run, wait_s: float) -> None:
     state.server.idle_timeout_s = found.timeout_s
     if found.inconclusive:
         state.inconclusive["idle_timeout_s"] = found.inconclusive
+
+
+def _fault(state: _Run, stage: str, levels: list[LevelSamples]) -> bool:
+    """A stage whose server stopped answering, went away or redirected: the report becomes
+    partial, with the sentence of pooltune.recommend.faults."""
+    from pooltune.recommend.faults import stage_fault
+
+    warning = stage_fault(stage, levels, state.session.reachable, state.session.still_answers)
+    if warning is None:
+        return False
+    state.partial = True
+    state.warnings.append(warning)
+    return True
+
+
+def _check_keep_alive(state: _Run, levels: list[LevelSamples]) -> bool:
+    """Whether the server reuses connections; when it never does, say so (no idle timeout or
+    lifetime is measured for it)."""
+    from pooltune.tune.keep_alive import NO_KEEP_ALIVE, keeps_alive
+
+    state.server.keeps_alive = keeps_alive(levels)
+    if state.server.keeps_alive is False:
+        state.warnings.append(NO_KEEP_ALIVE)
+        return False
+    return True
+
+
+def _drop_idle(session: ProbeSession) -> None:
+    if session.idle is not None:
+        session.idle.stop()
+        session.idle.join(2.0)
 
 
 def _cross_check(
@@ -388,22 +444,29 @@ def _record_limit(state: _Run, limit: Limit) -> None:
     server.concurrency_limit_kind = limit.kind if limit.value is not None else None
     server.concurrency_limit_runs = limit.runs
     server.concurrency_limit_note = limit.note if limit.value is not None else None
+    if limit.source == "burst" and server.burst is not None:
+        server.concurrency_limit_note = server.burst.evidence
     if limit.inconclusive:
         state.inconclusive["concurrency_limit"] = limit.inconclusive
     elif limit.note and limit.value is None:
         state.notes.append(limit.note)
 
 
-def _after_sweep_s(settings: RecommendSettings) -> float:
-    """Seconds the sweep leaves for the comparison, lifetime, idle probe and validation."""
+def _after_sweep_s(settings: RecommendSettings, left_s: float) -> float:
+    """Seconds the sweep leaves for the comparison, lifetime, idle probe and validation: a
+    share of what preflight and calibration left (slow on a busy machine), not of the budget."""
     share = AFTER_SWEEP_SHARE + (VALIDATION_SHARE if settings.validate_ else 0.0)
-    return share * settings.max_duration
+    return share * min(settings.max_duration, max(0.0, left_s))
 
 
-def _idle_reserve_s(session: ProbeSession) -> float:
-    """The time kept for the idle probe, which runs last and alone (IDLE_SHARE of the budget,
-    at most its window)."""
-    return min(session.plan.idle_window_s, IDLE_SHARE * session.plan.max_duration_s)
+def _idle_reserve_s(state: _Run) -> float:
+    """The time kept for the idle probe, which runs last and alone: IDLE_SHARE of what the
+    sweep left (AFTER_SWEEP_SHARE), at most its window; fixed once the sweep ends."""
+    if state.idle_reserve_s is None:
+        left = max(0.0, state.session.time_left() - _validation_s(state.settings))
+        share = IDLE_SHARE / AFTER_SWEEP_SHARE
+        state.idle_reserve_s = min(state.session.plan.idle_window_s, share * left)
+    return state.idle_reserve_s
 
 
 def _validation_s(settings: RecommendSettings) -> float:
@@ -436,7 +499,7 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
     plan = session.plan
     per_arm = max(effective, plan.compare_requests // max(1, len(cands)))
     budget = session.plan.max_duration_s
-    left = session.time_left() - _idle_reserve_s(session) - _validation_s(state.settings)
+    left = session.time_left() - _idle_reserve_s(state) - _validation_s(state.settings)
     deadline = max(1.0, min(0.6 * left, COMPARE_SHARE * budget, 20.0))
     result = session.arms(
         {label: pool for label, (pool, _) in cands.items()}, effective, per_arm, deadline
@@ -445,6 +508,8 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
         state.warnings.append(
             "no budget left for the protocol comparison: the recommendation uses the sweep"
         )
+        return PoolSettings.probing(effective)
+    if _fault(state, "protocol comparison", [arm.samples for arm in result.values()]):
         return PoolSettings.probing(effective)
     runs: dict[str, ProtocolRun] = {}
     for label, arm in result.items():
@@ -468,6 +533,12 @@ def _compare(state: _Run, prepared: Prepared, effective: int) -> PoolSettings:
             error_classes=stats.error_classes,
         )
     best = proto.choose(runs)
+    if best is None:
+        state.warnings.append(
+            "the protocol comparison completed no request within its time: the recommendation "
+            "uses the sweep (raise --max-duration)"
+        )
+        return PoolSettings.probing(effective)
     runs[best].chosen = True
     state.protocols = list(runs.values())
     return cands[best][0]
@@ -487,14 +558,14 @@ def _lifetime(state: _Run, pool: PoolSettings, effective: int) -> None:
     if http2:
         # httpx keeps a GOAWAY'd idle connection in its pool until it expires
         life_pool = life_pool.model_copy(update={"keepalive_expiry": 1.0})
-    left = session.time_left() - _idle_reserve_s(session) - _validation_s(state.settings)
+    left = session.time_left() - _idle_reserve_s(state) - _validation_s(state.settings)
     deadline = max(1.0, min(left, LIFETIME_SHARE * session.plan.max_duration_s, 6.0))
     # requests per connection are the server's: over HTTP/1.1 the discovery engine finds them
     library = session.library if http2 else session.discovery_library
     level = session.lifetime(
         life_pool, concurrency, session.plan.lifetime_requests, deadline, library
     )
-    if level is None:
+    if level is None or _fault(state, "connection lifetime probe", [level]):
         return
     closes, n = connection_lifetime(level, "HTTP/2" if http2 else "HTTP/1.1")
     state.server.closes = closes
@@ -609,6 +680,9 @@ def _validate(
     )
     if result is None:
         warnings.append("no budget left for --validate: raise --max-requests")
+        return None
+    if _fault(state, "validation", [arm.samples for arm in result.values()]):
+        warnings.append(state.warnings.pop())
         return None
     counters = None
     agree = None

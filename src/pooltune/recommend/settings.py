@@ -83,6 +83,9 @@ def resolve_client(settings: RecommendSettings, cwd: Path) -> tuple[Library, str
     """The library to measure on, and where that choice came from."""
     if settings.client is not None:
         return settings.client, settings.client_source or "--client"
+    if settings.format in LIBRARIES:
+        # the snippet asked for is measured on its own library, so its numbers are its own
+        return settings.format, f"--format {settings.format}"
     from pooltune.probe.engines import library_installed
     from pooltune.pyproject import declared_dependencies
 
@@ -95,5 +98,5 @@ def resolve_client(settings: RecommendSettings, cwd: Path) -> tuple[Library, str
     for group in groups[1:]:
         for library in _PREFERENCE:
             if library in group and library_installed(library):
-                return library, "the project's optional dependencies (installed here)"
-    return "httpx", "default (no client library declared by a project here)"
+                return library, "an optional dependency of the project, installed here"
+    return "httpx", "default: no project here declares a client library"

@@ -7,6 +7,19 @@ from pathlib import Path
 from pooltune.model import Report
 
 
+def plot_title(report: Report) -> str:
+    """What the curves are: the sweep runs HTTP/1.1 (one connection per request in flight)
+    whatever the server offers; the recommendation's protocol is said apart."""
+    library = f" on {report.client.library}" if report.client else ""
+    title = f"{report.target.url}: sweep over HTTP/1.1{library}"
+    rec = report.recommendation
+    if rec is not None:
+        protocol = "HTTP/2" if rec.http2 else "HTTP/1.1"
+        title += f"; recommended {protocol}, {rec.max_connections} connections"
+    title += f"; target concurrency {report.target.concurrency}"
+    return title + (" (PARTIAL)" if report.partial else "")
+
+
 def plot_report(report: Report, path: Path) -> None:
     """Needs the optional extra: pip install 'pooltune[plot]' (raises ImportError without it)."""
     import matplotlib
@@ -25,7 +38,6 @@ def plot_report(report: Report, path: Path) -> None:
     lat_ax.set_xlabel("concurrency")
     lat_ax.set_ylabel("latency (ms)")
     lat_ax.set_title("latency")
-    lat_ax.legend()
     tput_ax.plot(n, [lv.throughput_rps for lv in levels], "o", label="measured")
     fit = report.fit
     if fit is not None and fit.lambda_rps is not None and n:
@@ -33,14 +45,18 @@ def plot_report(report: Report, path: Path) -> None:
         curve = usl(grid, fit.lambda_rps, fit.sigma or 0.0, fit.kappa or 0.0)
         tput_ax.plot(grid, curve, "-", label=f"USL fit (R^2={fit.r_squared or 0:.2f})")
     limit = report.server.concurrency_limit
-    if limit:
-        for ax in (lat_ax, tput_ax):
-            ax.axvline(limit, color="grey", linestyle="--", linewidth=1)
+    for ax in (lat_ax, tput_ax):
+        if limit:
+            ax.axvline(limit, color="grey", linestyle="--", linewidth=1, label="server limit")
+        ax.axvline(
+            report.target.concurrency, color="tab:red", linestyle=":", linewidth=1, label="target"
+        )
     tput_ax.set_xlabel("concurrency")
     tput_ax.set_ylabel("requests/s")
     tput_ax.set_title("throughput")
-    tput_ax.legend()
-    fig.suptitle(f"{report.target.url} ({report.server.http_version})", fontsize=9)
+    lat_ax.legend(fontsize=8)
+    tput_ax.legend(fontsize=8)
+    fig.suptitle(plot_title(report), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

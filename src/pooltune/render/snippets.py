@@ -278,16 +278,51 @@ def openai_snippet(report: Report) -> str:
     return sdk_snippet(report, "openai")
 
 
+def _aiohttp_connections(report: Report, rec: Recommendation) -> int:
+    """aiohttp's connection limit: HTTP/1.1 carries one request per connection, so an HTTP/2
+    recommendation (measured on another library) becomes one connection per request."""
+    if rec.http1_max_connections:
+        return rec.http1_max_connections
+    if rec.http2:
+        return min(
+            report.target.concurrency, rec.concurrency_semaphore or report.target.concurrency
+        )
+    return rec.max_connections
+
+
+def _aiohttp_limit_note(rec: Recommendation, connections: int) -> str:
+    """The evidence for `limit=` (aiohttp's name for max_connections)."""
+    if connections != rec.max_connections:
+        return (
+            f"# aiohttp speaks HTTP/1.1 only: one request per connection, so {connections} "
+            f"connections\n# where an HTTP/2 client needs {rec.max_connections}.\n"
+        )
+    why = rec.why.get("max_connections")
+    return _comment(f"limit: {why}") + "\n" if why else ""
+
+
+def _aiohttp_timeout_why(rec: Recommendation) -> str:
+    """The timeouts' evidence under aiohttp's own parameter names."""
+    t = rec.timeout
+    lines = [
+        f"sock_{name}: {rec.why[key]}"
+        for name, key in (("connect", "timeout.connect"), ("read", "timeout.read"))
+        if key in rec.why
+    ]
+    lines.append(
+        f"connect: aiohttp's connect timeout covers the wait for a free connection too, so it "
+        f"is the pool wait ({t.pool:g} s: about two requests' time at the p99) plus the "
+        f"handshake ({t.connect:g} s); saturation then fails fast as "
+        "aiohttp.ConnectionTimeoutError instead of queueing without bound"
+    )
+    return "".join(_comment(line, "    ") + "\n" for line in lines)
+
+
 def aiohttp_snippet(report: Report) -> str:
     rec = _require(report)
     t = rec.timeout
-    connections = rec.http1_max_connections or rec.max_connections
-    note = (
-        f"# aiohttp speaks HTTP/1.1 only: one request per connection, so {connections} "
-        f"connections\n# where an HTTP/2 client needs {rec.max_connections}.\n"
-        if rec.http1_max_connections
-        else f"{_why(rec, 'max_connections')}\n"
-    )
+    connections = _aiohttp_connections(report, rec)
+    note = _aiohttp_limit_note(rec, connections)
     dns = ""
     if rec.ttl_dns_cache is not None:
         dns = f", ttl_dns_cache={rec.ttl_dns_cache}"
@@ -327,8 +362,7 @@ def aiohttp_snippet(report: Report) -> str:
         + f"        limit={connections}, limit_per_host={connections}, "
         + f"keepalive_timeout={_num(rec.keepalive_expiry)}{dns}{factory_arg}\n"
         + "    )\n"
-        + _why(rec, "timeout.connect", "timeout.read", "timeout.pool", indent="    ")
-        + "\n"
+        + _aiohttp_timeout_why(rec)
         + "    timeout = aiohttp.ClientTimeout(\n"
         + f"        total=None, connect={_num(t.pool + t.connect)}, "
         + f"sock_connect={_num(t.connect)}, sock_read={_num(t.read)}\n"

@@ -152,6 +152,8 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
     idle = "-" if server.idle_timeout_s is None else f"{server.idle_timeout_s:g} s"
     if server.idle_timeout_s is None and server.idle_timeout_window_s:
         idle = f"longer than {server.idle_timeout_window_s:g} s (probe window)"
+    if server.keeps_alive is False:
+        idle = "none: the server does not keep connections alive"
     streams = server.max_concurrent_streams
     limit = server.concurrency_limit
     facts = [server.http_version + (f", {streams} streams per connection" if streams else "")]
@@ -167,6 +169,8 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
     say("server: " + "; ".join(facts))
     for name, why in report.inconclusive.items():
         say(f"inconclusive: {name}: {why}")
+    if server.burst is not None and server.burst.evidence:
+        say("bursts: " + server.burst.evidence)
     if server.rate_limit is not None and server.rate_limit.limit_requests:
         say(
             f"rate limit: {server.rate_limit.limit_requests} requests per minute "

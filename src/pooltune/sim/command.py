@@ -85,7 +85,11 @@ def sim(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         stats = await serve(settings, stop, on_ready, os.getpid())
-        log(f"stopped after {stats.requests} requests on {stats.connections_opened} connections")
+        requests, connections = stats.requests, stats.connections_opened
+        log(
+            f"stopped after {requests} request{'s' * (requests != 1)} on {connections} "
+            f"connection{'s' * (connections != 1)}"
+        )
 
     try:
         asyncio.run(main())

@@ -44,8 +44,12 @@ class _DelayedPipe:
                     break
             await deliver
         except (ConnectionError, OSError):
-            deliver.cancel()
+            pass
         finally:
+            if not deliver.done():
+                deliver.cancel()
+                with contextlib.suppress(BaseException):
+                    await deliver
             with contextlib.suppress(Exception):
                 self.writer.close()
 
@@ -90,6 +94,9 @@ def latency_proxy(
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         upstream = _DelayedPipe(client_reader, server_writer, rtt_s / 2, first_extra=rtt_s)
         downstream = _DelayedPipe(server_reader, client_writer, rtt_s / 2)
-        await asyncio.gather(upstream.run(), downstream.run(), return_exceptions=True)
+        # At shutdown the loop cancels this connection's task: that is its end, not an error
+        # (asyncio's stream callback would print a CancelledError traceback for it).
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(upstream.run(), downstream.run(), return_exceptions=True)
 
     return handle

@@ -244,6 +244,7 @@ async def serve(
                 await asyncio.start_server(on_connection, sock=public, **_tls_kwargs(tls))
             )
         host, port = public.getsockname()[:2]
+        app.truth["port"] = port  # the truth is the port in force, not the 0 that asked for one
         shown_host = f"[{host}]" if ":" in host else host
         scheme = "http" if settings.no_tls else "https"
         on_ready(StartupInfo(f"{scheme}://{shown_host}:{port}", ca_bundle, pid, app.truth))

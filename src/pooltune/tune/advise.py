@@ -74,6 +74,9 @@ def _level_at(levels: list[LevelStats], concurrency: int) -> LevelStats:
     return min(clean, key=lambda lv: (abs(lv.concurrency - concurrency), -lv.concurrency))
 
 
+NO_KEEP_ALIVE_EXPIRY_S = 4.0  # below the shortest common server default (5 s)
+
+
 def _tail(levels: list[LevelStats] | list[ProtocolRun], phase: str) -> float | None:
     values = [lv.phases_s[phase].p99 for lv in levels if phase in lv.phases_s]
     return max(values) if values else None
@@ -82,6 +85,11 @@ def _tail(levels: list[LevelStats] | list[ProtocolRun], phase: str) -> float | N
 def keepalive_expiry(
     server: ServerFacts, library: str = "httpx", inconclusive: str | None = None
 ) -> tuple[float, str]:
+    if server.keeps_alive is False:
+        return NO_KEEP_ALIVE_EXPIRY_S, (
+            "the server does not keep connections alive, so no connection is ever reused; "
+            f"{NO_KEEP_ALIVE_EXPIRY_S:g} s is the usual default, ready if it starts to"
+        )
     if inconclusive is not None:
         default = PoolSettings.library_defaults(library).keepalive_expiry or 0.0
         return default, (
@@ -237,9 +245,18 @@ def advise(ev: Evidence) -> tuple[Recommendation, list[str]]:
             f"{chosen.errors} of {chosen.requests} requests failed at concurrency "
             f"{chosen.concurrency or effective} ({', '.join(sorted(chosen.error_classes))})"
         )
+    burst = server.burst
+    from_bursts = burst is not None and burst.limit is not None and burst.limit == limit
+    if burst is not None and burst.evidence:
+        why["burst"] = burst.evidence
     if semaphore:
+        refused_how = (
+            f"released at once, the server refused requests beyond {limit} ({burst.evidence})"
+            if from_bursts and burst is not None
+            else f"the server refused requests beyond {limit} in flight (503/429)"
+        )
         why["concurrency_semaphore"] = (
-            f"the server refused requests beyond {limit} in flight (503/429)"
+            refused_how
             + (
                 f", shared by {replicas} replicas: {limit} // {replicas} = {semaphore}"
                 if replicas > 1
@@ -356,8 +373,9 @@ def _timeouts(
     p99 = chosen.latency_s.p99 if chosen else (at_target.latency_s.p99 if at_target else 0.0)
     handshake = tail("connect") + tail("tls")
     connect = _round_up(max(1.0, 3 * handshake))
+    handshakes = "TCP+TLS handshakes" if ev.target.url.startswith("https:") else "TCP handshakes"
     why["timeout.connect"] = (
-        f"TCP+TLS handshakes took up to {_ms(handshake)} (p99); 3x that, at least 1 s"
+        f"{handshakes} took up to {_ms(handshake)} (p99); 3x that, at least 1 s"
     )
     if ev.target.streaming:
         first = max(tail("ttft"), tail("max_gap"))
@@ -379,16 +397,26 @@ def _timeouts(
     pool = _round_up(max(0.5, 2 * p99))
     why["timeout.pool"] = (
         f"a free connection appears within about one request's time; 2x the p99 latency "
-        f"({source}: {_ms(p99)}), so saturation fails fast as PoolTimeout instead of queueing "
-        "without bound"
+        f"({source}: {_ms(p99)}), so saturation fails fast as {_pool_timeout(ev.library)} "
+        "instead of queueing without bound"
     )
     return TimeoutSettings(connect=connect, read=read, write=write, pool=pool)
+
+
+def _pool_timeout(library: str) -> str:
+    """The exception a pool that waited too long raises, in the library's own name."""
+    if library == "aiohttp":
+        return "aiohttp.ConnectionTimeoutError (its connect timeout covers the pool wait)"
+    return f"{'httpx2' if library != 'httpx' else 'httpx'}.PoolTimeout"
 
 
 def _rate_limit(ev: Evidence, why: dict[str, str]) -> tuple[float | None, RetryPolicy | None]:
     rl = ev.server.rate_limit
     replicas = max(1, ev.replicas)
-    refused = any(refusal_share(lv) > 0 for lv in ev.levels)
+    burst = ev.server.burst
+    refused = any(refusal_share(lv) > 0 for lv in ev.levels) or (
+        burst is not None and any(r.refused for r in burst.rounds)
+    )
     rps = None
     if "rate_limit" in ev.inconclusive:
         why["rate_limit_rps"] = (

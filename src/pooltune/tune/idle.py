@@ -37,7 +37,9 @@ def idle_timeout(server: ServerFacts) -> IdleFinding:
             return IdleFinding(
                 inconclusive=f"no connection could be idled cleanly ({why}): none is an idle close"
             )
-        return IdleFinding()
+        return IdleFinding(
+            inconclusive="no idled connection completed its gap within the time left (budget)"
+        )
     closes = [g for g, ok in seen if not ok]
     if not closes:
         return IdleFinding()  # every gap survived: longer than the probe window

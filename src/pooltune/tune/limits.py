@@ -41,6 +41,7 @@ class Limit:
     runs: list[int] = field(default_factory=list)
     inconclusive: str | None = None  # why no value could be trusted (value is then None)
     note: str | None = None  # what the evidence said, for the report's notes
+    source: Literal["sweep", "burst"] = "sweep"  # closed-loop levels, or requests at once
 
     @property
     def spread(self) -> float | None:
@@ -127,7 +128,15 @@ def concurrency_limit(
     if knee is not None:
         return Limit(knee, kind, [knee])
     top_clean = max((lv.concurrency for lv in usable), default=0)
-    if wanted_top and top_clean < wanted_top and len(usable) < len(ordered):
+    if wanted_top and top_clean < wanted_top and len(usable) == len(ordered):
+        return Limit(
+            inconclusive=(
+                f"no refusal or queue up to {top_clean} in flight, but the sweep stopped there "
+                f"(budget or time; up to {wanted_top} was planned): a cap above {top_clean} is "
+                "not ruled out"
+            )
+        )
+    if wanted_top and top_clean < wanted_top:
         if not usable:
             return Limit(
                 inconclusive=(

@@ -19,6 +19,7 @@ MIN_REQUESTS = 20  # below this many requests the shares mean little
 WAIT_P99_S = 0.1  # a p99 wait for a connection above this is worth a sentence
 UTILIZATION = 0.8  # peak in flight over max_connections above this is a warning
 MANY_CLIENTS = 10  # this many clients for one origin means a client per call
+REAPED_SHARE = 0.5  # see server_reaps_kept_pool
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,18 @@ def _s(seconds: float) -> str:
     return f"{seconds:.1f}" if seconds < 100 else f"{seconds:.0f}"
 
 
+def server_reaps_kept_pool(f: PoolFacts) -> bool:
+    """The server closed idle connections the pool kept before they were used again, at
+    least half as often (per kept connection) as the pool closed surplus ones (per surplus
+    slot): demand comes in bursts further apart than the server's idle timeout, and a bigger
+    keep-alive pool would only keep more connections for the server to close."""
+    keep = f.max_keepalive_connections
+    if not keep or f.server_idle_closes == 0 or f.keepalive_limit_closes == 0:
+        return False
+    surplus = max(1, f.peak_in_flight - keep)
+    return f.server_idle_closes / keep >= REAPED_SHARE * f.keepalive_limit_closes / surplus
+
+
 def keepalive_pool(f: PoolFacts) -> Advice | None:
     """A keep-alive pool smaller than the concurrency closes and reopens connections."""
     keep = f.max_keepalive_connections
@@ -80,16 +93,34 @@ def keepalive_pool(f: PoolFacts) -> Advice | None:
     share = f.connections_opened / f.requests
     if f.peak_in_flight <= keep or share < CHURN_SHARE or f.keepalive_limit_closes == 0:
         return None
+    if server_reaps_kept_pool(f):
+        return None
     value = _round_up(f.peak_in_flight)
-    if f.max_connections is not None:
-        value = min(value, max(f.max_connections, keep))
+    basis = (
+        f"the peak of {f.peak_in_flight}"
+        if value == f.peak_in_flight
+        else f"the peak of {f.peak_in_flight} rounded up to a multiple of 10"
+    )
+    if f.max_connections is not None and value > max(f.max_connections, keep):
+        value = max(f.max_connections, keep)
+        basis = f"the pool's max_connections={value}, below the peak of {f.peak_in_flight}"
     return (
         "max_keepalive_connections",
         value,
         f"peak {f.peak_in_flight} requests in flight with a keep-alive pool of {keep}: "
-        f"{share:.0%} of requests opened a new connection; "
-        f"set max_keepalive_connections={value}",
+        f"{share:.0%} of requests opened a new connection, {f.keepalive_limit_closes} closed "
+        f"by the pool as surplus; set max_keepalive_connections={value} ({basis})",
     )
+
+
+def _margin(idle: float, value: float) -> str:
+    """How `tune.advise.keepalive_expiry` placed `value` under an idle timeout of `idle`."""
+    one_below, most = idle - 1.0, 0.8 * idle
+    if math.isclose(value, 0.5 * idle, abs_tol=0.1) and 0.5 * idle >= min(one_below, most):
+        return f"half of {_s(idle)} s"
+    if one_below <= most:
+        return f"1 s below {_s(idle)} s"
+    return f"80% of {_s(idle)} s"
 
 
 def _expiry_setting(f: PoolFacts, idle: float) -> tuple[str, float]:
@@ -111,7 +142,8 @@ def expiry_from_failures(f: PoolFacts) -> Advice | None:
         setting,
         value,
         f"{f.reuse_failures} {noun} failed reusing a connection idle {gaps}: the server "
-        f"closes idle connections near {near:g} s; set {setting}={value:g}",
+        f"closes idle connections near {near:g} s; set {setting}={value:g} "
+        f"({_margin(near, value)})",
     )
 
 
@@ -127,14 +159,21 @@ def expiry_from_server_closes(f: PoolFacts) -> Advice | None:
         # aiohttp's event loop sees the server's FIN at once: the age is the server's timeout
         base = _near(closed_at)
         window = f"after about {base:g} s"
+        basis = f"its timeout, as aiohttp saw the close, is {base:g} s"
     elif worked >= 0.25 * closed_at:
         # httpx notices only at the next request: the timeout lies between the longest idle
         # gap that still worked and the youngest connection found closed
         base = worked
         window = f"between {_s(worked)} and {_s(closed_at)} s"
+        basis = f"{_s(worked)} s, the longest idle gap after which a reuse still worked"
     else:
+        # no reuse after a long idle gap bounds it from below: take half the youngest close
         base = 0.5 * closed_at
         window = f"within {_s(closed_at)} s"
+        basis = (
+            f"{_s(base)} s is half the age of the youngest connection found closed: no reuse "
+            "after a long idle gap narrows down where below that the timeout lies"
+        )
     setting, value = _expiry_setting(f, base)
     current = "never" if f.keepalive_expiry is None else f"{f.keepalive_expiry:g} s"
     noun = "connection" if f.server_idle_closes == 1 else "connections"
@@ -143,7 +182,8 @@ def expiry_from_server_closes(f: PoolFacts) -> Advice | None:
         value,
         f"the server closed {f.server_idle_closes} idle {noun} (the youngest after "
         f"{_s(closed_at)} s) that the client would have kept for {current}: it closes idle "
-        f"connections {window}; set {setting}={value:g} so none is reused as it closes",
+        f"connections {window}; set {setting}={value:g} ({_margin(base, value)}; {basis}) "
+        "so none is reused as it closes",
     )
 
 
@@ -155,6 +195,12 @@ def pool_size(f: PoolFacts) -> Advice | None:
     setting = _setting(f.library, "max_connections")
     demand = max(f.peak_in_flight, limit)
     value = _round_up(demand) if demand > limit else limit * 2
+    basis = (
+        f"the peak of {f.peak_in_flight} in flight"
+        + (" rounded up to a multiple of 10" if value != demand else "")
+        if demand > limit
+        else f"twice the {limit} there are: the peak never got past them"
+    )
     if f.pool_timeouts:
         noun = "request" if f.pool_timeouts == 1 else "requests"
         return (
@@ -162,7 +208,7 @@ def pool_size(f: PoolFacts) -> Advice | None:
             value,
             f"{f.pool_timeouts} {noun} failed with PoolTimeout waiting for one of {limit} "
             f"connections (peak {f.peak_in_flight} in flight, p99 wait {_s(f.wait_p99)} s); "
-            f"set {setting}={value}, or cap your own concurrency at {limit}",
+            f"set {setting}={value} ({basis}), or cap your own concurrency at {limit}",
         )
     # Waits with no more requests in flight than connections are not the limit's doing (a
     # saturated event loop delays every request; httpx 0.28 scans large pools): no advice.
@@ -171,7 +217,7 @@ def pool_size(f: PoolFacts) -> Advice | None:
             setting,
             value,
             f"p99 wait for a connection {_s(f.wait_p99)} s at {setting}={limit} (peak "
-            f"{f.peak_in_flight} in flight); set {setting}={value}",
+            f"{f.peak_in_flight} in flight); set {setting}={value} ({basis})",
         )
     if limit and f.peak_in_flight >= UTILIZATION * limit and f.requests >= MIN_REQUESTS:
         value = _round_up(math.ceil(f.peak_in_flight * 1.5))
@@ -180,7 +226,7 @@ def pool_size(f: PoolFacts) -> Advice | None:
             value,
             f"peak {f.peak_in_flight} requests in flight at {setting}={limit} "
             f"({f.peak_in_flight / limit:.0%}): a little more load and requests wait for a "
-            f"connection; set {setting}={value}",
+            f"connection; set {setting}={value} (1.5x the peak, rounded up to a multiple of 10)",
         )
     return None
 

@@ -76,10 +76,14 @@ def better(a: ProtocolRun, b: ProtocolRun) -> bool:
     return a.client_cpu_ms_per_request < 0.8 * b.client_cpu_ms_per_request
 
 
-def choose(runs: dict[str, ProtocolRun]) -> str:
-    """The label of the best run; HTTP/1.1 (the simplest, first) keeps ties."""
-    best = next(iter(runs))
-    for label, run in runs.items():
-        if label != best and better(run, runs[best]):
+def choose(runs: dict[str, ProtocolRun]) -> str | None:
+    """The label of the best run; HTTP/1.1 (the simplest, first) keeps ties. Only runs that
+    completed a request are compared: None when none did (nothing was measured)."""
+    measured = {label: run for label, run in runs.items() if run.requests > run.errors}
+    if not measured:
+        return None
+    best = next(iter(measured))
+    for label, run in measured.items():
+        if label != best and better(run, measured[best]):
             best = label
     return best

@@ -29,8 +29,9 @@ def percentiles(values: Sequence[float]) -> Percentiles:
 
 
 def is_error(sample: RequestSample) -> bool:
-    """No response, or a 4xx/5xx. A response that closed its connection is a response."""
-    return sample.status is None or sample.status >= 400
+    """No response, or a 3xx/4xx/5xx (the prober follows no redirect). A response that closed
+    its connection is a response."""
+    return sample.status is None or sample.status >= 300
 
 
 def error_class(sample: RequestSample) -> str:

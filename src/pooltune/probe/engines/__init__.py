@@ -49,6 +49,7 @@ def measured_sample(
     closed: bool,
     http_version: HttpVersion | None,
     extra: dict[str, float],
+    body_bytes: int = 0,
 ) -> RequestSample:
     """One request's sample, the same for every engine; its total ends now."""
     return RequestSample(
@@ -61,8 +62,15 @@ def measured_sample(
         conn=conn,
         closed=closed,
         http_version=http_version,
+        body_bytes=body_bytes,
         phases=trace.phases() | extra,
     )
+
+
+def status_error(status: int) -> str | None:
+    """The error class of a response: 4xx/5xx, and 3xx too (the prober follows no redirect:
+    a redirect is not the answer being tuned for)."""
+    return f"http_{status}" if status >= 300 else None
 
 
 class EngineClient(Protocol):
@@ -156,4 +164,5 @@ __all__ = [
     "get_engine",
     "is_rate_header",
     "library_version",
+    "status_error",
 ]

@@ -10,7 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pooltune.model import PoolSettings
-from pooltune.probe.engines import Sent, error_class, is_rate_header, measured_sample
+from pooltune.probe.engines import (
+    Sent,
+    error_class,
+    is_rate_header,
+    measured_sample,
+    status_error,
+)
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer
 
@@ -110,23 +116,27 @@ class AiohttpClient:
         closed = False
         headers: dict[str, str] = {}
         extra: dict[str, float] = {}
+        body_bytes = 0
         try:
             async with self.session.request(
-                request.method, request.url, data=request.body, trace_request_ctx=trace
+                request.method,
+                request.url,
+                data=request.body,
+                trace_request_ctx=trace,
+                allow_redirects=False,
             ) as response:
                 conn = self._conn(response)
                 status = response.status
                 closed = response.headers.get("Connection", "").lower() == "close"
                 headers = {k.lower(): v for k, v in response.headers.items() if is_rate_header(k)}
-                if request.streaming:
-                    timer = ChunkTimer(trace.started)
-                    async for chunk in response.content.iter_any():
+                # streamed through and dropped: only the body's timing and size are wanted
+                timer = ChunkTimer(trace.started) if request.streaming else None
+                async for chunk in response.content.iter_any():
+                    body_bytes += len(chunk)
+                    if timer is not None:
                         timer.chunk(chunk)
-                    extra = timer.phases()
-                else:
-                    await response.read()
-            if status >= 400:
-                error = f"http_{status}"
+                extra = timer.phases() if timer is not None else {}
+            error = status_error(status)
         except Exception as exc:  # every failure is a measurement, never a crash
             error = error_class(exc)
         sample = measured_sample(
@@ -139,6 +149,7 @@ class AiohttpClient:
             closed=closed,
             http_version="HTTP/1.1" if status is not None else None,
             extra=extra,
+            body_bytes=body_bytes,
         )
         return Sent(sample, headers)
 

@@ -14,7 +14,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from pooltune.model import PoolSettings
-from pooltune.probe.engines import Sent, error_class, is_rate_header, measured_sample
+from pooltune.probe.engines import (
+    Sent,
+    error_class,
+    is_rate_header,
+    measured_sample,
+    status_error,
+)
 from pooltune.probe.target import ProbeRequest
 from pooltune.probe.trace import ChunkTimer, RequestTrace
 
@@ -45,27 +51,29 @@ class HttpxClient:
         closed = False
         headers: dict[str, str] = {}
         extra: dict[str, float] = {}
+        body_bytes = 0
         try:
-            if request.streaming:
-                timer = ChunkTimer(trace.started)
-                async with self.client.stream(
-                    request.method, request.url, extensions=extensions, **request.send_kwargs()
-                ) as response:
-                    conn = self._conn(response)
-                    async for chunk in response.aiter_raw():
-                        timer.chunk(chunk)
-                extra = timer.phases()
-            else:
-                response = await self.client.request(
-                    request.method, request.url, extensions=extensions, **request.send_kwargs()
-                )
+            # The body streams through and is dropped: only its timing and size are wanted
+            # (a 50 MB response must not sit in memory once per request in flight).
+            timer = ChunkTimer(trace.started) if request.streaming else None
+            async with self.client.stream(
+                request.method,
+                request.url,
+                extensions=extensions,
+                follow_redirects=False,
+                **request.send_kwargs(),
+            ) as response:
                 conn = self._conn(response)
+                async for chunk in response.aiter_raw():
+                    body_bytes += len(chunk)
+                    if timer is not None:
+                        timer.chunk(chunk)
+            extra = timer.phases() if timer is not None else {}
             status = response.status_code
             version = response.http_version
             closed = response.headers.get("connection", "").lower() == "close"
             headers = {k.lower(): v for k, v in response.headers.items() if is_rate_header(k)}
-            if status >= 400:
-                error = f"http_{status}"
+            error = status_error(status)
         except Exception as exc:  # every failure is a measurement, never a crash
             error = error_class(exc)
         sample = measured_sample(
@@ -78,6 +86,7 @@ class HttpxClient:
             closed=closed,
             http_version=version if version in ("HTTP/1.1", "HTTP/2") else None,
             extra=extra,
+            body_bytes=body_bytes,
         )
         return Sent(sample, headers)
 
