@@ -126,11 +126,11 @@ def _with_hoist(finding: Finding, project: _Project, catalog: Catalog) -> Findin
     except NotHoisted as exc:
         return dataclasses.replace(finding, message=finding.message + NOT_FIXED.format(reason=exc))
     try:
-        fix = (
-            loop_fix(parsed, call, catalog, factory_client)
-            if "inside a loop" in finding.message
-            else module_fix(parsed, call, catalog, factory_client)
-        )
+        fix = None
+        if "inside a loop" in finding.message:
+            fix = loop_fix(parsed, call, catalog, factory_client)
+        if fix is None:  # `requests.get` in a loop, a handler, a method: one shared client
+            fix = module_fix(parsed, call, catalog, factory_client)
     except NotHoisted:
         return finding  # stays as reported (the rule's message says what to do)
     return finding if fix is None else dataclasses.replace(finding, fix=fix)
