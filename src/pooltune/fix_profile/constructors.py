@@ -337,17 +337,9 @@ def _string_value(parsed: ParsedModule, expr: cst.BaseExpression) -> str | None:
         value = expr.evaluated_value
         return value if isinstance(value, str) else None
     if isinstance(expr, cst.Name):
-        for statement in parsed.module.body:
-            if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-                assign = statement.body[0]
-                if (
-                    isinstance(assign, cst.Assign)
-                    and len(assign.targets) == 1
-                    and isinstance(assign.targets[0].target, cst.Name)
-                    and assign.targets[0].target.value == expr.value
-                    and isinstance(assign.value, cst.SimpleString)
-                ):
-                    return _string_value(parsed, assign.value)
+        for name, assign in parsed.module_assignments():
+            if name == expr.value and isinstance(assign.value, cst.SimpleString):
+                return _string_value(parsed, assign.value)
     return None
 
 

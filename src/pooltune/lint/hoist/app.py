@@ -177,19 +177,11 @@ def find_app(parsed: ParsedModule, name: str) -> AppSite | None:
 
 def app_names(parsed: ParsedModule) -> list[str]:
     """Module-level names bound to a FastAPI/Starlette app."""
-    names = []
-    for statement in parsed.module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-            assign = statement.body[0]
-            if (
-                isinstance(assign, cst.Assign)
-                and len(assign.targets) == 1
-                and isinstance(assign.targets[0].target, cst.Name)
-                and isinstance(assign.value, cst.Call)
-                and parsed.qualnames(assign.value.func) & APP_CLASSES
-            ):
-                names.append(assign.targets[0].target.value)
-    return names
+    return [
+        name
+        for name, assign in parsed.module_assignments()
+        if isinstance(assign.value, cst.Call) and parsed.qualnames(assign.value.func) & APP_CLASSES
+    ]
 
 
 def _lifespan(parsed: ParsedModule, call: cst.Call, app_name: str) -> Lifespan | None:

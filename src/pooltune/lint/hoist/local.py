@@ -259,14 +259,7 @@ def _module_name(
 
 
 def _module_values(parsed: ParsedModule) -> dict[str, str]:
-    values = {}
-    for statement in parsed.module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-            assign = statement.body[0]
-            if (
-                isinstance(assign, cst.Assign)
-                and len(assign.targets) == 1
-                and isinstance(assign.targets[0].target, cst.Name)
-            ):
-                values[assign.targets[0].target.value] = parsed.module.code_for_node(assign.value)
-    return values
+    return {
+        name: parsed.module.code_for_node(assign.value)
+        for name, assign in parsed.module_assignments()
+    }

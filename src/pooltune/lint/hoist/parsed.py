@@ -138,6 +138,18 @@ class ParsedModule:
                 return node
         return None
 
+    def module_assignments(self) -> Iterator[tuple[str, cst.Assign]]:
+        """Each module-level `name = value` statement (one target, one statement on its line)."""
+        for statement in self.module.body:
+            if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+                assign = statement.body[0]
+                if (
+                    isinstance(assign, cst.Assign)
+                    and len(assign.targets) == 1
+                    and isinstance(assign.targets[0].target, cst.Name)
+                ):
+                    yield assign.targets[0].target.value, assign
+
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         parent = self.parents.get(node)
         while parent is not None:
