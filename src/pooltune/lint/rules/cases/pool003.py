@@ -108,7 +108,7 @@ class RestClient:
                 10,
                 97,
                 "`requests.Session.<method>()` without `timeout=` can hang forever: "
-                "pass e.g. `timeout=(3.05, 60)`",
+                "pass e.g. `timeout=(5, 60)`",
             ),
         ),
     ),
@@ -133,7 +133,7 @@ async def verify_token(token: str) -> str | None:
                 9,
                 6,
                 "`requests.get()` without `timeout=` can hang forever: "
-                "pass e.g. `timeout=(3.05, 60)`",
+                "pass e.g. `timeout=(5, 60)`",
             ),
         ),
     ),
@@ -153,7 +153,7 @@ def call_webhook(method: str, url: str, body: dict) -> int:
                 5,
                 53,
                 "`requests.request()` without `timeout=` can hang forever: "
-                "pass e.g. `timeout=(3.05, 60)`",
+                "pass e.g. `timeout=(5, 60)`",
             ),
         ),
     ),
