@@ -132,8 +132,7 @@ async def verify_token(token: str) -> str | None:
                 22,
                 9,
                 6,
-                "`requests.get()` without `timeout=` can hang forever: "
-                "pass e.g. `timeout=(5, 60)`",
+                "`requests.get()` without `timeout=` can hang forever: pass e.g. `timeout=(5, 60)`",
             ),
         ),
     ),
