@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import libcst as cst
 
@@ -27,6 +27,20 @@ def block_statements(
         if isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             statements[0] = first.with_changes(leading_lines=[*leading, *first.leading_lines])
     return statements
+
+
+def is_close_call(expr: cst.BaseExpression, name: str | None, closes: Collection[str]) -> bool:
+    """`name.close()` or `await name.aclose()` (one of ``closes``) on the bound name."""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    return (
+        name is not None
+        and isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and isinstance(expr.func.value, cst.Name)
+        and expr.func.value.value == name
+        and expr.func.attr.value in closes
+    )
 
 
 def top_statement(parsed: ParsedModule, node: cst.CSTNode) -> cst.CSTNode | None:

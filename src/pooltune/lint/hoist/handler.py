@@ -15,7 +15,7 @@ from libcst.metadata import BuiltinScope, GlobalScope
 
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.hoist.app import REQUEST_CLASSES, NotHoisted
-from pooltune.lint.hoist.edits import block_statements, names_bound_in
+from pooltune.lint.hoist.edits import block_statements, is_close_call, names_bound_in
 from pooltune.lint.hoist.parsed import ParsedModule
 
 # State names by library when the variable's name says nothing (`client`, `c`, `s`).
@@ -393,15 +393,6 @@ class _Rewrite(cst.CSTTransformer):
         return cst.FlattenSentinel(block_statements(updated.body, updated.leading_lines))
 
     def _closes_build(self, statement: cst.BaseSmallStatement) -> bool:
-        if not isinstance(statement, cst.Expr) or self.build.bound is None:
-            return False
-        value = statement.value
-        if isinstance(value, cst.Await):
-            value = value.expression
-        return (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Attribute)
-            and isinstance(value.func.value, cst.Name)
-            and value.func.value.value == self.build.bound
-            and value.func.attr.value in self.closes
+        return isinstance(statement, cst.Expr) and is_close_call(
+            statement.value, self.build.bound, self.closes
         )

@@ -18,6 +18,7 @@ from pooltune.lint.hoist.edits import (
     block_statements,
     bound_names,
     imports_edit,
+    is_close_call,
     names_bound_in,
     statement_edit,
     top_statement,
@@ -159,17 +160,10 @@ class _LoopRewrite(cst.CSTTransformer):
         return cst.FlattenSentinel([create, guarded])
 
     def _closes(self, line: cst.SimpleStatementLine) -> bool:
-        if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
-            return False
-        value = line.body[0].value
-        if isinstance(value, cst.Await):
-            value = value.expression
         return (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Attribute)
-            and isinstance(value.func.value, cst.Name)
-            and value.func.value.value == self.build.bound
-            and value.func.attr.value in self.closes
+            len(line.body) == 1
+            and isinstance(line.body[0], cst.Expr)
+            and is_close_call(line.body[0].value, self.build.bound, self.closes)
         )
 
     def _in_loop(self, node: cst.CSTNode) -> bool:
