@@ -247,9 +247,114 @@ FRESH_PACKAGES: list[tuple[str, str, str, str]] = [
     ),
 ]
 
+# The "fresh2" set (issue 18, second held-out proof): 17 more LLM applications, picked when the
+# "fresh" set had been tuned on; labelled by reading (bench/realcode/antipatterns-fresh2.toml)
+# before the linter ran on them. ``--set fresh2`` fetches these into /work/corpus/fresh2.
+FRESH2_PACKAGES: list[tuple[str, str, str, str]] = [
+    (
+        "agentops",
+        "0.4.21",
+        "93b098ea77bc5f64dcae5031a8292531cb446d9d66e6c7ef2f21a66d4e4fb2f0",
+        "fresh2",
+    ),
+    (
+        "agentscope",
+        "2.0.11",
+        "9b602aebc76d349425193469f2c4dd413d2bff837a4d22b27cac57653349877a",
+        "fresh2",
+    ),
+    (
+        "crewai-tools",
+        "1.15.30",
+        "7bb131c4165111967f612854bfb7b3ca4c4865a5eb463ceafe44e059fc74be5e",
+        "fresh2",
+    ),
+    ("g4f", "8.8.6", "6562c3b835bff983f27cd9c7e0ec8a6d1afaa9250946f988f55848d4f4012144", "fresh2"),
+    (
+        "gptme",
+        "0.35.1",
+        "7b527b2513bb097c20c6f2fbb0fbd352be86b1607c9274561e80b9c46e976923",
+        "fresh2",
+    ),
+    (
+        "langchain-mistralai",
+        "1.1.6",
+        "0aa59b313b406ee934dc0431873b0e11849d8d746a6a7e281103c6848a9b1319",
+        "fresh2",
+    ),
+    (
+        "langchain-ollama",
+        "1.1.0",
+        "43ac83a6eacb0f43855810739794dd55019e0d9b17bdcf3ecb3b1991ac3b59dd",
+        "fresh2",
+    ),
+    (
+        "langfuse",
+        "5.2.0",
+        "4763cbad358960f1036078a4c6e9f86f04690ea566541709c2c40aa1998e2b0f",
+        "fresh2",
+    ),
+    (
+        "llama-index-readers-web",
+        "0.7.0",
+        "1fc489f7d8db85f093b726ae979970b7a5d318856d98c01d66b6d0968d30bf15",
+        "fresh2",
+    ),
+    (
+        "llmware",
+        "0.4.7",
+        "9ba72d7ecfe1876854ef124fc6770a8d7bf819c3e2af1d1a08d4a0f0a5166472",
+        "fresh2",
+    ),
+    (
+        "metagpt",
+        "0.8.2",
+        "aa077423aad6ed5e2cef762a71f028b54105adb3776a76cdcadc80aa716ff611",
+        "fresh2",
+    ),
+    (
+        "mirascope",
+        "2.8.2",
+        "4d242b8587cf004e57313f82db91e8b813b715dd3c953f832350b9f1e3a1d57d",
+        "fresh2",
+    ),
+    (
+        "open-interpreter",
+        "0.4.3",
+        "bb694b826b11986a305b7d34acbabae830481bb1180b52fe1b912e882a21b590",
+        "fresh2",
+    ),
+    (
+        "openhands-ai",
+        "0.9.8",
+        "f37dfd057a312d7fea5f3dd356ee0288db9b20054aa122ce87e58ff92aa2b4e8",
+        "fresh2",
+    ),
+    (
+        "pandasai",
+        "3.0.0",
+        "1d37629f2450dfe25b47b437f581ce7ca88c4ea321f9a9c8c1eaf4e82ed52ebf",
+        "fresh2",
+    ),
+    (
+        "pr-agent",
+        "0.2.4",
+        "297bda060846bea824fd782b3f2bcbbd2c68a5a4b07fc924004ebe7563dc5b72",
+        "fresh2",
+    ),
+    (
+        "shell-gpt",
+        "1.5.1",
+        "f7bf429e289d878e8094adf9826dec1d28f3c69438a0d85446bc043e4f052b83",
+        "fresh2",
+    ),
+]
+
+
 SETS: dict[str, tuple[list[tuple[str, str, str, str]], Path]] = {
     "realcode": (PACKAGES, DEFAULT_DEST),
     "fresh": (FRESH_PACKAGES, Path("/work/corpus/fresh")),
+    "fresh2": (FRESH2_PACKAGES, Path("/work/corpus/fresh2")),
 }
 
 
