@@ -139,6 +139,7 @@ class Facts(cst.MetadataDependent):
         self._retry_lines = frozenset(view.retry_loops)
         self._poll_lines = frozenset(view.poll_loops)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
+        self._build_targets: set[int] = set()  # the names fresh clients are assigned to
 
     # -- collection (after metadata is resolved) -----------------------------------------
 
@@ -158,14 +159,20 @@ class Facts(cst.MetadataDependent):
                 if spec is not None:
                     self._add_build(node, spec, "constructor", None)
                 elif factories:
-                    specs, via = self._factory_specs(node)
+                    specs, via, fallback = self._factory_specs(node)
                     if specs:
                         self._add_build(node, specs[0], "factory", via, specs[1:])
+                        self.builds[-1].fallback = self.builds[-1].fallback or fallback
             elif properties and type(node) is cst.Attribute:
                 spec, via = self._property_spec(node)
                 if spec is not None:
                     self._add_build(node, spec, "property", via)
         self.builds.sort(key=lambda b: self._start(b.node))
+        # names bound to a fresh client: a name rebound only to other fresh clients (`if azure:
+        # c = AzureOpenAI() else: c = OpenAI()`) holds a client built by this call either way
+        self._build_targets = {
+            id(target) for b in self.builds if (target := self._assign_target(b.node)) is not None
+        }
         for build in self.builds:
             self._follow_uses(build)
 
@@ -433,17 +440,20 @@ class Facts(cst.MetadataDependent):
         ref = self.ref_for(call.func)
         return self.view.function(ref) if ref else None
 
-    def _factory_specs(self, call: cst.Call) -> tuple[tuple[ClientSpec, ...], str | None]:
-        """The classes a call to a factory may build (the first names the build)."""
+    def _factory_specs(
+        self, call: cst.Call
+    ) -> tuple[tuple[ClientSpec, ...], str | None, bool]:
+        """The classes a call to a factory may build (the first names the build), its name, and
+        whether it builds only when no client is given or set."""
         func = call.func
         if not isinstance(func, (cst.Name, cst.Attribute)):
-            return (), None
+            return (), None, False
         facts = self.callee_facts(call)
         if facts is None or facts.factory is None or facts.kind is FunctionKind.PROPERTY:
-            return (), None
+            return (), None, False
         clients = facts.factory_clients or [facts.factory]
         specs = tuple(s for c in clients if (s := self.catalog.client(c)) is not None)
-        return specs, facts.qualname.rsplit(".", 1)[-1] + "()"
+        return specs, facts.qualname.rsplit(".", 1)[-1] + "()", facts.factory_fallback
 
     def _property_spec(self, node: cst.Attribute) -> tuple[ClientSpec | None, str | None]:
         if not (isinstance(node.value, cst.Name) and node.value.value in ("self", "cls")):
@@ -792,6 +802,10 @@ class Facts(cst.MetadataDependent):
             # given; where the result goes is where the new one goes
             build.fallback = True
             current, parent = parent, self.parent(parent)
+        elif isinstance(parent, cst.IfExp) and current is not parent.test:
+            # `A() if azure else B()`: either arm is a new client; where the choice goes is
+            # where this one goes
+            current, parent = parent, self.parent(parent)
         if isinstance(parent, cst.WithItem):
             build.binding = "with"
             build.context_managed = True
@@ -927,7 +941,7 @@ class Facts(cst.MetadataDependent):
         parent = self.parent(node)
         if isinstance(parent, cst.Await):
             parent = self.parent(parent)
-        if isinstance(parent, cst.BooleanOperation):  # `given or Client()`
+        if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):  # `given or C()`, `A() if x else B()`
             parent = self.parent(parent)
         if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
             return parent.targets[0].target
@@ -952,16 +966,47 @@ class Facts(cst.MetadataDependent):
                 continue
             build.uses.append(node)
             if self.enclosing_function(node) is not build.function:
-                build.handed_on = True  # captured by a nested function: lifetime unknown
-                continue
-            if self.in_loop(node, build.function, reuse=True):
+                calls = self._closure_calls(node, build.function)
+                if calls is None:
+                    build.handed_on = True  # captured by a closure that may outlive the call
+                    continue
+                if any(self.in_loop(call, build.function, reuse=True) for call in calls):
+                    build.uses_in_loop = True  # the closure runs once per item
+            elif self.in_loop(node, build.function, reuse=True):
                 build.uses_in_loop = True
             self._classify_use(build, node)
-        if any(
-            getattr(a, "node", None) is not target for a in assignments if a.scope is scope
-        ) and (build.binding == "local"):
-            # The name is rebound: which client a later use refers to is unknown.
+        if build.binding == "local" and any(
+            id(a.node) not in self._build_targets
+            for a in assignments
+            if a.scope is scope and a.node is not target
+        ):
+            # The name is rebound to something else: which value a later use holds is unknown.
             build.handed_on = True
+
+    def _closure_calls(
+        self, node: cst.CSTNode, function: FunctionNode | None
+    ) -> list[cst.Call] | None:
+        """The calls that run the nested `def`s ``node`` sits in, when those `def`s (inside
+        ``function``) are only ever called (not decorated, returned, stored or passed on): they
+        run within the call. None when one of them may outlive it."""
+        calls: list[cst.Call] = []
+        inner = self.enclosing_function(node)
+        while inner is not None and inner is not function:
+            if not isinstance(inner, cst.FunctionDef) or inner.decorators:
+                return None
+            scope = self.scope(inner)
+            if scope is None:
+                return None
+            for assignment in scope.assignments[inner.name.value]:
+                if getattr(assignment, "node", None) is not inner:
+                    return None  # the name is rebound: what a call runs is unknown
+                for access in assignment.references:
+                    parent = self.parent(access.node)
+                    if not (isinstance(parent, cst.Call) and parent.func is access.node):
+                        return None
+                    calls.append(parent)
+            inner = self.enclosing_function(inner)
+        return calls if inner is function else None
 
     def _classify_use(self, build: ClientBuild, name: cst.Name) -> None:
         parent = self.parent(name)

@@ -118,6 +118,9 @@ class FunctionSummary:
     # every client class it may return fresh (`AzureOpenAI() if azure else OpenAI()`), sorted
     factory_clients: list[str] = field(default_factory=list)
     factory_via: list[str] = field(default_factory=list)  # returns the result of these refs
+    # a fresh client only when none is given or set (`return self.client or OpenAI()`, `if
+    # self.client: return self.client` before building one)
+    factory_fallback: bool = False
     cached_client: str | None = None  # a cached function returning a client (shared, built once)
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     param_forward: dict[str, list[ArgSite]] = field(default_factory=dict)
@@ -125,6 +128,7 @@ class FunctionSummary:
     root: Root | None = None  # runs per request by itself
     exempt: bool = False  # main, __init__, cached factories, context managers, lifespans, tests
     is_test: bool = False
+    demo: bool = False  # defined under `if __name__ == "__main__":`: a demo, not a caller
     ttl_cached: bool = False  # returns early while a clock says its cached value is fresh
     calls: list[CallSite] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
@@ -275,8 +279,11 @@ class _Fn:
     __slots__ = (
         "assigned",
         "build_refs",
+        "captures",
         "cls",
         "defaults",
+        "escaped_defs",
+        "fallback",
         "global_names",
         "has_yield",
         "kwargs_sink",
@@ -316,6 +323,11 @@ class _Fn:
         # every value bound to a local (a client build or None), in order: a factory may bind
         # its client in several branches (`if azure: c = AzureOpenAI() else: c = OpenAI()`)
         self.build_refs: dict[str, list[ClientRef | None]] = {}
+        # a client (parameter or local build) a nested `def` only uses: a use of this call when
+        # each `def` on the way is only called here (else the closure may outlive the call)
+        self.captures: dict[str, list[list[tuple[_Fn, str]]]] = {}
+        self.escaped_defs: set[str] = set()  # nested defs decorated, stored, passed or returned
+        self.fallback = False  # a return gives the client the caller or the object holds
 
 
 class _Cls:
@@ -366,6 +378,7 @@ class Summarizer:
         self.dependencies: set[str] = set()
         self.loop_entries: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
+        self.in_main_block = False  # under `if __name__ == "__main__":`
 
     # -- names ---------------------------------------------------------------------------
 
@@ -543,7 +556,9 @@ class Summarizer:
     def run(self, tree: ast.Module) -> ModuleSummary:
         self._collect_module(tree)
         for stmt in tree.body:
+            self.in_main_block = _is_main_guard(stmt)
             self._walk(stmt)
+        self.in_main_block = False
         self.summary.refs = sorted(self.refs)
         self.summary.unresolved_calls = sorted(self.unresolved)
         self.summary.retry_loops = sorted(self.loop_kinds.get(LoopKind.RETRY, ()))
@@ -619,13 +634,17 @@ class Summarizer:
         qualname = f"{base}.{node.name}"
         if outer_fn is not None:
             outer_fn.local_defs[node.name] = qualname
+            if node.decorator_list:
+                outer_fn.escaped_defs.add(node.name)  # a decorator may register it
         kind = (
             FunctionKind.METHOD
             if outer_cls is not None and outer_fn is None
             else FunctionKind.FUNCTION
         )
         summary = FunctionSummary(
-            qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef)
+            qualname=qualname,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            demo=self.in_main_block,
         )
         rt = self.runtime
         cached = context = fixture = validator = cli = startup = False
@@ -725,13 +744,20 @@ class Summarizer:
 
     def _finish_function(self, fn: _Fn, cached: bool) -> None:
         summary = fn.summary
+        for name, chains in fn.captures.items():
+            if any(inner in holder.escaped_defs for chain in chains for holder, inner in chain):
+                self._stored(fn, name, name in fn.params)  # the closure may outlive the call
         summary.uses = sorted(set(summary.uses))
         summary.calls = list(dict.fromkeys(summary.calls))
         # factory: every value returned is a fresh client, none stored on the way
         fresh: list[ClientRef] = []
         ok = bool(fn.returns) and not fn.has_yield
+        given = _given_returns(fn.node)
         for value in fn.returns:
             if value is None or (isinstance(value, ast.Constant) and value.value is None):
+                continue
+            if id(value) in given:
+                fn.fallback = True  # `if self.client: return self.client`
                 continue
             refs = self._fresh(fn, value)
             if refs is None:
@@ -748,6 +774,7 @@ class Summarizer:
                 if clients and not vias:
                     summary.factory = clients[0]
                     summary.factory_clients = clients
+                    summary.factory_fallback = fn.fallback
                 elif not clients and vias:
                     summary.factory_via = sorted(set(vias))
         for param in fn.params:
@@ -805,6 +832,7 @@ class Summarizer:
             return [ref for ref in bound if ref is not None]
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
             # `return self.http_client or httpx.Client()`: a new client whenever the first is unset
+            fn.fallback = True
             return self._fresh(fn, value.values[-1])
         if isinstance(value, ast.IfExp):
             # `AsyncOpenAI() if use_async else OpenAI()`: either is fresh; a branch that is not
@@ -1251,14 +1279,37 @@ class Summarizer:
         if fn is None or not isinstance(node.ctx, ast.Load):
             return
         name = node.id
+        self._local_def_used(fn, node)
         is_param = name in fn.params
         if not is_param and name not in fn.local_builds:
             if self.outer_fns and name not in fn.assigned:
-                self._captured(name)
+                self._captured(name, self.in_lambda > 0 or self._load_stores(node))
             return
         if self.in_lambda:
             self._stored(fn, name, is_param)  # captured by a lambda: it outlives the call
             return
+        if self._load_stores(node):
+            self._stored(fn, name, is_param)
+
+    def _local_def_used(self, fn: _Fn, node: ast.Name) -> None:
+        """A nested `def` named other than as a call's callee (returned, stored, passed as a
+        callback): what it captures may outlive the call."""
+        for holder in (fn, *reversed(self.outer_fns)):
+            if node.id in holder.local_defs:
+                parent = self.stack[-1] if self.stack else None
+                if not (isinstance(parent, ast.Call) and parent.func is node):
+                    holder.escaped_defs.add(node.id)
+                return
+            if node.id in holder.assigned or node.id in holder.params:
+                return
+
+    def _load_stores(self, node: ast.Name) -> bool:
+        """Whether this read of a client keeps it beyond the call (True), or only uses it:
+        calls a method on it, tests it, gives it to a call (classified in `_args`)."""
+        fn = self.fn
+        assert fn is not None
+        name = node.id
+        is_param = name in fn.params
         parent = self.stack[-1] if self.stack else None
         if isinstance(parent, ast.Attribute):
             top: ast.AST = parent
@@ -1275,30 +1326,39 @@ class Summarizer:
                     and parent.attr in self.catalog.closers
                 ):
                     fn.summary.param_use.setdefault(name, ParamUse.CLOSE)
-                return
-            if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword)) or (
+                return False
+            return isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword)) or (
                 isinstance(holder, ast.Call) and holder.func is not top
-            ):
-                self._stored(fn, name, is_param)
-            return
+            )
         if isinstance(parent, (ast.Call, ast.keyword, ast.withitem, ast.Compare)):
-            return  # arguments are classified in _args; `with p:`; `p is None`
+            # arguments are classified in _args (a closure's: kept); `with p:`; `p is None`
+            return isinstance(parent, (ast.Call, ast.keyword)) and name not in fn.params and (
+                name not in fn.local_builds
+            )
         if isinstance(parent, (ast.If, ast.While, ast.UnaryOp, ast.Assert, ast.IfExp)) and not (
             isinstance(parent, ast.IfExp) and parent.test is not node
         ):
-            return  # `if client:` tests it, nothing more
-        if isinstance(parent, ast.Return) and not is_param:
-            return  # returning the local build: a factory, decided in _finish_function
-        self._stored(fn, name, is_param)
+            return False  # `if client:` tests it, nothing more
+        # returning the local build: a factory, decided in _finish_function
+        return not (isinstance(parent, ast.Return) and not is_param and name in fn.local_builds)
 
-    def _captured(self, name: str) -> None:
-        """A name of an enclosing function used in a nested one (a closure): stored."""
-        for outer in reversed(self.outer_fns):
-            if name in outer.params:
-                outer.param_stores.add(name)
-                return
-            if name in outer.local_builds:
-                outer.stored.add(name)
+    def _captured(self, name: str, stores: bool) -> None:
+        """A name of an enclosing function read in a nested one (a closure): kept beyond the
+        call when the read keeps it (``stores``), else a use pending on the nested defs."""
+        fns = [*self.outer_fns, self.fn]
+        for index in range(len(fns) - 2, -1, -1):
+            outer = fns[index]
+            assert outer is not None
+            if name in outer.params or name in outer.local_builds:
+                if stores:
+                    self._stored(outer, name, name in outer.params)
+                    return
+                chain = []
+                for depth in range(index, len(fns) - 1):
+                    holder, inner = fns[depth], fns[depth + 1]
+                    assert holder is not None and inner is not None
+                    chain.append((holder, getattr(inner.node, "name", "")))
+                outer.captures.setdefault(name, []).append(chain)
                 return
             if name in outer.assigned:
                 return
@@ -1308,6 +1368,48 @@ class Summarizer:
             fn.param_stores.add(name)
         else:
             fn.stored.add(name)
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`"""
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _given_returns(function: ast.AST) -> set[int]:
+    """The returned values that give back what a guard found set: `if self.client: return
+    self.client`, `if factory is not None: return factory()` (the caller's or the object's
+    client, or what its own factory makes). A function whose other returns build a fresh client
+    builds one whenever none is set, as `return self.client or OpenAI()` does."""
+    found: set[int] = set()
+    for node in ast.walk(function):
+        if not isinstance(node, ast.If) or len(node.body) != 1:
+            continue
+        ret = node.body[0]
+        if not isinstance(ret, ast.Return) or ret.value is None:
+            continue
+        test = node.test
+        if (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.IsNot)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            test = test.left
+        if not isinstance(test, (ast.Name, ast.Attribute)):
+            continue
+        value = ret.value.func if isinstance(ret.value, ast.Call) else ret.value
+        if ast.dump(value) == ast.dump(test):
+            found.add(id(ret.value))
+    return found
 
 
 def _only_spread(function: ast.AST) -> bool:
@@ -1414,6 +1516,7 @@ class FunctionFacts:
     params: list[str] = field(default_factory=list)
     factory: str | None = None
     factory_clients: list[str] = field(default_factory=list)  # every class it may return
+    factory_fallback: bool = False  # a new one only when none is given or set
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     annotated: dict[str, str] = field(default_factory=dict)  # param -> the client it declares
     timeout_defaults: dict[str, str] = field(default_factory=dict)
@@ -1747,6 +1850,8 @@ class ProjectIndex:
                 if target is not None:
                     seeds.append((target, f"called from {start}", start, False))
         for qualname, fn in self.functions.items():
+            if fn.demo:
+                continue  # a loop in a `__main__` demo is not how the module is used
             for ref, in_loop in fn.calls:
                 target = self._runs_by_call(ref) if in_loop else None
                 if target is None:
@@ -1798,6 +1903,8 @@ class ProjectIndex:
             return self._once
         callers: dict[str, list[tuple[str, bool]]] = {}
         for qualname, fn in self.functions.items():
+            if fn.demo:
+                continue  # a module's `__main__` demo says nothing of how its users call it
             for ref, in_loop in fn.calls:
                 target = self.resolve(ref)
                 if target is not None and target in self.functions and target != qualname:
@@ -1958,6 +2065,7 @@ class ProjectIndex:
                 params=list(fn.params),
                 factory=clients[0] if clients else None,
                 factory_clients=list(clients),
+                factory_fallback=fn.factory_fallback,
                 annotated=dict(fn.annotated),
                 timeout_defaults=dict(fn.timeout_defaults),
                 kwargs_timeout_sink=fn.kwargs_timeout_sink,
