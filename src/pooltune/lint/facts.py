@@ -804,7 +804,9 @@ class Facts(cst.MetadataDependent):
             current, parent = parent, self.parent(parent)
         elif isinstance(parent, cst.IfExp) and current is not parent.test:
             # `A() if azure else B()`: either arm is a new client; where the choice goes is
-            # where this one goes
+            # where this one goes. `C() if self.c is None else self.c`: new when none is set
+            other = parent.orelse if current is parent.body else parent.body
+            build.fallback = not isinstance(other, (cst.Call, cst.Await))
             current, parent = parent, self.parent(parent)
         if isinstance(parent, cst.WithItem):
             build.binding = "with"
@@ -1070,9 +1072,34 @@ class Facts(cst.MetadataDependent):
         reason = self.per_request_reason(build.function)
         if reason is not None:
             return reason
-        if self.runs_once(build.function):
+        if self.runs_once(build.function) or self.admin_only(build):
             return None
         return "for a single call"
+
+    def admin_only(self, build: ClientBuild) -> bool:
+        """Every request sent through the client goes to an account-management resource
+        (`client.models.list()`, `client.beta.assistants.create(...)`): an admin task, which
+        nothing shows to run per request."""
+        admin = [r.split(".") for r in build.spec.library.admin_resources]
+        if not admin:
+            return False
+        heads: list[cst.BaseExpression] = list(build.uses) if build.name else [build.node]
+        chains = []
+        for head in heads:
+            parent = self.parent(head)
+            if isinstance(parent, (cst.If, cst.IfExp, cst.Comparison, cst.UnaryOperation)):
+                continue  # `if client:` tests it
+            chain: list[str] = []
+            node: cst.CSTNode = head
+            while isinstance(parent, cst.Attribute) and parent.value is node:
+                chain.append(parent.attr.value)
+                node, parent = parent, self.parent(parent)
+            if not (isinstance(parent, cst.Call) and parent.func is node and chain):
+                return False  # given away, stored, or used some other way
+            chains.append(chain)
+        return bool(chains) and all(
+            any(chain[: len(r)] == r for r in admin) for chain in chains
+        )
 
     def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and

@@ -129,6 +129,9 @@ class FunctionSummary:
     exempt: bool = False  # main, __init__, cached factories, context managers, lifespans, tests
     is_test: bool = False
     demo: bool = False  # defined under `if __name__ == "__main__":`: a demo, not a caller
+    # the classes of what it returns, one per tuple element (`return args, Controller()`; "" for
+    # an element of unknown class); empty when unknown or when its returns disagree
+    return_types: list[str] = field(default_factory=list)
     ttl_cached: bool = False  # returns early while a clock says its cached value is fresh
     calls: list[CallSite] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
@@ -174,6 +177,9 @@ class ModuleSummary:
     poll_loops: list[int] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # refs given to `Depends(...)`
     loop_entries: list[str] = field(default_factory=list)  # coroutines `asyncio.run` starts
+    # module-level objects: name -> the ref of what built them (`Controller`), or of the function
+    # whose result they are, with the tuple index (`create_controller[1]`)
+    instances: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,6 +208,7 @@ class ModuleSummary:
             poll_loops=list(raw["poll_loops"]),
             dependencies=list(raw["dependencies"]),
             loop_entries=list(raw["loop_entries"]),
+            instances=dict(raw.get("instances", {})),
         )
 
 
@@ -294,6 +301,7 @@ class _Fn:
         "param_stores",
         "params",
         "rebound",
+        "return_types",
         "returns",
         "stored",
         "summary",
@@ -311,6 +319,7 @@ class _Fn:
         self.stored: set[str] = set()  # locals whose value went somewhere that outlives the call
         self.assigned: dict[str, int] = {}
         self.returns: list[ast.expr | None] = []
+        self.return_types: list[list[str | None]] = []  # per return: each element's class ref
         self.has_yield = False
         self.local_defs: dict[str, str] = {}
         self.local_types: dict[str, str] = {}  # local -> class ref it was built from
@@ -379,6 +388,8 @@ class Summarizer:
         self.loop_entries: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
         self.in_main_block = False  # under `if __name__ == "__main__":`
+        # module-level names bound to a call's result (and the tuple element they take)
+        self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
 
     # -- names ---------------------------------------------------------------------------
 
@@ -392,6 +403,13 @@ class Summarizer:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     self.module_values[target.id] = node.value
+                    if isinstance(node.value, ast.Call):
+                        self.instance_sources[target.id] = (node.value.func, None)
+                elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
+                    # `args, controller = create_controller()`
+                    for index, element in enumerate(target.elts):
+                        if isinstance(element, ast.Name):
+                            self.instance_sources[element.id] = (node.value.func, index)
             elif (
                 isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
             ):
@@ -565,6 +583,12 @@ class Summarizer:
         self.summary.poll_loops = sorted(self.loop_kinds.get(LoopKind.POLL, ()))
         self.summary.dependencies = sorted(self.dependencies)
         self.summary.loop_entries = sorted(self.loop_entries)
+        for name, (func, index) in self.instance_sources.items():
+            if name in self.aliases or name in self.top_defs:
+                continue
+            source = self.resolve(func)
+            if source is not None and not source.startswith("builtins."):
+                self.summary.instances[name] = source if index is None else f"{source}[{index}]"
         return self.summary
 
     def _walk(self, node: ast.AST) -> None:
@@ -744,6 +768,9 @@ class Summarizer:
 
     def _finish_function(self, fn: _Fn, cached: bool) -> None:
         summary = fn.summary
+        if fn.return_types and all(t == fn.return_types[0] for t in fn.return_types):
+            if any(t is not None for t in fn.return_types[0]):
+                summary.return_types = [t or "" for t in fn.return_types[0]]
         for name, chains in fn.captures.items():
             if any(inner in holder.escaped_defs for chain in chains for holder, inner in chain):
                 self._stored(fn, name, name in fn.params)  # the closure may outlive the call
@@ -906,9 +933,22 @@ class Summarizer:
     # statements
 
     def visit_return(self, node: ast.Return) -> None:
-        if self.fn is not None:
-            self.fn.returns.append(node.value)
+        fn = self.fn
+        if fn is not None:
+            fn.returns.append(node.value)
+            value = node.value
+            elements = value.elts if isinstance(value, ast.Tuple) else [value]
+            fn.return_types.append([self._value_type(fn, e) for e in elements])
         self._children(node)
+
+    def _value_type(self, fn: _Fn, value: ast.expr | None) -> str | None:
+        """The class ref a value was built from: `C(...)`, or a local bound to one."""
+        if isinstance(value, ast.Call):
+            ref = self.resolve(value.func)
+            return ref if ref is not None and not ref.startswith("builtins.") else None
+        if isinstance(value, ast.Name):
+            return fn.local_types.get(value.id)
+        return None
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.fn is not None:
@@ -1103,7 +1143,9 @@ class Summarizer:
             func = node.func
             if isinstance(func, ast.Attribute):
                 self._method_call(fn, node)
-            ref = None if self._module_value_root(func) else self.ref(func)
+            ref = self._instance_method(func) or (
+                None if self._module_value_root(func) else self.ref(func)
+            )
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append(CallSite(ref, self.loop))
             elif ref is None and isinstance(func, ast.Attribute):
@@ -1193,6 +1235,21 @@ class Summarizer:
                 and kw.value.id in fn.params
             ):
                 fn.timeout_sinks[kw.value.id] = spec.display if spec else name + "()"
+
+    def _instance_method(self, func: ast.expr) -> str | None:
+        """`controller.generate(...)` where `controller` is a module-level object: the method,
+        as `pkg.mod.controller#generate` (its class is found at the join)."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        name = func.value.id
+        fn = self.fn
+        if name not in self.instance_sources or name in self.aliases or name in self.top_defs:
+            return None
+        if fn is not None and name not in fn.global_names and (
+            name in fn.params or name in fn.assigned
+        ):
+            return None
+        return member_ref(f"{self.module}.{name}", func.attr)
 
     def _module_value_root(self, func: ast.expr) -> str | None:
         """`client` in `client.get(...)` when it is a module-level variable (not a local)."""
@@ -1619,6 +1676,8 @@ class ProjectIndex:
         if member_of is not None:
             owner, member = member_of
             cls = self._resolve(owner, depth + 1)
+            if cls is None:
+                cls = self._instance_class(owner, depth + 1)
             if cls is None or cls not in self.classes:
                 return None
             found = self._mro_lookup(cls, member, set())
@@ -1637,6 +1696,32 @@ class ProjectIndex:
                 return None
             return self._resolve(".".join([target, *parts[cut + 1 :]]), depth + 1)
         return None
+
+    def _instance_class(self, ref: str, depth: int) -> str | None:
+        """The class of a module-level object (`pkg.mod.controller`): what built it, or the
+        class the function it came from returns at its tuple index."""
+        module, _, name = ref.rpartition(".")
+        summary = self.modules.get(module)
+        source = summary.instances.get(name) if summary is not None else None
+        if source is None:
+            return None
+        index = None
+        if source.endswith("]"):
+            source, _, position = source[:-1].rpartition("[")
+            index = int(position)
+        target = self._resolve(source, depth + 1)
+        if target is None:
+            return None
+        if target in self.classes:
+            return target if index is None else None
+        fn = self.functions.get(target)
+        if fn is None or not fn.return_types:
+            return None
+        if index is None:
+            found = fn.return_types[0] if len(fn.return_types) == 1 else None
+        else:
+            found = fn.return_types[index] if index < len(fn.return_types) else None
+        return self._resolve(found, depth + 1) if found else None
 
     def _mro_lookup(self, cls: str, member: str, seen: set[str]) -> str | None:
         if cls in seen or len(seen) > self.MAX_DEPTH:
