@@ -127,6 +127,7 @@ class Runtime:
     deadline_contexts: tuple[str, ...] = ()
     clocks: tuple[str, ...] = ()
     hot_path_class_suffixes: tuple[str, ...] = ()
+    tool_class_suffixes: tuple[str, ...] = ()
     local_url_schemes: tuple[str, ...] = ()
 
 

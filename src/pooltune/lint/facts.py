@@ -1127,11 +1127,15 @@ class Facts(cst.MetadataDependent):
         if cls is None or facts.kind is FunctionKind.FUNCTION:
             return None
         method = f"{cls.name.value}.{facts.qualname.rsplit('.', 1)[-1]}"
-        if self.class_qualname(cls) in self.view.hot_classes:
-            return ImplicitCallPlace(
-                f"in `{method}`, a method of a client/provider class (its hot path)",
-                Evidence.PER_REQUEST,
+        cls_name = self.class_qualname(cls)
+        if cls_name in self.view.hot_classes:
+            holder = self.view.hot_holders.get(cls_name)
+            what = (
+                f"a method of a resource the client/provider class `{_short(holder)}` holds"
+                if holder
+                else "a method of a client/provider class"
             )
+            return ImplicitCallPlace(f"in `{method}`, {what} (its hot path)", Evidence.PER_REQUEST)
         return ImplicitCallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
 
     def root_reason(self, function: FunctionNode | None) -> str | None:
@@ -1249,6 +1253,10 @@ class Facts(cst.MetadataDependent):
             and isinstance(owner.value, cst.Name)
             and owner.value.value == "False"
         )
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
 
 
 def _string_starts(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:

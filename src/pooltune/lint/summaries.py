@@ -513,6 +513,13 @@ class Summarizer:
             return member_ref(fn.local_types[owner], expr.attr)
         return None
 
+    def instance_call(self, expr: ast.expr) -> str | None:
+        """`llm(prompt)` with `llm = Endpoint(...)`: the class's `__call__`."""
+        fn = self.fn
+        if fn is None or not isinstance(expr, ast.Name) or expr.id not in fn.local_types:
+            return None
+        return member_ref(fn.local_types[expr.id], "__call__")
+
     def ref(self, expr: ast.expr) -> str | None:
         return self.method_ref(expr) or self.resolve(expr)
 
@@ -1143,8 +1150,10 @@ class Summarizer:
             func = node.func
             if isinstance(func, ast.Attribute):
                 self._method_call(fn, node)
-            ref = self._instance_method(func) or (
-                None if self._module_value_root(func) else self.ref(func)
+            ref = (
+                self._instance_method(func)
+                or self.instance_call(func)
+                or (None if self._module_value_root(func) else self.ref(func))
             )
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append(CallSite(ref, self.loop))
@@ -1602,6 +1611,8 @@ class ModuleView:
     retry_loops: list[int] = field(default_factory=list)  # first lines of retry loops
     poll_loops: list[int] = field(default_factory=list)  # first lines of polling loops
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
+    # a hot class held by another (a sub-resource) -> the client/provider class that holds it
+    hot_holders: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         raw = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -1657,6 +1668,7 @@ class ProjectIndex:
         self._per_request: dict[str, str] | None = None
         self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
+        self._hot: dict[str, str] | None = None
 
     # resolution
 
@@ -1732,6 +1744,8 @@ class ProjectIndex:
             return None
         if member in summary.methods:
             return f"{cls}.{member}"
+        if f"{cls}.{member}" in self.classes:
+            return f"{cls}.{member}"  # a nested class: `self.Transcriptions(...)`
         for base in summary.bases:
             resolved = self.resolve(base)
             if resolved is not None and resolved in self.classes:
@@ -1894,14 +1908,40 @@ class ProjectIndex:
             self._loop_entries = found
         return self._loop_entries
 
-    def is_hot_class(self, cls: str) -> bool:
-        """A client or provider class (by its name or a base's, resolved or not): its methods
-        are its hot path."""
-        suffixes = self.catalog.runtime.hot_path_class_suffixes
-        names = [name.rsplit(".", 1)[-1] for name in self._mro(cls)]
-        for name in self._mro(cls):
-            names.extend(base.rsplit(".", 1)[-1] for base in self.classes[name].bases)
-        return any(name.endswith(suffixes) for name in names)
+    def hot_classes(self) -> dict[str, str]:
+        """Client or provider classes (by their name or a base's, resolved or not), and the
+        sub-resources they hold (`self.audio = Audio(...)`, as an SDK client holds
+        `client.audio.transcriptions`): their methods are their hot path. Each maps to the
+        client/provider class whose hot path it is (itself, or the class holding it)."""
+        if self._hot is not None:
+            return self._hot
+        runtime = self.catalog.runtime
+        hot_suffixes, tool_suffixes = runtime.hot_path_class_suffixes, runtime.tool_class_suffixes
+        hot: dict[str, str] = {}
+        held: dict[str, set[str]] = {}  # holder class -> the classes of what it keeps on self
+        for cls, summary in self.classes.items():
+            names = [name.rsplit(".", 1)[-1] for name in self._mro(cls)]
+            for name in self._mro(cls):
+                names.extend(base.rsplit(".", 1)[-1] for base in self.classes[name].bases)
+            # the most specific name that says anything decides: a tool is not a hot path
+            decisive = next(
+                (n for n in names if n.endswith(tool_suffixes) or n.endswith(hot_suffixes)), ""
+            )
+            if decisive.endswith(hot_suffixes) and not decisive.endswith(tool_suffixes):
+                hot[cls] = cls
+            for ref in summary.attrs.values():
+                target = self.resolve(ref.via) if ref.via and not ref.resource else None
+                if target is not None and target in self.classes:
+                    held.setdefault(cls, set()).add(target)
+        queue = deque(hot)
+        while queue:
+            holder = queue.popleft()
+            for target in held.get(holder, ()):
+                if target not in hot:
+                    hot[target] = hot[holder]
+                    queue.append(target)
+        self._hot = hot
+        return hot
 
     def class_closes(self, cls: str) -> set[str]:
         """The attributes some method of the class (or a base in the tree) closes, enters with
@@ -1946,6 +1986,22 @@ class ProjectIndex:
                 if module is not None and module != self._module_of(target):
                     start += f" (module `{module}`)"
                 seeds.append((target, f"called in a loop in {start}", start, True))
+        # the hot path of a client/provider class goes on in what its methods call (weaker than
+        # a handler or a loop: seeded last, so that a nearer start names the reason)
+        hot = self.hot_classes()
+        for cls, holder in hot.items():
+            for method in self.classes[cls].methods:
+                qualname = f"{cls}.{method}"
+                fn = self.functions.get(qualname)
+                if fn is None or fn.exempt:
+                    continue
+                start = f"the client/provider method `{_short(cls)}.{method}`"
+                if holder != cls:
+                    start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
+                for ref, _ in fn.calls:
+                    target = self._runs_by_call(ref)
+                    if target is not None and self._class_of(target) not in hot:
+                        seeds.append((target, f"called from {start}", start, False))
         queue: deque[tuple[str, str, str, bool]] = deque()
         for target, why, start, loop in seeds:
             if target not in reasons:
@@ -1967,6 +2023,10 @@ class ProjectIndex:
                 queue.append((target, first, start, loop))
         self._per_request = reasons
         return reasons
+
+    def _class_of(self, qualname: str) -> str | None:
+        owner = qualname.rpartition(".")[0]
+        return owner if owner in self.classes else None
 
     def _runs_by_call(self, ref: str) -> str | None:
         """The function a call runs, when its running says something (not exempt, not a root)."""
@@ -2185,8 +2245,11 @@ class ProjectIndex:
                 for attr_pass in self.classes[name].passes:
                     wanted.add(attr_pass.callee)
             view.class_closes[cls_name] = sorted(self.class_closes(cls_name))
-            if self.is_hot_class(cls_name):
+            holder = self.hot_classes().get(cls_name)
+            if holder is not None:
                 view.hot_classes.append(cls_name)
+                if holder != cls_name:
+                    view.hot_holders[cls_name] = holder
             for method in cls.methods:
                 wanted.add(member_ref(cls_name, method))
         for name, client in summary.clients.items():
