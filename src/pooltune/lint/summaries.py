@@ -176,7 +176,9 @@ class ModuleSummary:
     retry_loops: list[int] = field(default_factory=list)
     poll_loops: list[int] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # refs given to `Depends(...)`
-    loop_entries: list[str] = field(default_factory=list)  # coroutines `asyncio.run` starts
+    # coroutines `asyncio.run` starts -> the functions that start them so (a coroutine also
+    # awaited elsewhere runs on that caller's loop there)
+    loop_starters: dict[str, list[str]] = field(default_factory=dict)
     # module-level objects: name -> the ref of what built them (`Controller`), or of the function
     # whose result they are, with the tuple index (`create_controller[1]`)
     instances: dict[str, str] = field(default_factory=dict)
@@ -207,7 +209,7 @@ class ModuleSummary:
             retry_loops=list(raw["retry_loops"]),
             poll_loops=list(raw["poll_loops"]),
             dependencies=list(raw["dependencies"]),
-            loop_entries=list(raw["loop_entries"]),
+            loop_starters={k: list(v) for k, v in raw.get("loop_starters", {}).items()},
             instances=dict(raw.get("instances", {})),
         )
 
@@ -385,7 +387,6 @@ class Summarizer:
         self.refs: set[str] = set()
         self.unresolved: set[str] = set()
         self.dependencies: set[str] = set()
-        self.loop_entries: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
         self.in_main_block = False  # under `if __name__ == "__main__":`
         # module-level names bound to a call's result (and the tuple element they take)
@@ -589,7 +590,6 @@ class Summarizer:
         self.summary.retry_loops = sorted(self.loop_kinds.get(LoopKind.RETRY, ()))
         self.summary.poll_loops = sorted(self.loop_kinds.get(LoopKind.POLL, ()))
         self.summary.dependencies = sorted(self.dependencies)
-        self.summary.loop_entries = sorted(self.loop_entries)
         for name, (func, index) in self.instance_sources.items():
             if name in self.aliases or name in self.top_defs:
                 continue
@@ -1142,7 +1142,11 @@ class Summarizer:
             if isinstance(coroutine, ast.Call):
                 entry = self.ref(coroutine.func)
                 if entry is not None and not entry.startswith("builtins."):
-                    self.loop_entries.add(entry)  # it runs on a loop of its own
+                    # it runs on a loop of its own
+                    starter = fn.summary.qualname if fn is not None else self.module
+                    starters = self.summary.loop_starters.setdefault(entry, [])
+                    if starter not in starters:
+                        starters.append(starter)
             if fn is not None:
                 self._children(node)
                 return
@@ -1897,15 +1901,28 @@ class ProjectIndex:
         return self._roots
 
     def loop_entries(self) -> set[str]:
-        """Coroutines that `asyncio.run(...)` starts: each run is a loop of its own."""
+        """Coroutines that only `asyncio.run(...)` starts: each run is a loop of its own. One
+        also awaited by another function (or called on a receiver we cannot resolve, by its
+        name) runs on that caller's loop too."""
         if self._loop_entries is None:
-            found = set()
+            starters: dict[str, set[str]] = {}
             for summary in self.modules.values():
-                for ref in summary.loop_entries:
+                for ref, callers in summary.loop_starters.items():
                     target = self.resolve(ref)
                     if target is not None:
-                        found.add(target)
-            self._loop_entries = found
+                        starters.setdefault(target, set()).update(callers)
+            unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+            other_callers = {
+                target
+                for qualname, fn in self.functions.items()
+                for ref, _ in fn.calls
+                if (target := self.resolve(ref)) in starters and qualname not in starters[target]
+            }
+            self._loop_entries = {
+                target
+                for target in starters
+                if target not in other_callers and _short(target) not in unseen
+            }
         return self._loop_entries
 
     def hot_classes(self) -> dict[str, str]:
