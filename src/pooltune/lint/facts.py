@@ -138,6 +138,7 @@ class Facts(cst.MetadataDependent):
         self._qualnames: dict[int, str] = {}
         self._retry_lines = frozenset(view.retry_loops)
         self._poll_lines = frozenset(view.poll_loops)
+        self._once_guard_lines = frozenset(view.once_guards)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
         self._build_targets: set[int] = set()  # the names fresh clients are assigned to
 
@@ -320,6 +321,8 @@ class Facts(cst.MetadataDependent):
         for child, parent in self.ancestors(node):
             if parent is stop or isinstance(parent, (cst.FunctionDef, cst.Lambda)):
                 return False
+            if self._once_guard_lines and self.runs_once_guarded(child, parent):
+                return False  # `if llm is None: llm = ...`: once, whatever loop is around
             if (
                 isinstance(parent, (cst.For, cst.While))
                 and child is parent.body
@@ -333,6 +336,25 @@ class Facts(cst.MetadataDependent):
             if isinstance(parent, cst.DictComp) and child in (parent.key, parent.value):
                 return True
             if isinstance(parent, cst.CompFor) and child is not parent.iter:
+                return True
+        return False
+
+    def runs_once_guarded(self, child: cst.CSTNode, parent: cst.CSTNode) -> bool:
+        """``child`` is the body of an `if` phase one found to run once: a lazy
+        initialisation or a refresh behind a clock."""
+        return (
+            isinstance(parent, cst.If)
+            and child is parent.body
+            and self.position(parent).start.line in self._once_guard_lines
+        )
+
+    def under_once_guard(self, node: cst.CSTNode) -> bool:
+        if not self._once_guard_lines:
+            return False
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if self.runs_once_guarded(child, parent):
                 return True
         return False
 
@@ -1051,6 +1073,8 @@ class Facts(cst.MetadataDependent):
             return "inside a loop" if build.in_loop and not build.in_class_body else None
         if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
+        if self.under_once_guard(build.node):
+            return None  # built once and kept (lazily), or once per cache period
         facts = self.function_facts(build.function)
         if build.in_loop and not (
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
@@ -1105,6 +1129,8 @@ class Facts(cst.MetadataDependent):
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
         how strong the evidence is; None where it runs once (or nothing says how often)."""
         function = self.enclosing_function(call)
+        if self.under_once_guard(call):
+            return None  # once and kept, or once per cache period
         if self.in_loop(call, function) and not (
             self._runs_once_or_cached(self.function_facts(function))
             and not self.in_loop(call, function, reuse=True)

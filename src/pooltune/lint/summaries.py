@@ -175,6 +175,10 @@ class ModuleSummary:
     # (Summarizer._loop_kind), read by the rules too (one loop statement per line)
     retry_loops: list[int] = field(default_factory=list)
     poll_loops: list[int] = field(default_factory=list)
+    # first lines of `if` statements whose body runs once, not per pass or per call: a lazy
+    # initialisation in a loop (`if llm is None: llm = make_llm()`), a refresh behind a clock
+    # (`if time.time() - self._at > ttl: ...`)
+    once_guards: list[int] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # refs given to `Depends(...)`
     # coroutines `asyncio.run` starts -> the functions that start them so (a coroutine also
     # awaited elsewhere runs on that caller's loop there)
@@ -208,6 +212,7 @@ class ModuleSummary:
             refs=list(raw["refs"]),
             retry_loops=list(raw["retry_loops"]),
             poll_loops=list(raw["poll_loops"]),
+            once_guards=list(raw.get("once_guards", [])),
             dependencies=list(raw["dependencies"]),
             loop_starters={k: list(v) for k, v in raw.get("loop_starters", {}).items()},
             instances=dict(raw.get("instances", {})),
@@ -389,6 +394,7 @@ class Summarizer:
         self.dependencies: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
         self.in_main_block = False  # under `if __name__ == "__main__":`
+        self.once_guards: set[int] = set()
         # module-level names bound to a call's result (and the tuple element they take)
         self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
 
@@ -589,6 +595,7 @@ class Summarizer:
         self.summary.unresolved_calls = sorted(self.unresolved)
         self.summary.retry_loops = sorted(self.loop_kinds.get(LoopKind.RETRY, ()))
         self.summary.poll_loops = sorted(self.loop_kinds.get(LoopKind.POLL, ()))
+        self.summary.once_guards = sorted(self.once_guards)
         self.summary.dependencies = sorted(self.dependencies)
         for name, (func, index) in self.instance_sources.items():
             if name in self.aliases or name in self.top_defs:
@@ -936,6 +943,58 @@ class Summarizer:
         rest.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
         self._visit_list(node, rest)
         self.loop, self.any_loop = saved
+
+    def visit_if(self, node: ast.If) -> None:
+        if self.fn is None or not (self._lazy_init(node) or self._clock_guard(node)):
+            self._children(node)
+            return
+        # its body runs once (per process, per cache period): not per pass of a loop around it
+        self.once_guards.add(node.lineno)
+        self._visit_list(node, [node.test])
+        saved = self.loop
+        self.loop = False
+        self._visit_list(node, node.body)
+        self.loop = saved
+        self._visit_list(node, node.orelse)
+
+    def _lazy_init(self, node: ast.If) -> bool:
+        """`if llm is None: ... llm = ...` (or `if not self.x:`) in a loop: the body sets what
+        the test asks for, so later passes skip it."""
+        if not self.any_loop:
+            return False
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            subject = test.operand
+        elif (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Is)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            subject = test.left
+        else:
+            return False
+        if not isinstance(subject, (ast.Name, ast.Attribute)):
+            return False
+        wanted = ast.dump(subject, include_attributes=False).replace("Load()", "Store()")
+        return any(
+            isinstance(sub, (ast.Assign, ast.AnnAssign))
+            and any(
+                ast.dump(t, include_attributes=False) == wanted
+                for t in (sub.targets if isinstance(sub, ast.Assign) else [sub.target])
+            )
+            for stmt in node.body
+            for sub in ast.walk(stmt)
+        )
+
+    def _clock_guard(self, node: ast.If) -> bool:
+        """`if time.time() - self._fetched_at > ttl:`: a refresh once per time-to-live."""
+        clocks = self.runtime.clocks
+        return isinstance(node.test, ast.Compare) and any(
+            isinstance(sub, ast.Call) and self.resolve(sub.func) in clocks
+            for sub in ast.walk(node.test)
+        )
 
     # statements
 
@@ -1543,6 +1602,7 @@ _DISPATCH: dict[type, Any] = {
     ast.SetComp: Summarizer.visit_comprehension_expr,
     ast.GeneratorExp: Summarizer.visit_comprehension_expr,
     ast.DictComp: Summarizer.visit_comprehension_expr,
+    ast.If: Summarizer.visit_if,
     ast.Return: Summarizer.visit_return,
     ast.Yield: Summarizer.visit_yield,
     ast.YieldFrom: Summarizer.visit_yield,
@@ -1614,6 +1674,7 @@ class ModuleView:
     aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
     retry_loops: list[int] = field(default_factory=list)  # first lines of retry loops
     poll_loops: list[int] = field(default_factory=list)  # first lines of polling loops
+    once_guards: list[int] = field(default_factory=list)  # first lines of run-once `if`s
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
     # a hot class held by another (a sub-resource) -> the client/provider class that holds it
     hot_holders: dict[str, str] = field(default_factory=dict)
@@ -2212,6 +2273,7 @@ class ProjectIndex:
         wanted: set[str] = set()
         view.retry_loops = list(summary.retry_loops)
         view.poll_loops = list(summary.poll_loops)
+        view.once_guards = list(summary.once_guards)
 
         def add_function(qualname: str) -> FunctionFacts | None:
             if qualname in view.functions:

@@ -261,6 +261,51 @@ class ContentSafety(ToolProvider):
         return requests.post(self.endpoint, json={"text": text}, timeout=30).json()
 """,
     ),
+    Valid(
+        why="a one-time lazy build inside a loop (`if llm is None:`) whose result is kept",
+        source="""\
+import requests
+from openai import OpenAI
+
+
+def llm_factory(model: str, client: OpenAI) -> tuple[str, OpenAI]:
+    requests.post("https://telemetry.example/track", json={"model": model}, timeout=5)
+    return (model, client)
+
+
+def evaluate(metrics: list, llm: tuple[str, OpenAI] | None = None) -> None:
+    for metric in metrics:
+        if metric.llm is None:
+            if llm is None:
+                client = OpenAI()
+                llm = llm_factory("gpt-4o-mini", client=client)
+            metric.llm = llm
+""",
+    ),
+    Valid(
+        why="a refresh behind a clock (`if time.time() - fetched_at > ttl:`) runs once per period",
+        source="""\
+import time
+
+import httpx
+
+
+class JwksCache:
+    def __init__(self, uri: str, recheck_s: float = 3600) -> None:
+        self.uri = uri
+        self.recheck_s = recheck_s
+        self._jwks: dict = {}
+        self._jwks_at = 0.0
+
+    async def refresh(self) -> None:
+        if time.time() - self._jwks_at > self.recheck_s:
+            async with httpx.AsyncClient() as client:
+                res = await client.get(self.uri, timeout=5)
+                res.raise_for_status()
+                self._jwks = {key["kid"]: key for key in res.json()["keys"]}
+                self._jwks_at = time.time()
+""",
+    ),
 )
 
 INVALID = (
