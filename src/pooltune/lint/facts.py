@@ -462,9 +462,7 @@ class Facts(cst.MetadataDependent):
         ref = self.ref_for(call.func)
         return self.view.function(ref) if ref else None
 
-    def _factory_specs(
-        self, call: cst.Call
-    ) -> tuple[tuple[ClientSpec, ...], str | None, bool]:
+    def _factory_specs(self, call: cst.Call) -> tuple[tuple[ClientSpec, ...], str | None, bool]:
         """The classes a call to a factory may build (the first names the build), its name, and
         whether it builds only when no client is given or set."""
         func = call.func
@@ -965,7 +963,7 @@ class Facts(cst.MetadataDependent):
         parent = self.parent(node)
         if isinstance(parent, cst.Await):
             parent = self.parent(parent)
-        if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):  # `given or C()`, `A() if x else B()`
+        if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):  # `x or C()`, `A() if x else B()`
             parent = self.parent(parent)
         if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
             return parent.targets[0].target
@@ -1121,9 +1119,7 @@ class Facts(cst.MetadataDependent):
             if not (isinstance(parent, cst.Call) and parent.func is node and chain):
                 return False  # given away, stored, or used some other way
             chains.append(chain)
-        return bool(chains) and all(
-            any(chain[: len(r)] == r for r in admin) for chain in chains
-        )
+        return bool(chains) and all(any(chain[: len(r)] == r for r in admin) for chain in chains)
 
     def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and

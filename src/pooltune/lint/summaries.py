@@ -782,9 +782,9 @@ class Summarizer:
 
     def _finish_function(self, fn: _Fn, cached: bool) -> None:
         summary = fn.summary
-        if fn.return_types and all(t == fn.return_types[0] for t in fn.return_types):
-            if any(t is not None for t in fn.return_types[0]):
-                summary.return_types = [t or "" for t in fn.return_types[0]]
+        first = fn.return_types[0] if fn.return_types else []
+        if any(t is not None for t in first) and all(t == first for t in fn.return_types):
+            summary.return_types = [t or "" for t in first]
         for name, chains in fn.captures.items():
             if any(inner in holder.escaped_defs for chain in chains for holder, inner in chain):
                 self._stored(fn, name, name in fn.params)  # the closure may outlive the call
@@ -1317,8 +1317,10 @@ class Summarizer:
         fn = self.fn
         if name not in self.instance_sources or name in self.aliases or name in self.top_defs:
             return None
-        if fn is not None and name not in fn.global_names and (
-            name in fn.params or name in fn.assigned
+        if (
+            fn is not None
+            and name not in fn.global_names
+            and (name in fn.params or name in fn.assigned)
         ):
             return None
         return member_ref(f"{self.module}.{name}", func.attr)
@@ -1461,8 +1463,10 @@ class Summarizer:
             )
         if isinstance(parent, (ast.Call, ast.keyword, ast.withitem, ast.Compare)):
             # arguments are classified in _args (a closure's: kept); `with p:`; `p is None`
-            return isinstance(parent, (ast.Call, ast.keyword)) and name not in fn.params and (
-                name not in fn.local_builds
+            return (
+                isinstance(parent, (ast.Call, ast.keyword))
+                and name not in fn.params
+                and (name not in fn.local_builds)
             )
         if isinstance(parent, (ast.If, ast.While, ast.UnaryOp, ast.Assert, ast.IfExp)) and not (
             isinstance(parent, ast.IfExp) and parent.test is not node
