@@ -998,9 +998,9 @@ class Facts(cst.MetadataDependent):
                 build.uses_in_loop = True
             self._classify_use(build, node)
         if build.binding == "local" and any(
-            id(a.node) not in self._build_targets
+            id(getattr(a, "node", None)) not in self._build_targets
             for a in assignments
-            if a.scope is scope and a.node is not target
+            if a.scope is scope and getattr(a, "node", None) is not target
         ):
             # The name is rebound to something else: which value a later use holds is unknown.
             build.handed_on = True
@@ -1016,6 +1016,7 @@ class Facts(cst.MetadataDependent):
         while inner is not None and inner is not function:
             if not isinstance(inner, cst.FunctionDef) or inner.decorators:
                 return None
+            def_node: cst.FunctionDef = inner
             scope = self.scope(inner)
             if scope is None:
                 return None
@@ -1027,7 +1028,7 @@ class Facts(cst.MetadataDependent):
                     if not (isinstance(parent, cst.Call) and parent.func is access.node):
                         return None
                     calls.append(parent)
-            inner = self.enclosing_function(inner)
+            inner = self.enclosing_function(def_node)
         return calls if inner is function else None
 
     def _classify_use(self, build: ClientBuild, name: cst.Name) -> None:

@@ -2073,14 +2073,13 @@ class ProjectIndex:
         hot = self.hot_classes()
         for cls, holder in hot.items():
             for method in self.classes[cls].methods:
-                qualname = f"{cls}.{method}"
-                fn = self.functions.get(qualname)
-                if fn is None or fn.exempt:
+                hot_fn = self.functions.get(f"{cls}.{method}")
+                if hot_fn is None or hot_fn.exempt:
                     continue
                 start = f"the client/provider method `{_short(cls)}.{method}`"
                 if holder != cls:
                     start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
-                for ref, _ in fn.calls:
+                for ref, _ in hot_fn.calls:
                     target = self._runs_by_call(ref)
                     if target is not None and self._class_of(target) not in hot:
                         seeds.append((target, f"called from {start}", start, False))
