@@ -1735,6 +1735,7 @@ class ProjectIndex:
         self._roots: dict[str, Root] | None = None
         self._loop_entries: set[str] | None = None
         self._per_request: dict[str, str] | None = None
+        self._strong: dict[str, str] | None = None
         self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
         self._hot: dict[str, str] | None = None
@@ -2041,11 +2042,36 @@ class ProjectIndex:
 
     def per_request(self) -> dict[str, str]:
         """Why each function runs per request: reached from a root (handler, task, dependency)
-        or from a call made in a loop; the reason names the caller and where the chain starts."""
+        or from a call made in a loop; else, weaker, from a method of a client/provider class
+        (its hot path goes on in what it calls) unless everything calling it runs once. The
+        reason names the caller and where the chain starts."""
         if self._per_request is not None:
             return self._per_request
+        reasons = dict(self._strong_per_request())
+        once = self.once()
+        hot = self.hot_classes()
+        seeds: list[tuple[str, str, str, bool]] = []
+        for cls, holder in hot.items():
+            for method in self.classes[cls].methods:
+                qualname = f"{cls}.{method}"
+                hot_fn = self.functions.get(qualname)
+                if hot_fn is None or hot_fn.exempt or qualname in once:
+                    continue
+                start = f"the client/provider method `{_short(cls)}.{method}`"
+                if holder != cls:
+                    start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
+                for ref, _ in hot_fn.calls:
+                    target = self._runs_by_call(ref)
+                    if target is not None and self._class_of(target) not in hot:
+                        seeds.append((target, f"called from {start}", start, False))
+        self._per_request = self._propagate(seeds, reasons, once)
+        return self._per_request
+
+    def _strong_per_request(self) -> dict[str, str]:
+        """`per_request` from handlers, tasks, dependencies and loops only."""
+        if self._strong is not None:
+            return self._strong
         roots = self.roots()
-        reasons: dict[str, str] = {}
         # Seeds: (function, why, where the chain starts, whether that is a loop): handlers
         # first, then loops; each chain is followed breadth first, so a reason names the
         # nearest start, and a callee several calls away still says where the loop is.
@@ -2068,31 +2094,26 @@ class ProjectIndex:
                 if module is not None and module != self._module_of(target):
                     start += f" (module `{module}`)"
                 seeds.append((target, f"called in a loop in {start}", start, True))
-        # the hot path of a client/provider class goes on in what its methods call (weaker than
-        # a handler or a loop: seeded last, so that a nearer start names the reason)
-        hot = self.hot_classes()
-        for cls, holder in hot.items():
-            for method in self.classes[cls].methods:
-                hot_fn = self.functions.get(f"{cls}.{method}")
-                if hot_fn is None or hot_fn.exempt:
-                    continue
-                start = f"the client/provider method `{_short(cls)}.{method}`"
-                if holder != cls:
-                    start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
-                for ref, _ in hot_fn.calls:
-                    target = self._runs_by_call(ref)
-                    if target is not None and self._class_of(target) not in hot:
-                        seeds.append((target, f"called from {start}", start, False))
+        self._strong = self._propagate(seeds, {}, set())
+        return self._strong
+
+    def _propagate(
+        self,
+        seeds: list[tuple[str, str, str, bool]],
+        reasons: dict[str, str],
+        skip: set[str],
+    ) -> dict[str, str]:
+        """Follow each seed's callees breadth first, adding to ``reasons`` (not to ``skip``)."""
         queue: deque[tuple[str, str, str, bool]] = deque()
         for target, why, start, loop in seeds:
-            if target not in reasons:
+            if target not in reasons and target not in skip:
                 reasons[target] = why
                 queue.append((target, target, start, loop))
         while queue:
             current, first, start, loop = queue.popleft()
             for ref, _ in self.functions[current].calls:
                 target = self._runs_by_call(ref)
-                if target is None or target in reasons:
+                if target is None or target in reasons or target in skip:
                     continue
                 if not loop:
                     how = f"which {start} reaches"
@@ -2102,7 +2123,6 @@ class ProjectIndex:
                     how = f"which runs in a loop of {start} (through `{_short(first)}`)"
                 reasons[target] = f"called from `{_short(current)}`, {how}"
                 queue.append((target, first, start, loop))
-        self._per_request = reasons
         return reasons
 
     def _class_of(self, qualname: str) -> str | None:
@@ -2135,7 +2155,7 @@ class ProjectIndex:
                 target = self.resolve(ref)
                 if target is not None and target in self.functions and target != qualname:
                     callers.setdefault(target, []).append((qualname, in_loop))
-        per_request = self.per_request()
+        per_request = self._strong_per_request()  # (the weaker hot-path reasons defer to once)
         # a name also called on receivers we cannot resolve (`self.scraper.scrape(url)`) may
         # have callers we do not see
         unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
