@@ -348,6 +348,35 @@ class Facts(cst.MetadataDependent):
             and self.position(parent).start.line in self._once_guard_lines
         )
 
+    def dead_for_flags(self, node: cst.CSTNode) -> bool:
+        """Only reached when a flag is false that every caller passes as True (`if
+        async_client: return AsyncClient()` and then the sync one): dead in this tree."""
+        facts = self.function_facts(self.enclosing_function(node))
+        if facts is None or not facts.always_true:
+            return False
+        flags = set(facts.always_true)
+
+        def flag_of(test: cst.BaseExpression) -> tuple[str | None, bool]:
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                inner = test.expression
+                return (inner.value if isinstance(inner, cst.Name) else None), False
+            return (test.value if isinstance(test, cst.Name) else None), True
+
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(parent, cst.If):
+                name, positive = flag_of(parent.test)
+                if name in flags and (child is parent.orelse) == positive:
+                    return True  # the else of `if flag:`, the body of `if not flag:`
+            if isinstance(parent, cst.IndentedBlock) and child in parent.body:
+                for stmt in parent.body[: parent.body.index(child)]:
+                    if isinstance(stmt, cst.If) and stmt.orelse is None and _leaves(stmt.body):
+                        name, positive = flag_of(stmt.test)
+                        if name in flags and positive:
+                            return True  # after `if flag: ... return`
+        return False
+
     def under_once_guard(self, node: cst.CSTNode) -> bool:
         if not self._once_guard_lines:
             return False

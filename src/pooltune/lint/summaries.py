@@ -132,6 +132,8 @@ class FunctionSummary:
     # the classes of what it returns, one per tuple element (`return args, Controller()`; "" for
     # an element of unknown class); empty when unknown or when its returns disagree
     return_types: list[str] = field(default_factory=list)
+    # callee ref -> the keywords every call to it here passes as a literal True
+    true_flags: dict[str, list[str]] = field(default_factory=dict)
     ttl_cached: bool = False  # returns early while a clock says its cached value is fresh
     calls: list[CallSite] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
@@ -230,6 +232,7 @@ def _function_from_json(raw: dict[str, Any]) -> FunctionSummary:
                 k: [ArgSite(*site) for site in v] for k, v in raw["param_forward"].items()
             },
             "calls": [CallSite(*call) for call in raw["calls"]],
+            "true_flags": {k: list(v) for k, v in raw.get("true_flags", {}).items()},
         }
     )
 
@@ -313,6 +316,7 @@ class _Fn:
         "stored",
         "summary",
         "timeout_sinks",
+        "true_flags",
         "typed",
     )  # fmt: skip
 
@@ -336,6 +340,7 @@ class _Fn:
         self.global_names: set[str] = set()
         self.typed: dict[str, str] = {}  # parameter -> the client class its annotation names
         self.rebound: set[str] = set()  # parameters assigned a new value in the body
+        self.true_flags: dict[str, set[str]] = {}  # callee -> keywords always passed as True
         # every value bound to a local (a client build or None), in order: a factory may bind
         # its client in several branches (`if azure: c = AzureOpenAI() else: c = OpenAI()`)
         self.build_refs: dict[str, list[ClientRef | None]] = {}
@@ -782,6 +787,7 @@ class Summarizer:
 
     def _finish_function(self, fn: _Fn, cached: bool) -> None:
         summary = fn.summary
+        summary.true_flags = {ref: sorted(kws) for ref, kws in fn.true_flags.items() if kws}
         first = fn.return_types[0] if fn.return_types else []
         if any(t is not None for t in first) and all(t == first for t in fn.return_types):
             summary.return_types = [t or "" for t in first]
@@ -1372,6 +1378,14 @@ class Summarizer:
         """Parameters (and local builds) passed on: forwarded to a callee, or stored."""
         close_helper = callee in self.catalog.close_helpers if callee else False
         use_helper = callee in self.catalog.use_helpers if callee else False
+        if callee is not None:
+            passed = {
+                kw.arg
+                for kw in node.keywords
+                if kw.arg and isinstance(kw.value, ast.Constant) and kw.value.value is True
+            }
+            known = fn.true_flags.get(callee)
+            fn.true_flags[callee] = passed if known is None else known & passed
         for index, arg in enumerate(node.args):
             if isinstance(arg, ast.Name):
                 self._passed(fn, arg.id, callee, index, close_helper, use_helper)
@@ -1651,6 +1665,7 @@ class FunctionFacts:
     factory: str | None = None
     factory_clients: list[str] = field(default_factory=list)  # every class it may return
     factory_fallback: bool = False  # a new one only when none is given or set
+    always_true: list[str] = field(default_factory=list)  # flags every caller passes as True
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     annotated: dict[str, str] = field(default_factory=dict)  # param -> the client it declares
     timeout_defaults: dict[str, str] = field(default_factory=dict)
@@ -1736,6 +1751,7 @@ class ProjectIndex:
         self._loop_entries: set[str] | None = None
         self._per_request: dict[str, str] | None = None
         self._strong: dict[str, str] | None = None
+        self._flags: dict[str, set[str]] | None = None
         self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
         self._hot: dict[str, str] | None = None
@@ -2112,8 +2128,8 @@ class ProjectIndex:
         while queue:
             current, first, start, loop = queue.popleft()
             for ref, _ in self.functions[current].calls:
-                target = self._runs_by_call(ref)
-                if target is None or target in reasons or target in skip:
+                callee = self._runs_by_call(ref)
+                if callee is None or callee in reasons or callee in skip:
                     continue
                 if not loop:
                     how = f"which {start} reaches"
@@ -2121,9 +2137,42 @@ class ProjectIndex:
                     how = f"which {start} calls in a loop"
                 else:
                     how = f"which runs in a loop of {start} (through `{_short(first)}`)"
-                reasons[target] = f"called from `{_short(current)}`, {how}"
-                queue.append((target, first, start, loop))
+                reasons[callee] = f"called from `{_short(current)}`, {how}"
+                queue.append((callee, first, start, loop))
         return reasons
+
+    def always_true(self, qualname: str) -> list[str]:
+        """The flag parameters of a private function that every call in the tree passes as a
+        literal True (`async_client=True`): code only reached when they are false is dead."""
+        if _short(qualname).startswith("__") or not _short(qualname).startswith("_"):
+            return []  # public: its users outside the tree may pass anything
+        flags = self._callers_flags().get(qualname)
+        return sorted(flags) if flags else []
+
+    def _callers_flags(self) -> dict[str, set[str]]:
+        if self._flags is not None:
+            return self._flags
+        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        flags: dict[str, set[str]] = {}
+        spoiled: set[str] = set()
+        for fn in self.functions.values():
+            passed: dict[str, set[str]] = {}
+            for ref, kws in fn.true_flags.items():
+                target = self.resolve(ref)
+                if target is not None:
+                    passed[target] = set(kws)
+            for ref, _ in fn.calls:
+                target = self.resolve(ref)
+                if target is None or target not in self.functions:
+                    continue
+                if target not in passed or _short(target) in unseen:
+                    spoiled.add(target)
+                elif target in flags:
+                    flags[target] &= passed[target]
+                else:
+                    flags[target] = set(passed[target])
+        self._flags = {t: f for t, f in flags.items() if f and t not in spoiled}
+        return self._flags
 
     def _class_of(self, qualname: str) -> str | None:
         owner = qualname.rpartition(".")[0]
@@ -2313,6 +2362,7 @@ class ProjectIndex:
                 factory=clients[0] if clients else None,
                 factory_clients=list(clients),
                 factory_fallback=fn.factory_fallback,
+                always_true=self.always_true(qualname),
                 annotated=dict(fn.annotated),
                 timeout_defaults=dict(fn.timeout_defaults),
                 kwargs_timeout_sink=fn.kwargs_timeout_sink,
