@@ -301,6 +301,7 @@ class _Fn:
         "defaults",
         "escaped_defs",
         "fallback",
+        "given_returns",
         "global_names",
         "has_yield",
         "kwargs_sink",
@@ -349,6 +350,7 @@ class _Fn:
         self.captures: dict[str, list[list[tuple[_Fn, str]]]] = {}
         self.escaped_defs: set[str] = set()  # nested defs decorated, stored, passed or returned
         self.fallback = False  # a return gives the client the caller or the object holds
+        self.given_returns: set[int] = set()  # `if self.client: return self.client` (ids)
 
 
 class _Cls:
@@ -799,7 +801,7 @@ class Summarizer:
         # factory: every value returned is a fresh client, none stored on the way
         fresh: list[ClientRef] = []
         ok = bool(fn.returns) and not fn.has_yield
-        given = _given_returns(fn.node)
+        given = fn.given_returns
         for value in fn.returns:
             if value is None or (isinstance(value, ast.Constant) and value.value is None):
                 continue
@@ -951,7 +953,14 @@ class Summarizer:
         self.loop, self.any_loop = saved
 
     def visit_if(self, node: ast.If) -> None:
-        if self.fn is None or not (self._lazy_init(node) or self._clock_guard(node)):
+        fn = self.fn
+        if fn is None:
+            self._children(node)
+            return
+        given = _given_return(node)
+        if given is not None:
+            fn.given_returns.add(given)
+        if not (self._lazy_init(node) or self._clock_guard(node)):
             self._children(node)
             return
         # its body runs once (per process, per cache period): not per pass of a loop around it
@@ -1424,7 +1433,8 @@ class Summarizer:
         if fn is None or not isinstance(node.ctx, ast.Load):
             return
         name = node.id
-        self._local_def_used(fn, node)
+        if fn.local_defs or self.outer_fns:
+            self._local_def_used(fn, node)
         is_param = name in fn.params
         if not is_param and name not in fn.local_builds:
             if self.outer_fns and name not in fn.assigned:
@@ -1530,33 +1540,29 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
     )
 
 
-def _given_returns(function: ast.AST) -> set[int]:
-    """The returned values that give back what a guard found set: `if self.client: return
-    self.client`, `if factory is not None: return factory()` (the caller's or the object's
-    client, or what its own factory makes). A function whose other returns build a fresh client
-    builds one whenever none is set, as `return self.client or OpenAI()` does."""
-    found: set[int] = set()
-    for node in ast.walk(function):
-        if not isinstance(node, ast.If) or len(node.body) != 1:
-            continue
-        ret = node.body[0]
-        if not isinstance(ret, ast.Return) or ret.value is None:
-            continue
-        test = node.test
-        if (
-            isinstance(test, ast.Compare)
-            and len(test.ops) == 1
-            and isinstance(test.ops[0], ast.IsNot)
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value is None
-        ):
-            test = test.left
-        if not isinstance(test, (ast.Name, ast.Attribute)):
-            continue
-        value = ret.value.func if isinstance(ret.value, ast.Call) else ret.value
-        if ast.dump(value) == ast.dump(test):
-            found.add(id(ret.value))
-    return found
+def _given_return(node: ast.If) -> int | None:
+    """The id of a returned value that gives back what the guard found set: `if self.client:
+    return self.client`, `if factory is not None: return factory()` (the caller's or the
+    object's client, or what its own factory makes). A function whose other returns build a
+    fresh client builds one whenever none is set, as `return self.client or OpenAI()` does."""
+    if len(node.body) != 1:
+        return None
+    ret = node.body[0]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return None
+    test = node.test
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        test = test.left
+    if not isinstance(test, (ast.Name, ast.Attribute)):
+        return None
+    value = ret.value.func if isinstance(ret.value, ast.Call) else ret.value
+    return id(ret.value) if ast.dump(value) == ast.dump(test) else None
 
 
 def _only_spread(function: ast.AST) -> bool:

@@ -34,8 +34,6 @@ class BlockingHttpInAsync(Rule):
             return  # not directly in a coroutine (a nested def/lambda runs elsewhere)
         if facts.offloaded(node) or facts.offloaded_callable(node) is not None:
             return  # `await asyncio.to_thread(...)`, `sync_to_async(f)(...)`: on a worker thread
-        if facts.dead_for_flags(node):
-            return  # the sync branch of a factory whose every caller asks for the async one
         qualname = self.call_qualname(node)
         if qualname is not None:
             if facts.local_url_only(node):
@@ -52,6 +50,8 @@ class BlockingHttpInAsync(Rule):
         if build is not None and build.node is node:
             if build.uses and all(self._offloaded_use(use) for use in build.uses):
                 return  # every request it makes runs on a worker thread
+            if facts.dead_for_flags(node):
+                return  # the sync branch of a factory whose every caller asks for the async one
             self._sync_build(
                 node,
                 not build.surely_sync,
