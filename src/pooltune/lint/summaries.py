@@ -121,6 +121,9 @@ class FunctionSummary:
     # a fresh client only when none is given or set (`return self.client or OpenAI()`, `if
     # self.client: return self.client` before building one)
     factory_fallback: bool = False
+    # the attributes of self whose client it returns when set (`if self.client: return
+    # self.client`, `self.client or OpenAI()`): no factory when the class itself sets one there
+    factory_given: list[str] = field(default_factory=list)
     cached_client: str | None = None  # a cached function returning a client (shared, built once)
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     param_forward: dict[str, list[ArgSite]] = field(default_factory=dict)
@@ -161,6 +164,7 @@ class ClassSummary:
     attrs: dict[str, ClientRef] = field(default_factory=dict)
     closes: list[str] = field(default_factory=list)
     passes: list[AttrPass] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)  # attributes its methods set to a new client
 
 
 @dataclass(slots=True)
@@ -301,6 +305,7 @@ class _Fn:
         "defaults",
         "escaped_defs",
         "fallback",
+        "given_attrs",
         "given_returns",
         "global_names",
         "has_yield",
@@ -351,6 +356,7 @@ class _Fn:
         self.escaped_defs: set[str] = set()  # nested defs decorated, stored, passed or returned
         self.fallback = False  # a return gives the client the caller or the object holds
         self.given_returns: set[int] = set()  # `if self.client: return self.client` (ids)
+        self.given_attrs: set[str] = set()  # ... and the attributes they read
 
 
 class _Cls:
@@ -824,6 +830,7 @@ class Summarizer:
                     summary.factory = clients[0]
                     summary.factory_clients = clients
                     summary.factory_fallback = fn.fallback
+                    summary.factory_given = sorted(fn.given_attrs)
                 elif not clients and vias:
                     summary.factory_via = sorted(set(vias))
         for param in fn.params:
@@ -882,6 +889,9 @@ class Summarizer:
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
             # `return self.http_client or httpx.Client()`: a new client whenever the first is unset
             fn.fallback = True
+            attr = _self_attr(value.values[0])
+            if attr is not None:
+                fn.given_attrs.add(attr)
             return self._fresh(fn, value.values[-1])
         if isinstance(value, ast.IfExp):
             # `AsyncOpenAI() if use_async else OpenAI()`: either is fresh; a branch that is not
@@ -959,7 +969,10 @@ class Summarizer:
             return
         given = _given_return(node)
         if given is not None:
-            fn.given_returns.add(given)
+            fn.given_returns.add(id(given))
+            attr = _self_attr(given.func if isinstance(given, ast.Call) else given)
+            if attr is not None:
+                fn.given_attrs.add(attr)
         if not (self._lazy_init(node) or self._clock_guard(node)):
             self._children(node)
             return
@@ -1140,6 +1153,11 @@ class Summarizer:
                 stored = ClientRef(**asdict(ref))
                 stored.shared = owner == "cls"
                 self._set_attr(fn.cls, target.attr, stored)
+                built = value.values[-1] if isinstance(value, ast.BoolOp) else value
+                if isinstance(built, ast.Await):
+                    built = built.value
+                if isinstance(built, ast.Call) and target.attr not in fn.cls.summary.built:
+                    fn.cls.summary.built.append(target.attr)  # (not a client it was given)
             return
         if (
             isinstance(target, ast.Subscript)
@@ -1540,8 +1558,8 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
     )
 
 
-def _given_return(node: ast.If) -> int | None:
-    """The id of a returned value that gives back what the guard found set: `if self.client:
+def _given_return(node: ast.If) -> ast.expr | None:
+    """The returned value that gives back what the guard found set: `if self.client:
     return self.client`, `if factory is not None: return factory()` (the caller's or the
     object's client, or what its own factory makes). A function whose other returns build a
     fresh client builds one whenever none is set, as `return self.client or OpenAI()` does."""
@@ -1562,7 +1580,7 @@ def _given_return(node: ast.If) -> int | None:
     if not isinstance(test, (ast.Name, ast.Attribute)):
         return None
     value = ret.value.func if isinstance(ret.value, ast.Call) else ret.value
-    return id(ret.value) if ast.dump(value) == ast.dump(test) else None
+    return ret.value if ast.dump(value) == ast.dump(test) else None
 
 
 def _only_spread(function: ast.AST) -> bool:
@@ -1920,7 +1938,7 @@ class ProjectIndex:
         fn = self.functions.get(qualname)
         result: tuple[str, ...] = ()
         if fn is not None and depth < self.MAX_DEPTH:
-            if fn.factory is not None:
+            if fn.factory is not None and not self._given_set(qualname, fn.factory_given):
                 result = tuple(fn.factory_clients or [fn.factory])
             elif fn.factory_via:
                 found: set[str] = set()
@@ -2146,6 +2164,19 @@ class ProjectIndex:
                 reasons[callee] = f"called from `{_short(current)}`, {how}"
                 queue.append((callee, first, start, loop))
         return reasons
+
+    def _given_set(self, qualname: str, attrs: list[str]) -> bool:
+        """The class itself stores a client in one of ``attrs``: the getter returns that one,
+        and its fresh build is a rare fallback, not a client per call."""
+        cls = self._class_of(qualname)
+        if cls is None or not attrs:
+            return False
+        built = {a for name in self._mro(cls) for a in self.classes[name].built}
+        for attr in set(attrs) & built:
+            ref = self.attr(cls, attr)
+            if ref is not None and ref.client is not None:
+                return True
+        return False
 
     def always_true(self, qualname: str) -> list[str]:
         """The flag parameters of a private function that every call in the tree passes as a

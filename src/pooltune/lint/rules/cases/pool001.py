@@ -306,6 +306,26 @@ class JwksCache:
                 self._jwks_at = time.time()
 """,
     ),
+    Valid(
+        why="a getter whose fallback build is rare: the class sets the client it returns",
+        source="""\
+from openai import OpenAI
+
+
+class Chat:
+    def __init__(self, api_key: str) -> None:
+        self.client = OpenAI(api_key=api_key)
+
+    def get_client(self) -> OpenAI:
+        if self.client is not None:
+            return self.client
+        return OpenAI()
+
+    def invoke(self, prompt: str) -> str:
+        response = self.get_client().completions.create(model="gpt-4o-mini", prompt=prompt)
+        return response.choices[0].text
+""",
+    ),
 )
 
 INVALID = (
