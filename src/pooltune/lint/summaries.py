@@ -164,7 +164,7 @@ class ClassSummary:
     attrs: dict[str, ClientRef] = field(default_factory=dict)
     closes: list[str] = field(default_factory=list)
     passes: list[AttrPass] = field(default_factory=list)
-    built: list[str] = field(default_factory=list)  # attributes its methods set to a new client
+    built: list[str] = field(default_factory=list)  # attributes set from a call (not given)
 
 
 @dataclass(slots=True)
