@@ -1246,14 +1246,16 @@ class Summarizer:
             func = node.func
             if isinstance(func, ast.Attribute):
                 self._method_call(fn, node)
+            instance = self._instance_method(func)
             ref = (
-                self._instance_method(func)
+                instance
                 or self.instance_call(func)
                 or (None if self._module_value_root(func) else self.ref(func))
             )
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append(CallSite(ref, self.loop))
-            elif ref is None and isinstance(func, ast.Attribute):
+            if (ref is None or instance) and isinstance(func, ast.Attribute):
+                # (a module-level object's class is only known at the join, maybe not at all)
                 self.unresolved.add(func.attr)
         self._dependency(node)
         if fn is not None and fn.cls is not None:
