@@ -74,15 +74,20 @@ def _findings(source: str, enabled: set[str], filename: str = "t.py") -> list[tu
     return [(f.code, f.message) for f in result.findings]
 
 
-def test_one_problem_one_finding() -> None:
-    """A per-call local client never closed: POOL001, with the close in its message."""
+def test_per_call_and_never_closed_are_two_findings_that_do_not_repeat() -> None:
+    """A per-call local client never closed: POOL001 (a pool per call) and POOL002 (never
+    closed, design.md section 1's letter), each saying its own problem; with POOL002 off,
+    POOL001's message carries the close."""
     source = (
         "import requests\ndef f(u):\n    s = requests.Session()\n    return s.get(u, timeout=5)\n"
     )
     found = _findings(source, {"POOL001", "POOL002"})
-    assert [code for code, _ in found] == ["POOL001"]
-    assert "never closed" in found[0][1] and "s.close()" in found[0][1]
-    # with POOL001 off, POOL002 still says it
+    assert [code for code, _ in found] == ["POOL001", "POOL002"]
+    assert "never closed" not in found[0][1]
+    assert "never closed" in found[1][1] and "s.close()" in found[1][1]
+    alone = _findings(source, {"POOL001"})
+    assert [code for code, _ in alone] == ["POOL001"]
+    assert "never closed" in alone[0][1] and "s.close()" in alone[0][1]
     assert [code for code, _ in _findings(source, {"POOL002"})] == ["POOL002"]
 
 

@@ -59,6 +59,50 @@ def test_summary_round_trips_through_json() -> None:
     assert ModuleSummary.from_json(summary.to_json()) == summary
 
 
+def test_this_rounds_phase_one_facts_round_trip_through_json() -> None:
+    """What the cache keeps for the join: run-once `if`s, the coroutines `asyncio.run` starts
+    and who starts them, module-level objects and the classes functions return, flags every
+    call passes as True, getters' guarded attributes, attributes a class builds, demos."""
+    source = (
+        "import asyncio, time\nimport httpx\nfrom openai import OpenAI\n\n"
+        "class Chat:\n"
+        "    def __init__(self):\n        self.client = OpenAI()\n"
+        "    def get_client(self):\n"
+        "        if self.client is not None:\n            return self.client\n"
+        "        return OpenAI()\n"
+        "    async def _make(self, async_client=False):\n"
+        "        if async_client:\n            return httpx.AsyncClient()\n"
+        "        return httpx.Client()\n"
+        "    async def run(self, items):\n"
+        "        c = await self._make(async_client=True)\n"
+        "        llm = None\n"
+        "        for item in items:\n"
+        "            if llm is None:\n                llm = OpenAI()\n"
+        "        if time.time() - self.at > 60:\n            self.at = time.time()\n"
+        "        return c\n\n"
+        "def create():\n    chat = Chat()\n    return 1, chat\n\n"
+        "def sync_run():\n    return asyncio.run(Chat().run([]))\n\n"
+        "if __name__ == '__main__':\n"
+        "    def demo():\n        print(1)\n"
+        "    n, chat = create()\n"
+    )
+    summary = summarize(ast.parse(source), load_catalog(), "m.py", "m", False)
+    chat = summary.functions["m.Chat.get_client"]
+    assert (chat.factory, chat.factory_fallback, chat.factory_given) == (
+        "openai.OpenAI",
+        True,
+        ["client"],
+    )
+    assert summary.classes["m.Chat"].built == ["client", "at"]  # set from a call's result
+    assert summary.functions["m.Chat.run"].true_flags == {"m.Chat#_make": ["async_client"]}
+    assert summary.functions["m.create"].return_types == ["", "m.Chat"]
+    assert summary.functions["m.demo"].demo
+    assert summary.instances == {"chat": "m.create[1]", "n": "m.create[0]"}
+    assert summary.loop_starters == {"m.Chat#run": ["m.sync_run"]}
+    assert len(summary.once_guards) == 2
+    assert ModuleSummary.from_json(summary.to_json()) == summary
+
+
 def test_factory_in_one_module_called_in_a_handler_of_another(tmp_path: Path) -> None:
     found = _lint(
         tmp_path,

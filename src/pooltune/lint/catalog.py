@@ -83,6 +83,7 @@ class LibraryEntry:
     sdk_default_http_client: str | None = None
     sdk_default_async_http_client: str | None = None
     resources: tuple[str, ...] = ()
+    admin_resources: tuple[str, ...] = ()  # `models`, `beta.assistants`: account management
     client: tuple[ClientEntry, ...] = ()
     # A framework that wraps an HTTP library (LangChain, litellm): its clients are catalog
     # entries, but its other functions are ordinary code (a client passed to them is followed
@@ -126,6 +127,7 @@ class Runtime:
     deadline_contexts: tuple[str, ...] = ()
     clocks: tuple[str, ...] = ()
     hot_path_class_suffixes: tuple[str, ...] = ()
+    tool_class_suffixes: tuple[str, ...] = ()
     local_url_schemes: tuple[str, ...] = ()
 
 

@@ -138,7 +138,9 @@ class Facts(cst.MetadataDependent):
         self._qualnames: dict[int, str] = {}
         self._retry_lines = frozenset(view.retry_loops)
         self._poll_lines = frozenset(view.poll_loops)
+        self._once_guard_lines = frozenset(view.once_guards)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
+        self._build_targets: set[int] = set()  # the names fresh clients are assigned to
 
     # -- collection (after metadata is resolved) -----------------------------------------
 
@@ -158,14 +160,20 @@ class Facts(cst.MetadataDependent):
                 if spec is not None:
                     self._add_build(node, spec, "constructor", None)
                 elif factories:
-                    specs, via = self._factory_specs(node)
+                    specs, via, fallback = self._factory_specs(node)
                     if specs:
                         self._add_build(node, specs[0], "factory", via, specs[1:])
+                        self.builds[-1].fallback = self.builds[-1].fallback or fallback
             elif properties and type(node) is cst.Attribute:
                 spec, via = self._property_spec(node)
                 if spec is not None:
                     self._add_build(node, spec, "property", via)
         self.builds.sort(key=lambda b: self._start(b.node))
+        # names bound to a fresh client: a name rebound only to other fresh clients (`if azure:
+        # c = AzureOpenAI() else: c = OpenAI()`) holds a client built by this call either way
+        self._build_targets = {
+            id(target) for b in self.builds if (target := self._assign_target(b.node)) is not None
+        }
         for build in self.builds:
             self._follow_uses(build)
 
@@ -313,6 +321,8 @@ class Facts(cst.MetadataDependent):
         for child, parent in self.ancestors(node):
             if parent is stop or isinstance(parent, (cst.FunctionDef, cst.Lambda)):
                 return False
+            if self._once_guard_lines and self.runs_once_guarded(child, parent):
+                return False  # `if llm is None: llm = ...`: once, whatever loop is around
             if (
                 isinstance(parent, (cst.For, cst.While))
                 and child is parent.body
@@ -326,6 +336,54 @@ class Facts(cst.MetadataDependent):
             if isinstance(parent, cst.DictComp) and child in (parent.key, parent.value):
                 return True
             if isinstance(parent, cst.CompFor) and child is not parent.iter:
+                return True
+        return False
+
+    def runs_once_guarded(self, child: cst.CSTNode, parent: cst.CSTNode) -> bool:
+        """``child`` is the body of an `if` phase one found to run once: a lazy
+        initialisation or a refresh behind a clock."""
+        return (
+            isinstance(parent, cst.If)
+            and child is parent.body
+            and self.position(parent).start.line in self._once_guard_lines
+        )
+
+    def dead_for_flags(self, node: cst.CSTNode) -> bool:
+        """Only reached when a flag is false that every caller passes as True (`if
+        async_client: return AsyncClient()` and then the sync one): dead in this tree."""
+        facts = self.function_facts(self.enclosing_function(node))
+        if facts is None or not facts.always_true:
+            return False
+        flags = set(facts.always_true)
+
+        def flag_of(test: cst.BaseExpression) -> tuple[str | None, bool]:
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                inner = test.expression
+                return (inner.value if isinstance(inner, cst.Name) else None), False
+            return (test.value if isinstance(test, cst.Name) else None), True
+
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(parent, cst.If):
+                name, positive = flag_of(parent.test)
+                if name in flags and (child is parent.orelse) == positive:
+                    return True  # the else of `if flag:`, the body of `if not flag:`
+            if isinstance(parent, cst.IndentedBlock) and child in parent.body:
+                for stmt in parent.body[: parent.body.index(child)]:
+                    if isinstance(stmt, cst.If) and stmt.orelse is None and _leaves(stmt.body):
+                        name, positive = flag_of(stmt.test)
+                        if name in flags and positive:
+                            return True  # after `if flag: ... return`
+        return False
+
+    def under_once_guard(self, node: cst.CSTNode) -> bool:
+        if not self._once_guard_lines:
+            return False
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if self.runs_once_guarded(child, parent):
                 return True
         return False
 
@@ -433,17 +491,18 @@ class Facts(cst.MetadataDependent):
         ref = self.ref_for(call.func)
         return self.view.function(ref) if ref else None
 
-    def _factory_specs(self, call: cst.Call) -> tuple[tuple[ClientSpec, ...], str | None]:
-        """The classes a call to a factory may build (the first names the build)."""
+    def _factory_specs(self, call: cst.Call) -> tuple[tuple[ClientSpec, ...], str | None, bool]:
+        """The classes a call to a factory may build (the first names the build), its name, and
+        whether it builds only when no client is given or set."""
         func = call.func
         if not isinstance(func, (cst.Name, cst.Attribute)):
-            return (), None
+            return (), None, False
         facts = self.callee_facts(call)
         if facts is None or facts.factory is None or facts.kind is FunctionKind.PROPERTY:
-            return (), None
+            return (), None, False
         clients = facts.factory_clients or [facts.factory]
         specs = tuple(s for c in clients if (s := self.catalog.client(c)) is not None)
-        return specs, facts.qualname.rsplit(".", 1)[-1] + "()"
+        return specs, facts.qualname.rsplit(".", 1)[-1] + "()", facts.factory_fallback
 
     def _property_spec(self, node: cst.Attribute) -> tuple[ClientSpec | None, str | None]:
         if not (isinstance(node.value, cst.Name) and node.value.value in ("self", "cls")):
@@ -792,6 +851,12 @@ class Facts(cst.MetadataDependent):
             # given; where the result goes is where the new one goes
             build.fallback = True
             current, parent = parent, self.parent(parent)
+        elif isinstance(parent, cst.IfExp) and current is not parent.test:
+            # `A() if azure else B()`: either arm is a new client; where the choice goes is
+            # where this one goes. `C() if self.c is None else self.c`: new when none is set
+            other = parent.orelse if current is parent.body else parent.body
+            build.fallback = not isinstance(other, (cst.Call, cst.Await))
+            current, parent = parent, self.parent(parent)
         if isinstance(parent, cst.WithItem):
             build.binding = "with"
             build.context_managed = True
@@ -927,7 +992,7 @@ class Facts(cst.MetadataDependent):
         parent = self.parent(node)
         if isinstance(parent, cst.Await):
             parent = self.parent(parent)
-        if isinstance(parent, cst.BooleanOperation):  # `given or Client()`
+        if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):  # `x or C()`, `A() if x else B()`
             parent = self.parent(parent)
         if isinstance(parent, cst.Assign) and isinstance(parent.targets[0].target, cst.Name):
             return parent.targets[0].target
@@ -952,16 +1017,48 @@ class Facts(cst.MetadataDependent):
                 continue
             build.uses.append(node)
             if self.enclosing_function(node) is not build.function:
-                build.handed_on = True  # captured by a nested function: lifetime unknown
-                continue
-            if self.in_loop(node, build.function, reuse=True):
+                calls = self._closure_calls(node, build.function)
+                if calls is None:
+                    build.handed_on = True  # captured by a closure that may outlive the call
+                    continue
+                if any(self.in_loop(call, build.function, reuse=True) for call in calls):
+                    build.uses_in_loop = True  # the closure runs once per item
+            elif self.in_loop(node, build.function, reuse=True):
                 build.uses_in_loop = True
             self._classify_use(build, node)
-        if any(
-            getattr(a, "node", None) is not target for a in assignments if a.scope is scope
-        ) and (build.binding == "local"):
-            # The name is rebound: which client a later use refers to is unknown.
+        if build.binding == "local" and any(
+            id(getattr(a, "node", None)) not in self._build_targets
+            for a in assignments
+            if a.scope is scope and getattr(a, "node", None) is not target
+        ):
+            # The name is rebound to something else: which value a later use holds is unknown.
             build.handed_on = True
+
+    def _closure_calls(
+        self, node: cst.CSTNode, function: FunctionNode | None
+    ) -> list[cst.Call] | None:
+        """The calls that run the nested `def`s ``node`` sits in, when those `def`s (inside
+        ``function``) are only ever called (not decorated, returned, stored or passed on): they
+        run within the call. None when one of them may outlive it."""
+        calls: list[cst.Call] = []
+        inner = self.enclosing_function(node)
+        while inner is not None and inner is not function:
+            if not isinstance(inner, cst.FunctionDef) or inner.decorators:
+                return None
+            def_node: cst.FunctionDef = inner
+            scope = self.scope(inner)
+            if scope is None:
+                return None
+            for assignment in scope.assignments[inner.name.value]:
+                if getattr(assignment, "node", None) is not inner:
+                    return None  # the name is rebound: what a call runs is unknown
+                for access in assignment.references:
+                    parent = self.parent(access.node)
+                    if not (isinstance(parent, cst.Call) and parent.func is access.node):
+                        return None
+                    calls.append(parent)
+            inner = self.enclosing_function(def_node)
+        return calls if inner is function else None
 
     def _classify_use(self, build: ClientBuild, name: cst.Name) -> None:
         parent = self.parent(name)
@@ -1004,6 +1101,8 @@ class Facts(cst.MetadataDependent):
             return "inside a loop" if build.in_loop and not build.in_class_body else None
         if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
+        if self.under_once_guard(build.node):
+            return None  # built once and kept (lazily), or once per cache period
         facts = self.function_facts(build.function)
         if build.in_loop and not (
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
@@ -1025,14 +1124,39 @@ class Facts(cst.MetadataDependent):
         reason = self.per_request_reason(build.function)
         if reason is not None:
             return reason
-        if self.runs_once(build.function):
+        if self.runs_once(build.function) or self.admin_only(build):
             return None
         return "for a single call"
+
+    def admin_only(self, build: ClientBuild) -> bool:
+        """Every request sent through the client goes to an account-management resource
+        (`client.models.list()`, `client.beta.assistants.create(...)`): an admin task, which
+        nothing shows to run per request."""
+        admin = [r.split(".") for r in build.spec.library.admin_resources]
+        if not admin:
+            return False
+        heads: list[cst.BaseExpression] = list(build.uses) if build.name else [build.node]
+        chains = []
+        for head in heads:
+            parent = self.parent(head)
+            if isinstance(parent, (cst.If, cst.IfExp, cst.Comparison, cst.UnaryOperation)):
+                continue  # `if client:` tests it
+            chain: list[str] = []
+            node: cst.CSTNode = head
+            while isinstance(parent, cst.Attribute) and parent.value is node:
+                chain.append(parent.attr.value)
+                node, parent = parent, self.parent(parent)
+            if not (isinstance(parent, cst.Call) and parent.func is node and chain):
+                return False  # given away, stored, or used some other way
+            chains.append(chain)
+        return bool(chains) and all(any(chain[: len(r)] == r for r in admin) for chain in chains)
 
     def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
         how strong the evidence is; None where it runs once (or nothing says how often)."""
         function = self.enclosing_function(call)
+        if self.under_once_guard(call):
+            return None  # once and kept, or once per cache period
         if self.in_loop(call, function) and not (
             self._runs_once_or_cached(self.function_facts(function))
             and not self.in_loop(call, function, reuse=True)
@@ -1055,11 +1179,15 @@ class Facts(cst.MetadataDependent):
         if cls is None or facts.kind is FunctionKind.FUNCTION:
             return None
         method = f"{cls.name.value}.{facts.qualname.rsplit('.', 1)[-1]}"
-        if self.class_qualname(cls) in self.view.hot_classes:
-            return ImplicitCallPlace(
-                f"in `{method}`, a method of a client/provider class (its hot path)",
-                Evidence.PER_REQUEST,
+        cls_name = self.class_qualname(cls)
+        if cls_name in self.view.hot_classes:
+            holder = self.view.hot_holders.get(cls_name)
+            what = (
+                f"a method of a resource the client/provider class `{_short(holder)}` holds"
+                if holder
+                else "a method of a client/provider class"
             )
+            return ImplicitCallPlace(f"in `{method}`, {what} (its hot path)", Evidence.PER_REQUEST)
         return ImplicitCallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
 
     def root_reason(self, function: FunctionNode | None) -> str | None:
@@ -1177,6 +1305,10 @@ class Facts(cst.MetadataDependent):
             and isinstance(owner.value, cst.Name)
             and owner.value.value == "False"
         )
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
 
 
 def _string_starts(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:

@@ -118,6 +118,12 @@ class FunctionSummary:
     # every client class it may return fresh (`AzureOpenAI() if azure else OpenAI()`), sorted
     factory_clients: list[str] = field(default_factory=list)
     factory_via: list[str] = field(default_factory=list)  # returns the result of these refs
+    # a fresh client only when none is given or set (`return self.client or OpenAI()`, `if
+    # self.client: return self.client` before building one)
+    factory_fallback: bool = False
+    # the attributes of self whose client it returns when set (`if self.client: return
+    # self.client`, `self.client or OpenAI()`): no factory when the class itself sets one there
+    factory_given: list[str] = field(default_factory=list)
     cached_client: str | None = None  # a cached function returning a client (shared, built once)
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     param_forward: dict[str, list[ArgSite]] = field(default_factory=dict)
@@ -125,6 +131,12 @@ class FunctionSummary:
     root: Root | None = None  # runs per request by itself
     exempt: bool = False  # main, __init__, cached factories, context managers, lifespans, tests
     is_test: bool = False
+    demo: bool = False  # defined under `if __name__ == "__main__":`: a demo, not a caller
+    # the classes of what it returns, one per tuple element (`return args, Controller()`; "" for
+    # an element of unknown class); empty when unknown or when its returns disagree
+    return_types: list[str] = field(default_factory=list)
+    # callee ref -> the keywords every call to it here passes as a literal True
+    true_flags: dict[str, list[str]] = field(default_factory=dict)
     ttl_cached: bool = False  # returns early while a clock says its cached value is fresh
     calls: list[CallSite] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)  # refs of the clients it calls methods on
@@ -152,6 +164,7 @@ class ClassSummary:
     attrs: dict[str, ClientRef] = field(default_factory=dict)
     closes: list[str] = field(default_factory=list)
     passes: list[AttrPass] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)  # attributes set from a call (not given)
 
 
 @dataclass(slots=True)
@@ -168,8 +181,17 @@ class ModuleSummary:
     # (Summarizer._loop_kind), read by the rules too (one loop statement per line)
     retry_loops: list[int] = field(default_factory=list)
     poll_loops: list[int] = field(default_factory=list)
+    # first lines of `if` statements whose body runs once, not per pass or per call: a lazy
+    # initialisation in a loop (`if llm is None: llm = make_llm()`), a refresh behind a clock
+    # (`if time.time() - self._at > ttl: ...`)
+    once_guards: list[int] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # refs given to `Depends(...)`
-    loop_entries: list[str] = field(default_factory=list)  # coroutines `asyncio.run` starts
+    # coroutines `asyncio.run` starts -> the functions that start them so (a coroutine also
+    # awaited elsewhere runs on that caller's loop there)
+    loop_starters: dict[str, list[str]] = field(default_factory=dict)
+    # module-level objects: name -> the ref of what built them (`Controller`), or of the function
+    # whose result they are, with the tuple index (`create_controller[1]`)
+    instances: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -196,8 +218,10 @@ class ModuleSummary:
             refs=list(raw["refs"]),
             retry_loops=list(raw["retry_loops"]),
             poll_loops=list(raw["poll_loops"]),
+            once_guards=list(raw.get("once_guards", [])),
             dependencies=list(raw["dependencies"]),
-            loop_entries=list(raw["loop_entries"]),
+            loop_starters={k: list(v) for k, v in raw.get("loop_starters", {}).items()},
+            instances=dict(raw.get("instances", {})),
         )
 
 
@@ -212,6 +236,7 @@ def _function_from_json(raw: dict[str, Any]) -> FunctionSummary:
                 k: [ArgSite(*site) for site in v] for k, v in raw["param_forward"].items()
             },
             "calls": [CallSite(*call) for call in raw["calls"]],
+            "true_flags": {k: list(v) for k, v in raw.get("true_flags", {}).items()},
         }
     )
 
@@ -275,8 +300,13 @@ class _Fn:
     __slots__ = (
         "assigned",
         "build_refs",
+        "captures",
         "cls",
         "defaults",
+        "escaped_defs",
+        "fallback",
+        "given_attrs",
+        "given_returns",
         "global_names",
         "has_yield",
         "kwargs_sink",
@@ -287,10 +317,12 @@ class _Fn:
         "param_stores",
         "params",
         "rebound",
+        "return_types",
         "returns",
         "stored",
         "summary",
         "timeout_sinks",
+        "true_flags",
         "typed",
     )  # fmt: skip
 
@@ -304,6 +336,7 @@ class _Fn:
         self.stored: set[str] = set()  # locals whose value went somewhere that outlives the call
         self.assigned: dict[str, int] = {}
         self.returns: list[ast.expr | None] = []
+        self.return_types: list[list[str | None]] = []  # per return: each element's class ref
         self.has_yield = False
         self.local_defs: dict[str, str] = {}
         self.local_types: dict[str, str] = {}  # local -> class ref it was built from
@@ -313,9 +346,17 @@ class _Fn:
         self.global_names: set[str] = set()
         self.typed: dict[str, str] = {}  # parameter -> the client class its annotation names
         self.rebound: set[str] = set()  # parameters assigned a new value in the body
+        self.true_flags: dict[str, set[str]] = {}  # callee -> keywords always passed as True
         # every value bound to a local (a client build or None), in order: a factory may bind
         # its client in several branches (`if azure: c = AzureOpenAI() else: c = OpenAI()`)
         self.build_refs: dict[str, list[ClientRef | None]] = {}
+        # a client (parameter or local build) a nested `def` only uses: a use of this call when
+        # each `def` on the way is only called here (else the closure may outlive the call)
+        self.captures: dict[str, list[list[tuple[_Fn, str]]]] = {}
+        self.escaped_defs: set[str] = set()  # nested defs decorated, stored, passed or returned
+        self.fallback = False  # a return gives the client the caller or the object holds
+        self.given_returns: set[int] = set()  # `if self.client: return self.client` (ids)
+        self.given_attrs: set[str] = set()  # ... and the attributes they read
 
 
 class _Cls:
@@ -364,8 +405,11 @@ class Summarizer:
         self.refs: set[str] = set()
         self.unresolved: set[str] = set()
         self.dependencies: set[str] = set()
-        self.loop_entries: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
+        self.in_main_block = False  # under `if __name__ == "__main__":`
+        self.once_guards: set[int] = set()
+        # module-level names bound to a call's result (and the tuple element they take)
+        self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
 
     # -- names ---------------------------------------------------------------------------
 
@@ -379,6 +423,13 @@ class Summarizer:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     self.module_values[target.id] = node.value
+                    if isinstance(node.value, ast.Call):
+                        self.instance_sources[target.id] = (node.value.func, None)
+                elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
+                    # `args, controller = create_controller()`
+                    for index, element in enumerate(target.elts):
+                        if isinstance(element, ast.Name):
+                            self.instance_sources[element.id] = (node.value.func, index)
             elif (
                 isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value
             ):
@@ -482,6 +533,13 @@ class Summarizer:
             return member_ref(fn.local_types[owner], expr.attr)
         return None
 
+    def instance_call(self, expr: ast.expr) -> str | None:
+        """`llm(prompt)` with `llm = Endpoint(...)`: the class's `__call__`."""
+        fn = self.fn
+        if fn is None or not isinstance(expr, ast.Name) or expr.id not in fn.local_types:
+            return None
+        return member_ref(fn.local_types[expr.id], "__call__")
+
     def ref(self, expr: ast.expr) -> str | None:
         return self.method_ref(expr) or self.resolve(expr)
 
@@ -543,13 +601,21 @@ class Summarizer:
     def run(self, tree: ast.Module) -> ModuleSummary:
         self._collect_module(tree)
         for stmt in tree.body:
+            self.in_main_block = _is_main_guard(stmt)
             self._walk(stmt)
+        self.in_main_block = False
         self.summary.refs = sorted(self.refs)
         self.summary.unresolved_calls = sorted(self.unresolved)
         self.summary.retry_loops = sorted(self.loop_kinds.get(LoopKind.RETRY, ()))
         self.summary.poll_loops = sorted(self.loop_kinds.get(LoopKind.POLL, ()))
+        self.summary.once_guards = sorted(self.once_guards)
         self.summary.dependencies = sorted(self.dependencies)
-        self.summary.loop_entries = sorted(self.loop_entries)
+        for name, (func, index) in self.instance_sources.items():
+            if name in self.aliases or name in self.top_defs:
+                continue
+            source = self.resolve(func)
+            if source is not None and not source.startswith("builtins."):
+                self.summary.instances[name] = source if index is None else f"{source}[{index}]"
         return self.summary
 
     def _walk(self, node: ast.AST) -> None:
@@ -619,13 +685,17 @@ class Summarizer:
         qualname = f"{base}.{node.name}"
         if outer_fn is not None:
             outer_fn.local_defs[node.name] = qualname
+            if node.decorator_list:
+                outer_fn.escaped_defs.add(node.name)  # a decorator may register it
         kind = (
             FunctionKind.METHOD
             if outer_cls is not None and outer_fn is None
             else FunctionKind.FUNCTION
         )
         summary = FunctionSummary(
-            qualname=qualname, is_async=isinstance(node, ast.AsyncFunctionDef)
+            qualname=qualname,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            demo=self.in_main_block,
         )
         rt = self.runtime
         cached = context = fixture = validator = cli = startup = False
@@ -725,13 +795,24 @@ class Summarizer:
 
     def _finish_function(self, fn: _Fn, cached: bool) -> None:
         summary = fn.summary
+        summary.true_flags = {ref: sorted(kws) for ref, kws in fn.true_flags.items() if kws}
+        first = fn.return_types[0] if fn.return_types else []
+        if any(t is not None for t in first) and all(t == first for t in fn.return_types):
+            summary.return_types = [t or "" for t in first]
+        for name, chains in fn.captures.items():
+            if any(inner in holder.escaped_defs for chain in chains for holder, inner in chain):
+                self._stored(fn, name, name in fn.params)  # the closure may outlive the call
         summary.uses = sorted(set(summary.uses))
         summary.calls = list(dict.fromkeys(summary.calls))
         # factory: every value returned is a fresh client, none stored on the way
         fresh: list[ClientRef] = []
         ok = bool(fn.returns) and not fn.has_yield
+        given = fn.given_returns
         for value in fn.returns:
             if value is None or (isinstance(value, ast.Constant) and value.value is None):
+                continue
+            if id(value) in given:
+                fn.fallback = True  # `if self.client: return self.client`
                 continue
             refs = self._fresh(fn, value)
             if refs is None:
@@ -748,6 +829,8 @@ class Summarizer:
                 if clients and not vias:
                     summary.factory = clients[0]
                     summary.factory_clients = clients
+                    summary.factory_fallback = fn.fallback
+                    summary.factory_given = sorted(fn.given_attrs)
                 elif not clients and vias:
                     summary.factory_via = sorted(set(vias))
         for param in fn.params:
@@ -805,6 +888,10 @@ class Summarizer:
             return [ref for ref in bound if ref is not None]
         if isinstance(value, ast.BoolOp) and isinstance(value.op, ast.Or):
             # `return self.http_client or httpx.Client()`: a new client whenever the first is unset
+            fn.fallback = True
+            attr = _self_attr(value.values[0])
+            if attr is not None:
+                fn.given_attrs.add(attr)
             return self._fresh(fn, value.values[-1])
         if isinstance(value, ast.IfExp):
             # `AsyncOpenAI() if use_async else OpenAI()`: either is fresh; a branch that is not
@@ -875,12 +962,87 @@ class Summarizer:
         self._visit_list(node, rest)
         self.loop, self.any_loop = saved
 
+    def visit_if(self, node: ast.If) -> None:
+        fn = self.fn
+        if fn is None:
+            self._children(node)
+            return
+        given = _given_return(node)
+        if given is not None:
+            fn.given_returns.add(id(given))
+            attr = _self_attr(given.func if isinstance(given, ast.Call) else given)
+            if attr is not None:
+                fn.given_attrs.add(attr)
+        if not (self._lazy_init(node) or self._clock_guard(node)):
+            self._children(node)
+            return
+        # its body runs once (per process, per cache period): not per pass of a loop around it
+        self.once_guards.add(node.lineno)
+        self._visit_list(node, [node.test])
+        saved = self.loop
+        self.loop = False
+        self._visit_list(node, node.body)
+        self.loop = saved
+        self._visit_list(node, node.orelse)
+
+    def _lazy_init(self, node: ast.If) -> bool:
+        """`if llm is None: ... llm = ...` (or `if not self.x:`) in a loop: the body sets what
+        the test asks for, so later passes skip it."""
+        if not self.any_loop:
+            return False
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            subject = test.operand
+        elif (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Is)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            subject = test.left
+        else:
+            return False
+        if not isinstance(subject, (ast.Name, ast.Attribute)):
+            return False
+        wanted = ast.dump(subject, include_attributes=False).replace("Load()", "Store()")
+        return any(
+            isinstance(sub, (ast.Assign, ast.AnnAssign))
+            and any(
+                ast.dump(t, include_attributes=False) == wanted
+                for t in (sub.targets if isinstance(sub, ast.Assign) else [sub.target])
+            )
+            for stmt in node.body
+            for sub in ast.walk(stmt)
+        )
+
+    def _clock_guard(self, node: ast.If) -> bool:
+        """`if time.time() - self._fetched_at > ttl:`: a refresh once per time-to-live."""
+        clocks = self.runtime.clocks
+        return isinstance(node.test, ast.Compare) and any(
+            isinstance(sub, ast.Call) and self.resolve(sub.func) in clocks
+            for sub in ast.walk(node.test)
+        )
+
     # statements
 
     def visit_return(self, node: ast.Return) -> None:
-        if self.fn is not None:
-            self.fn.returns.append(node.value)
+        fn = self.fn
+        if fn is not None:
+            fn.returns.append(node.value)
+            value = node.value
+            elements = value.elts if isinstance(value, ast.Tuple) else [value]
+            fn.return_types.append([self._value_type(fn, e) for e in elements])
         self._children(node)
+
+    def _value_type(self, fn: _Fn, value: ast.expr | None) -> str | None:
+        """The class ref a value was built from: `C(...)`, or a local bound to one."""
+        if isinstance(value, ast.Call):
+            ref = self.resolve(value.func)
+            return ref if ref is not None and not ref.startswith("builtins.") else None
+        if isinstance(value, ast.Name):
+            return fn.local_types.get(value.id)
+        return None
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.fn is not None:
@@ -991,6 +1153,11 @@ class Summarizer:
                 stored = ClientRef(**asdict(ref))
                 stored.shared = owner == "cls"
                 self._set_attr(fn.cls, target.attr, stored)
+                built = value.values[-1] if isinstance(value, ast.BoolOp) else value
+                if isinstance(built, ast.Await):
+                    built = built.value
+                if isinstance(built, ast.Call) and target.attr not in fn.cls.summary.built:
+                    fn.cls.summary.built.append(target.attr)  # (not a client it was given)
             return
         if (
             isinstance(target, ast.Subscript)
@@ -1067,7 +1234,11 @@ class Summarizer:
             if isinstance(coroutine, ast.Call):
                 entry = self.ref(coroutine.func)
                 if entry is not None and not entry.startswith("builtins."):
-                    self.loop_entries.add(entry)  # it runs on a loop of its own
+                    # it runs on a loop of its own
+                    starter = fn.summary.qualname if fn is not None else self.module
+                    starters = self.summary.loop_starters.setdefault(entry, [])
+                    if starter not in starters:
+                        starters.append(starter)
             if fn is not None:
                 self._children(node)
                 return
@@ -1075,10 +1246,16 @@ class Summarizer:
             func = node.func
             if isinstance(func, ast.Attribute):
                 self._method_call(fn, node)
-            ref = None if self._module_value_root(func) else self.ref(func)
+            instance = self._instance_method(func)
+            ref = (
+                instance
+                or self.instance_call(func)
+                or (None if self._module_value_root(func) else self.ref(func))
+            )
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append(CallSite(ref, self.loop))
-            elif ref is None and isinstance(func, ast.Attribute):
+            if (ref is None or instance) and isinstance(func, ast.Attribute):
+                # (a module-level object's class is only known at the join, maybe not at all)
                 self.unresolved.add(func.attr)
         self._dependency(node)
         if fn is not None and fn.cls is not None:
@@ -1166,6 +1343,23 @@ class Summarizer:
             ):
                 fn.timeout_sinks[kw.value.id] = spec.display if spec else name + "()"
 
+    def _instance_method(self, func: ast.expr) -> str | None:
+        """`controller.generate(...)` where `controller` is a module-level object: the method,
+        as `pkg.mod.controller#generate` (its class is found at the join)."""
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return None
+        name = func.value.id
+        fn = self.fn
+        if name not in self.instance_sources or name in self.aliases or name in self.top_defs:
+            return None
+        if (
+            fn is not None
+            and name not in fn.global_names
+            and (name in fn.params or name in fn.assigned)
+        ):
+            return None
+        return member_ref(f"{self.module}.{name}", func.attr)
+
     def _module_value_root(self, func: ast.expr) -> str | None:
         """`client` in `client.get(...)` when it is a module-level variable (not a local)."""
         root = func
@@ -1213,6 +1407,14 @@ class Summarizer:
         """Parameters (and local builds) passed on: forwarded to a callee, or stored."""
         close_helper = callee in self.catalog.close_helpers if callee else False
         use_helper = callee in self.catalog.use_helpers if callee else False
+        if callee is not None:
+            passed = {
+                kw.arg
+                for kw in node.keywords
+                if kw.arg and isinstance(kw.value, ast.Constant) and kw.value.value is True
+            }
+            known = fn.true_flags.get(callee)
+            fn.true_flags[callee] = passed if known is None else known & passed
         for index, arg in enumerate(node.args):
             if isinstance(arg, ast.Name):
                 self._passed(fn, arg.id, callee, index, close_helper, use_helper)
@@ -1251,14 +1453,38 @@ class Summarizer:
         if fn is None or not isinstance(node.ctx, ast.Load):
             return
         name = node.id
+        if fn.local_defs or self.outer_fns:
+            self._local_def_used(fn, node)
         is_param = name in fn.params
         if not is_param and name not in fn.local_builds:
             if self.outer_fns and name not in fn.assigned:
-                self._captured(name)
+                self._captured(name, self.in_lambda > 0 or self._load_stores(node))
             return
         if self.in_lambda:
             self._stored(fn, name, is_param)  # captured by a lambda: it outlives the call
             return
+        if self._load_stores(node):
+            self._stored(fn, name, is_param)
+
+    def _local_def_used(self, fn: _Fn, node: ast.Name) -> None:
+        """A nested `def` named other than as a call's callee (returned, stored, passed as a
+        callback): what it captures may outlive the call."""
+        for holder in (fn, *reversed(self.outer_fns)):
+            if node.id in holder.local_defs:
+                parent = self.stack[-1] if self.stack else None
+                if not (isinstance(parent, ast.Call) and parent.func is node):
+                    holder.escaped_defs.add(node.id)
+                return
+            if node.id in holder.assigned or node.id in holder.params:
+                return
+
+    def _load_stores(self, node: ast.Name) -> bool:
+        """Whether this read of a client keeps it beyond the call (True), or only uses it:
+        calls a method on it, tests it, gives it to a call (classified in `_args`)."""
+        fn = self.fn
+        assert fn is not None
+        name = node.id
+        is_param = name in fn.params
         parent = self.stack[-1] if self.stack else None
         if isinstance(parent, ast.Attribute):
             top: ast.AST = parent
@@ -1275,30 +1501,41 @@ class Summarizer:
                     and parent.attr in self.catalog.closers
                 ):
                     fn.summary.param_use.setdefault(name, ParamUse.CLOSE)
-                return
-            if isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword)) or (
+                return False
+            return isinstance(holder, (ast.Assign, ast.AnnAssign, ast.Return, ast.keyword)) or (
                 isinstance(holder, ast.Call) and holder.func is not top
-            ):
-                self._stored(fn, name, is_param)
-            return
+            )
         if isinstance(parent, (ast.Call, ast.keyword, ast.withitem, ast.Compare)):
-            return  # arguments are classified in _args; `with p:`; `p is None`
+            # arguments are classified in _args (a closure's: kept); `with p:`; `p is None`
+            return (
+                isinstance(parent, (ast.Call, ast.keyword))
+                and name not in fn.params
+                and (name not in fn.local_builds)
+            )
         if isinstance(parent, (ast.If, ast.While, ast.UnaryOp, ast.Assert, ast.IfExp)) and not (
             isinstance(parent, ast.IfExp) and parent.test is not node
         ):
-            return  # `if client:` tests it, nothing more
-        if isinstance(parent, ast.Return) and not is_param:
-            return  # returning the local build: a factory, decided in _finish_function
-        self._stored(fn, name, is_param)
+            return False  # `if client:` tests it, nothing more
+        # returning the local build: a factory, decided in _finish_function
+        return not (isinstance(parent, ast.Return) and not is_param and name in fn.local_builds)
 
-    def _captured(self, name: str) -> None:
-        """A name of an enclosing function used in a nested one (a closure): stored."""
-        for outer in reversed(self.outer_fns):
-            if name in outer.params:
-                outer.param_stores.add(name)
-                return
-            if name in outer.local_builds:
-                outer.stored.add(name)
+    def _captured(self, name: str, stores: bool) -> None:
+        """A name of an enclosing function read in a nested one (a closure): kept beyond the
+        call when the read keeps it (``stores``), else a use pending on the nested defs."""
+        fns = [*self.outer_fns, self.fn]
+        for index in range(len(fns) - 2, -1, -1):
+            outer = fns[index]
+            assert outer is not None
+            if name in outer.params or name in outer.local_builds:
+                if stores:
+                    self._stored(outer, name, name in outer.params)
+                    return
+                chain = []
+                for depth in range(index, len(fns) - 1):
+                    holder, inner = fns[depth], fns[depth + 1]
+                    assert holder is not None and inner is not None
+                    chain.append((holder, getattr(inner.node, "name", "")))
+                outer.captures.setdefault(name, []).append(chain)
                 return
             if name in outer.assigned:
                 return
@@ -1308,6 +1545,44 @@ class Summarizer:
             fn.param_stores.add(name)
         else:
             fn.stored.add(name)
+
+
+def _is_main_guard(stmt: ast.stmt) -> bool:
+    """`if __name__ == "__main__":`"""
+    test = stmt.test if isinstance(stmt, ast.If) else None
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _given_return(node: ast.If) -> ast.expr | None:
+    """The returned value that gives back what the guard found set: `if self.client:
+    return self.client`, `if factory is not None: return factory()` (the caller's or the
+    object's client, or what its own factory makes). A function whose other returns build a
+    fresh client builds one whenever none is set, as `return self.client or OpenAI()` does."""
+    if len(node.body) != 1:
+        return None
+    ret = node.body[0]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return None
+    test = node.test
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], ast.IsNot)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        test = test.left
+    if not isinstance(test, (ast.Name, ast.Attribute)):
+        return None
+    value = ret.value.func if isinstance(ret.value, ast.Call) else ret.value
+    return ret.value if ast.dump(value) == ast.dump(test) else None
 
 
 def _only_spread(function: ast.AST) -> bool:
@@ -1371,6 +1646,7 @@ _DISPATCH: dict[type, Any] = {
     ast.SetComp: Summarizer.visit_comprehension_expr,
     ast.GeneratorExp: Summarizer.visit_comprehension_expr,
     ast.DictComp: Summarizer.visit_comprehension_expr,
+    ast.If: Summarizer.visit_if,
     ast.Return: Summarizer.visit_return,
     ast.Yield: Summarizer.visit_yield,
     ast.YieldFrom: Summarizer.visit_yield,
@@ -1414,6 +1690,8 @@ class FunctionFacts:
     params: list[str] = field(default_factory=list)
     factory: str | None = None
     factory_clients: list[str] = field(default_factory=list)  # every class it may return
+    factory_fallback: bool = False  # a new one only when none is given or set
+    always_true: list[str] = field(default_factory=list)  # flags every caller passes as True
     param_use: dict[str, ParamUse] = field(default_factory=dict)
     annotated: dict[str, str] = field(default_factory=dict)  # param -> the client it declares
     timeout_defaults: dict[str, str] = field(default_factory=dict)
@@ -1441,7 +1719,10 @@ class ModuleView:
     aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
     retry_loops: list[int] = field(default_factory=list)  # first lines of retry loops
     poll_loops: list[int] = field(default_factory=list)  # first lines of polling loops
+    once_guards: list[int] = field(default_factory=list)  # first lines of run-once `if`s
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
+    # a hot class held by another (a sub-resource) -> the client/provider class that holds it
+    hot_holders: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         raw = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -1495,8 +1776,11 @@ class ProjectIndex:
         self._roots: dict[str, Root] | None = None
         self._loop_entries: set[str] | None = None
         self._per_request: dict[str, str] | None = None
+        self._strong: dict[str, str] | None = None
+        self._flags: dict[str, set[str]] | None = None
         self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
+        self._hot: dict[str, str] | None = None
 
     # resolution
 
@@ -1516,6 +1800,8 @@ class ProjectIndex:
         if member_of is not None:
             owner, member = member_of
             cls = self._resolve(owner, depth + 1)
+            if cls is None:
+                cls = self._instance_class(owner, depth + 1)
             if cls is None or cls not in self.classes:
                 return None
             found = self._mro_lookup(cls, member, set())
@@ -1535,6 +1821,32 @@ class ProjectIndex:
             return self._resolve(".".join([target, *parts[cut + 1 :]]), depth + 1)
         return None
 
+    def _instance_class(self, ref: str, depth: int) -> str | None:
+        """The class of a module-level object (`pkg.mod.controller`): what built it, or the
+        class the function it came from returns at its tuple index."""
+        module, _, name = ref.rpartition(".")
+        summary = self.modules.get(module)
+        source = summary.instances.get(name) if summary is not None else None
+        if source is None:
+            return None
+        index = None
+        if source.endswith("]"):
+            source, _, position = source[:-1].rpartition("[")
+            index = int(position)
+        target = self._resolve(source, depth + 1)
+        if target is None:
+            return None
+        if target in self.classes:
+            return target if index is None else None
+        fn = self.functions.get(target)
+        if fn is None or not fn.return_types:
+            return None
+        if index is None:
+            found = fn.return_types[0] if len(fn.return_types) == 1 else None
+        else:
+            found = fn.return_types[index] if index < len(fn.return_types) else None
+        return self._resolve(found, depth + 1) if found else None
+
     def _mro_lookup(self, cls: str, member: str, seen: set[str]) -> str | None:
         if cls in seen or len(seen) > self.MAX_DEPTH:
             return None
@@ -1544,6 +1856,8 @@ class ProjectIndex:
             return None
         if member in summary.methods:
             return f"{cls}.{member}"
+        if f"{cls}.{member}" in self.classes:
+            return f"{cls}.{member}"  # a nested class: `self.Transcriptions(...)`
         for base in summary.bases:
             resolved = self.resolve(base)
             if resolved is not None and resolved in self.classes:
@@ -1626,7 +1940,7 @@ class ProjectIndex:
         fn = self.functions.get(qualname)
         result: tuple[str, ...] = ()
         if fn is not None and depth < self.MAX_DEPTH:
-            if fn.factory is not None:
+            if fn.factory is not None and not self._given_set(qualname, fn.factory_given):
                 result = tuple(fn.factory_clients or [fn.factory])
             elif fn.factory_via:
                 found: set[str] = set()
@@ -1695,25 +2009,64 @@ class ProjectIndex:
         return self._roots
 
     def loop_entries(self) -> set[str]:
-        """Coroutines that `asyncio.run(...)` starts: each run is a loop of its own."""
+        """Coroutines that only `asyncio.run(...)` starts: each run is a loop of its own. One
+        also awaited by another function (or called on a receiver we cannot resolve, by its
+        name) runs on that caller's loop too."""
         if self._loop_entries is None:
-            found = set()
+            starters: dict[str, set[str]] = {}
             for summary in self.modules.values():
-                for ref in summary.loop_entries:
+                for ref, callers in summary.loop_starters.items():
                     target = self.resolve(ref)
                     if target is not None:
-                        found.add(target)
-            self._loop_entries = found
+                        starters.setdefault(target, set()).update(callers)
+            unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+            other_callers = {
+                target
+                for qualname, fn in self.functions.items()
+                for ref, _ in fn.calls
+                if (target := self.resolve(ref)) in starters and qualname not in starters[target]
+            }
+            self._loop_entries = {
+                target
+                for target in starters
+                if target not in other_callers and _short(target) not in unseen
+            }
         return self._loop_entries
 
-    def is_hot_class(self, cls: str) -> bool:
-        """A client or provider class (by its name or a base's, resolved or not): its methods
-        are its hot path."""
-        suffixes = self.catalog.runtime.hot_path_class_suffixes
-        names = [name.rsplit(".", 1)[-1] for name in self._mro(cls)]
-        for name in self._mro(cls):
-            names.extend(base.rsplit(".", 1)[-1] for base in self.classes[name].bases)
-        return any(name.endswith(suffixes) for name in names)
+    def hot_classes(self) -> dict[str, str]:
+        """Client or provider classes (by their name or a base's, resolved or not), and the
+        sub-resources they hold (`self.audio = Audio(...)`, as an SDK client holds
+        `client.audio.transcriptions`): their methods are their hot path. Each maps to the
+        client/provider class whose hot path it is (itself, or the class holding it)."""
+        if self._hot is not None:
+            return self._hot
+        runtime = self.catalog.runtime
+        hot_suffixes, tool_suffixes = runtime.hot_path_class_suffixes, runtime.tool_class_suffixes
+        hot: dict[str, str] = {}
+        held: dict[str, set[str]] = {}  # holder class -> the classes of what it keeps on self
+        for cls, summary in self.classes.items():
+            names = [name.rsplit(".", 1)[-1] for name in self._mro(cls)]
+            for name in self._mro(cls):
+                names.extend(base.rsplit(".", 1)[-1] for base in self.classes[name].bases)
+            # the most specific name that says anything decides: a tool is not a hot path
+            decisive = next(
+                (n for n in names if n.endswith(tool_suffixes) or n.endswith(hot_suffixes)), ""
+            )
+            if decisive.endswith(hot_suffixes) and not decisive.endswith(tool_suffixes):
+                hot[cls] = cls
+            for ref in summary.attrs.values():
+                target = self.resolve(ref.via) if ref.via and not ref.resource else None
+                if target is not None and target in self.classes:
+                    held.setdefault(cls, set()).add(target)
+        queue = deque(hot)
+        while queue:
+            holder = queue.popleft()
+            for target in held.get(holder, ()):
+                if target not in hot:
+                    hot[target] = hot[holder]
+                    queue.append(target)
+        self._hot = hot
+        return hot
 
     def class_closes(self, cls: str) -> set[str]:
         """The attributes some method of the class (or a base in the tree) closes, enters with
@@ -1731,11 +2084,36 @@ class ProjectIndex:
 
     def per_request(self) -> dict[str, str]:
         """Why each function runs per request: reached from a root (handler, task, dependency)
-        or from a call made in a loop; the reason names the caller and where the chain starts."""
+        or from a call made in a loop; else, weaker, from a method of a client/provider class
+        (its hot path goes on in what it calls) unless everything calling it runs once. The
+        reason names the caller and where the chain starts."""
         if self._per_request is not None:
             return self._per_request
+        reasons = dict(self._strong_per_request())
+        once = self.once()
+        hot = self.hot_classes()
+        seeds: list[tuple[str, str, str, bool]] = []
+        for cls, holder in hot.items():
+            for method in self.classes[cls].methods:
+                qualname = f"{cls}.{method}"
+                hot_fn = self.functions.get(qualname)
+                if hot_fn is None or hot_fn.exempt or qualname in once:
+                    continue
+                start = f"the client/provider method `{_short(cls)}.{method}`"
+                if holder != cls:
+                    start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
+                for ref, _ in hot_fn.calls:
+                    target = self._runs_by_call(ref)
+                    if target is not None and self._class_of(target) not in hot:
+                        seeds.append((target, f"called from {start}", start, False))
+        self._per_request = self._propagate(seeds, reasons, once)
+        return self._per_request
+
+    def _strong_per_request(self) -> dict[str, str]:
+        """`per_request` from handlers, tasks, dependencies and loops only."""
+        if self._strong is not None:
+            return self._strong
         roots = self.roots()
-        reasons: dict[str, str] = {}
         # Seeds: (function, why, where the chain starts, whether that is a loop): handlers
         # first, then loops; each chain is followed breadth first, so a reason names the
         # nearest start, and a callee several calls away still says where the loop is.
@@ -1747,6 +2125,8 @@ class ProjectIndex:
                 if target is not None:
                     seeds.append((target, f"called from {start}", start, False))
         for qualname, fn in self.functions.items():
+            if fn.demo:
+                continue  # a loop in a `__main__` demo is not how the module is used
             for ref, in_loop in fn.calls:
                 target = self._runs_by_call(ref) if in_loop else None
                 if target is None:
@@ -1756,16 +2136,26 @@ class ProjectIndex:
                 if module is not None and module != self._module_of(target):
                     start += f" (module `{module}`)"
                 seeds.append((target, f"called in a loop in {start}", start, True))
+        self._strong = self._propagate(seeds, {}, set())
+        return self._strong
+
+    def _propagate(
+        self,
+        seeds: list[tuple[str, str, str, bool]],
+        reasons: dict[str, str],
+        skip: set[str],
+    ) -> dict[str, str]:
+        """Follow each seed's callees breadth first, adding to ``reasons`` (not to ``skip``)."""
         queue: deque[tuple[str, str, str, bool]] = deque()
         for target, why, start, loop in seeds:
-            if target not in reasons:
+            if target not in reasons and target not in skip:
                 reasons[target] = why
                 queue.append((target, target, start, loop))
         while queue:
             current, first, start, loop = queue.popleft()
             for ref, _ in self.functions[current].calls:
-                target = self._runs_by_call(ref)
-                if target is None or target in reasons:
+                callee = self._runs_by_call(ref)
+                if callee is None or callee in reasons or callee in skip:
                     continue
                 if not loop:
                     how = f"which {start} reaches"
@@ -1773,10 +2163,59 @@ class ProjectIndex:
                     how = f"which {start} calls in a loop"
                 else:
                     how = f"which runs in a loop of {start} (through `{_short(first)}`)"
-                reasons[target] = f"called from `{_short(current)}`, {how}"
-                queue.append((target, first, start, loop))
-        self._per_request = reasons
+                reasons[callee] = f"called from `{_short(current)}`, {how}"
+                queue.append((callee, first, start, loop))
         return reasons
+
+    def _given_set(self, qualname: str, attrs: list[str]) -> bool:
+        """The class itself stores a client in one of ``attrs``: the getter returns that one,
+        and its fresh build is a rare fallback, not a client per call."""
+        cls = self._class_of(qualname)
+        if cls is None or not attrs:
+            return False
+        built = {a for name in self._mro(cls) for a in self.classes[name].built}
+        for attr in set(attrs) & built:
+            ref = self.attr(cls, attr)
+            if ref is not None and ref.client is not None:
+                return True
+        return False
+
+    def always_true(self, qualname: str) -> list[str]:
+        """The flag parameters of a private function that every call in the tree passes as a
+        literal True (`async_client=True`): code only reached when they are false is dead."""
+        if _short(qualname).startswith("__") or not _short(qualname).startswith("_"):
+            return []  # public: its users outside the tree may pass anything
+        flags = self._callers_flags().get(qualname)
+        return sorted(flags) if flags else []
+
+    def _callers_flags(self) -> dict[str, set[str]]:
+        if self._flags is not None:
+            return self._flags
+        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        flags: dict[str, set[str]] = {}
+        spoiled: set[str] = set()
+        for fn in self.functions.values():
+            passed: dict[str, set[str]] = {}
+            for ref, kws in fn.true_flags.items():
+                target = self.resolve(ref)
+                if target is not None:
+                    passed[target] = set(kws)
+            for ref, _ in fn.calls:
+                target = self.resolve(ref)
+                if target is None or target not in self.functions:
+                    continue
+                if target not in passed or _short(target) in unseen:
+                    spoiled.add(target)
+                elif target in flags:
+                    flags[target] &= passed[target]
+                else:
+                    flags[target] = set(passed[target])
+        self._flags = {t: f for t, f in flags.items() if f and t not in spoiled}
+        return self._flags
+
+    def _class_of(self, qualname: str) -> str | None:
+        owner = qualname.rpartition(".")[0]
+        return owner if owner in self.classes else None
 
     def _runs_by_call(self, ref: str) -> str | None:
         """The function a call runs, when its running says something (not exempt, not a root)."""
@@ -1798,11 +2237,13 @@ class ProjectIndex:
             return self._once
         callers: dict[str, list[tuple[str, bool]]] = {}
         for qualname, fn in self.functions.items():
+            if fn.demo:
+                continue  # a module's `__main__` demo says nothing of how its users call it
             for ref, in_loop in fn.calls:
                 target = self.resolve(ref)
                 if target is not None and target in self.functions and target != qualname:
                     callers.setdefault(target, []).append((qualname, in_loop))
-        per_request = self.per_request()
+        per_request = self._strong_per_request()  # (the weaker hot-path reasons defer to once)
         # a name also called on receivers we cannot resolve (`self.scraper.scrape(url)`) may
         # have callers we do not see
         unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
@@ -1943,6 +2384,7 @@ class ProjectIndex:
         wanted: set[str] = set()
         view.retry_loops = list(summary.retry_loops)
         view.poll_loops = list(summary.poll_loops)
+        view.once_guards = list(summary.once_guards)
 
         def add_function(qualname: str) -> FunctionFacts | None:
             if qualname in view.functions:
@@ -1958,6 +2400,8 @@ class ProjectIndex:
                 params=list(fn.params),
                 factory=clients[0] if clients else None,
                 factory_clients=list(clients),
+                factory_fallback=fn.factory_fallback,
+                always_true=self.always_true(qualname),
                 annotated=dict(fn.annotated),
                 timeout_defaults=dict(fn.timeout_defaults),
                 kwargs_timeout_sink=fn.kwargs_timeout_sink,
@@ -1992,8 +2436,11 @@ class ProjectIndex:
                 for attr_pass in self.classes[name].passes:
                     wanted.add(attr_pass.callee)
             view.class_closes[cls_name] = sorted(self.class_closes(cls_name))
-            if self.is_hot_class(cls_name):
+            holder = self.hot_classes().get(cls_name)
+            if holder is not None:
                 view.hot_classes.append(cls_name)
+                if holder != cls_name:
+                    view.hot_holders[cls_name] = holder
             for method in cls.methods:
                 wanted.add(member_ref(cls_name, method))
         for name, client in summary.clients.items():

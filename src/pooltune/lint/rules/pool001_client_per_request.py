@@ -27,7 +27,7 @@ class ClientPerRequest(Rule):
         via = f" (by {build.via}, a new one on every call)" if build.via else ""
         given = " when no client is given" if build.fallback else ""
         unclosed = ""
-        if unclosed_local(build):
+        if unclosed_local(build) and not self.enabled("POOL002"):  # else POOL002 says it
             close = build.spec.close_methods[0]
             unclosed = f", and it is never closed (call `{build.name}.{close}()` or use `with`)"
         return (

@@ -24,8 +24,8 @@ class UnclosedClient(Rule):
             if build.spec.kind == "sdk" or not build.spec.entry.pool_per_instance:
                 continue  # the SDK clients close their pool themselves
             if unclosed_local(build):
-                if self.enabled("POOL001") and facts.per_call(build):
-                    continue  # one problem, one finding: POOL001 says it is never closed
+                # also when POOL001 reports the build: a client per call and a client never
+                # closed are two problems (two fixes); POOL001 then leaves the close to this one
                 close = build.spec.close_methods[0]
                 verb = "async with" if build.spec.is_async else "with"
                 self.report(

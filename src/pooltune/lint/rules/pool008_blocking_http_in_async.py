@@ -50,6 +50,8 @@ class BlockingHttpInAsync(Rule):
         if build is not None and build.node is node:
             if build.uses and all(self._offloaded_use(use) for use in build.uses):
                 return  # every request it makes runs on a worker thread
+            if facts.dead_for_flags(node):
+                return  # the sync branch of a factory whose every caller asks for the async one
             self._sync_build(
                 node,
                 not build.surely_sync,

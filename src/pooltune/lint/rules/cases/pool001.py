@@ -172,6 +172,160 @@ def wait(job_id: str) -> None:
             time.sleep(2)
 """,
     ),
+    Valid(
+        why="a client built only to list models or check an API key (account admin, not a request)",
+        source="""\
+import anthropic
+from openai import AsyncOpenAI
+
+
+class AnthropicSettings:
+    def __init__(self, api_key: str | None) -> None:
+        self.api_key = api_key
+
+    async def list_models(self) -> list[str]:
+        if self.api_key:
+            client = anthropic.AsyncAnthropic(api_key=self.api_key)
+        else:
+            client = anthropic.AsyncAnthropic()
+        return [model.id async for model in client.models.list()]
+
+
+async def check_api_key(api_key: str, base_url: str) -> None:
+    client = AsyncOpenAI(api_key=api_key, base_url=base_url)
+    await client.models.list()
+""",
+    ),
+    Valid(
+        why="a getter-built client used for assistant CRUD (admin resources), not requests",
+        source="""\
+from openai import OpenAI
+
+
+class Assistant:
+    def __init__(self, client: OpenAI | None = None) -> None:
+        self.openai = client
+        self.assistant_id: str | None = None
+
+    @property
+    def client(self) -> OpenAI:
+        return self.openai or OpenAI()
+
+    def delete(self) -> None:
+        if self.assistant_id is not None:
+            self.client.beta.assistants.delete(assistant_id=self.assistant_id)
+""",
+    ),
+    Valid(
+        why="a closure that outlives the call keeps its client (returned)",
+        source="""\
+from openai import OpenAI
+
+
+def make_asker(model: str):
+    client = OpenAI()
+
+    def ask(question: str) -> str:
+        return client.completions.create(model=model, prompt=question).choices[0].text
+
+    return ask
+""",
+    ),
+    Valid(
+        why="a client used by a closure that runs once per item of a loop is reused",
+        source="""\
+from openai import OpenAI
+
+
+def answer_all(questions: list[str]) -> list[str]:
+    client = OpenAI()
+
+    def ask(question: str) -> str:
+        return client.completions.create(model="m", prompt=question).choices[0].text
+
+    return [ask(q) for q in questions]
+""",
+    ),
+    Valid(
+        why="an agent tool whose base is a ToolProvider is a tool, not a provider's hot path",
+        source="""\
+import requests
+from promptflow import ToolProvider
+
+
+class ContentSafety(ToolProvider):
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def analyze_text(self, text: str) -> dict:
+        return requests.post(self.endpoint, json={"text": text}, timeout=30).json()
+""",
+    ),
+    Valid(
+        why="a one-time lazy build inside a loop (`if llm is None:`) whose result is kept",
+        source="""\
+import requests
+from openai import OpenAI
+
+
+def llm_factory(model: str, client: OpenAI) -> tuple[str, OpenAI]:
+    requests.post("https://telemetry.example/track", json={"model": model}, timeout=5)
+    return (model, client)
+
+
+def evaluate(metrics: list, llm: tuple[str, OpenAI] | None = None) -> None:
+    for metric in metrics:
+        if metric.llm is None:
+            if llm is None:
+                client = OpenAI()
+                llm = llm_factory("gpt-4o-mini", client=client)
+            metric.llm = llm
+""",
+    ),
+    Valid(
+        why="a refresh behind a clock (`if time.time() - fetched_at > ttl:`) runs once per period",
+        source="""\
+import time
+
+import httpx
+
+
+class JwksCache:
+    def __init__(self, uri: str, recheck_s: float = 3600) -> None:
+        self.uri = uri
+        self.recheck_s = recheck_s
+        self._jwks: dict = {}
+        self._jwks_at = 0.0
+
+    async def refresh(self) -> None:
+        if time.time() - self._jwks_at > self.recheck_s:
+            async with httpx.AsyncClient() as client:
+                res = await client.get(self.uri, timeout=5)
+                res.raise_for_status()
+                self._jwks = {key["kid"]: key for key in res.json()["keys"]}
+                self._jwks_at = time.time()
+""",
+    ),
+    Valid(
+        why="a getter whose fallback build is rare: the class sets the client it returns",
+        source="""\
+from openai import OpenAI
+
+
+class Chat:
+    def __init__(self, api_key: str) -> None:
+        self.client = OpenAI(api_key=api_key)
+
+    def get_client(self) -> OpenAI:
+        if self.client is not None:
+            return self.client
+        return OpenAI()
+
+    def invoke(self, prompt: str) -> str:
+        response = self.get_client().completions.create(model="gpt-4o-mini", prompt=prompt)
+        return response.choices[0].text
+""",
+    ),
 )
 
 INVALID = (
@@ -592,6 +746,400 @@ async def embed(texts: list[str], api_base: str) -> list[list[float]]:
                 43,
                 "`litellm.llms.custom_httpx.http_handler.AsyncHTTPHandler` built for a single "
                 "call: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client built in both arms of an if/else, then used",
+        source="""\
+from openai import AsyncAzureOpenAI, AsyncOpenAI
+
+
+async def complete(request: dict, base_url: str, api_key: str) -> dict:
+    if base_url.endswith("/v1"):
+        client = AsyncOpenAI(api_key=api_key, base_url=base_url)
+    else:
+        client = AsyncAzureOpenAI(
+            api_key=api_key, azure_endpoint=base_url, api_version="2024-10-21"
+        )
+    response = await client.chat.completions.create(**request)
+    return response.model_dump()
+""",
+        expected=(
+            Expect(
+                6,
+                18,
+                6,
+                65,
+                "`openai.AsyncOpenAI` built for a single call: every call pays a new TCP+TLS "
+                "handshake and drops its pool; create it once (lifespan/module level) and reuse "
+                "it",
+            ),
+            Expect(
+                8,
+                18,
+                10,
+                10,
+                "`openai.AsyncAzureOpenAI` built for a single call: every call pays a new TCP+TLS "
+                "handshake and drops its pool; create it once (lifespan/module level) and reuse "
+                "it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client built by a conditional expression, then used",
+        source="""\
+from anthropic import AsyncAnthropic
+
+
+async def anthropic_complete(prompt: str, base_url: str | None = None) -> str:
+    client = (
+        AsyncAnthropic(api_key="key")
+        if base_url is None
+        else AsyncAnthropic(base_url=base_url, api_key="key")
+    )
+    message = await client.messages.create(
+        model="claude-3-5-haiku-latest",
+        max_tokens=512,
+        messages=[{"role": "user", "content": prompt}],
+    )
+    return message.content[0].text
+""",
+        expected=(
+            Expect(
+                6,
+                9,
+                6,
+                38,
+                "`anthropic.AsyncAnthropic` built for a single call: every call pays a new "
+                "TCP+TLS handshake and drops its pool; create it once (lifespan/module level) and "
+                "reuse it",
+            ),
+            Expect(
+                8,
+                14,
+                8,
+                62,
+                "`anthropic.AsyncAnthropic` built for a single call: every call pays a new "
+                "TCP+TLS handshake and drops its pool; create it once (lifespan/module level) and "
+                "reuse it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a getter returns the set client, else builds a fresh one without keeping it",
+        source="""\
+from typing import Any
+
+from openai import OpenAI
+
+
+class OpenAIChat:
+    def __init__(self, client: OpenAI | None = None, api_key: str = "") -> None:
+        self.client = client
+        self.api_key = api_key
+
+    def get_client(self) -> OpenAI:
+        if self.client:
+            return self.client
+        params: dict[str, Any] = {"api_key": self.api_key}
+        return OpenAI(**params)
+
+    def invoke(self, prompt: str) -> str:
+        response = self.get_client().completions.create(model="gpt-4o-mini", prompt=prompt)
+        return response.choices[0].text
+""",
+        expected=(
+            Expect(
+                18,
+                20,
+                18,
+                37,
+                "`openai.OpenAI` built for a single call (by get_client(), a new one on every "
+                "call) when no client is given: every call pays a new TCP+TLS handshake and drops "
+                "its pool; create it once (lifespan/module level) and reuse it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a caller's client factory when set, else a fresh client per request",
+        source="""\
+from collections.abc import Callable
+
+import httpx
+
+
+class NlipClient:
+    def __init__(self, url: str, factory: Callable[[], httpx.AsyncClient] | None = None) -> None:
+        self._url = url
+        self._factory = factory
+
+    def _make_client(self) -> httpx.AsyncClient:
+        if self._factory is not None:
+            return self._factory()
+        return httpx.AsyncClient(timeout=30)
+
+    async def send(self, message: dict) -> dict:
+        client = self._make_client()
+        async with client:
+            response = await client.post(f"{self._url}/nlip/", json=message)
+        return response.json()
+""",
+        expected=(
+            Expect(
+                17,
+                18,
+                17,
+                37,
+                "`httpx.AsyncClient` built for a single call (by _make_client(), a new one on "
+                "every call) when no client is given: every call pays a new TCP+TLS handshake and "
+                "drops its pool; create it once (lifespan/module level) and reuse it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client per call handed to a helper whose nested generator uses it",
+        source="""\
+from openai import OpenAI
+
+
+class DatabricksAdapter:
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+
+    async def completion(self, prompt: str):
+        client = OpenAI(base_url=self.url, api_key=self.token)
+        return self._stream(prompt, client)
+
+    async def _stream(self, prompt: str, client: OpenAI):
+        async def to_async_generator():
+            for chunk in client.completions.create(model="dbrx", prompt=prompt, stream=True):
+                yield chunk
+
+        async for chunk in to_async_generator():
+            yield chunk
+""",
+        expected=(
+            Expect(
+                10,
+                18,
+                10,
+                63,
+                "`openai.OpenAI` built for a single call: every call pays a new TCP+TLS handshake "
+                "and drops its pool; create it once (lifespan/module level) and reuse it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client per call used only inside a nested function called once",
+        source="""\
+from openai import OpenAI
+
+
+def answer(question: str) -> str:
+    client = OpenAI()
+
+    def ask() -> str:
+        return client.completions.create(model="gpt-4o-mini", prompt=question).choices[0].text
+
+    return ask()
+""",
+        expected=(
+            Expect(
+                5,
+                14,
+                5,
+                22,
+                "`openai.OpenAI` built for a single call: every call pays a new TCP+TLS handshake "
+                "and drops its pool; create it once (lifespan/module level) and reuse it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a library function is not one-shot because its module's __main__ demo calls it",
+        path="app/rerank.py",
+        source="""\
+import aiohttp
+
+
+async def generic_rerank(query: str, documents: list[str], base_url: str) -> list[dict]:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(base_url, json={"query": query, "documents": documents}) as r:
+            return (await r.json())["results"]
+
+
+async def jina_rerank(query: str, documents: list[str]) -> list[dict]:
+    return await generic_rerank(query, documents, "https://api.jina.ai/v1/rerank")
+
+
+if __name__ == "__main__":
+    import asyncio
+
+    async def main() -> None:
+        print(await jina_rerank("capital of France?", ["Paris", "Tokyo"]))
+
+    asyncio.run(main())
+""",
+        expected=(
+            Expect(
+                5,
+                16,
+                5,
+                39,
+                "`aiohttp.ClientSession` built for a single call: every call pays a new TCP+TLS "
+                "handshake and drops its pool; create it once (lifespan/module level) and reuse "
+                "it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a module-level object's method called from a FastAPI handler runs per request",
+        path="app/controller.py",
+        source="""\
+import argparse
+
+import requests
+from fastapi import FastAPI, Request
+
+
+class Controller:
+    def __init__(self, dispatch: str) -> None:
+        self.dispatch = dispatch
+
+    def generate_stream(self, params: dict):
+        response = requests.post("http://worker/generate", json=params, stream=True, timeout=30)
+        yield from response.iter_lines()
+
+
+app = FastAPI()
+
+
+@app.post("/worker_generate_stream")
+async def worker_generate_stream(request: Request):
+    return list(controller.generate_stream(await request.json()))
+
+
+def create_controller():
+    args = argparse.ArgumentParser().parse_args()
+    controller = Controller("shortest_queue")
+    return args, controller
+
+
+if __name__ == "__main__":
+    args, controller = create_controller()
+""",
+        expected=(
+            Expect(
+                12,
+                20,
+                12,
+                97,
+                "`requests.post()` in `generate_stream`, called from the request handler "
+                "`worker_generate_stream` builds and drops a connection pool per call; use one "
+                "shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a sub-resource a provider holds (provider.audio.transcriptions) is its hot path",
+        source="""\
+import requests
+
+
+class HuggingfaceAudio:
+    def __init__(self, token: str) -> None:
+        self.transcriptions = self.Transcriptions(token)
+
+    class Transcriptions:
+        def __init__(self, token: str) -> None:
+            self.token = token
+
+        def create(self, model: str, audio: bytes) -> dict:
+            url = f"https://api-inference.huggingface.co/models/{model}"
+            return requests.post(url, data=audio, timeout=120).json()
+
+
+class HuggingfaceProvider:
+    def __init__(self, token: str) -> None:
+        self.audio = HuggingfaceAudio(token)
+""",
+        expected=(
+            Expect(
+                14,
+                20,
+                14,
+                63,
+                "`requests.post()` in `Transcriptions.create`, a method of a resource the "
+                "client/provider class `HuggingfaceProvider` holds (its hot path) builds and "
+                "drops a connection pool per call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="what a provider's request method calls runs per request too (an endpoint object)",
+        source="""\
+import requests
+
+
+class OnlineEndpoint:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __call__(self, prompt: str) -> str:
+        return self._call_endpoint(prompt)
+
+    def _call_endpoint(self, prompt: str) -> str:
+        return requests.post(self.url, json={"prompt": prompt}, timeout=60).text
+
+
+class OpenModelLLM:
+    def call(self, prompt: str, endpoint_url: str) -> str:
+        llm = OnlineEndpoint(endpoint_url)
+        return llm(prompt)
+""",
+        expected=(
+            Expect(
+                12,
+                16,
+                12,
+                76,
+                "`requests.post()` in `_call_endpoint`, called from `__call__`, which the "
+                "client/provider method `OpenModelLLM.call` reaches builds and drops a connection "
+                "pool per call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a coroutine also awaited on the caller's loop is not exempt for its asyncio.run twin",
+        source="""\
+import asyncio
+
+import httpx
+
+
+class CodexClient:
+    def request(self, payload: dict) -> dict:
+        return asyncio.run(self.request_async(payload))
+
+    async def request_async(self, payload: dict) -> dict:
+        async with httpx.AsyncClient() as client:
+            response = await client.post("https://chatgpt.example/codex", json=payload, timeout=120)
+            return response.json()
+
+
+async def step(llm_client: CodexClient, payload: dict) -> dict:
+    return await llm_client.request_async(payload)
+""",
+        expected=(
+            Expect(
+                11,
+                20,
+                11,
+                39,
+                "`httpx.AsyncClient` built for a single call: every call pays a new TCP+TLS "
+                "handshake and drops its pool; create it once (lifespan/module level) and reuse "
+                "it",
             ),
         ),
     ),

@@ -133,4 +133,29 @@ class EmbeddingsClient:
             ),
         ),
     ),
+    Invalid(
+        why="a session per call never closed: POOL002 as well as POOL001 (two problems, two fixes)",
+        source="""\
+import requests
+
+
+class Api:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def http_request(self, method: str, path: str, json: dict | None = None):
+        session = requests.Session()
+        return session.request(method=method, url=self.base_url + path, json=json, timeout=30)
+""",
+        expected=(
+            Expect(
+                9,
+                19,
+                9,
+                37,
+                "`requests.Session` bound to `session` is never closed: use `with` or call "
+                "`session.close()` in a finally block",
+            ),
+        ),
+    ),
 )

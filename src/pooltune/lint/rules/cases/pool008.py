@@ -115,6 +115,27 @@ def make_client(use_async: bool = False):
 """,
         },
     ),
+    Valid(
+        why="the sync branch of an async factory that every caller asks for the async client",
+        source="""\
+import anthropic
+
+
+class AnthropicClient:
+    async def _get_client_async(self, api_key: str | None, async_client: bool = False):
+        if async_client:
+            if api_key:
+                return anthropic.AsyncAnthropic(api_key=api_key)
+            return anthropic.AsyncAnthropic()
+        if api_key:
+            return anthropic.Anthropic(api_key=api_key)
+        return anthropic.Anthropic()
+
+    async def request_async(self, data: dict, api_key: str) -> dict:
+        client = await self._get_client_async(api_key, async_client=True)
+        return (await client.messages.create(**data)).model_dump()
+""",
+    ),
 )
 
 INVALID = (
@@ -142,6 +163,37 @@ class Summarizer:
                 10,
                 "sync client `self._client` (openai.OpenAI) called inside `async def` blocks the "
                 "event loop; use the async client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="the sync branch of an async factory that a caller reaches (no flag passed)",
+        source="""\
+import anthropic
+
+
+class AnthropicClient:
+    async def _get_client_async(self, api_key: str | None, async_client: bool = False):
+        if async_client:
+            return anthropic.AsyncAnthropic(api_key=api_key)
+        return anthropic.Anthropic(api_key=api_key)
+
+    async def request_async(self, data: dict, api_key: str) -> dict:
+        client = await self._get_client_async(api_key, async_client=True)
+        return (await client.messages.create(**data)).model_dump()
+
+    async def count_tokens(self, data: dict, api_key: str) -> int:
+        client = await self._get_client_async(api_key)
+        return client.messages.count_tokens(**data).input_tokens
+""",
+        expected=(
+            Expect(
+                8,
+                16,
+                8,
+                52,
+                "sync client `anthropic.Anthropic` built inside `async def`: its requests block "
+                "the event loop; use the async client",
             ),
         ),
     ),
