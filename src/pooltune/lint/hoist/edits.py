@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 
 import libcst as cst
@@ -41,6 +42,38 @@ def is_close_call(expr: cst.BaseExpression, name: str | None, closes: Collection
         and expr.func.value.value == name
         and expr.func.attr.value in closes
     )
+
+
+def enters_name(with_node: cst.With, name: str | None) -> cst.WithItem | None:
+    """The item of ``with_node`` that enters the bound name itself (`with client:`)."""
+    if name is None:
+        return None
+    for item in with_node.items:
+        if isinstance(item.item, cst.Name) and item.item.value == name:
+            return item
+    return None
+
+
+def closes_of(node: cst.CSTNode, name: str, closes: Collection[str]) -> list[cst.CSTNode]:
+    """Where ``node`` ends the client ``name`` holds: `with name:` blocks and close calls."""
+    collector = _Closes(name, closes)
+    node.visit(collector)
+    return collector.found
+
+
+class _Closes(cst.CSTVisitor):
+    def __init__(self, name: str, closes: Collection[str]) -> None:
+        self.name = name
+        self.closes = closes
+        self.found: list[cst.CSTNode] = []
+
+    def visit_With(self, node: cst.With) -> None:
+        if enters_name(node, self.name) is not None:
+            self.found.append(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if is_close_call(node, self.name, self.closes):
+            self.found.append(node)
 
 
 def top_statement(parsed: ParsedModule, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -187,15 +220,24 @@ def names_bound_in(node: cst.CSTNode) -> set[str]:
     return collector.names
 
 
+def binding_count(node: cst.CSTNode, name: str) -> int:
+    """How many places in ``node`` bind ``name``."""
+    collector = _Bound()
+    node.visit(collector)
+    return collector.counts[name]
+
+
 class _Bound(cst.CSTVisitor):
     """Names a loop binds: its target, assignments, `with ... as`, `:=`, `except ... as`."""
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.counts: Counter[str] = Counter()  # how many places bind each name
 
     def _targets(self, node: cst.CSTNode) -> None:
         if isinstance(node, cst.Name):
             self.names.add(node.value)
+            self.counts[node.value] += 1
         elif isinstance(node, (cst.Tuple, cst.List)):
             for element in node.elements:
                 self._targets(element.value)

@@ -15,7 +15,14 @@ from libcst.metadata import BuiltinScope, GlobalScope
 
 from pooltune.lint.catalog import Catalog, ClientSpec
 from pooltune.lint.hoist.app import REQUEST_CLASSES, NotHoisted
-from pooltune.lint.hoist.edits import block_statements, is_close_call, names_bound_in
+from pooltune.lint.hoist.edits import (
+    binding_count,
+    block_statements,
+    closes_of,
+    enters_name,
+    is_close_call,
+    names_bound_in,
+)
 from pooltune.lint.hoist.parsed import ParsedModule
 
 # State names by library when the variable's name says nothing (`client`, `c`, `s`).
@@ -52,6 +59,13 @@ class Build:
     with_item: cst.WithItem | None = None
     needed_names: list[str] = field(default_factory=list)  # module-level names it reads
     awaited: bool = False  # `await make_client()`: the build is the awaited value
+    # the variable it may be bound to as one of several values (`A() if x else B()`,
+    # `given or A()`): what else it holds is not this build
+    shared_holder: str | None = None
+
+    @property
+    def holder(self) -> str | None:
+        return self.bound or self.shared_holder
 
     def constructor_code(self, parsed: ParsedModule) -> str:
         if self.kind == "implicit":
@@ -115,6 +129,8 @@ def find_build(
             build.bound = target.value
     elif isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
         build.bound = parent.target.value
+    elif isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
+        build.shared_holder = _holder_of_expression(parsed, parent)
     elif isinstance(parent, cst.WithItem):
         build.with_item = parent
         if parent.asname is not None:
@@ -123,6 +139,38 @@ def find_build(
             build.bound = parent.asname.name.value
     build.needed_names = _module_names_read(parsed, build)
     return build
+
+
+def _holder_of_expression(parsed: ParsedModule, start: cst.CSTNode) -> str | None:
+    """The name a conditional or boolean expression holding a build is assigned to."""
+    node: cst.CSTNode | None = start
+    while isinstance(node, (cst.IfExp, cst.BooleanOperation, cst.Await)):
+        node = parsed.parents.get(node)
+    if isinstance(node, cst.Assign) and len(node.targets) == 1:
+        target = node.targets[0].target
+        return target.value if isinstance(target, cst.Name) else None
+    if isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name):
+        return node.target.value
+    return None
+
+
+def check_closes(scope: cst.CSTNode, build: Build) -> None:
+    """NotHoisted when the function ends the client its build's variable holds (a `with`
+    block on it, a close call) and that variable may hold another client too (another arm, a
+    rebinding): dropping the close would leak that one, keeping it would close the shared one."""
+    holder = build.holder
+    if holder is None:
+        return
+    closes = closes_of(scope, holder, build.spec.close_methods)
+    if not closes:
+        return
+    if build.shared_holder is not None or binding_count(scope, holder) > 1:
+        raise NotHoisted(f"`{holder}` may hold another client, and the function closes it")
+    for node in closes:
+        if isinstance(node, cst.With):
+            item = enters_name(node, holder)
+            if item is not None and item.asname is not None:
+                raise NotHoisted(f"`with {holder} as ...` renames the client")
 
 
 def _sync_client(catalog: Catalog, library: str) -> ClientSpec | None:
@@ -242,6 +290,7 @@ def rewrite_function(
     function: cst.FunctionDef, build: Build, shared: cst.BaseExpression
 ) -> cst.FunctionDef:
     """``function`` with the build replaced by ``shared`` (closes of it dropped)."""
+    check_closes(function, build)
     new = function.visit(_Rewrite(build, shared, build.spec.close_methods))
     assert isinstance(new, cst.FunctionDef)
     return new
@@ -322,7 +371,10 @@ class _Rewrite(cst.CSTTransformer):
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         item = self.build.with_item
         if item is None or item not in original.items:
-            return updated
+            item = enters_name(original, self.build.bound)  # `with client:` ends the client
+            if item is None:
+                return updated
+            return self._without_item(original.items.index(item), updated)
         index = original.items.index(item)
         rest = [i for n, i in enumerate(updated.items) if n != index]
         body: list[cst.BaseStatement] = []
@@ -349,6 +401,15 @@ class _Rewrite(cst.CSTTransformer):
             return cst.FlattenSentinel([*body, updated.with_changes(items=rest, leading_lines=())])
         inner = block_statements(updated.body, () if body else updated.leading_lines)
         return cst.FlattenSentinel([*body, *inner])
+
+    def _without_item(
+        self, index: int, updated: cst.With
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        rest = [i for n, i in enumerate(updated.items) if n != index]
+        if rest:
+            rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated.with_changes(items=rest)
+        return cst.FlattenSentinel(block_statements(updated.body, updated.leading_lines))
 
     def _same_name(self) -> bool:
         """The shared client is a module-level name spelled like the local one."""

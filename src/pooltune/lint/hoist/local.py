@@ -17,6 +17,7 @@ from pooltune.lint.hoist.app import NotHoisted
 from pooltune.lint.hoist.edits import (
     block_statements,
     bound_names,
+    closes_of,
     imports_edit,
     is_close_call,
     names_bound_in,
@@ -47,6 +48,8 @@ def loop_fix(
     statement, loop = _statement_in_loop(parsed, build)
     if statement is None or loop is None:
         return None
+    if any(isinstance(node, cst.With) for node in _closes_in(loop, build)):
+        return None  # `with c:` in the loop would end the client after the first pass
     bound_in_loop = names_bound_in(loop)
     if any(name.value in bound_in_loop for name in names_read(build.call)):
         return None  # its arguments change from one iteration to the next
@@ -62,6 +65,10 @@ def loop_fix(
         tuple(statement_edit(parsed, top, new_top)),
         "unsafe",
     )
+
+
+def _closes_in(loop: cst.CSTNode, build: Build) -> list[cst.CSTNode]:
+    return closes_of(loop, build.bound, build.spec.close_methods) if build.bound else []
 
 
 def _statement_in_loop(
