@@ -42,7 +42,7 @@ from pooltune.lint.summaries import (
     module_name_for,
 )
 from pooltune.lint.suppress import apply_suppressions
-from pooltune.lint.traversal import StatementPositions, read_only_visits
+from pooltune.lint.traversal import StatementPositions, parse_unvalidated, read_only_visits
 
 # libcst costs about 0.1-0.2 ms and 4 KB per syntax node it builds, visits and resolves: the
 # functions the rules read, over this many nodes, are reported (POOL000) instead of taking
@@ -258,7 +258,7 @@ _AST_FIELDS: dict[type, tuple[str, ...]] = {}
 def _libcst(text: str, layout: Layout | None, statements: StatementCache | None) -> cst.Module:
     """libcst's parse of ``text``, from the statements kept of an earlier version if any."""
     if statements is None or layout is None:
-        return cst.parse_module(text)
+        return parse_unvalidated(text)
     return statements.parse(text, *layout)
 
 
