@@ -376,7 +376,8 @@ def lint_files(
             cached = entry.cached
             summary = entry.summary
             view = index.view_for(summary) if summary is not None else None
-            fingerprint = view.fingerprint() if view is not None else "-"
+            # (kept with the findings: without a cache, not needed)
+            fingerprint = view.fingerprint() if view is not None and cache is not None else "-"
             if (
                 cached is not None
                 and cached.findings is not None

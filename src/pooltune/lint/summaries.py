@@ -30,7 +30,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1444,7 +1444,8 @@ class ModuleView:
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
 
     def fingerprint(self) -> str:
-        raw = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        # the JSON of asdict(self), without asdict's deep copy of every value
+        raw = json.dumps(self, default=_as_dict, sort_keys=True, separators=(",", ":"))
         return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
     def canonical(self, ref: str) -> str:
@@ -1465,6 +1466,20 @@ class ModuleView:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    """A dataclass's fields by name, for ``json.dumps(default=...)`` (what asdict gives)."""
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not is_dataclass(value):
+            raise TypeError(f"{kind.__name__} is not JSON serializable")
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    return {name: getattr(value, name) for name in names}
 
 
 class ProjectIndex:
