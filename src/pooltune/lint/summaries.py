@@ -908,7 +908,7 @@ class Summarizer:
         """The one client class an annotation names (`httpx.Client`, `Optional[OpenAI]`,
         `OpenAI | None`); None for none or several (`httpx.Client | requests.Session`)."""
         found: set[str] = set()
-        for sub in ast.walk(annotation):
+        for sub in _subtree(annotation):
             if isinstance(sub, (ast.Name, ast.Attribute)):
                 name = self.catalog_name(sub)
                 spec = self.catalog.client(name) if name else None
@@ -927,7 +927,7 @@ class Summarizer:
 
     def _dependencies_in(self, expr: ast.expr) -> None:
         """`Depends(get_client)` anywhere in an annotation (annotations are not walked)."""
-        for sub in ast.walk(expr):
+        for sub in _subtree(expr):
             if isinstance(sub, ast.Call):
                 self._dependency(sub)
 
@@ -1308,6 +1308,33 @@ class Summarizer:
             fn.param_stores.add(name)
         else:
             fn.stored.add(name)
+
+
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}  # what may hold nodes: all but the context
+
+
+def _subtree(root: ast.AST) -> list[ast.AST]:
+    """``root`` and every node below it but contexts (what ``ast.walk`` yields, in another
+    order), without ast.walk's generators: most annotations are a name or two."""
+    kind = type(root)
+    if kind is ast.Name or kind is ast.Constant:
+        return [root]
+    found: list[ast.AST] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        kind = type(node)
+        names = _ALL_FIELDS.get(kind)
+        if names is None:
+            names = _ALL_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+        for name in names:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(child for child in value if isinstance(child, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return found
 
 
 def _only_spread(function: ast.AST) -> bool:
