@@ -38,7 +38,7 @@ from pooltune.lint.findings import Finding
 from pooltune.lint.project import declared_dependencies
 from pooltune.lint.source import MAX_FILE_BYTES, file_too_large
 from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
-from pooltune.lint.workers import GC_THRESHOLDS, init_worker, stop_workers
+from pooltune.lint.workers import GC_THRESHOLDS, collected_after, init_worker, stop_workers
 from pooltune.regular_file import read_regular_file
 
 if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
@@ -85,17 +85,18 @@ def _summarize_one(
 
     data, filename, module = task
     digest = None
-    try:
-        if data is None:
-            data = read_regular_file(filename)
-            digest = content_hash(data)
-            if len(data) > MAX_FILE_BYTES:  # grew since the stat
-                return FileSummary(None, file_too_large(filename, len(data))), ""
-        return summarize_bytes(data, filename, load_catalog(), module), digest
-    except OSError as exc:  # gone or unreadable since it was hashed: reported, never cached
-        return FileSummary(None, _read_error(filename, exc)), ""
-    except Exception:  # a bug of ours in phase one: the rules still run on the file
-        return FileSummary(None), digest
+    with collected_after():
+        try:
+            if data is None:
+                data = read_regular_file(filename)
+                digest = content_hash(data)
+                if len(data) > MAX_FILE_BYTES:  # grew since the stat
+                    return FileSummary(None, file_too_large(filename, len(data))), ""
+            return summarize_bytes(data, filename, load_catalog(), module), digest
+        except OSError as exc:  # gone or unreadable since it was hashed: reported, never cached
+            return FileSummary(None, _read_error(filename, exc)), ""
+        except Exception:  # a bug of ours in phase one: the rules still run on the file
+            return FileSummary(None), digest
 
 
 def _lint_one(
@@ -106,9 +107,10 @@ def _lint_one(
 
     data, filename, codes, project, view, test_ignore = task
     try:
-        result = lint_bytes(
-            data, filename, load_catalog(), codes, project, view=view, test_ignore=test_ignore
-        )
+        with collected_after():
+            result = lint_bytes(
+                data, filename, load_catalog(), codes, project, view=view, test_ignore=test_ignore
+            )
     except Exception as exc:  # a bug of ours must not stop the other files
         return [parse_error_finding(filename, f"internal error: {type(exc).__name__}: {exc}")]
     return list(result.findings)
