@@ -252,9 +252,7 @@ def _scan(roots: Iterable[ast.AST], words: set[str], spread: list[ast.expr]) -> 
             spread.append(node.value)  # type: ignore[attr-defined]
         fields = fields_of.get(kind)
         if fields is None:
-            fields = fields_of[kind] = tuple(
-                f for f in kind._fields if f not in ("ctx", "op")
-            )
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op"))
         for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:

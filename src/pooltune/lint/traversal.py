@@ -391,7 +391,7 @@ def parse_unvalidated(text: str) -> cst.Module:
     thread built meanwhile would go unchecked."""
     if threading.active_count() != 1 or cst.CSTNode.__post_init__ is not _validate_node:
         return cst.parse_module(text)
-    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
     try:
         return cst.parse_module(text)
     finally:
