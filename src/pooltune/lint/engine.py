@@ -42,7 +42,7 @@ from pooltune.lint.summaries import (
     module_name_for,
 )
 from pooltune.lint.suppress import apply_suppressions
-from pooltune.lint.traversal import StatementPositions, read_only_visits
+from pooltune.lint.traversal import StatementPositions, parse_unvalidated, read_only_visits
 
 # libcst costs about 0.1-0.2 ms and 4 KB per syntax node it builds, visits and resolves: the
 # functions the rules read, over this many nodes, are reported (POOL000) instead of taking
@@ -220,6 +220,7 @@ def _check_size(tree: ast.Module, stubbed: frozenset[int]) -> None:
     count = 0
     deepest = 0
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    fields_of = _AST_FIELDS
     while stack:
         node, depth = stack.pop()
         if id(node) in stubbed:
@@ -230,20 +231,34 @@ def _check_size(tree: ast.Module, stubbed: frozenset[int]) -> None:
                 f"too large for the rules: the code that uses HTTP clients has over "
                 f"{MAX_RULE_NODES:,} syntax nodes; split the module, or exclude it"
             )
-        if isinstance(node, ast.BoolOp):
-            depth += len(node.values) - 1
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        kind = type(node)
+        if kind is ast.BoolOp:
+            depth += len(node.values) - 1  # type: ignore[attr-defined]
+        if depth > deepest:
+            deepest = depth
+        depth += 1
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = kind._fields
+        for name in fields:  # what ast.iter_child_nodes yields, without its generators
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend((child, depth) for child in value if isinstance(child, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append((value, depth))
     if deepest > MAX_NESTING:
         raise SourceError(f"cannot parse: nesting too deep ({deepest:,} levels)")
     if deepest > MAX_DEFAULT_STACK_NESTING and not on_deep_thread():
         raise RecursionError(f"{deepest:,} levels")  # lint_source goes on a deep stack
 
 
+_AST_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _libcst(text: str, layout: Layout | None, statements: StatementCache | None) -> cst.Module:
     """libcst's parse of ``text``, from the statements kept of an earlier version if any."""
     if statements is None or layout is None:
-        return cst.parse_module(text)
+        return parse_unvalidated(text)
     return statements.parse(text, *layout)
 
 

@@ -38,11 +38,11 @@ from pooltune.lint.findings import Finding
 from pooltune.lint.project import declared_dependencies
 from pooltune.lint.source import MAX_FILE_BYTES, file_too_large
 from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
-from pooltune.lint.workers import GC_THRESHOLDS, init_worker, stop_workers
+from pooltune.lint.workers import GC_THRESHOLDS, collected_after, init_worker, stop_workers
 from pooltune.regular_file import read_regular_file
 
 if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
-    from concurrent.futures import Executor, ProcessPoolExecutor  # only when there are many files
+    from concurrent.futures import Executor, Future, ProcessPoolExecutor  # many files only
 
     from pooltune.lint.rule import ProjectInfo
     from pooltune.lint.source import FileSummary
@@ -50,6 +50,10 @@ if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a f
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 24
+# Phase one's chunks: about this many per worker (by bytes), at most MAX_CHUNK files each
+# (each chunk is one round trip to a worker).
+CHUNKS_PER_WORKER = 64
+MAX_CHUNK = 32
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -81,15 +85,18 @@ def _summarize_one(
 
     data, filename, module = task
     digest = None
-    try:
-        if data is None:
-            data = read_regular_file(filename)
-            digest = content_hash(data)
-        return summarize_bytes(data, filename, load_catalog(), module), digest
-    except OSError as exc:  # gone or unreadable since it was hashed: reported, never cached
-        return FileSummary(None, _read_error(filename, exc)), ""
-    except Exception:  # a bug of ours in phase one: the rules still run on the file
-        return FileSummary(None), digest
+    with collected_after():
+        try:
+            if data is None:
+                data = read_regular_file(filename)
+                digest = content_hash(data)
+                if len(data) > MAX_FILE_BYTES:  # grew since the stat
+                    return FileSummary(None, file_too_large(filename, len(data))), ""
+            return summarize_bytes(data, filename, load_catalog(), module), digest
+        except OSError as exc:  # gone or unreadable since it was hashed: reported, never cached
+            return FileSummary(None, _read_error(filename, exc)), ""
+        except Exception:  # a bug of ours in phase one: the rules still run on the file
+            return FileSummary(None), digest
 
 
 def _lint_one(
@@ -100,9 +107,10 @@ def _lint_one(
 
     data, filename, codes, project, view, test_ignore = task
     try:
-        result = lint_bytes(
-            data, filename, load_catalog(), codes, project, view=view, test_ignore=test_ignore
-        )
+        with collected_after():
+            result = lint_bytes(
+                data, filename, load_catalog(), codes, project, view=view, test_ignore=test_ignore
+            )
     except Exception as exc:  # a bug of ours must not stop the other files
         return [parse_error_finding(filename, f"internal error: {type(exc).__name__}: {exc}")]
     return list(result.findings)
@@ -131,13 +139,65 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _map(
-    pool: Executor | None, function: Callable[[T], R], tasks: list[T], workers: int
+    pool: Executor | None,
+    function: Callable[[T], R],
+    tasks: list[T],
+    sizes: list[int],
+    workers: int,
 ) -> list[R]:
+    """``function`` over ``tasks`` (whose costs grow with ``sizes``), in the pool when there is
+    one: the largest first, in chunks of about equal size, small enough that no worker is
+    left with a long chunk at the end while the other has nothing to do."""
     if pool is None or len(tasks) < PARALLEL_THRESHOLD:
         return [function(task) for task in tasks]
-    size = max(1, min(16, len(tasks) // (workers * 4)))
-    chunks = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-    return [r for chunk in pool.map(_Chunk(function), chunks) for r in chunk]
+    order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
+    budget = max(1, sum(sizes) // (workers * CHUNKS_PER_WORKER))
+    chunks: list[list[int]] = []
+    filled = budget
+    for i in order:
+        if filled >= budget or len(chunks[-1]) >= MAX_CHUNK:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(i)
+        filled += sizes[i]
+    mapped = pool.map(_Chunk(function), [[tasks[i] for i in chunk] for chunk in chunks])
+    results: list[R | None] = [None] * len(tasks)
+    for chunk, done in zip(chunks, mapped, strict=True):
+        for i, result in zip(chunk, done, strict=True):
+            results[i] = result
+    return results  # type: ignore[return-value]  # every index was filled
+
+
+_LintTask = tuple[bytes, str, frozenset[str], "ProjectInfo", "ModuleView | None", frozenset[str]]
+
+
+class _PhaseTwo:
+    """Phase two's files, linted in the order they are submitted: in the pool (started once
+    PARALLEL_THRESHOLD files wait, if the run has none yet) as soon as they are submitted,
+    else in this process when the results are asked for."""
+
+    def __init__(self, pool: ProcessPoolExecutor | None, workers: int) -> None:
+        self.pool = pool
+        self.workers = workers
+        self.waiting: list[tuple[Any, _LintTask]] = []
+        self.futures: list[tuple[Any, Future[list[Finding]]]] = []
+
+    def submit(self, key: Any, task: _LintTask) -> None:
+        if self.pool is None:
+            self.waiting.append((key, task))
+            if len(self.waiting) < PARALLEL_THRESHOLD or self.workers < 2:
+                return
+            self.pool = _start_pool(self.workers)
+            waiting, self.waiting = self.waiting, []
+            for earlier in waiting:
+                self.futures.append((earlier[0], self.pool.submit(_lint_one, earlier[1])))
+            return
+        self.futures.append((key, self.pool.submit(_lint_one, task)))
+
+    def results(self) -> list[tuple[Any, list[Finding]]]:
+        done = [(key, future.result()) for key, future in self.futures]
+        done.extend((key, _lint_one(task)) for key, task in self.waiting)
+        return done
 
 
 @dataclass
@@ -149,6 +209,7 @@ class _File:
     stamp: Stamp | None  # None: contents given in place of the disk's (not cached)
     data: bytes | None = None  # None until read (a stat hit is read only for phase two)
     digest: str | None = None
+    size: int = 0  # bytes, from the stat (what phase one's chunks and phase two's order weigh)
     hit: Hit | None = None
     cached: CachedFile | None = None
     summary: ModuleSummary | None = None
@@ -203,14 +264,18 @@ def lint_files(
         try:
             if overrides and filename in overrides:
                 entry.data = overrides[filename]
+                entry.size = len(entry.data)
             else:
                 entry.stamp = stamp_of(os.stat(filename))
-                if entry.stamp[1] > MAX_FILE_BYTES:
-                    run.findings.append(file_too_large(filename, entry.stamp[1]))
+                entry.size = entry.stamp[1]
+                if entry.size > MAX_FILE_BYTES:
+                    run.findings.append(file_too_large(filename, entry.size))
                     continue
                 if cache is not None:
                     entry.hit = cache.lookup(filename, entry.stamp, settings)  # stat: no read
-                if entry.hit is None or keep_sources:
+                    if entry.hit is None:
+                        entry.data = read_regular_file(filename)  # touched, not changed?
+                if keep_sources:
                     entry.data = read_regular_file(filename)
         except OSError as exc:
             run.findings.append(_read_error(filename, exc))
@@ -227,7 +292,9 @@ def lint_files(
             if cache is not None and entry.stamp is not None:  # touched, not changed?
                 entry.hit = cache.confirm(filename, entry.stamp, entry.digest, settings)
         if entry.stamp is not None and not keep_sources:
-            entry.data = None  # read again where it is needed: all contents at once cost memory
+            # read again where it is needed (without a cache, first there: phase one's
+            # worker reads and hashes it): all contents at once cost memory
+            entry.data = None
         files.append(entry)
 
     tree = tree_key((f.filename, f.settings, f.digest or "") for f in files)
@@ -247,6 +314,7 @@ def lint_files(
 
     workers = jobs or os.cpu_count() or 1
     pool: ProcessPoolExecutor | None = None
+    phase_two: _PhaseTwo | None = None
     thresholds = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
@@ -255,11 +323,19 @@ def lint_files(
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
             pool = _start_pool(workers)
         summaries = _map(
-            pool, _summarize_one, [(f.data, f.filename, f.module) for f in todo], workers
+            pool,
+            _summarize_one,
+            [(f.data, f.filename, f.module) for f in todo],
+            [f.size for f in todo],
+            workers,
         )
         for entry, (result, digest) in zip(todo, summaries, strict=True):
             entry.summary, entry.error = result.summary, result.error
-            if digest is not None and digest != entry.digest:
+            if digest is None:
+                continue
+            if entry.digest is None:
+                entry.digest = digest  # first read by the worker (no cache to look up)
+            elif digest != entry.digest:
                 consistent = False  # changed since it was hashed: not cached, relinted next run
                 entry.stamp = None
         for entry in files:
@@ -270,7 +346,7 @@ def lint_files(
         from pooltune.lint.summaries import ProjectIndex
 
         index = ProjectIndex((f.summary for f in files if f.summary is not None), load_catalog())
-        phase_two: list[tuple[_File, str, ModuleView | None]] = []
+        candidates: list[_File] = []
         for entry in files:
             cached = entry.cached
             if entry.error is not None:
@@ -289,8 +365,21 @@ def lint_files(
                 else:
                     _put(cache, entry, CachedFile(summary, "-", []))
                 continue
+            candidates.append(entry)
+
+        # phase two: the rules, on the files where one can fire. The largest first, so that
+        # no worker is left with a big file at the end; each file is handed to the workers
+        # as soon as its view is joined, so they start while the rest are being joined.
+        candidates.sort(key=lambda entry: -entry.size)
+        from pooltune.lint.project import project_info_for
+
+        phase_two = _PhaseTwo(pool, workers)
+        for entry in candidates:
+            cached = entry.cached
+            summary = entry.summary
             view = index.view_for(summary) if summary is not None else None
-            fingerprint = view.fingerprint() if view is not None else "-"
+            # (kept with the findings: without a cache, not needed)
+            fingerprint = view.fingerprint() if view is not None and cache is not None else "-"
             if (
                 cached is not None
                 and cached.findings is not None
@@ -306,37 +395,28 @@ def lint_files(
                     run.findings.append(_read_error(entry.filename, exc))
                     consistent = False
                     continue
-            phase_two.append((entry, fingerprint, view))
-
-        # phase two: the rules, on the files where one can fire; the largest first, so that
-        # no worker is left with a big file at the end
-        phase_two.sort(key=lambda item: -len(item[0].data or b""))
-        if pool is None and len(phase_two) >= PARALLEL_THRESHOLD and workers > 1:
-            pool = _start_pool(workers)
-        from pooltune.lint.project import project_info_for
-
-        tasks = [
-            (
-                entry.data or b"",
+            task = (
+                entry.data,
                 entry.filename,
                 entry.codes,
                 project_info_for(Path(entry.filename)),
                 view,
                 ignore_in_tests,
             )
-            for entry, _, view in phase_two
-        ]
-        results = _map(pool, _lint_one, tasks, workers)
+            phase_two.submit((entry, fingerprint), task)
+        linted = phase_two.results()
     except BaseException:
-        if pool is not None:  # stopped (a signal) or failed: the workers must not outlive us
-            stop_workers()
+        if pool is not None or (phase_two is not None and phase_two.pool is not None):
+            stop_workers()  # stopped (a signal) or failed: the workers must not outlive us
         raise
     finally:
         gc.set_threshold(*thresholds)
+        if phase_two is not None:
+            pool = phase_two.pool
         if pool is not None:
             pool.shutdown()
 
-    for (entry, fingerprint, _), findings in zip(phase_two, results, strict=True):
+    for (entry, fingerprint), findings in linted:
         run.findings.extend(findings)
         if any(f.message.startswith("internal error") for f in findings):
             consistent = False

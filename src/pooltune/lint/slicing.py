@@ -59,6 +59,8 @@ class _Unit:
     kept: bool = False
     bindings: tuple[Binding, ...] | None = None  # computed once the unit is kept
     spread: frozenset[str] = frozenset()
+    # the values its calls spread with `**` (its own statements', for a class with members)
+    spread_values: list[ast.expr] = field(default_factory=list)
 
 
 def split_lines(source: str) -> list[str]:
@@ -83,16 +85,16 @@ class _Slicer:
     def __init__(self, source: str, tree: ast.Module) -> None:
         self.lines = split_lines(source)
         self.tree = tree
-        self.units = [self._unit(s, True) for s in tree.body if isinstance(s, _DEFS)]
         self.plain = [s for s in tree.body if not isinstance(s, _DEFS)]
         # module-level names: what a `**NAME` or `**name()` spread may refer to
-        self.module_names = {u.node.name for u in self.units} | {
+        self.module_names = {s.name for s in tree.body if isinstance(s, _DEFS)} | {
             n.id
             for stmt in _statements(self.plain, into_defs=False)
             for target in _targets(stmt)
             for n in ast.walk(target)
             if isinstance(n, ast.Name)
         }
+        self.units = [self._unit(s, True) for s in tree.body if isinstance(s, _DEFS)]
 
     def run(self, relevant: set[str]) -> Sliced | None:
         if not self.units:
@@ -123,15 +125,23 @@ class _Slicer:
     def _unit(self, node: DefNode, split_members: bool) -> _Unit:
         first, last = _first_line(node), _last_line(node)
         if not split_members or not isinstance(node, ast.ClassDef):
-            unit = _Unit(node, first, last, _identifiers([node]))
-            if any(isinstance(n, ast.Global) for n in ast.walk(node)):
+            words: set[str] = set()
+            spread: list[ast.expr] = []
+            has_global = _scan([node], words, spread)
+            unit = _Unit(node, first, last, frozenset(words), spread_values=spread)
+            if has_global:
                 unit.kept = True  # it changes what a module-level name may hold
             return unit
         # A class: its header and plain statements decide for it; each member on its own.
         members = [self._unit(s, False) for s in node.body if isinstance(s, _DEFS)]
-        own: list[ast.AST] = [*node.decorator_list, *node.bases, *node.keywords]
-        own.extend(s for s in node.body if not isinstance(s, _DEFS))
-        return _Unit(node, first, last, _identifiers(own) | {node.name}, members)
+        words = {node.name}
+        header: list[ast.expr] = []
+        plain: list[ast.expr] = []
+        _scan([*node.decorator_list, *node.bases, *node.keywords], words, header)
+        _scan([s for s in node.body if not isinstance(s, _DEFS)], words, plain)
+        # without members, a class is bound and spread like a function: all of it
+        spread = plain if members else [*header, *plain]
+        return _Unit(node, first, last, frozenset(words), members, spread_values=spread)
 
     def _grow(self, relevant: set[str]) -> None:
         """Keep every unit that mentions a relevant name, add what kept units bind, until
@@ -159,30 +169,30 @@ class _Slicer:
                 # a class: what its own statements bind (`client = Client()`, as `self.client`)
                 plain = [s for s in node.body if not isinstance(s, _DEFS)]
                 unit.bindings = _bindings(plain, "class")
-                unit.spread = frozenset(self._spread(plain))
             else:
                 unit.bindings = _bindings([node], "function")
-                unit.spread = frozenset(self._spread([node]))
+            unit.spread = frozenset(self._spread_names(unit.spread_values))
         return _bound_from(unit.bindings, relevant) | (unit.spread - relevant)
 
     def _spread(self, nodes: Iterable[ast.AST]) -> set[str]:
+        values: list[ast.expr] = []
+        _scan(nodes, set(), values)
+        return self._spread_names(values)
+
+    def _spread_names(self, values: Iterable[ast.expr]) -> set[str]:
         """`**self._defaults()`, `**_defaults()`, `**DEFAULTS`: the rules read the keys of what a
         call spreads (a function of this module or class; a module-level dict, and whatever
         changes it)."""
         found: set[str] = set()
-        for root in nodes:
-            for node in ast.walk(root):
-                if not isinstance(node, ast.keyword) or node.arg is not None:
-                    continue
-                value = node.value
-                if isinstance(value, ast.Call):
-                    func = value.func
-                    if isinstance(func, ast.Name) and func.id in self.module_names:
-                        found.add(func.id)
-                    elif isinstance(func, ast.Attribute) and _is_self(func.value):
-                        found.add(ATTR + func.attr)
-                elif isinstance(value, ast.Name) and value.id in self.module_names:
-                    found.add(value.id)
+        for value in values:
+            if isinstance(value, ast.Call):
+                func = value.func
+                if isinstance(func, ast.Name) and func.id in self.module_names:
+                    found.add(func.id)
+                elif isinstance(func, ast.Attribute) and _is_self(func.value):
+                    found.add(ATTR + func.attr)
+            elif isinstance(value, ast.Name) and value.id in self.module_names:
+                found.add(value.id)
         return found
 
 
@@ -211,19 +221,50 @@ def _identifiers(nodes: Iterable[ast.AST]) -> frozenset[str]:
     """The names code spells (not strings or comments): variables, definitions and imports as
     they are, attributes as ``.attr``."""
     found: set[str] = set()
-    for root in nodes:
-        for node in ast.walk(root):
-            if isinstance(node, ast.Name):
-                found.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                found.add(ATTR + node.attr)
-            elif isinstance(node, _DEFS):
-                found.update((node.name, ATTR + node.name))  # called by name, or as a method
-            elif isinstance(node, ast.alias):
-                found.add(node.asname or node.name.split(".")[0])
-            elif isinstance(node, ast.Global):
-                found.update(node.names)
+    _scan(nodes, found, [])
     return frozenset(found)
+
+
+def _scan(roots: Iterable[ast.AST], words: set[str], spread: list[ast.expr]) -> bool:
+    """One walk over ``roots`` and all below them: adds their identifiers (:func:`_identifiers`)
+    to ``words`` and the values of their `**` keywords to ``spread``; whether one declares
+    ``global`` names."""
+    has_global = False
+    stack = list(roots)
+    fields_of = _CHILD_FIELDS
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Name:
+            words.add(node.id)  # type: ignore[attr-defined]
+            continue  # a name holds only its context
+        if kind is ast.Attribute:
+            words.add(ATTR + node.attr)  # type: ignore[attr-defined]
+        elif kind in _DEF_KINDS:
+            name = node.name  # type: ignore[attr-defined]
+            words.update((name, ATTR + name))  # called by name, or as a method
+        elif kind is ast.alias:
+            words.add(node.asname or node.name.split(".")[0])  # type: ignore[attr-defined]
+        elif kind is ast.Global:
+            words.update(node.names)  # type: ignore[attr-defined]
+            has_global = True
+        elif kind is ast.keyword and node.arg is None:  # type: ignore[attr-defined]
+            spread.append(node.value)  # type: ignore[attr-defined]
+        fields = fields_of.get(kind)
+        if fields is None:
+            fields = fields_of[kind] = tuple(f for f in kind._fields if f not in ("ctx", "op"))
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(child for child in value if isinstance(child, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return has_global
+
+
+_DEF_KINDS = frozenset(_DEFS)
+# The fields of each `ast` class that may hold nodes with names (not contexts or operators).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _held(value: ast.expr) -> frozenset[str]:

@@ -30,7 +30,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1070,7 +1070,7 @@ class Summarizer:
         """The one client class an annotation names (`httpx.Client`, `Optional[OpenAI]`,
         `OpenAI | None`); None for none or several (`httpx.Client | requests.Session`)."""
         found: set[str] = set()
-        for sub in ast.walk(annotation):
+        for sub in _subtree(annotation):
             if isinstance(sub, (ast.Name, ast.Attribute)):
                 name = self.catalog_name(sub)
                 spec = self.catalog.client(name) if name else None
@@ -1089,7 +1089,7 @@ class Summarizer:
 
     def _dependencies_in(self, expr: ast.expr) -> None:
         """`Depends(get_client)` anywhere in an annotation (annotations are not walked)."""
-        for sub in ast.walk(expr):
+        for sub in _subtree(expr):
             if isinstance(sub, ast.Call):
                 self._dependency(sub)
 
@@ -1585,6 +1585,33 @@ def _given_return(node: ast.If) -> ast.expr | None:
     return ret.value if ast.dump(value) == ast.dump(test) else None
 
 
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}  # what may hold nodes: all but the context
+
+
+def _subtree(root: ast.AST) -> list[ast.AST]:
+    """``root`` and every node below it but contexts (what ``ast.walk`` yields, in another
+    order), without ast.walk's generators: most annotations are a name or two."""
+    kind = type(root)
+    if kind is ast.Name or kind is ast.Constant:
+        return [root]
+    found: list[ast.AST] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        kind = type(node)
+        names = _ALL_FIELDS.get(kind)
+        if names is None:
+            names = _ALL_FIELDS[kind] = tuple(f for f in kind._fields if f != "ctx")
+        for name in names:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                stack.extend(child for child in value if isinstance(child, ast.AST))
+            elif isinstance(value, ast.AST):
+                stack.append(value)
+    return found
+
+
 def _only_spread(function: ast.AST) -> bool:
     """The function's `**kwargs` is only ever spread into calls (never read, changed or
     passed as a whole): a `timeout` in it can only come from the caller."""
@@ -1725,7 +1752,8 @@ class ModuleView:
     hot_holders: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        raw = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+        # the JSON of asdict(self), without asdict's deep copy of every value
+        raw = json.dumps(self, default=_as_dict, sort_keys=True, separators=(",", ":"))
         return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
     def canonical(self, ref: str) -> str:
@@ -1746,6 +1774,20 @@ class ModuleView:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    """A dataclass's fields by name, for ``json.dumps(default=...)`` (what asdict gives)."""
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if not is_dataclass(value):
+            raise TypeError(f"{kind.__name__} is not JSON serializable")
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    return {name: getattr(value, name) for name in names}
 
 
 class ProjectIndex:

@@ -88,16 +88,18 @@ def child_fields_from_source(kind: type[cst.CSTNode]) -> tuple[str, ...] | None:
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """A node's children in libcst's order, without rebuilding anything."""
-    fields = child_fields(type(node))
+    kind = type(node)
+    fields = _child_fields[kind] if kind in _child_fields else child_fields(kind)
     if fields is None:
         return list(node.children)
     found: list[cst.CSTNode] = []
+    node_classes = _node_classes
     for name in fields:
         value = getattr(node, name)
         kind = type(value)
         if kind is tuple or kind is list:
             found.extend(value)
-        elif _is_node(kind):
+        elif node_classes[kind] if kind in node_classes else _is_node(kind):
             found.append(value)
     return found
 
@@ -372,28 +374,50 @@ def read_only_visits() -> Iterator[None]:
                 BatchableCSTVisitor.get_visitors = _libcst_get_visitors  # type: ignore[method-assign]
 
 
+def _no_validation(node: cst.CSTNode) -> None:
+    pass
+
+
+_validate_node = cst.CSTNode.__post_init__
+
+
+def parse_unvalidated(text: str) -> cst.Module:
+    """``cst.parse_module(text)``, without validating each node the parser builds.
+
+    Every libcst node checks its fields when it is constructed (``__post_init__``), a fifth of
+    what a parse costs; the nodes of a parse are valid by construction (libcst's own comment
+    on ``__post_init__`` says as much). The check is switched off class-wide, so only while
+    this is the process's only thread (a worker process, a command-line run): a node another
+    thread built meanwhile would go unchecked."""
+    if threading.active_count() != 1 or cst.CSTNode.__post_init__ is not _validate_node:
+        return cst.parse_module(text)
+    cst.CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign,assignment]
+    try:
+        return cst.parse_module(text)
+    finally:
+        cst.CSTNode.__post_init__ = _validate_node  # type: ignore[method-assign]
+
+
 class ParentProvider(BaseMetadataProvider[cst.CSTNode]):
     """Each node's parent, as libcst's ParentNodeProvider gives it (the module has none)."""
 
     def _gen_impl(self, module: cst.Module) -> None:
         # Post-order, each node's children when it is left: the order libcst's provider
         # records them in (rules that iterate the map see the nodes in the same order).
-        set_metadata = self.set_metadata
-        stack: list[tuple[cst.CSTNode, list[cst.CSTNode]]] = [(module, children(module))]
-        next_child = [0]
+        # Taking each node, then its children last one first, and reversing that order
+        # gives the post-order, without a stack of positions.
+        computed = self._computed
+        order: list[tuple[cst.CSTNode, list[cst.CSTNode]]] = []
+        stack: list[cst.CSTNode] = [module]
         while stack:
-            node, kids = stack[-1]
-            index = next_child[-1]
-            if index < len(kids):
-                next_child[-1] = index + 1
-                child = kids[index]
-                stack.append((child, children(child)))
-                next_child.append(0)
-                continue
-            stack.pop()
-            next_child.pop()
+            node = stack.pop()
+            kids = children(node)
+            if kids:
+                order.append((node, kids))
+                stack.extend(kids)
+        for node, kids in reversed(order):
             for child in kids:
-                set_metadata(child, node)
+                computed[child] = node
 
 
 # A statement of a libcst body, from the `ast`: its first line, its last, its first `ast` node.
