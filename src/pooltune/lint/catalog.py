@@ -127,6 +127,8 @@ class Runtime:
     clocks: tuple[str, ...] = ()
     hot_path_class_suffixes: tuple[str, ...] = ()
     local_url_schemes: tuple[str, ...] = ()
+    request_method_words: tuple[str, ...] = ()
+    http_verb_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

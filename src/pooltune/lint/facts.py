@@ -42,6 +42,8 @@ from pooltune.lint.summaries import (
 from pooltune.lint.traversal import ParentProvider
 
 FunctionNode = cst.FunctionDef | cst.Lambda
+# A class offering this many HTTP-verb methods (`get`, `post`, `delete`...) is an HTTP client
+_HTTP_CLIENT_VERBS = 3
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
 Origin = Literal["constructor", "factory", "property"]
 _MUTATORS = frozenset({"update", "setdefault", "pop", "clear", "__setitem__", "popitem"})
@@ -957,11 +959,55 @@ class Facts(cst.MetadataDependent):
             if self.in_loop(node, build.function, reuse=True):
                 build.uses_in_loop = True
             self._classify_use(build, node)
-        if any(
-            getattr(a, "node", None) is not target for a in assignments if a.scope is scope
-        ) and (build.binding == "local"):
-            # The name is rebound: which client a later use refers to is unknown.
-            build.handed_on = True
+        others = [a.node for a in assignments if a.scope is scope and a.node is not target]
+        if others and build.binding == "local":
+            if self._given_in_other_arm(target, others):
+                build.fallback = True  # `if not given: c = OpenAI() else: c = given`
+            else:
+                build.handed_on = True  # rebound: which client a later use holds is unknown
+
+    def _given_in_other_arm(self, target: cst.Name, others: list[cst.CSTNode]) -> bool:
+        """`if not azure_client: client = OpenAI(...) else: client = azure_client`: the name is
+        bound only to new clients and, in the other arm of an `if` that builds one, to a client
+        the code already has (a name or an attribute). Then each build is new whenever none is
+        given, as `given or OpenAI()` is."""
+        built = [target, *(node for node in others if self._binds_build(node))]
+        held = [node for node in others if not self._binds_build(node)]
+        return bool(held) and all(
+            self._binds_held_value(node) and self._other_arm_builds(node, built) for node in held
+        )
+
+    def _binds_build(self, name: cst.CSTNode) -> bool:
+        value = self._bound_value(name)
+        if isinstance(value, cst.Await):
+            value = value.expression
+        return value is not None and id(value) in self._builds_by_node
+
+    def _binds_held_value(self, name: cst.CSTNode) -> bool:
+        """`c = given` / `c = self.client`: the name is bound to an existing object."""
+        return isinstance(self._bound_value(name), (cst.Name, cst.Attribute))
+
+    def _bound_value(self, name: cst.CSTNode) -> cst.BaseExpression | None:
+        target = self.parent(name)
+        assign = self.parent(target) if isinstance(target, cst.AssignTarget) else target
+        if isinstance(assign, (cst.Assign, cst.AnnAssign)):
+            return assign.value
+        return None
+
+    def _other_arm_builds(self, node: cst.CSTNode, built: list[cst.Name]) -> bool:
+        """Whether an `if` around ``node`` builds one of ``built`` in its other arm."""
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(parent, cst.If) and child in (parent.body, parent.orelse):
+                other = parent.orelse if child is parent.body else parent.body
+                if other is not None and any(self._within(b, other) for b in built):
+                    return True
+        return False
+
+    def _within(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        return any(parent is ancestor for _, parent in self.ancestors(node))
+
 
     def _classify_use(self, build: ClientBuild, name: cst.Name) -> None:
         parent = self.parent(name)
@@ -1004,6 +1050,8 @@ class Facts(cst.MetadataDependent):
             return "inside a loop" if build.in_loop and not build.in_class_body else None
         if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
+        if self.memo_guard(build.node) == "process":
+            return None  # built once and kept for the process (`if not cls.models:`)
         facts = self.function_facts(build.function)
         if build.in_loop and not (
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
@@ -1033,6 +1081,9 @@ class Facts(cst.MetadataDependent):
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
         how strong the evidence is; None where it runs once (or nothing says how often)."""
         function = self.enclosing_function(call)
+        memo = self.memo_guard(call)
+        if memo == "process":
+            return None  # fetched once and kept for the process (`if not cls.models:`)
         if self.in_loop(call, function) and not (
             self._runs_once_or_cached(self.function_facts(function))
             and not self.in_loop(call, function, reuse=True)
@@ -1055,12 +1106,63 @@ class Facts(cst.MetadataDependent):
         if cls is None or facts.kind is FunctionKind.FUNCTION:
             return None
         method = f"{cls.name.value}.{facts.qualname.rsplit('.', 1)[-1]}"
-        if self.class_qualname(cls) in self.view.hot_classes:
+        if self.class_qualname(cls) in self.view.hot_classes and memo is None:
             return ImplicitCallPlace(
                 f"in `{method}`, a method of a client/provider class (its hot path)",
                 Evidence.PER_REQUEST,
             )
+        request_path = self._request_path(cls, facts.qualname.rsplit(".", 1)[-1])
+        if request_path is not None and memo is None:
+            return ImplicitCallPlace(f"in `{method}`, {request_path}", Evidence.PER_REQUEST)
         return ImplicitCallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
+
+    def _request_path(self, cls: cst.ClassDef, method: str) -> str | None:
+        """Why a method of an ordinary class runs once per API call: its name says it is the
+        class's request path (`inference`, `chat_completion`), or the class offers HTTP verbs
+        (`get`/`post`/`delete` over one request method) and so is an HTTP client itself."""
+        runtime = self.catalog.runtime
+        words = [w for w in method.lower().split("_") if w]
+        if any(
+            w in runtime.request_method_words
+            or (w[:1] == "a" and w[1:] in runtime.request_method_words)
+            for w in words
+        ):
+            return "the class's request method (its name says it runs once per API call)"
+        verbs = [
+            stmt.name.value
+            for stmt in cls.body.body
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in runtime.http_verb_methods
+        ]
+        if len(verbs) >= _HTTP_CLIENT_VERBS:
+            shown = "/".join(f"`{v}`" for v in verbs[:3])
+            return f"a method of an HTTP client class (it offers {shown}): its hot path"
+        return None
+
+    def memo_guard(self, node: cst.CSTNode) -> Literal["process", "object"] | None:
+        """`if not cls.models: ... cls.models = fetched`: inside an `if` that tests a value for
+        being unset and whose body sets it, so the body runs once: per process for a class
+        attribute or a `global`, per object for `self.x`. None when not so guarded."""
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return None
+            if not (isinstance(parent, cst.If) and child is parent.body):
+                continue
+            memo = _unset_test(parent.test)
+            if memo is None or not _assigns(parent.body, self.tree.code_for_node(memo)):
+                continue
+            if isinstance(memo, cst.Name):
+                function = self.enclosing_function(parent)
+                if function is not None and self._declared_global(function, memo.value):
+                    return "process"
+            elif isinstance(memo, cst.Attribute) and isinstance(memo.value, cst.Name):
+                owner = memo.value.value
+                if owner == "self":
+                    return "object"
+                function = self.enclosing_function(parent)
+                cls = self.method_class(function)
+                if owner == "cls" or (cls is not None and owner == cls.name.value):
+                    return "process"
+        return None
 
     def root_reason(self, function: FunctionNode | None) -> str | None:
         """ "inside the request handler `h`" for a function that runs per request by itself."""
@@ -1177,6 +1279,49 @@ class Facts(cst.MetadataDependent):
             and isinstance(owner.value, cst.Name)
             and owner.value.value == "False"
         )
+
+
+def _unset_test(test: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What `if not x:` / `if x is None:` asks to be unset (None for any other test)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Is)
+        and _is_none_literal(test.comparisons[0].comparator)
+    ):
+        return test.left
+    return None
+
+
+def _assigns(body: cst.CSTNode, target: str) -> bool:
+    """Whether a statement in ``body`` (not in a nested function) assigns ``target``'s code."""
+    found = _Assigns(target)
+    body.visit(found)
+    return found.found
+
+
+class _Assigns(cst.CSTVisitor):
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.found = False
+        self._code = cst.Module(body=[])
+
+    def _check(self, target: cst.BaseExpression) -> None:
+        self.found = self.found or self._code.code_for_node(target) == self.target
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._check(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._check(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._check(node.target)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
 
 
 def _string_starts(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:

@@ -221,11 +221,16 @@ def _function_from_json(raw: dict[str, Any]) -> FunctionSummary:
 
 @functools.lru_cache(maxsize=4096)
 def _package_parts(folder: str) -> tuple[str, ...]:
-    """The dotted package path of a folder: its name and its parents' while __init__.py exists."""
-    if not os.path.isfile(os.path.join(folder, "__init__.py")):
-        return ()
+    """The dotted package path of a folder: its name and its parents' while __init__.py exists.
+    A folder without one inside such a package is a namespace package (PEP 420): Python
+    imports `pkg.sub.mod` from `pkg/sub/mod.py` all the same, so it is named that way too."""
     parent = os.path.dirname(folder)
     name = os.path.basename(folder)
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        if parent == folder or not name.isidentifier():
+            return ()
+        above = _package_parts(parent)
+        return (*above, name) if above else ()
     if parent == folder or not name.isidentifier():
         return (name,) if name.isidentifier() else ()
     return (*_package_parts(parent), name)
@@ -319,11 +324,13 @@ class _Fn:
 
 
 class _Cls:
-    __slots__ = ("summary", "validators")
+    __slots__ = ("attr_types", "summary", "validators")
 
     def __init__(self, summary: ClassSummary) -> None:
         self.summary = summary
         self.validators: set[str] = set()
+        # `self.app = FastAPI()`, `self.app: Flask = app`: the class an attribute holds
+        self.attr_types: dict[str, str] = {}
 
 
 def _dotted(expr: ast.expr) -> list[str] | None:
@@ -480,6 +487,13 @@ class Summarizer:
             return member_ref(fn.cls.summary.qualname, expr.attr)
         if owner in fn.local_types:
             return member_ref(fn.local_types[owner], expr.attr)
+        if owner in ("self", "cls") and owner not in fn.params:
+            # a closure in a method (a route registered there) calls `self.m` of that object
+            for outer in reversed(self.outer_fns):
+                if owner in outer.params:
+                    if outer.cls is not None and outer.summary.kind is FunctionKind.METHOD:
+                        return member_ref(outer.cls.summary.qualname, expr.attr)
+                    break
         return None
 
     def ref(self, expr: ast.expr) -> str | None:
@@ -601,12 +615,55 @@ class Summarizer:
         return out
 
     def _owner_constructors(self, expr: ast.expr) -> set[str]:
+        """The class of the object a decorator is taken from (`app` in `@app.get`): a module
+        value built by a call; in a function (routes registered in a method or an app
+        factory), a local built by a call, a parameter annotated with the class, or `self.app`
+        so built or annotated."""
+        found: set[str | None] = set()
+        fn = self.fn
         if isinstance(expr, ast.Name):
             value = self.module_values.get(expr.id)
             if isinstance(value, ast.Call):
-                name = self.resolve(value.func)
-                return {name} if name else set()
-        return set()
+                found.add(self.resolve(value.func))
+            for outer in (fn, *reversed(self.outer_fns)) if fn is not None else ():
+                if expr.id in outer.local_types:
+                    found.add(outer.local_types[expr.id])
+                    break
+                if expr.id in outer.params:
+                    found.add(self._param_type(outer, expr.id))
+                    break
+        elif fn is not None and fn.cls is not None and (attr := _self_attr(expr)) is not None:
+            found.add(fn.cls.attr_types.get(attr))
+        return {name for name in found if name}
+
+    def _param_type(self, fn: _Fn, name: str) -> str | None:
+        """The class a parameter's annotation names (`app: FastAPI`)."""
+        args = getattr(fn.node, "args", None)
+        if not isinstance(args, ast.arguments):
+            return None
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            if arg.arg == name and isinstance(arg.annotation, (ast.Name, ast.Attribute)):
+                return self.resolve(arg.annotation)
+        return None
+
+    def _attr_type(self, fn: _Fn, node: ast.Assign | ast.AnnAssign) -> None:
+        """Note the class `self.<attr>` holds, for the route decorators taken from it."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        attrs = [a for t in targets if (a := _self_attr(t)) is not None]
+        if fn.cls is None or not attrs:
+            return
+        kind: str | None = None
+        if isinstance(node, ast.AnnAssign) and isinstance(
+            node.annotation, (ast.Name, ast.Attribute)
+        ):
+            kind = self.resolve(node.annotation)
+        elif isinstance(node.value, ast.Call):
+            kind = self.resolve(node.value.func)
+        elif isinstance(node.value, ast.Name) and node.value.id in fn.params:
+            kind = self._param_type(fn, node.value.id)
+        if kind is not None:
+            for attr in attrs:
+                fn.cls.attr_types[attr] = kind
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer_fn, outer_cls = self.fn, self.cls
@@ -761,6 +818,8 @@ class Summarizer:
                 summary.timeout_defaults[param] = sink
         body = getattr(fn.node, "body", [])
         summary.ttl_cached = any(self._fresh_cache_guard(stmt) for stmt in body)
+        if _memo_guarded(fn, body):
+            summary.exempt = True  # its body runs once per process, as a cached factory's does
         if fn.kwargs_sink is not None and _only_spread(fn.node):
             summary.kwargs_timeout_sink = fn.kwargs_sink
 
@@ -902,6 +961,8 @@ class Summarizer:
                 self._bind(target, ref, value)
         if isinstance(node, ast.AnnAssign) and cls is not None and fn is None:
             self._annotated_attr(node)
+        if fn is not None:
+            self._attr_type(fn, node)
         self._children(node)
 
     def _annotation_client(self, annotation: ast.expr) -> str | None:
@@ -1332,6 +1393,62 @@ def _shared(ref: ClientRef) -> ClientRef:
     return out
 
 
+def _memo_guarded(fn: _Fn, body: list[ast.stmt]) -> bool:
+    """`global _done; if _done: return; ...; _done = True` (or `cls._loaded`): the function
+    returns at once when a process-wide flag it sets itself is set, so its body runs once."""
+    leading = [s for s in body if not isinstance(s, ast.Global) and not _is_docstring(s)][:2]
+    for stmt in leading:
+        if not (
+            isinstance(stmt, ast.If)
+            and not stmt.orelse
+            and any(isinstance(s, ast.Return) for s in stmt.body)
+        ):
+            continue
+        flag = stmt.test
+        if isinstance(flag, ast.Compare) and isinstance(flag.ops[0], ast.IsNot):
+            flag = flag.left  # `if _client is not None: return _client`
+        if process_wide(flag, fn) and assigns(fn.node, flag):
+            return True
+    return False
+
+
+def process_wide(flag: ast.expr, fn: _Fn) -> bool:
+    """A name the function declares `global`, or an attribute of its class (`cls.x`)."""
+    if isinstance(flag, ast.Name):
+        return flag.id in fn.global_names
+    return (
+        isinstance(flag, ast.Attribute)
+        and isinstance(flag.value, ast.Name)
+        and (
+            (flag.value.id == "cls" and fn.summary.kind is not FunctionKind.FUNCTION)
+            or (fn.cls is not None and flag.value.id == fn.cls.summary.qualname.rsplit(".", 1)[-1])
+        )
+    )
+
+
+def assigns(scope: ast.AST, target: ast.expr) -> bool:
+    """Whether anything in ``scope`` assigns ``target`` (`x = ...`, `cls.x: T = ...`, `x += 1`)."""
+    wanted = _shape(target)
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        else:
+            continue
+        if any(_shape(t) == wanted for t in targets):
+            return True
+    return False
+
+
+def _shape(expr: ast.expr) -> str:
+    return ".".join(_dotted(expr) or ["<?>"])
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
 def _self_attr(expr: ast.expr) -> str | None:
     if (
         isinstance(expr, ast.Attribute)
@@ -1740,12 +1857,16 @@ class ProjectIndex:
         # first, then loops; each chain is followed breadth first, so a reason names the
         # nearest start, and a callee several calls away still says where the loop is.
         seeds: list[tuple[str, str, str, bool]] = []
+        nested = self._nested_defs()
         for qualname, root in roots.items():
             start = f"the {_ROOT_WORDS[root]} `{_short(qualname)}`"
             for ref, _ in self.functions[qualname].calls:
                 target = self._runs_by_call(ref)
                 if target is not None:
                     seeds.append((target, f"called from {start}", start, False))
+            for inner in nested.get(qualname, ()):
+                if self._runs_by_call(inner) is not None:
+                    seeds.append((inner, f"defined in {start}", start, False))
         for qualname, fn in self.functions.items():
             for ref, in_loop in fn.calls:
                 target = self._runs_by_call(ref) if in_loop else None
@@ -1763,7 +1884,9 @@ class ProjectIndex:
                 queue.append((target, target, start, loop))
         while queue:
             current, first, start, loop = queue.popleft()
-            for ref, _ in self.functions[current].calls:
+            # a closure defined per call runs (or is scheduled: `add_task(inner)`) per call too
+            inner = nested.get(current, [])
+            for ref in [*(ref for ref, _ in self.functions[current].calls), *inner]:
                 target = self._runs_by_call(ref)
                 if target is None or target in reasons:
                     continue
@@ -1773,10 +1896,20 @@ class ProjectIndex:
                     how = f"which {start} calls in a loop"
                 else:
                     how = f"which runs in a loop of {start} (through `{_short(first)}`)"
-                reasons[target] = f"called from `{_short(current)}`, {how}"
+                link = "defined in" if ref in inner else "called from"
+                reasons[target] = f"{link} `{_short(current)}`, {how}"
                 queue.append((target, first, start, loop))
         self._per_request = reasons
         return reasons
+
+    def _nested_defs(self) -> dict[str, list[str]]:
+        """The functions defined directly in each function (`h.<locals>.inner` under `h`)."""
+        nested: dict[str, list[str]] = {}
+        for qualname in self.functions:
+            definer, sep, name = qualname.rpartition(".<locals>.")
+            if sep and "." not in name:
+                nested.setdefault(definer, []).append(qualname)
+        return nested
 
     def _runs_by_call(self, ref: str) -> str | None:
         """The function a call runs, when its running says something (not exempt, not a root)."""
