@@ -244,8 +244,14 @@ def test_a_name_called_on_an_unknown_receiver_may_have_unseen_callers(tmp_path: 
             "poll",
         ),
         ("for {n} in range(3):\n    get()\n", "work"),
+        # a fallback over alternatives: it leaves on the first success, from inside the `try`
         (
             "for {n} in urls:\n    try:\n        return get({n})\n    except E:\n        pass\n",
+            "retry",
+        ),
+        (
+            "for {n} in urls:\n    try:\n        out.append(get({n}))\n    except E:\n"
+            "        continue\n    if len(out) > 9:\n        break\n",
             "work",
         ),
     ],

@@ -129,6 +129,7 @@ class Runtime:
     local_url_schemes: tuple[str, ...] = ()
     request_method_words: tuple[str, ...] = ()
     http_verb_methods: tuple[str, ...] = ()
+    websocket_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1052,6 +1052,8 @@ class Facts(cst.MetadataDependent):
             return None
         if self.memo_guard(build.node) == "process":
             return None  # built once and kept for the process (`if not cls.models:`)
+        if self._websocket_only(build):
+            return None  # one WebSocket per session: nothing a pool would have kept
         facts = self.function_facts(build.function)
         if build.in_loop and not (
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
@@ -1076,6 +1078,24 @@ class Facts(cst.MetadataDependent):
         if self.runs_once(build.function):
             return None
         return "for a single call"
+
+    def _websocket_only(self, build: ClientBuild) -> bool:
+        """Every use of the client opens a WebSocket (`session.ws_connect(url)`)."""
+        methods = self.catalog.runtime.websocket_methods
+        if not build.uses or not methods:
+            return False
+        for use in build.uses:
+            attribute = self.parent(use)
+            if not (
+                isinstance(attribute, cst.Attribute)
+                and attribute.value is use
+                and attribute.attr.value in methods
+            ):
+                return False
+            call = self.parent(attribute)
+            if not (isinstance(call, cst.Call) and call.func is attribute):
+                return False
+        return True
 
     def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and

@@ -172,6 +172,65 @@ def wait(job_id: str) -> None:
             time.sleep(2)
 """,
     ),
+    Valid(
+        why="a session used only to open one WebSocket (nothing a pool would keep)",
+        source="""\
+import json
+
+import aiohttp
+
+
+async def send_browser_close(ws_url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(ws_url, timeout=10) as ws:
+            await ws.send_str(json.dumps({"id": 1, "method": "Browser.close"}))
+""",
+    ),
+    Valid(
+        why="a model listing fetched once per process behind a memo on the class attribute",
+        source="""\
+import requests
+
+
+class OpenRouterProvider:
+    models: list[str] = []
+
+    @classmethod
+    def get_models(cls) -> list[str]:
+        if not cls.models:
+            data = requests.get("https://openrouter.example/api/v1/models", timeout=15).json()
+            cls.models = [m["id"] for m in data["data"]]
+        return cls.models
+""",
+    ),
+    Valid(
+        why="a per-process init that returns at once when its global flag is set",
+        source="""\
+import requests
+
+_init_done = False
+
+
+def authenticate() -> str:
+    return requests.post("https://auth.example/device", timeout=30).json()["token"]
+
+
+def init() -> None:
+    global _init_done
+    if _init_done:
+        return
+    authenticate()
+    _init_done = True
+
+
+def run_batch(prompts: list[str]) -> list[str]:
+    results = []
+    for prompt in prompts:
+        init()
+        results.append(prompt.upper())
+    return results
+""",
+    ),
 )
 
 INVALID = (
@@ -592,6 +651,216 @@ async def embed(texts: list[str], api_base: str) -> list[list[float]]:
                 43,
                 "`litellm.llms.custom_httpx.http_handler.AsyncHTTPHandler` built for a single "
                 "call: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a closure a handler schedules (`add_task(inner)`) runs per request",
+        source="""\
+import requests
+from fastapi import APIRouter, BackgroundTasks
+
+router = APIRouter()
+
+
+async def get_bearer_token(client_key: str) -> str:
+    response = requests.post(
+        "https://auth.example/oauth2/token", data={"key": client_key}, timeout=10
+    )
+    return response.json()["access_token"]
+
+
+@router.post("/webhook")
+async def webhook(background_tasks: BackgroundTasks, client_key: str) -> dict:
+    async def inner() -> None:
+        token = await get_bearer_token(client_key)
+        print(token)
+
+    background_tasks.add_task(inner)
+    return {"ok": True}
+""",
+        expected=(
+            Expect(
+                8,
+                16,
+                10,
+                6,
+                "`requests.post()` in `get_bearer_token`, called from `inner`, which the request "
+                "handler `webhook` reaches builds and drops a connection pool per call; use one "
+                "shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="routes registered in a method on `self.app`, an app the constructor was given",
+        source="""\
+import aiohttp
+from fastapi import FastAPI
+
+
+class Api:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def register_routes(self) -> None:
+        @self.app.get("/proxy")
+        async def proxy(url: str) -> dict:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(url) as response:
+                    return await response.json()
+""",
+        expected=(
+            Expect(
+                12,
+                24,
+                12,
+                47,
+                "`aiohttp.ClientSession` built inside the request handler `proxy`: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a route of an app built in an app factory (`app = Flask(...)` in `create_app`)",
+        source="""\
+import requests
+from flask import Flask, request
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/api/proxy", methods=["POST"])
+    def proxy() -> bytes:
+        upstream = requests.post("https://upstream.example/v1", data=request.data, timeout=30)
+        return upstream.content
+
+    return app
+""",
+        expected=(
+            Expect(
+                10,
+                20,
+                10,
+                95,
+                "`requests.post()` inside the request handler `proxy` builds and drops a "
+                "connection pool per call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a model class's `inference` is its request path, whatever the class is called",
+        source="""\
+import requests
+
+
+class OllamaModel:
+    def __init__(self, uri: str, model_name: str) -> None:
+        self.uri = uri
+        self.model_name = model_name
+
+    def inference(self, prompt: str) -> str:
+        response = requests.post(
+            f"{self.uri}/api/generate",
+            json={"model": self.model_name, "prompt": prompt},
+            timeout=120,
+        )
+        return response.json()["response"]
+""",
+        expected=(
+            Expect(
+                10,
+                20,
+                14,
+                10,
+                "`requests.post()` in `OllamaModel.inference`, the class's request method (its "
+                "name says it runs once per API call) builds and drops a connection pool per "
+                "call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a class offering get/post/delete over one request method is an HTTP client",
+        source="""\
+import requests
+
+
+class Session:
+    def __init__(self, endpoint_url: str, api_key: str) -> None:
+        self._endpoint_url = endpoint_url
+        self._api_key = api_key
+
+    def get(self, path: str, **kwargs) -> dict:
+        return self.make_request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> dict:
+        return self.make_request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> dict:
+        return self.make_request("DELETE", path, **kwargs)
+
+    def make_request(self, method: str, path: str, timeout: int = 300, **kwargs) -> dict:
+        response = requests.request(
+            method,
+            self._endpoint_url + path,
+            headers={"x-authorization": f"Bearer {self._api_key}"},
+            timeout=timeout,
+            **kwargs,
+        )
+        return response.json()
+""",
+        expected=(
+            Expect(
+                19,
+                20,
+                25,
+                10,
+                "`requests.request()` in `Session.make_request`, a method of an HTTP client class "
+                "(it offers `get`/`post`/`delete`): its hot path builds and drops a connection "
+                "pool per call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client built per call unless a shared one is configured (if/else arms)",
+        source="""\
+from openai import OpenAI
+
+from app.config import get_azure_client
+
+
+class OpenAIEmbeddingModel:
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+
+    def embedding(self, texts: list[str]) -> list[list[float]]:
+        azure_client = get_azure_client()
+        if not azure_client:
+            client = OpenAI(api_key=self.api_key)
+        else:
+            client = azure_client
+        response = client.embeddings.create(model="text-embedding-3-small", input=texts)
+        return [item.embedding for item in response.data]
+""",
+        files={
+            "app/config.py": """\
+import os
+
+from openai import AzureOpenAI
+
+_azure = AzureOpenAI() if os.environ.get("AZURE_OPENAI_ENDPOINT") else None
+
+
+def get_azure_client() -> AzureOpenAI | None:
+    return _azure
+""",
+        },
+        expected=(
+            Expect(
+                13,
+                22,
+                13,
+                50,
+                "`openai.OpenAI` built for a single call when no client is given: " + _HANDSHAKE,
             ),
         ),
     ),
