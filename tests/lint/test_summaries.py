@@ -66,7 +66,8 @@ def test_namespace_subpackages_are_named_inside_their_package(tmp_path: Path) ->
         "app/server/data_models/feedback.py": (
             "import requests\n"
             "def store_feedback(feedback: dict) -> dict:\n"
-            "    return requests.post('https://feedback.example', json=feedback, timeout=30).json()\n"
+            "    reply = requests.post('https://feedback.example', json=feedback, timeout=30)\n"
+            "    return reply.json()\n"
         ),
     }
     found = _lint(tmp_path, files)

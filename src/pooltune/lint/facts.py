@@ -959,7 +959,11 @@ class Facts(cst.MetadataDependent):
             if self.in_loop(node, build.function, reuse=True):
                 build.uses_in_loop = True
             self._classify_use(build, node)
-        others = [a.node for a in assignments if a.scope is scope and a.node is not target]
+        others: list[cst.CSTNode] = [
+            bound
+            for a in assignments
+            if a.scope is scope and (bound := getattr(a, "node", None)) is not target
+        ]
         if others and build.binding == "local":
             if self._given_in_other_arm(target, others):
                 build.fallback = True  # `if not given: c = OpenAI() else: c = given`
@@ -971,7 +975,7 @@ class Facts(cst.MetadataDependent):
         bound only to new clients and, in the other arm of an `if` that builds one, to a client
         the code already has (a name or an attribute). Then each build is new whenever none is
         given, as `given or OpenAI()` is."""
-        built = [target, *(node for node in others if self._binds_build(node))]
+        built: list[cst.CSTNode] = [target, *(n for n in others if self._binds_build(n))]
         held = [node for node in others if not self._binds_build(node)]
         return bool(held) and all(
             self._binds_held_value(node) and self._other_arm_builds(node, built) for node in held
@@ -994,7 +998,7 @@ class Facts(cst.MetadataDependent):
             return assign.value
         return None
 
-    def _other_arm_builds(self, node: cst.CSTNode, built: list[cst.Name]) -> bool:
+    def _other_arm_builds(self, node: cst.CSTNode, built: list[cst.CSTNode]) -> bool:
         """Whether an `if` around ``node`` builds one of ``built`` in its other arm."""
         for child, parent in self.ancestors(node):
             if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
@@ -1007,7 +1011,6 @@ class Facts(cst.MetadataDependent):
 
     def _within(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
         return any(parent is ancestor for _, parent in self.ancestors(node))
-
 
     def _classify_use(self, build: ClientBuild, name: cst.Name) -> None:
         parent = self.parent(name)

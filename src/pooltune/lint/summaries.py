@@ -1885,8 +1885,8 @@ class ProjectIndex:
         while queue:
             current, first, start, loop = queue.popleft()
             # a closure defined per call runs (or is scheduled: `add_task(inner)`) per call too
-            inner = nested.get(current, [])
-            for ref in [*(ref for ref, _ in self.functions[current].calls), *inner]:
+            defined = nested.get(current, [])
+            for ref in [*(ref for ref, _ in self.functions[current].calls), *defined]:
                 target = self._runs_by_call(ref)
                 if target is None or target in reasons:
                     continue
@@ -1896,7 +1896,7 @@ class ProjectIndex:
                     how = f"which {start} calls in a loop"
                 else:
                     how = f"which runs in a loop of {start} (through `{_short(first)}`)"
-                link = "defined in" if ref in inner else "called from"
+                link = "defined in" if ref in defined else "called from"
                 reasons[target] = f"{link} `{_short(current)}`, {how}"
                 queue.append((target, first, start, loop))
         self._per_request = reasons
