@@ -962,7 +962,9 @@ class Facts(cst.MetadataDependent):
         others: list[cst.CSTNode] = [
             bound
             for a in assignments
-            if a.scope is scope and (bound := getattr(a, "node", None)) is not target
+            if a.scope is scope
+            and (bound := getattr(a, "node", None)) is not target
+            and bound is not None
         ]
         if others and build.binding == "local":
             if self._given_in_other_arm(target, others):
