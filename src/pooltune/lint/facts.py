@@ -42,6 +42,7 @@ from pooltune.lint.summaries import (
 from pooltune.lint.traversal import ParentProvider
 
 FunctionNode = cst.FunctionDef | cst.Lambda
+_EXITS = frozenset({"__exit__", "__aexit__"})
 # A class offering this many HTTP-verb methods (`get`, `post`, `delete`...) is an HTTP client
 _HTTP_CLIENT_VERBS = 3
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
@@ -1021,6 +1022,8 @@ class Facts(cst.MetadataDependent):
             closers = build.spec.closers
             if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in closers:
                 build.closed = True
+            elif isinstance(call, cst.Call) and call.func is parent and parent.attr.value in _EXITS:
+                build.closed = True  # `await ctx.__aexit__(...)`: a `with` written out by hand
             elif not (isinstance(call, cst.Call) and call.func is parent) and (
                 self._resource_stored(parent)
             ):

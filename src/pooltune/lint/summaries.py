@@ -281,6 +281,7 @@ class _Fn:
         "assigned",
         "build_refs",
         "cls",
+        "context_yields",
         "defaults",
         "global_names",
         "has_yield",
@@ -310,6 +311,8 @@ class _Fn:
         self.assigned: dict[str, int] = {}
         self.returns: list[ast.expr | None] = []
         self.has_yield = False
+        # the values a `@contextmanager` function yields (None: not one): its `with` gives them
+        self.context_yields: list[ast.expr | None] | None = None
         self.local_defs: dict[str, str] = {}
         self.local_types: dict[str, str] = {}  # local -> class ref it was built from
         self.param_stores: set[str] = set()
@@ -745,6 +748,8 @@ class Summarizer:
         if cli and outer_fn is None and outer_cls is None:
             self.cli_groups.add(name)
         fn = _Fn(summary, node, outer_cls)
+        if context:
+            fn.context_yields = []
         fn.params = {a.arg for a in all_args} | {a.arg for a in (args.vararg, args.kwarg) if a}
         for arg in all_args:
             if arg.annotation is not None:
@@ -795,7 +800,16 @@ class Summarizer:
                 ok = False
                 break
             fresh.extend(refs)
-        if ok and fresh:
+        if not fresh and fn.context_yields:
+            # `@asynccontextmanager def session(): async with ClientSession() as s: yield s`:
+            # each `with session()` gets a fresh client, as a factory's call does
+            yielded = [self._fresh(fn, value) for value in fn.context_yields if value is not None]
+            if yielded and all(refs for refs in yielded):
+                fresh = [ref for refs in yielded for ref in refs or ()]
+                clients = sorted({r.client for r in fresh if r.client})
+                if clients and len(fresh) == len([r for r in fresh if r.client]):
+                    summary.factory, summary.factory_clients = clients[0], clients
+        if ok and fresh and not summary.factory:
             clients = sorted({r.client for r in fresh if r.client})
             vias = [r.via for r in fresh if r.via]
             if cached:
@@ -944,6 +958,8 @@ class Summarizer:
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.fn is not None:
             self.fn.has_yield = True
+            if self.fn.context_yields is not None and isinstance(node, ast.Yield):
+                self.fn.context_yields.append(node.value)
         self._children(node)
 
     def visit_global(self, node: ast.Global) -> None:
@@ -1350,6 +1366,8 @@ class Summarizer:
             return  # `if client:` tests it, nothing more
         if isinstance(parent, ast.Return) and not is_param:
             return  # returning the local build: a factory, decided in _finish_function
+        if isinstance(parent, ast.Yield) and not is_param and fn.context_yields is not None:
+            return  # what a context manager gives its `with`: decided in _finish_function
         self._stored(fn, name, is_param)
 
     def _captured(self, name: str) -> None:

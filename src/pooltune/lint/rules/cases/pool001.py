@@ -655,6 +655,44 @@ async def embed(texts: list[str], api_base: str) -> list[list[float]]:
         ),
     ),
     Invalid(
+        why="an `@asynccontextmanager` that yields a fresh session is a factory: each `with`",
+        source="""\
+from contextlib import asynccontextmanager
+
+import aiohttp
+
+
+@asynccontextmanager
+async def aiohttp_session():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class APIRequestor:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    async def arequest(self, path: str) -> dict:
+        ctx = aiohttp_session()
+        session = await ctx.__aenter__()
+        try:
+            async with session.get(self.base_url + path) as response:
+                return await response.json()
+        finally:
+            await ctx.__aexit__(None, None, None)
+""",
+        expected=(
+            Expect(
+                17,
+                15,
+                17,
+                32,
+                "`aiohttp.ClientSession` built for a single call (by aiohttp_session(), a new one "
+                "on every call): " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
         why="a closure a handler schedules (`add_task(inner)`) runs per request",
         source="""\
 import requests
