@@ -142,6 +142,7 @@ class Facts(cst.MetadataDependent):
         self._retry_lines = frozenset(view.retry_loops)
         self._poll_lines = frozenset(view.poll_loops)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
+        self._clears: dict[str, list[cst.FunctionDef]] | None = None  # see _cleared_elsewhere
 
     # -- collection (after metadata is resolved) -----------------------------------------
 
@@ -1178,6 +1179,8 @@ class Facts(cst.MetadataDependent):
             memo = _unset_test(parent.test)
             if memo is None or not _assigns(parent.body, self.tree.code_for_node(memo)):
                 continue
+            if self._cleared_elsewhere(memo, self.enclosing_function(parent)):
+                return None  # another function clears it to fetch again (a reload)
             if isinstance(memo, cst.Name):
                 function = self.enclosing_function(parent)
                 if function is not None and self._declared_global(function, memo.value):
@@ -1191,6 +1194,20 @@ class Facts(cst.MetadataDependent):
                 if owner == "cls" or (cls is not None and owner == cls.name.value):
                     return "process"
         return None
+
+    def _cleared_elsewhere(self, memo: cst.BaseExpression, function: FunctionNode | None) -> bool:
+        """Whether a function other than ``function`` sets ``memo`` to an empty value
+        (`cls.models = []`, `_config = None`), spelled as here or through the class's name."""
+        if self._clears is None:
+            clears = _Clears(self.tree)
+            self.tree.visit(clears)
+            self._clears = clears.found
+        code = self.tree.code_for_node(memo)
+        names = {code}
+        cls = self.method_class(function)
+        if cls is not None and code.startswith("cls."):
+            names.add(cls.name.value + code[3:])
+        return any(where is not function for name in names for where in self._clears.get(name, ()))
 
     def root_reason(self, function: FunctionNode | None) -> str | None:
         """ "inside the request handler `h`" for a function that runs per request by itself."""
@@ -1328,6 +1345,40 @@ def _assigns(body: cst.CSTNode, target: str) -> bool:
     found = _Assigns(target)
     body.visit(found)
     return found.found
+
+
+class _Clears(cst.CSTVisitor):
+    """The functions that assign an empty value to a name or attribute, by its code."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.found: dict[str, list[cst.FunctionDef]] = {}
+        self._functions: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._functions and _empty(node.value):
+            for target in node.targets:
+                code = self.module.code_for_node(target.target)
+                self.found.setdefault(code, []).append(self._functions[-1])
+
+
+def _empty(value: cst.BaseExpression) -> bool:
+    """`None`, `False`, `0`, `""`, `[]`, `{}`, `()`."""
+    if isinstance(value, cst.Name):
+        return value.value in ("None", "False")
+    if isinstance(value, cst.Integer):
+        return value.value == "0"
+    if isinstance(value, cst.SimpleString):
+        return value.value in ('""', "''")
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Dict) and not value.elements
 
 
 class _Assigns(cst.CSTVisitor):

@@ -376,6 +376,7 @@ class Summarizer:
         self.dependencies: set[str] = set()
         self.loop_entries: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
+        self.resets: dict[str, set[int]] = {}  # flag -> the functions that clear it
 
     # -- names ---------------------------------------------------------------------------
 
@@ -559,6 +560,7 @@ class Summarizer:
 
     def run(self, tree: ast.Module) -> ModuleSummary:
         self._collect_module(tree)
+        self.resets = _resets(tree)
         for stmt in tree.body:
             self._walk(stmt)
         self.summary.refs = sorted(self.refs)
@@ -832,7 +834,7 @@ class Summarizer:
                 summary.timeout_defaults[param] = sink
         body = getattr(fn.node, "body", [])
         summary.ttl_cached = any(self._fresh_cache_guard(stmt) for stmt in body)
-        if _memo_guarded(fn, body):
+        if _memo_guarded(fn, body, self.resets):
             summary.exempt = True  # its body runs once per process, as a cached factory's does
         if fn.kwargs_sink is not None and _only_spread(fn.node):
             summary.kwargs_timeout_sink = fn.kwargs_sink
@@ -1411,9 +1413,10 @@ def _shared(ref: ClientRef) -> ClientRef:
     return out
 
 
-def _memo_guarded(fn: _Fn, body: list[ast.stmt]) -> bool:
+def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: dict[str, set[int]]) -> bool:
     """`global _done; if _done: return; ...; _done = True` (or `cls._loaded`): the function
-    returns at once when a process-wide flag it sets itself is set, so its body runs once."""
+    returns at once when a process-wide flag it sets itself is set, so its body runs once --
+    unless another function clears the flag (`_done = None` to force a reload)."""
     leading = [s for s in body if not isinstance(s, ast.Global) and not _is_docstring(s)][:2]
     for stmt in leading:
         if not (
@@ -1426,8 +1429,32 @@ def _memo_guarded(fn: _Fn, body: list[ast.stmt]) -> bool:
         if isinstance(flag, ast.Compare) and isinstance(flag.ops[0], ast.IsNot):
             flag = flag.left  # `if _client is not None: return _client`
         if process_wide(flag, fn) and assigns(fn.node, flag):
-            return True
+            owner = fn.cls.summary.qualname.rsplit(".", 1)[-1] if fn.cls is not None else ""
+            names = {_shape(flag), _shape(flag).replace("cls.", f"{owner}.", 1)}
+            return not any(resets.get(name, set()) - {id(fn.node)} for name in names)
     return False
+
+
+def _resets(tree: ast.Module) -> dict[str, set[int]]:
+    """Where functions clear a value (`x = None`, `cls.models = []`): by the value's dotted
+    name, the ids of the functions doing it."""
+    found: dict[str, set[int]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Assign) and _falsy(node.value):
+                for target in node.targets:
+                    found.setdefault(_shape(target), set()).add(id(function))
+    return found
+
+
+def _falsy(value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):
+        return not value.value
+    return isinstance(value, (ast.List, ast.Dict, ast.Tuple)) and not (
+        value.elts if isinstance(value, (ast.List, ast.Tuple)) else value.keys
+    )
 
 
 def process_wide(flag: ast.expr, fn: _Fn) -> bool:

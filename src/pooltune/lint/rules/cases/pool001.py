@@ -693,6 +693,42 @@ class APIRequestor:
         ),
     ),
     Invalid(
+        why="a memo another function clears (a reload endpoint) does not run once",
+        source="""\
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+_config: dict | None = None
+
+
+def _load_config() -> dict:
+    global _config
+    if _config is not None:
+        return _config
+    _config = httpx.get("https://config.example/beta-headers.json", timeout=5).json()
+    return _config
+
+
+@app.post("/reload-config")
+def reload_config() -> dict:
+    global _config
+    _config = None
+    return _load_config()
+""",
+        expected=(
+            Expect(
+                12,
+                15,
+                12,
+                79,
+                "`httpx.get()` in `_load_config`, called from the request handler "
+                "`reload_config` builds and drops a connection pool per call; use one shared "
+                "client",
+            ),
+        ),
+    ),
+    Invalid(
         why="a closure a handler schedules (`add_task(inner)`) runs per request",
         source="""\
 import requests
