@@ -49,6 +49,36 @@ def test_module_names_follow_packages(tmp_path: Path) -> None:
     assert absolute_import(".http", "pkg.api", True) == "pkg.api.http"
 
 
+def test_namespace_subpackages_are_named_inside_their_package(tmp_path: Path) -> None:
+    """A folder without __init__.py inside a package imports as `pkg.sub.mod` (PEP 420): a
+    handler's call into it is joined, so the request made there is per request."""
+    files = {
+        "app/__init__.py": "",
+        "app/server/__init__.py": "",
+        "app/server/listen.py": (
+            "from fastapi import FastAPI\n"
+            "from app.server.data_models.feedback import store_feedback\n"
+            "app = FastAPI()\n"
+            "@app.post('/api/submit-feedback')\n"
+            "async def submit_feedback(feedback: dict) -> dict:\n"
+            "    return store_feedback(feedback)\n"
+        ),
+        "app/server/data_models/feedback.py": (
+            "import requests\n"
+            "def store_feedback(feedback: dict) -> dict:\n"
+            "    reply = requests.post('https://feedback.example', json=feedback, timeout=30)\n"
+            "    return reply.json()\n"
+        ),
+    }
+    found = _lint(tmp_path, files)
+    assert module_name_for(str(tmp_path / "app/server/data_models/feedback.py")) == (
+        "app.server.data_models.feedback",
+        False,
+    )
+    assert ("app/server/data_models/feedback.py", "POOL001", 3) in found
+    assert module_name_for(str(tmp_path / "loose/tool.py")) == ("tool", False)
+
+
 def test_summary_round_trips_through_json() -> None:
     source = (
         "import requests\nclass A:\n    def _s(self):\n        s = requests.Session()\n"
@@ -288,8 +318,14 @@ def test_a_name_called_on_an_unknown_receiver_may_have_unseen_callers(tmp_path: 
             "poll",
         ),
         ("for {n} in range(3):\n    get()\n", "work"),
+        # a fallback over alternatives: it leaves on the first success, from inside the `try`
         (
             "for {n} in urls:\n    try:\n        return get({n})\n    except E:\n        pass\n",
+            "retry",
+        ),
+        (
+            "for {n} in urls:\n    try:\n        out.append(get({n}))\n    except E:\n"
+            "        continue\n    if len(out) > 9:\n        break\n",
             "work",
         ),
     ],

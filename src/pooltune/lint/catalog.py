@@ -129,6 +129,9 @@ class Runtime:
     hot_path_class_suffixes: tuple[str, ...] = ()
     tool_class_suffixes: tuple[str, ...] = ()
     local_url_schemes: tuple[str, ...] = ()
+    request_method_words: tuple[str, ...] = ()
+    http_verb_methods: tuple[str, ...] = ()
+    websocket_methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,9 @@ from pooltune.lint.summaries import (
 from pooltune.lint.traversal import ParentProvider
 
 FunctionNode = cst.FunctionDef | cst.Lambda
+_EXITS = frozenset({"__exit__", "__aexit__"})
+# A class offering this many HTTP-verb methods (`get`, `post`, `delete`...) is an HTTP client
+_HTTP_CLIENT_VERBS = 3
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
 Origin = Literal["constructor", "factory", "property"]
 _MUTATORS = frozenset({"update", "setdefault", "pop", "clear", "__setitem__", "popitem"})
@@ -141,6 +144,7 @@ class Facts(cst.MetadataDependent):
         self._once_guard_lines = frozenset(view.once_guards)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
         self._build_targets: set[int] = set()  # the names fresh clients are assigned to
+        self._clears: dict[str, list[cst.FunctionDef]] | None = None  # see _cleared_elsewhere
 
     # -- collection (after metadata is resolved) -----------------------------------------
 
@@ -1026,13 +1030,58 @@ class Facts(cst.MetadataDependent):
             elif self.in_loop(node, build.function, reuse=True):
                 build.uses_in_loop = True
             self._classify_use(build, node)
-        if build.binding == "local" and any(
-            id(getattr(a, "node", None)) not in self._build_targets
+        others: list[cst.CSTNode] = [
+            bound
             for a in assignments
-            if a.scope is scope and getattr(a, "node", None) is not target
-        ):
-            # The name is rebound to something else: which value a later use holds is unknown.
-            build.handed_on = True
+            if a.scope is scope
+            and (bound := getattr(a, "node", None)) is not target
+            and bound is not None
+        ]
+        # rebound only to other fresh clients (`if azure: c = AzureOpenAI() else: c = OpenAI()`):
+        # the name holds a client built by this call either way
+        held = [node for node in others if id(node) not in self._build_targets]
+        if held and build.binding == "local":
+            if self._given_in_other_arm(target, others, held):
+                build.fallback = True  # `if not given: c = OpenAI() else: c = given`
+            else:
+                build.handed_on = True  # rebound: which client a later use holds is unknown
+
+    def _given_in_other_arm(
+        self, target: cst.Name, others: list[cst.CSTNode], held: list[cst.CSTNode]
+    ) -> bool:
+        """`if not azure_client: client = OpenAI(...) else: client = azure_client`: the name is
+        bound only to new clients and (``held``), in the other arm of an `if` that builds one,
+        to a client the code already has (a name or an attribute). Then each build is new
+        whenever none is given, as `given or OpenAI()` is."""
+        built: list[cst.CSTNode] = [target, *(n for n in others if id(n) in self._build_targets)]
+        return all(
+            self._binds_held_value(node) and self._other_arm_builds(node, built) for node in held
+        )
+
+    def _binds_held_value(self, name: cst.CSTNode) -> bool:
+        """`c = given` / `c = self.client`: the name is bound to an existing object."""
+        return isinstance(self._bound_value(name), (cst.Name, cst.Attribute))
+
+    def _bound_value(self, name: cst.CSTNode) -> cst.BaseExpression | None:
+        target = self.parent(name)
+        assign = self.parent(target) if isinstance(target, cst.AssignTarget) else target
+        if isinstance(assign, (cst.Assign, cst.AnnAssign)):
+            return assign.value
+        return None
+
+    def _other_arm_builds(self, node: cst.CSTNode, built: list[cst.CSTNode]) -> bool:
+        """Whether an `if` around ``node`` builds one of ``built`` in its other arm."""
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(parent, cst.If) and child in (parent.body, parent.orelse):
+                other = parent.orelse if child is parent.body else parent.body
+                if other is not None and any(self._within(b, other) for b in built):
+                    return True
+        return False
+
+    def _within(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        return any(parent is ancestor for _, parent in self.ancestors(node))
 
     def _closure_calls(
         self, node: cst.CSTNode, function: FunctionNode | None
@@ -1067,6 +1116,8 @@ class Facts(cst.MetadataDependent):
             closers = build.spec.closers
             if isinstance(call, cst.Call) and call.func is parent and parent.attr.value in closers:
                 build.closed = True
+            elif isinstance(call, cst.Call) and call.func is parent and parent.attr.value in _EXITS:
+                build.closed = True  # `await ctx.__aexit__(...)`: a `with` written out by hand
             elif not (isinstance(call, cst.Call) and call.func is parent) and (
                 self._resource_stored(parent)
             ):
@@ -1101,8 +1152,11 @@ class Facts(cst.MetadataDependent):
             return "inside a loop" if build.in_loop and not build.in_class_body else None
         if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
-        if self.under_once_guard(build.node):
-            return None  # built once and kept (lazily), or once per cache period
+        if self.under_once_guard(build.node) or self.memo_guard(build.node) == "process":
+            # built once and kept (lazily, `if not cls.models:`), or once per cache period
+            return None
+        if self._websocket_only(build):
+            return None  # one WebSocket per session: nothing a pool would have kept
         facts = self.function_facts(build.function)
         if build.in_loop and not (
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
@@ -1151,12 +1205,33 @@ class Facts(cst.MetadataDependent):
             chains.append(chain)
         return bool(chains) and all(any(chain[: len(r)] == r for r in admin) for chain in chains)
 
+    def _websocket_only(self, build: ClientBuild) -> bool:
+        """Every use of the client opens a WebSocket (`session.ws_connect(url)`)."""
+        methods = self.catalog.runtime.websocket_methods
+        if not build.uses or not methods:
+            return False
+        for use in build.uses:
+            attribute = self.parent(use)
+            if not (
+                isinstance(attribute, cst.Attribute)
+                and attribute.value is use
+                and attribute.attr.value in methods
+            ):
+                return False
+            call = self.parent(attribute)
+            if not (isinstance(call, cst.Call) and call.func is attribute):
+                return False
+        return True
+
     def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
         how strong the evidence is; None where it runs once (or nothing says how often)."""
         function = self.enclosing_function(call)
         if self.under_once_guard(call):
             return None  # once and kept, or once per cache period
+        memo = self.memo_guard(call)
+        if memo == "process":
+            return None  # fetched once and kept for the process (`if not cls.models:`)
         if self.in_loop(call, function) and not (
             self._runs_once_or_cached(self.function_facts(function))
             and not self.in_loop(call, function, reuse=True)
@@ -1180,15 +1255,85 @@ class Facts(cst.MetadataDependent):
             return None
         method = f"{cls.name.value}.{facts.qualname.rsplit('.', 1)[-1]}"
         cls_name = self.class_qualname(cls)
-        if cls_name in self.view.hot_classes:
-            holder = self.view.hot_holders.get(cls_name)
-            what = (
-                f"a method of a resource the client/provider class `{_short(holder)}` holds"
-                if holder
-                else "a method of a client/provider class"
-            )
-            return ImplicitCallPlace(f"in `{method}`, {what} (its hot path)", Evidence.PER_REQUEST)
+        # a memo on `self` runs once per object; an agent tool's methods run now and then
+        if memo is None and cls_name not in self.view.tool_classes:
+            if cls_name in self.view.hot_classes:
+                holder = self.view.hot_holders.get(cls_name)
+                what = (
+                    f"a method of a resource the client/provider class `{_short(holder)}` holds"
+                    if holder
+                    else "a method of a client/provider class"
+                )
+                where = f"in `{method}`, {what} (its hot path)"
+                return ImplicitCallPlace(where, Evidence.PER_REQUEST)
+            request_path = self._request_path(cls, _short(facts.qualname))
+            if request_path is not None:
+                return ImplicitCallPlace(f"in `{method}`, {request_path}", Evidence.PER_REQUEST)
         return ImplicitCallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
+
+    def _request_path(self, cls: cst.ClassDef, method: str) -> str | None:
+        """Why a method of an ordinary class runs once per API call: its name says it is the
+        class's request path (`inference`, `chat_completion`), or the class offers HTTP verbs
+        (`get`/`post`/`delete` over one request method) and so is an HTTP client itself."""
+        runtime = self.catalog.runtime
+        words = [w for w in method.lower().split("_") if w]
+        if any(
+            w in runtime.request_method_words
+            or (w[:1] == "a" and w[1:] in runtime.request_method_words)
+            for w in words
+        ):
+            return "the class's request method (its name says it runs once per API call)"
+        verbs = [
+            stmt.name.value
+            for stmt in cls.body.body
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in runtime.http_verb_methods
+        ]
+        if len(verbs) >= _HTTP_CLIENT_VERBS:
+            shown = "/".join(f"`{v}`" for v in verbs[:3])
+            return f"a method of an HTTP client class (it offers {shown}): its hot path"
+        return None
+
+    def memo_guard(self, node: cst.CSTNode) -> Literal["process", "object"] | None:
+        """`if not cls.models: ... cls.models = fetched`: inside an `if` that tests a value for
+        being unset and whose body sets it, so the body runs once: per process for a class
+        attribute or a `global`, per object for `self.x`. None when not so guarded."""
+        for child, parent in self.ancestors(node):
+            if isinstance(parent, (cst.FunctionDef, cst.Lambda)):
+                return None
+            if not (isinstance(parent, cst.If) and child is parent.body):
+                continue
+            memo = _unset_test(parent.test)
+            if memo is None or not _assigns(parent.body, self.tree.code_for_node(memo)):
+                continue
+            if self._cleared_elsewhere(memo, self.enclosing_function(parent)):
+                return None  # another function clears it to fetch again (a reload)
+            if isinstance(memo, cst.Name):
+                function = self.enclosing_function(parent)
+                if function is not None and self._declared_global(function, memo.value):
+                    return "process"
+            elif isinstance(memo, cst.Attribute) and isinstance(memo.value, cst.Name):
+                owner = memo.value.value
+                if owner == "self":
+                    return "object"
+                function = self.enclosing_function(parent)
+                cls = self.method_class(function)
+                if owner == "cls" or (cls is not None and owner == cls.name.value):
+                    return "process"
+        return None
+
+    def _cleared_elsewhere(self, memo: cst.BaseExpression, function: FunctionNode | None) -> bool:
+        """Whether a function other than ``function`` sets ``memo`` to an empty value
+        (`cls.models = []`, `_config = None`), spelled as here or through the class's name."""
+        if self._clears is None:
+            clears = _Clears(self.tree)
+            self.tree.visit(clears)
+            self._clears = clears.found
+        code = self.tree.code_for_node(memo)
+        names = {code}
+        cls = self.method_class(function)
+        if cls is not None and code.startswith("cls."):
+            names.add(cls.name.value + code[3:])
+        return any(where is not function for name in names for where in self._clears.get(name, ()))
 
     def root_reason(self, function: FunctionNode | None) -> str | None:
         """ "inside the request handler `h`" for a function that runs per request by itself."""
@@ -1309,6 +1454,83 @@ class Facts(cst.MetadataDependent):
 
 def _short(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1]
+
+
+def _unset_test(test: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What `if not x:` / `if x is None:` asks to be unset (None for any other test)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Is)
+        and _is_none_literal(test.comparisons[0].comparator)
+    ):
+        return test.left
+    return None
+
+
+def _assigns(body: cst.CSTNode, target: str) -> bool:
+    """Whether a statement in ``body`` (not in a nested function) assigns ``target``'s code."""
+    found = _Assigns(target)
+    body.visit(found)
+    return found.found
+
+
+class _Clears(cst.CSTVisitor):
+    """The functions that assign an empty value to a name or attribute, by its code."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.found: dict[str, list[cst.FunctionDef]] = {}
+        self._functions: list[cst.FunctionDef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._functions.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._functions.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._functions and _empty(node.value):
+            for target in node.targets:
+                code = self.module.code_for_node(target.target)
+                self.found.setdefault(code, []).append(self._functions[-1])
+
+
+def _empty(value: cst.BaseExpression) -> bool:
+    """`None`, `False`, `0`, `""`, `[]`, `{}`, `()`."""
+    if isinstance(value, cst.Name):
+        return value.value in ("None", "False")
+    if isinstance(value, cst.Integer):
+        return value.value == "0"
+    if isinstance(value, cst.SimpleString):
+        return value.value in ('""', "''")
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return not value.elements
+    return isinstance(value, cst.Dict) and not value.elements
+
+
+class _Assigns(cst.CSTVisitor):
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.found = False
+        self._code = cst.Module(body=[])
+
+    def _check(self, target: cst.BaseExpression) -> None:
+        self.found = self.found or self._code.code_for_node(target) == self.target
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._check(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._check(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._check(node.target)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
 
 
 def _string_starts(expr: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:

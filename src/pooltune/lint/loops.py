@@ -29,14 +29,15 @@ def loop_kind(
     """A `while` or `for ... in range(...)` loop that stops once its work succeeds (`break`,
     `return`, or setting the flag its `while` tests): RETRY when it tries again only after a
     failure (in an `except` handler, or after a sleep taken on some paths only: a back-off on a
-    bad status); POLL when it sleeps on every turn. Anything else repeats work. ``resolve``
+    bad status); POLL when it sleeps on every turn. A `for` over alternatives that leaves from
+    inside a `try` (a fallback over base URLs) is RETRY too. Anything else repeats work. ``resolve``
     names a call's function (through the module's imports); ``sleeps`` are the sleep calls."""
     if isinstance(node, (ast.For, ast.AsyncFor)) and not (
         isinstance(node.iter, ast.Call)
         and isinstance(node.iter.func, ast.Name)
         and node.iter.func.id == "range"
     ):
-        return LoopKind.WORK
+        return LoopKind.RETRY if _fallback(node) else LoopKind.WORK
     exits = handles = backoff = every_turn = False
     flags = (
         {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
@@ -61,6 +62,18 @@ def loop_kind(
     if handles or (backoff and not every_turn):
         return LoopKind.RETRY
     return LoopKind.POLL if every_turn else LoopKind.WORK
+
+
+def _fallback(node: ast.For | ast.AsyncFor) -> bool:
+    """`for base_url in urls: try: ...; return result  except ...: continue`: one unit of
+    work tried on each alternative until one succeeds (it leaves the loop from inside a `try`
+    whose failure moves on to the next), not one unit per item."""
+    return any(
+        isinstance(sub, ast.Try)
+        and sub.handlers
+        and any(isinstance(n, (ast.Break, ast.Return)) for n in _body_nodes(sub.body))
+        for sub in _body_nodes(node.body)
+    )
 
 
 def _body_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:

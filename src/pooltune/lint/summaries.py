@@ -246,11 +246,16 @@ def _function_from_json(raw: dict[str, Any]) -> FunctionSummary:
 
 @functools.lru_cache(maxsize=4096)
 def _package_parts(folder: str) -> tuple[str, ...]:
-    """The dotted package path of a folder: its name and its parents' while __init__.py exists."""
-    if not os.path.isfile(os.path.join(folder, "__init__.py")):
-        return ()
+    """The dotted package path of a folder: its name and its parents' while __init__.py exists.
+    A folder without one inside such a package is a namespace package (PEP 420): Python
+    imports `pkg.sub.mod` from `pkg/sub/mod.py` all the same, so it is named that way too."""
     parent = os.path.dirname(folder)
     name = os.path.basename(folder)
+    if not os.path.isfile(os.path.join(folder, "__init__.py")):
+        if parent == folder or not name.isidentifier():
+            return ()
+        above = _package_parts(parent)
+        return (*above, name) if above else ()
     if parent == folder or not name.isidentifier():
         return (name,) if name.isidentifier() else ()
     return (*_package_parts(parent), name)
@@ -302,6 +307,7 @@ class _Fn:
         "build_refs",
         "captures",
         "cls",
+        "context_yields",
         "defaults",
         "escaped_defs",
         "fallback",
@@ -338,6 +344,8 @@ class _Fn:
         self.returns: list[ast.expr | None] = []
         self.return_types: list[list[str | None]] = []  # per return: each element's class ref
         self.has_yield = False
+        # the values a `@contextmanager` function yields (None: not one): its `with` gives them
+        self.context_yields: list[ast.expr | None] | None = None
         self.local_defs: dict[str, str] = {}
         self.local_types: dict[str, str] = {}  # local -> class ref it was built from
         self.param_stores: set[str] = set()
@@ -360,11 +368,13 @@ class _Fn:
 
 
 class _Cls:
-    __slots__ = ("summary", "validators")
+    __slots__ = ("attr_types", "summary", "validators")
 
     def __init__(self, summary: ClassSummary) -> None:
         self.summary = summary
         self.validators: set[str] = set()
+        # `self.app = FastAPI()`, `self.app: Flask = app`: the class an attribute holds
+        self.attr_types: dict[str, str] = {}
 
 
 def _dotted(expr: ast.expr) -> list[str] | None:
@@ -410,6 +420,7 @@ class Summarizer:
         self.once_guards: set[int] = set()
         # module-level names bound to a call's result (and the tuple element they take)
         self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
+        self.resets: dict[str, set[int]] = {}  # flag -> the functions that clear it
 
     # -- names ---------------------------------------------------------------------------
 
@@ -531,6 +542,13 @@ class Summarizer:
             return member_ref(fn.cls.summary.qualname, expr.attr)
         if owner in fn.local_types:
             return member_ref(fn.local_types[owner], expr.attr)
+        if owner in ("self", "cls") and owner not in fn.params:
+            # a closure in a method (a route registered there) calls `self.m` of that object
+            for outer in reversed(self.outer_fns):
+                if owner in outer.params:
+                    if outer.cls is not None and outer.summary.kind is FunctionKind.METHOD:
+                        return member_ref(outer.cls.summary.qualname, expr.attr)
+                    break
         return None
 
     def instance_call(self, expr: ast.expr) -> str | None:
@@ -600,6 +618,7 @@ class Summarizer:
 
     def run(self, tree: ast.Module) -> ModuleSummary:
         self._collect_module(tree)
+        self.resets = _resets(tree)
         for stmt in tree.body:
             self.in_main_block = _is_main_guard(stmt)
             self._walk(stmt)
@@ -667,12 +686,55 @@ class Summarizer:
         return out
 
     def _owner_constructors(self, expr: ast.expr) -> set[str]:
+        """The class of the object a decorator is taken from (`app` in `@app.get`): a module
+        value built by a call; in a function (routes registered in a method or an app
+        factory), a local built by a call, a parameter annotated with the class, or `self.app`
+        so built or annotated."""
+        found: set[str | None] = set()
+        fn = self.fn
         if isinstance(expr, ast.Name):
             value = self.module_values.get(expr.id)
             if isinstance(value, ast.Call):
-                name = self.resolve(value.func)
-                return {name} if name else set()
-        return set()
+                found.add(self.resolve(value.func))
+            for outer in (fn, *reversed(self.outer_fns)) if fn is not None else ():
+                if expr.id in outer.local_types:
+                    found.add(outer.local_types[expr.id])
+                    break
+                if expr.id in outer.params:
+                    found.add(self._param_type(outer, expr.id))
+                    break
+        elif fn is not None and fn.cls is not None and (attr := _self_attr(expr)) is not None:
+            found.add(fn.cls.attr_types.get(attr))
+        return {name for name in found if name}
+
+    def _param_type(self, fn: _Fn, name: str) -> str | None:
+        """The class a parameter's annotation names (`app: FastAPI`)."""
+        args = getattr(fn.node, "args", None)
+        if not isinstance(args, ast.arguments):
+            return None
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            if arg.arg == name and isinstance(arg.annotation, (ast.Name, ast.Attribute)):
+                return self.resolve(arg.annotation)
+        return None
+
+    def _attr_type(self, fn: _Fn, node: ast.Assign | ast.AnnAssign) -> None:
+        """Note the class `self.<attr>` holds, for the route decorators taken from it."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        attrs = [a for t in targets if (a := _self_attr(t)) is not None]
+        if fn.cls is None or not attrs:
+            return
+        kind: str | None = None
+        if isinstance(node, ast.AnnAssign) and isinstance(
+            node.annotation, (ast.Name, ast.Attribute)
+        ):
+            kind = self.resolve(node.annotation)
+        elif isinstance(node.value, ast.Call):
+            kind = self.resolve(node.value.func)
+        elif isinstance(node.value, ast.Name) and node.value.id in fn.params:
+            kind = self._param_type(fn, node.value.id)
+        if kind is not None:
+            for attr in attrs:
+                fn.cls.attr_types[attr] = kind
 
     def visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer_fn, outer_cls = self.fn, self.cls
@@ -758,6 +820,8 @@ class Summarizer:
         if cli and outer_fn is None and outer_cls is None:
             self.cli_groups.add(name)
         fn = _Fn(summary, node, outer_cls)
+        if context:
+            fn.context_yields = []
         fn.params = {a.arg for a in all_args} | {a.arg for a in (args.vararg, args.kwarg) if a}
         for arg in all_args:
             if arg.annotation is not None:
@@ -819,7 +883,16 @@ class Summarizer:
                 ok = False
                 break
             fresh.extend(refs)
-        if ok and fresh:
+        if not fresh and fn.context_yields:
+            # `@asynccontextmanager def session(): async with ClientSession() as s: yield s`:
+            # each `with session()` gets a fresh client, as a factory's call does
+            yielded = [self._fresh(fn, value) for value in fn.context_yields if value is not None]
+            if yielded and all(refs for refs in yielded):
+                fresh = [ref for refs in yielded for ref in refs or ()]
+                clients = sorted({r.client for r in fresh if r.client})
+                if clients and len(fresh) == len([r for r in fresh if r.client]):
+                    summary.factory, summary.factory_clients = clients[0], clients
+        if ok and fresh and not summary.factory:
             clients = sorted({r.client for r in fresh if r.client})
             vias = [r.via for r in fresh if r.via]
             if cached:
@@ -844,6 +917,8 @@ class Summarizer:
                 summary.timeout_defaults[param] = sink
         body = getattr(fn.node, "body", [])
         summary.ttl_cached = any(self._fresh_cache_guard(stmt) for stmt in body)
+        if _memo_guarded(fn, body, self.resets):
+            summary.exempt = True  # its body runs once per process, as a cached factory's does
         if fn.kwargs_sink is not None and _only_spread(fn.node):
             summary.kwargs_timeout_sink = fn.kwargs_sink
 
@@ -1047,6 +1122,8 @@ class Summarizer:
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.fn is not None:
             self.fn.has_yield = True
+            if self.fn.context_yields is not None and isinstance(node, ast.Yield):
+                self.fn.context_yields.append(node.value)
         self._children(node)
 
     def visit_global(self, node: ast.Global) -> None:
@@ -1064,6 +1141,8 @@ class Summarizer:
                 self._bind(target, ref, value)
         if isinstance(node, ast.AnnAssign) and cls is not None and fn is None:
             self._annotated_attr(node)
+        if fn is not None:
+            self._attr_type(fn, node)
         self._children(node)
 
     def _annotation_client(self, annotation: ast.expr) -> str | None:
@@ -1516,6 +1595,9 @@ class Summarizer:
             isinstance(parent, ast.IfExp) and parent.test is not node
         ):
             return False  # `if client:` tests it, nothing more
+        if isinstance(parent, ast.Yield) and not is_param and fn.context_yields is not None:
+            # what a context manager gives its `with`: decided in _finish_function
+            return name not in fn.local_builds
         # returning the local build: a factory, decided in _finish_function
         return not (isinstance(parent, ast.Return) and not is_param and name in fn.local_builds)
 
@@ -1634,6 +1716,87 @@ def _shared(ref: ClientRef) -> ClientRef:
     return out
 
 
+def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: dict[str, set[int]]) -> bool:
+    """`global _done; if _done: return; ...; _done = True` (or `cls._loaded`): the function
+    returns at once when a process-wide flag it sets itself is set, so its body runs once --
+    unless another function clears the flag (`_done = None` to force a reload)."""
+    leading = [s for s in body if not isinstance(s, ast.Global) and not _is_docstring(s)][:2]
+    for stmt in leading:
+        if not (
+            isinstance(stmt, ast.If)
+            and not stmt.orelse
+            and any(isinstance(s, ast.Return) for s in stmt.body)
+        ):
+            continue
+        flag = stmt.test
+        if isinstance(flag, ast.Compare) and isinstance(flag.ops[0], ast.IsNot):
+            flag = flag.left  # `if _client is not None: return _client`
+        if process_wide(flag, fn) and assigns(fn.node, flag):
+            owner = fn.cls.summary.qualname.rsplit(".", 1)[-1] if fn.cls is not None else ""
+            names = {_shape(flag), _shape(flag).replace("cls.", f"{owner}.", 1)}
+            return not any(resets.get(name, set()) - {id(fn.node)} for name in names)
+    return False
+
+
+def _resets(tree: ast.Module) -> dict[str, set[int]]:
+    """Where functions clear a value (`x = None`, `cls.models = []`): by the value's dotted
+    name, the ids of the functions doing it."""
+    found: dict[str, set[int]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Assign) and _falsy(node.value):
+                for target in node.targets:
+                    found.setdefault(_shape(target), set()).add(id(function))
+    return found
+
+
+def _falsy(value: ast.expr) -> bool:
+    if isinstance(value, ast.Constant):
+        return not value.value
+    return isinstance(value, (ast.List, ast.Dict, ast.Tuple)) and not (
+        value.elts if isinstance(value, (ast.List, ast.Tuple)) else value.keys
+    )
+
+
+def process_wide(flag: ast.expr, fn: _Fn) -> bool:
+    """A name the function declares `global`, or an attribute of its class (`cls.x`)."""
+    if isinstance(flag, ast.Name):
+        return flag.id in fn.global_names
+    return (
+        isinstance(flag, ast.Attribute)
+        and isinstance(flag.value, ast.Name)
+        and (
+            (flag.value.id == "cls" and fn.summary.kind is not FunctionKind.FUNCTION)
+            or (fn.cls is not None and flag.value.id == fn.cls.summary.qualname.rsplit(".", 1)[-1])
+        )
+    )
+
+
+def assigns(scope: ast.AST, target: ast.expr) -> bool:
+    """Whether anything in ``scope`` assigns ``target`` (`x = ...`, `cls.x: T = ...`, `x += 1`)."""
+    wanted = _shape(target)
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        else:
+            continue
+        if any(_shape(t) == wanted for t in targets):
+            return True
+    return False
+
+
+def _shape(expr: ast.expr) -> str:
+    return ".".join(_dotted(expr) or ["<?>"])
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+
+
 def _self_attr(expr: ast.expr) -> str | None:
     if (
         isinstance(expr, ast.Attribute)
@@ -1748,6 +1911,7 @@ class ModuleView:
     poll_loops: list[int] = field(default_factory=list)  # first lines of polling loops
     once_guards: list[int] = field(default_factory=list)  # first lines of run-once `if`s
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
+    tool_classes: list[str] = field(default_factory=list)  # agent tools: called now and then
     # a hot class held by another (a sub-resource) -> the client/provider class that holds it
     hot_holders: dict[str, str] = field(default_factory=dict)
 
@@ -1820,9 +1984,11 @@ class ProjectIndex:
         self._per_request: dict[str, str] | None = None
         self._strong: dict[str, str] | None = None
         self._flags: dict[str, set[str]] | None = None
+        self._nested: dict[str, list[str]] | None = None
         self._once: set[str] | None = None
         self._shared: dict[str, str | None] = {}
         self._hot: dict[str, str] | None = None
+        self._tools: set[str] = set()  # filled with _hot
 
     # resolution
 
@@ -2094,7 +2260,9 @@ class ProjectIndex:
             decisive = next(
                 (n for n in names if n.endswith(tool_suffixes) or n.endswith(hot_suffixes)), ""
             )
-            if decisive.endswith(hot_suffixes) and not decisive.endswith(tool_suffixes):
+            if decisive.endswith(tool_suffixes):
+                self._tools.add(cls)
+            elif decisive:
                 hot[cls] = cls
             for ref in summary.attrs.values():
                 target = self.resolve(ref.via) if ref.via and not ref.resource else None
@@ -2160,12 +2328,16 @@ class ProjectIndex:
         # first, then loops; each chain is followed breadth first, so a reason names the
         # nearest start, and a callee several calls away still says where the loop is.
         seeds: list[tuple[str, str, str, bool]] = []
+        nested = self._nested_defs()
         for qualname, root in roots.items():
             start = f"the {_ROOT_WORDS[root]} `{_short(qualname)}`"
             for ref, _ in self.functions[qualname].calls:
                 target = self._runs_by_call(ref)
                 if target is not None:
                     seeds.append((target, f"called from {start}", start, False))
+            for inner in nested.get(qualname, ()):
+                if self._runs_by_call(inner) is not None:
+                    seeds.append((inner, f"defined in {start}", start, False))
         for qualname, fn in self.functions.items():
             if fn.demo:
                 continue  # a loop in a `__main__` demo is not how the module is used
@@ -2188,6 +2360,7 @@ class ProjectIndex:
         skip: set[str],
     ) -> dict[str, str]:
         """Follow each seed's callees breadth first, adding to ``reasons`` (not to ``skip``)."""
+        nested = self._nested_defs()
         queue: deque[tuple[str, str, str, bool]] = deque()
         for target, why, start, loop in seeds:
             if target not in reasons and target not in skip:
@@ -2195,7 +2368,9 @@ class ProjectIndex:
                 queue.append((target, target, start, loop))
         while queue:
             current, first, start, loop = queue.popleft()
-            for ref, _ in self.functions[current].calls:
+            # a closure defined per call runs (or is scheduled: `add_task(inner)`) per call too
+            defined = nested.get(current, [])
+            for ref in [*(ref for ref, _ in self.functions[current].calls), *defined]:
                 callee = self._runs_by_call(ref)
                 if callee is None or callee in reasons or callee in skip:
                     continue
@@ -2205,9 +2380,20 @@ class ProjectIndex:
                     how = f"which {start} calls in a loop"
                 else:
                     how = f"which runs in a loop of {start} (through `{_short(first)}`)"
-                reasons[callee] = f"called from `{_short(current)}`, {how}"
+                link = "defined in" if ref in defined else "called from"
+                reasons[callee] = f"{link} `{_short(current)}`, {how}"
                 queue.append((callee, first, start, loop))
         return reasons
+
+    def _nested_defs(self) -> dict[str, list[str]]:
+        """The functions defined directly in each function (`h.<locals>.inner` under `h`)."""
+        if self._nested is None:
+            self._nested = {}
+            for qualname in self.functions:
+                definer, sep, name = qualname.rpartition(".<locals>.")
+                if sep and "." not in name:
+                    self._nested.setdefault(definer, []).append(qualname)
+        return self._nested
 
     def _given_set(self, qualname: str, attrs: list[str]) -> bool:
         """The class itself stores a client in one of ``attrs``: the getter returns that one,
@@ -2479,6 +2665,8 @@ class ProjectIndex:
                     wanted.add(attr_pass.callee)
             view.class_closes[cls_name] = sorted(self.class_closes(cls_name))
             holder = self.hot_classes().get(cls_name)
+            if cls_name in self._tools:
+                view.tool_classes.append(cls_name)
             if holder is not None:
                 view.hot_classes.append(cls_name)
                 if holder != cls_name:

@@ -326,6 +326,85 @@ class Chat:
         return response.choices[0].text
 """,
     ),
+    Valid(
+        why="a session used only to open one WebSocket (nothing a pool would keep)",
+        source="""\
+import json
+
+import aiohttp
+
+
+async def send_browser_close(ws_url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(ws_url, timeout=10) as ws:
+            await ws.send_str(json.dumps({"id": 1, "method": "Browser.close"}))
+""",
+    ),
+    Valid(
+        why="a model listing fetched once per process behind a memo on the class attribute",
+        source="""\
+import requests
+
+
+class OpenRouterProvider:
+    models: list[str] = []
+
+    @classmethod
+    def get_models(cls) -> list[str]:
+        if not cls.models:
+            data = requests.get("https://openrouter.example/api/v1/models", timeout=15).json()
+            cls.models = [m["id"] for m in data["data"]]
+        return cls.models
+""",
+    ),
+    Valid(
+        why="a per-process init that returns at once when its global flag is set",
+        source="""\
+import requests
+
+_init_done = False
+
+
+def authenticate() -> str:
+    return requests.post("https://auth.example/device", timeout=30).json()["token"]
+
+
+def init() -> None:
+    global _init_done
+    if _init_done:
+        return
+    authenticate()
+    _init_done = True
+
+
+def run_batch(prompts: list[str]) -> list[str]:
+    results = []
+    for prompt in prompts:
+        init()
+        results.append(prompt.upper())
+    return results
+""",
+    ),
+    Valid(
+        why="an agent tool's method named like a request method (`generate_image`) is POOL101's",
+        source="""\
+import requests
+
+
+class ImageTools:
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+
+    def generate_image(self, prompt: str) -> str:
+        response = requests.post(
+            "https://images.example/v1/generate",
+            json={"prompt": prompt},
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=60,
+        )
+        return response.json()["url"]
+""",
+    ),
 )
 
 INVALID = (
@@ -1140,6 +1219,323 @@ async def step(llm_client: CodexClient, payload: dict) -> dict:
                 "`httpx.AsyncClient` built for a single call: every call pays a new TCP+TLS "
                 "handshake and drops its pool; create it once (lifespan/module level) and reuse "
                 "it",
+            ),
+        ),
+    ),
+    Invalid(
+        why="an `@asynccontextmanager` that yields a fresh session is a factory: each `with`",
+        source="""\
+from contextlib import asynccontextmanager
+
+import aiohttp
+
+
+@asynccontextmanager
+async def aiohttp_session():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class APIRequestor:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    async def arequest(self, path: str) -> dict:
+        ctx = aiohttp_session()
+        session = await ctx.__aenter__()
+        try:
+            async with session.get(self.base_url + path) as response:
+                return await response.json()
+        finally:
+            await ctx.__aexit__(None, None, None)
+""",
+        expected=(
+            Expect(
+                17,
+                15,
+                17,
+                32,
+                "`aiohttp.ClientSession` built for a single call (by aiohttp_session(), a new one "
+                "on every call): " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a memo another function clears (a reload endpoint) does not run once",
+        source="""\
+import httpx
+from fastapi import FastAPI
+
+app = FastAPI()
+_config: dict | None = None
+
+
+def _load_config() -> dict:
+    global _config
+    if _config is not None:
+        return _config
+    _config = httpx.get("https://config.example/beta-headers.json", timeout=5).json()
+    return _config
+
+
+@app.post("/reload-config")
+def reload_config() -> dict:
+    global _config
+    _config = None
+    return _load_config()
+""",
+        expected=(
+            Expect(
+                12,
+                15,
+                12,
+                79,
+                "`httpx.get()` in `_load_config`, called from the request handler "
+                "`reload_config` builds and drops a connection pool per call; use one shared "
+                "client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a closure a handler schedules (`add_task(inner)`) runs per request",
+        source="""\
+import requests
+from fastapi import APIRouter, BackgroundTasks
+
+router = APIRouter()
+
+
+async def get_bearer_token(client_key: str) -> str:
+    response = requests.post(
+        "https://auth.example/oauth2/token", data={"key": client_key}, timeout=10
+    )
+    return response.json()["access_token"]
+
+
+@router.post("/webhook")
+async def webhook(background_tasks: BackgroundTasks, client_key: str) -> dict:
+    async def inner() -> None:
+        token = await get_bearer_token(client_key)
+        print(token)
+
+    background_tasks.add_task(inner)
+    return {"ok": True}
+""",
+        expected=(
+            Expect(
+                8,
+                16,
+                10,
+                6,
+                "`requests.post()` in `get_bearer_token`, called from `inner`, which the request "
+                "handler `webhook` reaches builds and drops a connection pool per call; use one "
+                "shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="routes registered in a method on `self.app`, an app the constructor was given",
+        source="""\
+import aiohttp
+from fastapi import FastAPI
+
+
+class Api:
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    def register_routes(self) -> None:
+        @self.app.get("/proxy")
+        async def proxy(url: str) -> dict:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(url) as response:
+                    return await response.json()
+""",
+        expected=(
+            Expect(
+                12,
+                24,
+                12,
+                47,
+                "`aiohttp.ClientSession` built inside the request handler `proxy`: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a route of an app built in an app factory (`app = Flask(...)` in `create_app`)",
+        source="""\
+import requests
+from flask import Flask, request
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/api/proxy", methods=["POST"])
+    def proxy() -> bytes:
+        upstream = requests.post("https://upstream.example/v1", data=request.data, timeout=30)
+        return upstream.content
+
+    return app
+""",
+        expected=(
+            Expect(
+                10,
+                20,
+                10,
+                95,
+                "`requests.post()` inside the request handler `proxy` builds and drops a "
+                "connection pool per call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a model class's `inference` is its request path, whatever the class is called",
+        source="""\
+import requests
+
+
+class OllamaModel:
+    def __init__(self, uri: str, model_name: str) -> None:
+        self.uri = uri
+        self.model_name = model_name
+
+    def inference(self, prompt: str) -> str:
+        response = requests.post(
+            f"{self.uri}/api/generate",
+            json={"model": self.model_name, "prompt": prompt},
+            timeout=120,
+        )
+        return response.json()["response"]
+""",
+        expected=(
+            Expect(
+                10,
+                20,
+                14,
+                10,
+                "`requests.post()` in `OllamaModel.inference`, the class's request method (its "
+                "name says it runs once per API call) builds and drops a connection pool per "
+                "call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a class offering get/post/delete over one request method is an HTTP client",
+        source="""\
+import requests
+
+
+class Session:
+    def __init__(self, endpoint_url: str, api_key: str) -> None:
+        self._endpoint_url = endpoint_url
+        self._api_key = api_key
+
+    def get(self, path: str, **kwargs) -> dict:
+        return self.make_request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> dict:
+        return self.make_request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> dict:
+        return self.make_request("DELETE", path, **kwargs)
+
+    def make_request(self, method: str, path: str, timeout: int = 300, **kwargs) -> dict:
+        response = requests.request(
+            method,
+            self._endpoint_url + path,
+            headers={"x-authorization": f"Bearer {self._api_key}"},
+            timeout=timeout,
+            **kwargs,
+        )
+        return response.json()
+""",
+        expected=(
+            Expect(
+                19,
+                20,
+                25,
+                10,
+                "`requests.request()` in `Session.make_request`, a method of an HTTP client class "
+                "(it offers `get`/`post`/`delete`): its hot path builds and drops a connection "
+                "pool per call; use one shared client",
+            ),
+        ),
+    ),
+    Invalid(
+        why="a client built per call unless a shared one is configured (if/else arms)",
+        source="""\
+from openai import OpenAI
+
+from app.config import get_azure_client
+
+
+class OpenAIEmbeddingModel:
+    def __init__(self, api_key: str) -> None:
+        self.api_key = api_key
+
+    def embedding(self, texts: list[str]) -> list[list[float]]:
+        azure_client = get_azure_client()
+        if not azure_client:
+            client = OpenAI(api_key=self.api_key)
+        else:
+            client = azure_client
+        response = client.embeddings.create(model="text-embedding-3-small", input=texts)
+        return [item.embedding for item in response.data]
+""",
+        files={
+            "app/config.py": """\
+import os
+
+from openai import AzureOpenAI
+
+_azure = AzureOpenAI() if os.environ.get("AZURE_OPENAI_ENDPOINT") else None
+
+
+def get_azure_client() -> AzureOpenAI | None:
+    return _azure
+""",
+        },
+        expected=(
+            Expect(
+                13,
+                22,
+                13,
+                50,
+                "`openai.OpenAI` built for a single call when no client is given: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="built in two arms and given in the third: a new client whenever none is given",
+        source="""\
+import httpx
+
+
+def fetch(url: str, azure: bool, given: httpx.Client | None = None) -> str:
+    if azure:
+        http = httpx.Client(timeout=5, http1=True)
+    elif given is not None:
+        http = given
+    else:
+        http = httpx.Client(timeout=5)
+    response = http.get(url)
+    return response.text
+""",
+        expected=(
+            Expect(
+                6,
+                16,
+                6,
+                51,
+                "`httpx.Client` built for a single call when no client is given: " + _HANDSHAKE,
+            ),
+            Expect(
+                10,
+                16,
+                10,
+                39,
+                "`httpx.Client` built for a single call when no client is given: " + _HANDSHAKE,
             ),
         ),
     ),
