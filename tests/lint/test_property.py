@@ -17,13 +17,17 @@ from pooltune.lint.rules import RULES_BY_CODE
 # Prefixing an import of every catalog library forces the full libcst path for each program.
 HEADER = "import httpx, aiohttp, requests, openai\nfrom httpx import AsyncClient as C\n"
 
+# Built on first draw, once for both tests: hypothesmith compiles Python's grammar (seconds of
+# CPU), which at import would cost every pytest process, xdist workers included, at collection.
+PROGRAMS = st.deferred(lambda: st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+
 
 @settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-@given(source=st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+@given(source=PROGRAMS)
 def test_linter_never_crashes_on_generated_programs(source: str) -> None:
     result = lint_source(HEADER + source, "gen.py", load_catalog(), set(RULES_BY_CODE))
     for finding in result.findings:
@@ -42,7 +46,7 @@ def test_linter_never_crashes_on_arbitrary_text(source: str) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-@given(source=st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node()))
+@given(source=PROGRAMS)
 def test_rebuilt_tree_is_libcsts_on_generated_programs(source: str) -> None:
     """What the editor's statement cache rebuilds is what libcst parses (1,500 examples
     passed before this test was added; one, a lone CR after a backslash, made the text go
