@@ -15,6 +15,7 @@ from pooltune.lint.catalog import Catalog
 from pooltune.lint.findings import Fix
 from pooltune.lint.hoist.app import NotHoisted
 from pooltune.lint.hoist.edits import (
+    binding_count,
     block_statements,
     bound_names,
     closes_of,
@@ -211,7 +212,9 @@ def module_fix(
     if set(build.needed_names) & later:
         return None  # it reads names bound below
     code = build.constructor_code(parsed)
-    local = names_bound_in(function) - ({build.bound} if build.bound else set())
+    local = names_bound_in(function)
+    if build.bound and binding_count(function, build.bound) == 1:
+        local.discard(build.bound)  # the module-level client may take the local's own name
     name, existing = _module_name(parsed, build, code, local)
     close = build.spec.close_methods[0]
     prefix = "" if existing else f"{name} = {code}\natexit.register({name}.{close})\n\n\n"

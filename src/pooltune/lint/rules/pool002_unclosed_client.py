@@ -28,6 +28,18 @@ class UnclosedClient(Rule):
                 # closed are two problems (two fixes); POOL001 then leaves the close to this one
                 close = build.spec.close_methods[0]
                 verb = "async with" if build.spec.is_async else "with"
+                if build.fallback:
+                    # `given or Client()`: a close of the name would also close a given client
+                    advice = (
+                        "close it only where it is built (not a client given to the call), or "
+                        "build one once and pass it in"
+                    )
+                    self.report(
+                        build.node,
+                        f"{build.label} bound to `{build.name}` is never closed when it is "
+                        f"built here: {advice}",
+                    )
+                    continue
                 self.report(
                     build.node,
                     f"{build.label} bound to `{build.name}` is never closed: "

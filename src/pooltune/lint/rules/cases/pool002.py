@@ -158,4 +158,29 @@ class Api:
             ),
         ),
     ),
+    Invalid(
+        why="a client built only when none is given: a close of the name would close the caller's",
+        source="""\
+import httpx
+
+
+def post_image(url: str, payload: dict, client: httpx.Client | None = None) -> dict:
+    if client is None:
+        handler = httpx.Client(timeout=600.0)
+    else:
+        handler = client
+    return handler.post(url, json=payload).json()
+""",
+        expected=(
+            Expect(
+                6,
+                19,
+                6,
+                46,
+                "`httpx.Client` bound to `handler` is never closed when it is built here: close "
+                "it only where it is built (not a client given to the call), or build one once "
+                "and pass it in",
+            ),
+        ),
+    ),
 )
