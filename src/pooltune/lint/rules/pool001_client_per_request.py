@@ -29,7 +29,11 @@ class ClientPerRequest(Rule):
         unclosed = ""
         if unclosed_local(build) and not self.enabled("POOL002"):  # else POOL002 says it
             close = build.spec.close_methods[0]
-            unclosed = f", and it is never closed (call `{build.name}.{close}()` or use `with`)"
+            unclosed = (
+                ", and it is never closed"  # a close of the name would close a given client too
+                if build.fallback
+                else f", and it is never closed (call `{build.name}.{close}()` or use `with`)"
+            )
         return (
             f"{build.label} built {where}{via}{given}: every call pays a new TCP+TLS handshake "
             f"and drops its pool{unclosed}; create it once (lifespan/module level) and reuse it"
