@@ -198,9 +198,11 @@ def test_concurrency_limit_in_requests_in_flight(probed: Probed) -> None:
     kind = {"503": "refuses", "queue": "queues"}[str(truth.refusal)]
     assert found["concurrency_limit_kind"] == kind
     if kind == "refuses":
-        # repeated runs, each within the criterion: the spread is in the report
+        # every clean run within the criterion, the spread in the report; a repeat that ran
+        # while the prober was saturated is no evidence (issue 17), so on a busy machine the
+        # claim may rest on the one clean run
         runs = found["concurrency_limit_runs"]
-        assert len(runs) >= 2
+        assert runs
         assert all(abs(r - truth.concurrency_limit) <= slack + 1 for r in runs), runs
         if target > truth.concurrency_limit:
             assert rec["concurrency_semaphore"] == limit
