@@ -1067,15 +1067,9 @@ class Summarizer:
             return False
         test = node.test
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            subject = test.operand
-        elif (
-            isinstance(test, ast.Compare)
-            and len(test.ops) == 1
-            and isinstance(test.ops[0], ast.Is)
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value is None
-        ):
-            subject = test.left
+            subject: ast.expr = test.operand
+        elif (left := _compared_with_none(test, ast.Is)) is not None:
+            subject = left
         else:
             return False
         if not isinstance(subject, (ast.Name, ast.Attribute)):
@@ -1642,6 +1636,19 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
     )
 
 
+def _compared_with_none(test: ast.expr, op: type[ast.cmpop]) -> ast.expr | None:
+    """``x`` of `x is None` (``op`` ast.Is) or `x is not None` (ast.IsNot)."""
+    if (
+        isinstance(test, ast.Compare)
+        and len(test.ops) == 1
+        and isinstance(test.ops[0], op)
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value is None
+    ):
+        return test.left
+    return None
+
+
 def _given_return(node: ast.If) -> ast.expr | None:
     """The returned value that gives back what the guard found set: `if self.client:
     return self.client`, `if factory is not None: return factory()` (the caller's or the
@@ -1652,15 +1659,7 @@ def _given_return(node: ast.If) -> ast.expr | None:
     ret = node.body[0]
     if not isinstance(ret, ast.Return) or ret.value is None:
         return None
-    test = node.test
-    if (
-        isinstance(test, ast.Compare)
-        and len(test.ops) == 1
-        and isinstance(test.ops[0], ast.IsNot)
-        and isinstance(test.comparators[0], ast.Constant)
-        and test.comparators[0].value is None
-    ):
-        test = test.left
+    test = _compared_with_none(node.test, ast.IsNot) or node.test
     if not isinstance(test, (ast.Name, ast.Attribute)):
         return None
     value = ret.value.func if isinstance(ret.value, ast.Call) else ret.value
