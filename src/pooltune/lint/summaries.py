@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
@@ -420,7 +420,9 @@ class Summarizer:
         self.once_guards: set[int] = set()
         # module-level names bound to a call's result (and the tuple element they take)
         self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
-        self.resets: dict[str, set[int]] = {}  # flag -> the functions that clear it
+        self.tree: ast.Module | None = None
+        # flag -> the functions that clear it; found on first need (few functions memo-guard)
+        self._resets: dict[str, set[int]] | None = None
 
     # -- names ---------------------------------------------------------------------------
 
@@ -614,11 +616,16 @@ class Summarizer:
             return self.client_of_expr(expr.values[-1])
         return None
 
+    def resets(self) -> dict[str, set[int]]:
+        if self._resets is None:
+            self._resets = _resets(self.tree) if self.tree is not None else {}
+        return self._resets
+
     # -- the walk --------------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> ModuleSummary:
         self._collect_module(tree)
-        self.resets = _resets(tree)
+        self.tree = tree
         for stmt in tree.body:
             self.in_main_block = _is_main_guard(stmt)
             self._walk(stmt)
@@ -1715,7 +1722,7 @@ def _shared(ref: ClientRef) -> ClientRef:
     return out
 
 
-def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: dict[str, set[int]]) -> bool:
+def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: Callable[[], dict[str, set[int]]]) -> bool:
     """`global _done; if _done: return; ...; _done = True` (or `cls._loaded`): the function
     returns at once when a process-wide flag it sets itself is set, so its body runs once --
     unless another function clears the flag (`_done = None` to force a reload)."""
@@ -1733,7 +1740,8 @@ def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: dict[str, set[int]]) ->
         if process_wide(flag, fn) and assigns(fn.node, flag):
             owner = fn.cls.summary.qualname.rsplit(".", 1)[-1] if fn.cls is not None else ""
             names = {_shape(flag), _shape(flag).replace("cls.", f"{owner}.", 1)}
-            return not any(resets.get(name, set()) - {id(fn.node)} for name in names)
+            cleared = resets()
+            return not any(cleared.get(name, set()) - {id(fn.node)} for name in names)
     return False
 
 
@@ -1741,13 +1749,17 @@ def _resets(tree: ast.Module) -> dict[str, set[int]]:
     """Where functions clear a value (`x = None`, `cls.models = []`): by the value's dotted
     name, the ids of the functions doing it."""
     found: dict[str, set[int]] = {}
-    for function in ast.walk(tree):
-        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        for node in ast.walk(function):
-            if isinstance(node, ast.Assign) and _falsy(node.value):
-                for target in node.targets:
-                    found.setdefault(_shape(target), set()).add(id(function))
+    # one walk, each node with the functions around it (an assignment in a nested function
+    # clears the value for the functions enclosing it too)
+    stack: list[tuple[ast.AST, tuple[int, ...]]] = [(tree, ())]
+    while stack:
+        node, around = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            around = (*around, id(node))
+        elif around and isinstance(node, ast.Assign) and _falsy(node.value):
+            for target in node.targets:
+                found.setdefault(_shape(target), set()).update(around)
+        stack.extend((child, around) for child in ast.iter_child_nodes(node))
     return found
 
 
