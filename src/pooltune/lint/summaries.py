@@ -29,7 +29,7 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import Enum
 from pathlib import Path
@@ -1429,14 +1429,7 @@ class Summarizer:
         if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
             return None
         name = func.value.id
-        fn = self.fn
-        if name not in self.instance_sources or name in self.aliases or name in self.top_defs:
-            return None
-        if (
-            fn is not None
-            and name not in fn.global_names
-            and (name in fn.params or name in fn.assigned)
-        ):
+        if not self._module_variable(name, self.instance_sources):
             return None
         return member_ref(f"{self.module}.{name}", func.attr)
 
@@ -1448,16 +1441,21 @@ class Summarizer:
         if not isinstance(root, ast.Name) or root is func:
             return None
         name = root.id
-        fn = self.fn
-        if name not in self.module_values or name in self.aliases or name in self.top_defs:
+        if not self._module_variable(name, self.module_values):
             return None
-        if (
+        return f"{self.module}.{name}"
+
+    def _module_variable(self, name: str, bound: Collection[str]) -> bool:
+        """``name`` reads the module-level variable of ``bound``: not an import or a top-level
+        def, nor shadowed by the current function's parameter or local."""
+        if name not in bound or name in self.aliases or name in self.top_defs:
+            return False
+        fn = self.fn
+        return not (
             fn is not None
             and name not in fn.global_names
             and (name in fn.params or name in fn.assigned)
-        ):
-            return None
-        return f"{self.module}.{name}"
+        )
 
     def _method_call(self, fn: _Fn, node: ast.Call) -> None:
         """`client.get(...)`, `self.client.post(...)`: remember which client is used."""
