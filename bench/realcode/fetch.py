@@ -351,10 +351,114 @@ FRESH2_PACKAGES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# The "fresh3" set (issue 18, third held-out proof): 16 more LLM applications, picked when
+# "fresh2" had been tuned on; labelled by reading (bench/realcode/antipatterns-fresh3.toml)
+# before the linter ran on them. ``--set fresh3`` fetches these into /work/corpus/fresh3.
+FRESH3_PACKAGES: list[tuple[str, str, str, str]] = [
+    (
+        "agentstack",
+        "0.3.7",
+        "490c6eb365ee76f3f1377547aa514f4228453e6da029a12f1f809792bf8c4a82",
+        "fresh3",
+    ),
+    (
+        "autogenstudio",
+        "0.4.2.2",
+        "2d8393a2afac5a54107160a6186447f68ff0a2b9af26b94ed7efe18940574cdf",
+        "fresh3",
+    ),
+    (
+        "composio-core",
+        "0.7.22",
+        "7c73942ff80817f8c0be3be5183bcb628c64529d1320e5a9f9189216483150d6",
+        "fresh3",
+    ),
+    (
+        "crawl4ai",
+        "0.9.5",
+        "ee2a2a2832d7bf4081289a4d2322be8111331960939e27dd0f921ed69b5e4db4",
+        "fresh3",
+    ),
+    (
+        "firecrawl-py",
+        "4.55.0",
+        "3cd1df65f0c2851fc0cc41f6837ee32bb715bcbbda3a105a0dcad5584eb93806",
+        "fresh3",
+    ),
+    (
+        "gptcache",
+        "0.1.44",
+        "11ddd63b173dc3822b8c2eb7588ea947c825845ed0737b043038a238286bfec4",
+        "fresh3",
+    ),
+    (
+        "julep",
+        "2.21.0",
+        "b8e00e1d61ff35542022667b827c711c2d7d04151d664ad1b32dbd1869c12015",
+        "fresh3",
+    ),
+    (
+        "knowledge-storm",
+        "1.1.1",
+        "85e9ca115463bfe0731620d7b95b630b7509ba3b665e6e02d90b7fb7baef13d2",
+        "fresh3",
+    ),
+    (
+        "langchain-google-genai",
+        "4.4.3",
+        "a3906f1813aee36e9e67e384b6d7bf6cacd6cd44610beef35ec1ae4fb23dd2a2",
+        "fresh3",
+    ),
+    (
+        "langflow-base",
+        "1.13.0",
+        "e15db23e16cf27d6d1ac8fcc5030cf25ad3a04356a9581862b4e97de739dd3a2",
+        "fresh3",
+    ),
+    (
+        "langsmith",
+        "0.15.1",
+        "9d8ddba87cd4812cbbf10f90aea63f82280a1df7cd8f6bfc446f83b23b62c246",
+        "fresh3",
+    ),
+    (
+        "lmnr",
+        "0.8.2",
+        "aaa5010862dbe56b8fe2a45d4eccf3ef4dee85a1bfbabce141d161ff403a14b7",
+        "fresh3",
+    ),
+    (
+        "mcp",
+        "2.3.0",
+        "dd0c44c089d16453e8ae31a3877a0054d7a2314caaa81f5e0541b9b1734b2377",
+        "fresh3",
+    ),
+    (
+        "mcp-agent",
+        "0.2.6",
+        "184205d9a16535264497568b3ca2a805c8ac8e36144f6ff4264bdb785d71f745",
+        "fresh3",
+    ),
+    (
+        "openlit",
+        "1.45.0",
+        "9616c3210410649403280b6fbae770c11add04a776136db7ef2c60634821c25e",
+        "fresh3",
+    ),
+    (
+        "tavily-python",
+        "0.8.5",
+        "f8d2880f5aa67cf3ee2eb1f7c9336ea50dc331eb1e406688391badb0140599a7",
+        "fresh3",
+    ),
+]
+
+
 SETS: dict[str, tuple[list[tuple[str, str, str, str]], Path]] = {
     "realcode": (PACKAGES, DEFAULT_DEST),
     "fresh": (FRESH_PACKAGES, Path("/work/corpus/fresh")),
     "fresh2": (FRESH2_PACKAGES, Path("/work/corpus/fresh2")),
+    "fresh3": (FRESH3_PACKAGES, Path("/work/corpus/fresh3")),
 }
 
 
