@@ -123,6 +123,40 @@ def test_latency_overhead_without_a_plateau_is_not_a_limit() -> None:
     assert (found.value, found.kind) == (None, None)
 
 
+# (concurrency, req/s, p50 ms, mean in flight) of a busy-machine sweep of HAProxy with a backend
+# maxconn of 12 and 200 ms service times (a run the 10% plateau band read as "no cap": the
+# first level near the plateau, 10, was 11% below the top)
+HAPROXY_BUSY = [
+    (1, 5, 204, 1.0), (2, 10, 204, 2.0), (4, 19, 204, 4.0), (6, 28, 206, 6.0),
+    (8, 37, 210, 8.0), (10, 46, 207, 9.9), (12, 54, 209, 11.7), (14, 48, 221, 12.1),
+    (16, 54, 237, 14.7), (18, 50, 256, 15.7), (20, 55, 389, 18.2), (22, 49, 427, 18.8),
+    (24, 51, 441, 21.9),
+]  # fmt: skip
+
+
+def _measured(rows: list[tuple[int, float, float, float]]) -> list[LevelStats]:
+    levels = []
+    for concurrency, rps, p50_ms, flight in rows:
+        level = _level(concurrency, p50_ms / 1000, rps)
+        level.in_flight = InFlight(mean=flight, max=concurrency)
+        levels.append(level)
+    return levels
+
+
+def test_a_noisy_plateau_is_still_a_queue() -> None:
+    found = concurrency_limit(_measured(HAPROXY_BUSY))
+    assert found.kind == "queues" and found.value is not None and abs(found.value - 12) <= 3
+
+
+def test_flat_throughput_with_too_little_latency_growth_is_named_inconclusive() -> None:
+    """Throughput flat past 8 in flight and latency up 60% at 24, where a queue at 8 would
+    triple it: neither a queue nor "no cap" is claimed."""
+    rows = [(c, min(c, 8) * 5.0, 200 * (1 + 0.6 * max(0, c - 8) / 16), c) for c in range(2, 26, 2)]
+    found = concurrency_limit(_measured(rows))
+    assert found.value is None and found.kind is None
+    assert found.inconclusive is not None and "not told apart" in found.inconclusive
+
+
 def _closed_loop(
     workers: int, limit: int, service: float, overhead: float, seconds: float
 ) -> LevelSamples:

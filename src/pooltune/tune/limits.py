@@ -12,6 +12,7 @@ was the client's. A limit that fails its own checks is named inconclusive with t
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from typing import Literal
@@ -25,6 +26,10 @@ QUEUEING = 1.3  # p50 latency 30% above the unloaded p50 at the top...
 REACHED = 0.9  # ...past the first level within 10% of the throughput plateau (the knee)...
 PLATEAU = 1.1  # ...while throughput grows less than 10% past the knee...
 LINEAR = 0.7  # ...and latency grows at least 70% as fast as the requests in flight
+# Past the knee, throughput "stops growing" also when it grows by less than a quarter of what
+# the extra requests in flight would give a server that took them all (an elasticity of 0.25):
+# a 10% band alone flips on one noisy level (seen: +11% from 10 to 22 in flight at a 12 cap)
+FLAT_ELASTICITY = 0.25
 # The cross-check: split over twice the processes, a server's queue serves no faster; a
 # client's plateau rises. 15% is above the run-to-run noise of a level's throughput on loopback
 # (5-10% here) and far below what a second process adds to a saturated client (+40-80%).
@@ -124,9 +129,11 @@ def concurrency_limit(
             )
         return found
     usable = [lv for lv in ordered if not lv.prober_bound]
-    knee, kind = _queueing_knee(usable)
+    knee, kind, doubt = _queueing_knee(usable)
     if knee is not None:
         return Limit(knee, kind, [knee])
+    if doubt is not None:
+        return Limit(inconclusive=doubt)
     top_clean = max((lv.concurrency for lv in usable), default=0)
     if wanted_top and top_clean < wanted_top and len(usable) == len(ordered):
         return Limit(
@@ -231,34 +238,57 @@ def server_limit(
     return limit
 
 
-def _queueing_knee(ordered: list[LevelStats]) -> tuple[int | None, LimitKind | None]:
+def _queueing_knee(
+    ordered: list[LevelStats],
+) -> tuple[int | None, LimitKind | None, str | None]:
     """A queue shows as throughput that stops growing while latency grows: the knee is the
     first level whose throughput reaches the plateau (the median of the top three levels),
     and its requests in flight are what the server serves at once. Latency that grows while
     throughput keeps rising is overhead (CPU, scheduling), not a server limit; one slow level
-    at the top is noise."""
+    at the top is noise. The third value says why the levels could not tell a queue from no
+    cap: throughput flat and latency up, but not as a queue grows it."""
     if len(ordered) < 4:
-        return None, None
+        return None, None, None
     unloaded = statistics.median(lv.latency_s.p50 for lv in ordered[:3])
     if unloaded <= 0:
-        return None, None
+        return None, None, None
     if any(lv.latency_s.p50 < QUEUEING * unloaded for lv in ordered[-2:]):
-        return None, None
+        return None, None, None
     plateau = statistics.median(lv.throughput_rps for lv in ordered[-3:])
     index = next(i for i, lv in enumerate(ordered) if lv.throughput_rps >= REACHED * plateau)
     if index >= len(ordered) - 2:
-        return None, None  # still rising into the top levels: no plateau
-    knee_level = ordered[index]
-    if ordered[-1].throughput_rps > PLATEAU * knee_level.throughput_rps:
-        return None, None
+        return None, None, None  # still rising into the top levels: no plateau
+    knee_level, top = ordered[index], ordered[-1]
     flight = knee_level.in_flight
+    top_flight = top.in_flight.mean if top.in_flight else top.concurrency
+    knee_flight = flight.mean if flight else knee_level.concurrency
+    if knee_flight <= 0 or knee_level.throughput_rps <= 0:
+        return None, None, None
+    if not _flat(knee_level.throughput_rps, top.throughput_rps, knee_flight, top_flight):
+        return None, None, None
     knee = min(flight.max, knee_level.concurrency) if flight else knee_level.concurrency
     # Queued requests wait in line: past the knee, latency grows with the requests in flight
     # (Little's law at a flat throughput). A busy CPU slows everything by a share instead.
-    top = ordered[-1]
-    top_flight = top.in_flight.mean if top.in_flight else top.concurrency
-    knee_flight = flight.mean if flight else knee_level.concurrency
     growth = top.latency_s.p50 / max(knee_level.latency_s.p50, 1e-9)
-    if knee_flight <= 0 or growth < LINEAR * (top_flight / knee_flight):
-        return None, None
-    return knee, "queues"
+    if growth < LINEAR * (top_flight / knee_flight):
+        return (
+            None,
+            None,
+            (
+                f"throughput flattened past about {knee} in flight while the median latency "
+                f"grew {growth:.1f}x for {top_flight / knee_flight:.1f}x the requests in flight, "
+                "less than a queue would give: a queue or a busy machine, not told apart"
+            ),
+        )
+    return knee, "queues", None
+
+
+def _flat(knee_rps: float, top_rps: float, knee_flight: float, top_flight: float) -> bool:
+    """Throughput stopped growing between the knee and the top level: within the 10% band,
+    or growing at less than FLAT_ELASTICITY of the requests in flight."""
+    if top_rps <= PLATEAU * knee_rps:
+        return True
+    if top_flight <= knee_flight * PLATEAU:
+        return False  # too little more in flight to tell growth from noise
+    elasticity = math.log(top_rps / knee_rps) / math.log(top_flight / knee_flight)
+    return elasticity <= FLAT_ELASTICITY
