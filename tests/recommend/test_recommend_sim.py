@@ -184,8 +184,13 @@ def test_recommended_beats_the_library_defaults_at_50ms_rtt(client: str) -> None
     assert report["client"]["library"] == client
     validation = report["validation"]
     assert validation is not None and validation["counters_agree"] is True
-    base, rec = validation["baseline"], validation["recommended"]
     assert validation["baseline_settings"]["max_keepalive_connections"] == 20
+    base, rec = validation["baseline"], validation["recommended"]
+    if validation["inconclusive"] is not None:
+        # a busy machine starved the prober in an arm: the A/B is named, never asserted
+        assert "saturated" in validation["inconclusive"]
+        assert any(arm["prober"]["saturated"] for arm in (base, rec))
+        return
     # far fewer new connections: the defaults churn (seen: 68-70 of 150), the recommendation
     # reuses its pool (seen: 0)
     assert rec["new_connections"] * 3 <= base["new_connections"]

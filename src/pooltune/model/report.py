@@ -141,6 +141,8 @@ class Validation(_Model):
     recommended_settings: PoolSettings | None = None
     server_counters: dict[str, dict[str, int]] | None = None  # arm -> sim counters delta
     counters_agree: bool | None = None
+    # why the A/B measured the prober rather than the pools (an arm ran saturated), or None
+    inconclusive: str | None = None
 
 
 class ProberInfo(_Model):

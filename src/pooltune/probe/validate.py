@@ -97,6 +97,7 @@ async def run_ab(
     samples: dict[str, list[Any]] = {name: [] for name in arms}
     walls = dict.fromkeys(arms, 0.0)
     cpus: dict[str, list[float]] = {name: [] for name in arms}
+    lags: dict[str, list[float]] = {name: [] for name in arms}
     cpu_s = dict.fromkeys(arms, 0.0)
     counters: dict[str, dict[str, int] | None] = {
         name: (dict.fromkeys(COUNTERS, 0) if stats_url else None) for name in arms
@@ -153,6 +154,8 @@ async def run_ab(
                 stalled[name] = stalled[name] or level.stalled
                 if level.prober_cpu is not None:
                     cpus[name].append(level.prober_cpu)
+                if level.loop_lag_p99_ms is not None:
+                    lags[name].append(level.loop_lag_p99_ms)
                 after = await _stats(stats_client, stats_url)
                 arm_counters = counters[name]
                 if before is not None and after is not None and arm_counters is not None:
@@ -167,6 +170,7 @@ async def run_ab(
                 samples=samples[name],
                 prober_cpu=max(cpus[name]) if cpus[name] else None,
                 prober_cpu_s=cpu_s[name],
+                loop_lag_p99_ms=max(lags[name]) if lags[name] else None,  # the laggiest block
                 unanswered=unanswered[name],
                 stalled=stalled[name],
             ),

@@ -698,10 +698,25 @@ def _validate(
             "the server's count of new connections differs from the client's during validation"
         )
     name = f"{prepared.library} defaults" if prepared.baseline is None else "--baseline"
+    summaries = {arm: summarize(r.samples) for arm, r in result.items()}
+    starved = [
+        f"{arm}: {level.prober.reason}"
+        for arm, level in summaries.items()
+        if level.prober is not None and level.prober.saturated
+    ]
+    inconclusive = None
+    if starved:
+        # a starved client starts requests late and holds its connections idle longer: the
+        # arms' new connections and latencies then measure the machine, not the two pools
+        inconclusive = (
+            f"the prober was saturated during the A/B ({'; '.join(starved)}): the comparison "
+            "measures this machine's load, not the pools; run it again on a quieter machine"
+        )
     return Validation(
         concurrency=concurrency,
-        baseline=summarize(result["baseline"].samples),
-        recommended=summarize(result["recommended"].samples),
+        baseline=summaries["baseline"],
+        recommended=summaries["recommended"],
+        inconclusive=inconclusive,
         baseline_name=name,
         server_counters=counters,
         counters_agree=agree,

@@ -260,6 +260,8 @@ def print_report(report: Report, console: Console, wide: bool = False) -> None:
                 if v.counters_agree
                 else "server counters differ from the client's counts"
             )
+        if v.inconclusive is not None:
+            say(f"validation inconclusive: {v.inconclusive}")
     for warning in report.warnings:
         say(f"warning: {warning}")
     say(f"{report.requests_sent} requests in {report.duration_s:.1f} s")
