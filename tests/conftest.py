@@ -6,13 +6,15 @@ options sets how many (2: two cores' worth of other work, what a busy laptop or 
 runner gives a test), POOLTUNE_BUSY_LOOPS overrides it (`POOLTUNE_BUSY_LOOPS=0` for a quiet
 run). What those tests assert must hold either way.
 
-The suite runs on pytest-xdist workers (pyproject's addopts: `-n 3 --dist loadgroup`; most of
-its wall time is end-to-end runs waiting on loopback servers). There the loops belong to the
-controller, one set for the machine, running from the first busy_machine test's start to the
-last one's end whichever worker runs it, so the machine never holds more than the configured
-loops. The busy_machine modules form two xdist groups (BUSY_LANES): at most two of them run at
-once, beside those loops, and being the longest chains they are handed out first. `-n 0` runs
-everything in one process, each busy_machine module beside loops of its own.
+The suite runs on three pytest-xdist workers (pyproject's addopts: `-n 3 --dist loadgroup`;
+most of its wall time is end-to-end runs waiting on loopback servers). There the busy_machine
+modules form two xdist groups (BUSY_LANES), handed out first as the longest chains, so at most
+two of them run at once, and the other workers are the machine's other work: the controller
+runs only the loops the workers beside a busy_machine test do not already make (`busy_loops`
+minus the other workers, so none at `-n 3`; POOLTUNE_BUSY_LOOPS adds loops on top of them),
+from the first busy_machine test's start to the last one's end. Loops on top of three workers
+would put four CPU burners on two cores, a machine busier than any the claims are made for.
+`-n 0` runs everything in one process, each busy_machine module beside loops of its own.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "busy_machine: run beside the configured busy loops (tests/busy.py)"
     )
-    if _xdist_controller(config) and busy_loop_count(config):
-        config.pluginmanager.register(SharedBusyLoops(busy_loop_count(config)), "busy-loops")
+    if _xdist_controller(config) and controller_loop_count(config):
+        config.pluginmanager.register(SharedBusyLoops(controller_loop_count(config)), "busy-loops")
 
 
 def _xdist_worker(config: pytest.Config) -> bool:
@@ -117,8 +119,26 @@ def busy_loop_count(config: pytest.Config) -> int:
         raise pytest.UsageError(f"{BUSY_ENV}={raw!r}: expected a number of busy loops") from None
 
 
+def controller_loop_count(config: pytest.Config) -> int:
+    """Under xdist, the loops beside the workers: an explicit POOLTUNE_BUSY_LOOPS is added on
+    top of them; the ini's count is what the other workers (each one core's worth of tests)
+    do not already make."""
+    if os.environ.get(BUSY_ENV):
+        return busy_loop_count(config)
+    raw = getattr(config.option, "numprocesses", 0) or 0
+    workers = raw if isinstance(raw, int) else os.cpu_count() or 1  # "auto"/"logical"
+    return max(0, busy_loop_count(config) - max(0, workers - 1))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"busy loops beside busy_machine modules: {busy_loop_count(config)} ({BUSY_ENV})"
+    count = busy_loop_count(config)
+    if _xdist_controller(config):
+        others = count - controller_loop_count(config)
+        return (
+            f"busy loops beside busy_machine modules: {controller_loop_count(config)} "
+            f"({BUSY_ENV}) and {max(0, others)} other workers' tests"
+        )
+    return f"busy loops beside busy_machine modules: {count} ({BUSY_ENV})"
 
 
 _busy: list[BusyLoops] = []  # the loops of the module running now, if marked
