@@ -16,29 +16,52 @@ reaches such code win over its name (:meth:`pooltune.lint.summaries.ProjectIndex
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 
 from pooltune.lint.catalog import OccasionalStep
 
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def name_words(name: str) -> frozenset[str]:
     """`requestDeviceAuthorization` -> {request, device, authorization}; `_validate_api_key`
     -> {validate, api, key}."""
-    return frozenset(
-        word.lower() for part in name.split("_") if part for word in _CAMEL.findall(part)
-    )
+    return frozenset(word.lower() for word in _WORDS.findall(name))
 
 
-def step_kind(name: str, steps: Iterable[OccasionalStep]) -> str | None:
-    """The kind of occasional step a function's name says it is (the first that matches)."""
-    words = name_words(name)
-    for step in steps:
-        if all(words & set(alternatives) for alternatives in step.words):
-            return step.kind
-    return None
+class StepNames:
+    """A catalog's occasional steps, matched on names; one per catalog (:func:`step_names`),
+    each name's verdict kept (names repeat: `get`, `run`, `__init__`)."""
+
+    def __init__(self, steps: tuple[OccasionalStep, ...]) -> None:
+        self._steps = [(step.kind, [frozenset(words) for words in step.words]) for step in steps]
+        self._vocabulary = frozenset(word for _, sets in self._steps for s in sets for word in s)
+        self._kinds: dict[str, str | None] = {}
+
+    def kind(self, name: str) -> str | None:
+        """The kind of occasional step a function's name says it is (the first that matches)."""
+        if name in self._kinds:
+            return self._kinds[name]
+        words = name_words(name)
+        found = None
+        if not words.isdisjoint(self._vocabulary):
+            found = next(
+                (kind for kind, sets in self._steps if all(not words.isdisjoint(s) for s in sets)),
+                None,
+            )
+        self._kinds[name] = found
+        return found
+
+
+@functools.lru_cache(maxsize=4)
+def step_names(steps: tuple[OccasionalStep, ...]) -> StepNames:
+    return StepNames(steps)
+
+
+def step_kind(name: str, steps: tuple[OccasionalStep, ...]) -> str | None:
+    return step_names(steps).kind(name)
 
 
 def poll_sleep_seconds(

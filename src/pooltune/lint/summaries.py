@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.loops import LoopKind, loop_kind
-from pooltune.lint.occasions import poll_sleep_seconds, step_kind
+from pooltune.lint.occasions import poll_sleep_seconds, step_names
 
 SUMMARY_VERSION = "3"
 
@@ -442,6 +442,7 @@ class Summarizer:
         self.leaving_branches: set[int] = set()
         self.outer_loops: list[bool] = []  # `self.loop` outside each loop being visited
         self.memo_depth = 0  # inside the body of a process-wide memo guard
+        self.step_names = step_names(self.runtime.occasional_steps)
         # module-level names bound to a call's result (and the tuple element they take)
         self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
         self.tree: ast.Module | None = None
@@ -791,7 +792,7 @@ class Summarizer:
             qualname=qualname,
             is_async=isinstance(node, ast.AsyncFunctionDef),
             demo=self.in_main_block,
-            occasion=step_kind(node.name, self.runtime.occasional_steps),
+            occasion=self.step_names.kind(node.name),
         )
         rt = self.runtime
         cached = context = fixture = validator = cli = startup = False
