@@ -30,6 +30,8 @@ def test_names_split_into_words_in_snake_and_camel_case() -> None:
         ("onboard_managed_project", "an account step"),
         ("list_models", "a model or quota listing"),
         ("get_quota", "a model or quota listing"),
+        ("mistral_get_model_list_async", "a model or quota listing"),
+        ("get_model", None),  # one model, maybe per request
         ("check_for_update", "a version check"),
         ("get_access_token", None),  # fetching a token is not refreshing one
         ("verify_token", None),

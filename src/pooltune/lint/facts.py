@@ -150,6 +150,7 @@ class Facts(cst.MetadataDependent):
         self._poll_lines = frozenset(view.poll_loops)
         self._slow_poll_lines = frozenset(view.slow_poll_loops)
         self._build_places: dict[int, CallPlace | None] = {}
+        self._call_places: dict[int, CallPlace | None] = {}  # implicit calls, read by 3 rules
         self._once_guard_lines = frozenset(view.once_guards)
         self._leaving_lines = frozenset(view.leaving_branches)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
@@ -1329,7 +1330,14 @@ class Facts(cst.MetadataDependent):
 
     def implicit_call_place(self, call: cst.Call) -> CallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
-        how strong the evidence is; None where it runs once (or nothing says how often)."""
+        how strong the evidence is (POOL001, POOL101, POOL102 each report one strength); None
+        where it runs once (or nothing says how often)."""
+        key = id(call)
+        if key not in self._call_places:
+            self._call_places[key] = self._implicit_call_place(call)
+        return self._call_places[key]
+
+    def _implicit_call_place(self, call: cst.Call) -> CallPlace | None:
         function = self.enclosing_function(call)
         if self.under_once_guard(call):
             return None  # once and kept, or once per cache period
