@@ -98,6 +98,15 @@ class Helpers:
 
 
 @dataclass(frozen=True)
+class OccasionalStep:
+    """A kind of step that runs now and then (`account step`), known by the words of a
+    function's name: it must hold one word of each set (`[["refresh"], ["token", "access"]]`)."""
+
+    kind: str
+    words: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Runtime:
     route_owners: tuple[str, ...] = ()
     route_methods: tuple[str, ...] = ()
@@ -132,6 +141,8 @@ class Runtime:
     request_method_words: tuple[str, ...] = ()
     http_verb_methods: tuple[str, ...] = ()
     websocket_methods: tuple[str, ...] = ()
+    occasional_steps: tuple[OccasionalStep, ...] = ()
+    slow_poll_seconds: int = 1
 
 
 @dataclass(frozen=True)

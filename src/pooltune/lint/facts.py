@@ -45,6 +45,7 @@ FunctionNode = cst.FunctionDef | cst.Lambda
 _EXITS = frozenset({"__exit__", "__aexit__"})
 # A class offering this many HTTP-verb methods (`get`, `post`, `delete`...) is an HTTP client
 _HTTP_CLIENT_VERBS = 3
+SLOW_POLL = "in a polling loop that sleeps for seconds on every pass"
 BindingKind = Literal["local", "self", "module", "class", "with", "none"]
 Origin = Literal["constructor", "factory", "property"]
 _MUTATORS = frozenset({"update", "setdefault", "pop", "clear", "__setitem__", "popitem"})
@@ -95,9 +96,15 @@ class Evidence(Enum):
 
     PER_REQUEST = "per-request"  # a loop, a handler, a caller that runs per request, a hot path
     METHOD_ONLY = "method-only"  # a method of an ordinary class: how often it runs is unknown
+    # code that runs now and then by what it is, and nothing shows to run per request: an
+    # account step, a model listing (by its name), a poll loop sleeping seconds a pass (POOL102)
+    OCCASIONAL = "occasional"
 
 
-class ImplicitCallPlace(NamedTuple):
+class CallPlace(NamedTuple):
+    """Where a build or an implicit call (`requests.get`) makes a pool per call, and how
+    strongly the code shows that this happens per request."""
+
     where: str  # "inside a loop", "in the method `Tools.fetch`", ...
     evidence: Evidence
 
@@ -141,7 +148,11 @@ class Facts(cst.MetadataDependent):
         self._qualnames: dict[int, str] = {}
         self._retry_lines = frozenset(view.retry_loops)
         self._poll_lines = frozenset(view.poll_loops)
+        self._slow_poll_lines = frozenset(view.slow_poll_loops)
+        self._build_places: dict[int, CallPlace | None] = {}
+        self._call_places: dict[int, CallPlace | None] = {}  # implicit calls, read by 3 rules
         self._once_guard_lines = frozenset(view.once_guards)
+        self._leaving_lines = frozenset(view.leaving_branches)
         self._qualified: dict[int, Collection[QualifiedName]] = {}  # function -> param -> client
         self._build_targets: set[int] = set()  # the names fresh clients are assigned to
         self._clears: dict[str, list[cst.FunctionDef]] | None = None  # see _cleared_elsewhere
@@ -318,21 +329,35 @@ class Facts(cst.MetadataDependent):
                 return None
         return None
 
-    def in_loop(self, node: cst.CSTNode, stop: cst.CSTNode | None, reuse: bool = False) -> bool:
+    def in_loop(
+        self,
+        node: cst.CSTNode,
+        stop: cst.CSTNode | None,
+        reuse: bool = False,
+        slow_polls: bool = True,
+    ) -> bool:
         """Inside a loop body that runs it again and again (not a retry loop), or a
         comprehension element. ``reuse``: only loops over many units of work count (a client
-        used in a polling or retry loop still serves one call)."""
+        used in a polling or retry loop still serves one call); not ``slow_polls``: a polling
+        loop that sleeps seconds a pass does not count either."""
+        left = False  # inside a branch that leaves the next loop up (`if found: ...; break`)
         for child, parent in self.ancestors(node):
             if parent is stop or isinstance(parent, (cst.FunctionDef, cst.Lambda)):
                 return False
             if self._once_guard_lines and self.runs_once_guarded(child, parent):
                 return False  # `if llm is None: llm = ...`: once, whatever loop is around
             if (
-                isinstance(parent, (cst.For, cst.While))
+                self._leaving_lines
+                and isinstance(parent, cst.If)
                 and child is parent.body
-                and not self._repeats_one_unit(parent, reuse)
+                and self.position(parent).start.line in self._leaving_lines
             ):
-                return True
+                left = True
+            if isinstance(parent, (cst.For, cst.While)) and child is parent.body:
+                if left:
+                    left = False  # that loop runs the branch once per run, not per pass
+                elif not self._repeats_one_unit(parent, reuse, not slow_polls):
+                    return True
             if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)) and (
                 child is parent.elt
             ):
@@ -391,13 +416,29 @@ class Facts(cst.MetadataDependent):
                 return True
         return False
 
-    def _repeats_one_unit(self, loop: cst.For | cst.While, polling_too: bool) -> bool:
+    def _repeats_one_unit(
+        self, loop: cst.For | cst.While, polling_too: bool, slow_polls_too: bool = False
+    ) -> bool:
         """Phase one's verdict on the loop (:func:`pooltune.lint.loops.loop_kind`), read by its
-        first line: a retry loop, or (``polling_too``) a polling one."""
-        if not self._retry_lines and not (polling_too and self._poll_lines):
+        first line: a retry loop, or (``polling_too``) a polling one, or (``slow_polls_too``) a
+        polling one that sleeps seconds a pass."""
+        if (
+            not self._retry_lines
+            and not (polling_too and self._poll_lines)
+            and not (slow_polls_too and self._slow_poll_lines)
+        ):
             return False  # most modules: no position to generate
         line = self.position(loop).start.line
-        return line in self._retry_lines or (polling_too and line in self._poll_lines)
+        return (
+            line in self._retry_lines
+            or (polling_too and line in self._poll_lines)
+            or (slow_polls_too and line in self._slow_poll_lines)
+        )
+
+    def only_slow_polls(self, node: cst.CSTNode, stop: cst.CSTNode | None) -> bool:
+        """Every loop that repeats ``node`` is a polling loop sleeping seconds a pass (one job
+        polled until done: the handshake is small next to the sleep)."""
+        return bool(self._slow_poll_lines) and not self.in_loop(node, stop, slow_polls=False)
 
     # -- functions --------------------------------------------------------------------------
 
@@ -1146,10 +1187,25 @@ class Facts(cst.MetadataDependent):
 
     def per_call(self, build: ClientBuild) -> str | None:
         """Where a build lives for one call only ("inside a loop", ...), else None."""
+        place = self.build_place(build)
+        return place.where if place is not None and place.evidence is Evidence.PER_REQUEST else None
+
+    def build_place(self, build: ClientBuild) -> CallPlace | None:
+        """Where a build lives for one call only, and how strongly the code shows that this
+        happens per request (POOL001) or only now and then (POOL102); None when it is kept."""
+        key = id(build.node)
+        if key not in self._build_places:
+            self._build_places[key] = self._build_place(build)
+        return self._build_places[key]
+
+    def _build_place(self, build: ClientBuild) -> CallPlace | None:
+        per_request = Evidence.PER_REQUEST
         if build.function is None:
-            if build.origin != "constructor":
+            if build.origin != "constructor" or not build.in_loop or build.in_class_body:
                 return None
-            return "inside a loop" if build.in_loop and not build.in_class_body else None
+            if self.only_slow_polls(build.node, None):
+                return CallPlace(SLOW_POLL, Evidence.OCCASIONAL)
+            return CallPlace("inside a loop", per_request)
         if self.shares_connector(build) or build.owned or not build.spec.entry.pool_per_instance:
             return None
         if self.under_once_guard(build.node) or self.memo_guard(build.node) == "process":
@@ -1158,13 +1214,17 @@ class Facts(cst.MetadataDependent):
         if self._websocket_only(build):
             return None  # one WebSocket per session: nothing a pool would have kept
         facts = self.function_facts(build.function)
+        quiet_loop = False  # a loop, but per pass of a slow poll or per item of a rare step
         if build.in_loop and not (
             self._runs_once_or_cached(facts) and not self.in_loop(build.node, build.function, True)
         ):
-            return "inside a loop"  # (a polling loop in code that runs once is not)
-        root = self.root_reason(build.function)
+            # (a polling loop in code that runs once is not)
+            quiet_loop = self._quiet_loop(build.node, build.function)
+            if not quiet_loop:
+                return CallPlace("inside a loop", per_request)
+        root = self._request_root(build.function)
         if root is not None:
-            return root
+            return CallPlace(root, per_request)
         if facts is not None and facts.own_loop:
             # `asyncio.run(f())` starts it, however often: a client per event loop is POOL013's
             # own fix (a client kept across those loops would fail)
@@ -1173,14 +1233,59 @@ class Facts(cst.MetadataDependent):
             return None
         if build.handed_on or build.binding in ("self", "module"):
             return None
-        if build.uses_in_loop:
+        if build.uses_in_loop and not quiet_loop:
             return None
-        reason = self.per_request_reason(build.function)
+        reason = self._per_request(build.function)
         if reason is not None:
-            return reason
+            return CallPlace(reason, per_request)
         if self.runs_once(build.function) or self.admin_only(build):
             return None
-        return "for a single call"
+        occasional = self._occasional_place(build.node, build.function)
+        if occasional is not None:
+            return occasional
+        return CallPlace("for a single call", per_request)
+
+    def _request_root(self, function: FunctionNode | None) -> str | None:
+        """`root_reason`, unless the handler is itself an occasional step (a login route)."""
+        facts = self.function_facts(function)
+        if facts is None or facts.occasional is not None:
+            return None
+        return self.root_reason(function)
+
+    def _per_request(self, function: FunctionNode | None) -> str | None:
+        """`per_request_reason`, unless the function is an occasional handler."""
+        facts = self.function_facts(function)
+        if facts is None or (facts.root is not None and facts.occasional is not None):
+            return None
+        return self.per_request_reason(function)
+
+    def _quiet_loop(self, node: cst.CSTNode, function: FunctionNode | None) -> bool:
+        """The loops around ``node`` are slow polls, or repeat it per item of an occasional
+        step (checking each configured key): no evidence of a request path."""
+        facts = self.function_facts(function)
+        return (facts is not None and facts.occasional is not None) or self.only_slow_polls(
+            node, function
+        )
+
+    def _occasional_place(
+        self, node: cst.CSTNode, function: FunctionNode | None
+    ) -> CallPlace | None:
+        """POOL102's evidence: an occasional step (by name, or reached only from one), or a
+        slow polling loop, where nothing showed a request path."""
+        facts = self.function_facts(function)
+        if facts is None or facts.occasional is None:
+            if (
+                self._slow_poll_lines
+                and self.in_loop(node, function)
+                and self.only_slow_polls(node, function)
+            ):
+                return CallPlace(SLOW_POLL, Evidence.OCCASIONAL)
+            return None
+        name = _short(facts.qualname)
+        cls = self.method_class(function)
+        if cls is not None and facts.kind is not FunctionKind.FUNCTION:
+            name = f"{cls.name.value}.{name}"
+        return CallPlace(f"in `{name}`, {facts.occasional}", Evidence.OCCASIONAL)
 
     def admin_only(self, build: ClientBuild) -> bool:
         """Every request sent through the client goes to an account-management resource
@@ -1223,9 +1328,16 @@ class Facts(cst.MetadataDependent):
                 return False
         return True
 
-    def implicit_call_place(self, call: cst.Call) -> ImplicitCallPlace | None:
+    def implicit_call_place(self, call: cst.Call) -> CallPlace | None:
         """Where an implicit client call (`requests.get`) builds and drops a pool per call, and
-        how strong the evidence is; None where it runs once (or nothing says how often)."""
+        how strong the evidence is (POOL001, POOL101, POOL102 each report one strength); None
+        where it runs once (or nothing says how often)."""
+        key = id(call)
+        if key not in self._call_places:
+            self._call_places[key] = self._implicit_call_place(call)
+        return self._call_places[key]
+
+    def _implicit_call_place(self, call: cst.Call) -> CallPlace | None:
         function = self.enclosing_function(call)
         if self.under_once_guard(call):
             return None  # once and kept, or once per cache period
@@ -1236,20 +1348,26 @@ class Facts(cst.MetadataDependent):
             self._runs_once_or_cached(self.function_facts(function))
             and not self.in_loop(call, function, reuse=True)
         ):
-            return ImplicitCallPlace("inside a loop", Evidence.PER_REQUEST)
+            if not self._quiet_loop(call, function):
+                return CallPlace("inside a loop", Evidence.PER_REQUEST)
+            if function is None:
+                return CallPlace(SLOW_POLL, Evidence.OCCASIONAL)
         if function is None:
             return None
-        root = self.root_reason(function)
+        root = self._request_root(function)
         if root is not None:
-            return ImplicitCallPlace(root, Evidence.PER_REQUEST)
+            return CallPlace(root, Evidence.PER_REQUEST)
         facts = self.function_facts(function)
         if facts is None or facts.exempt or facts.ttl_cached:
             return None
-        reason = self.per_request_reason(function)
+        reason = self._per_request(function)
         if reason is not None:
-            return ImplicitCallPlace(reason, Evidence.PER_REQUEST)
+            return CallPlace(reason, Evidence.PER_REQUEST)
         if facts.once:
             return None
+        occasional = self._occasional_place(call, function)
+        if occasional is not None:
+            return occasional
         cls = self.method_class(function)
         if cls is None or facts.kind is FunctionKind.FUNCTION:
             return None
@@ -1265,11 +1383,11 @@ class Facts(cst.MetadataDependent):
                     else "a method of a client/provider class"
                 )
                 where = f"in `{method}`, {what} (its hot path)"
-                return ImplicitCallPlace(where, Evidence.PER_REQUEST)
+                return CallPlace(where, Evidence.PER_REQUEST)
             request_path = self._request_path(cls, _short(facts.qualname))
             if request_path is not None:
-                return ImplicitCallPlace(f"in `{method}`, {request_path}", Evidence.PER_REQUEST)
-        return ImplicitCallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
+                return CallPlace(f"in `{method}`, {request_path}", Evidence.PER_REQUEST)
+        return CallPlace(f"in the method `{method}`", Evidence.METHOD_ONLY)
 
     def _request_path(self, cls: cst.ClassDef, method: str) -> str | None:
         """Why a method of an ordinary class runs once per API call: its name says it is the

@@ -37,8 +37,9 @@ from typing import Any, NamedTuple
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.loops import LoopKind, loop_kind
+from pooltune.lint.occasions import poll_sleep_seconds, step_names
 
-SUMMARY_VERSION = "2"
+SUMMARY_VERSION = "3"
 
 _BUILTIN_HELPERS = frozenset(
     {"isinstance", "hasattr", "getattr", "id", "repr", "str", "type", "print"}
@@ -145,6 +146,12 @@ class FunctionSummary:
     # `def post(url, **kwargs): return requests.post(url, **kwargs)`: the request that gets the
     # caller's keywords, and whose only timeout is one the caller passes
     kwargs_timeout_sink: str | None = None
+    # refs it calls only under a process-wide memo guard (`global MODELS; if MODELS is None:
+    # MODELS = load()`): once per process, so no request path goes on through them
+    memo_calls: list[str] = field(default_factory=list)
+    # the occasional step its name says it is (`an account step`: `login`, `refresh_token`...;
+    # lint/occasions.py), None for most functions
+    occasion: str | None = None
 
 
 class AttrPass(NamedTuple):
@@ -181,10 +188,15 @@ class ModuleSummary:
     # (Summarizer._loop_kind), read by the rules too (one loop statement per line)
     retry_loops: list[int] = field(default_factory=list)
     poll_loops: list[int] = field(default_factory=list)
+    # the polling loops among them that sleep `slow_poll_seconds` or more on every pass
+    slow_poll_loops: list[int] = field(default_factory=list)
     # first lines of `if` statements whose body runs once, not per pass or per call: a lazy
     # initialisation in a loop (`if llm is None: llm = make_llm()`), a refresh behind a clock
     # (`if time.time() - self._at > ttl: ...`)
     once_guards: list[int] = field(default_factory=list)
+    # first lines of `if` statements of a loop's body whose body ends by leaving that loop
+    # (`if found: ...; break`): the body runs at most once per run of the loop
+    leaving_branches: list[int] = field(default_factory=list)
     dependencies: list[str] = field(default_factory=list)  # refs given to `Depends(...)`
     # coroutines `asyncio.run` starts -> the functions that start them so (a coroutine also
     # awaited elsewhere runs on that caller's loop there)
@@ -218,7 +230,9 @@ class ModuleSummary:
             refs=list(raw["refs"]),
             retry_loops=list(raw["retry_loops"]),
             poll_loops=list(raw["poll_loops"]),
+            slow_poll_loops=list(raw.get("slow_poll_loops", [])),
             once_guards=list(raw.get("once_guards", [])),
+            leaving_branches=list(raw.get("leaving_branches", [])),
             dependencies=list(raw["dependencies"]),
             loop_starters={k: list(v) for k, v in raw.get("loop_starters", {}).items()},
             instances=dict(raw.get("instances", {})),
@@ -319,9 +333,11 @@ class _Fn:
         "local_builds",
         "local_defs",
         "local_types",
+        "memo_refs",
         "node",
         "param_stores",
         "params",
+        "plain_refs",
         "rebound",
         "return_types",
         "returns",
@@ -365,6 +381,10 @@ class _Fn:
         self.fallback = False  # a return gives the client the caller or the object holds
         self.given_returns: set[int] = set()  # `if self.client: return self.client` (ids)
         self.given_attrs: set[str] = set()  # ... and the attributes they read
+        # the refs it calls under a process-wide memo guard (`if MODELS is None: MODELS =
+        # load()`), and those it calls elsewhere
+        self.memo_refs: set[str] = set()
+        self.plain_refs: set[str] = set()
 
 
 class _Cls:
@@ -416,8 +436,13 @@ class Summarizer:
         self.unresolved: set[str] = set()
         self.dependencies: set[str] = set()
         self.loop_kinds: dict[LoopKind, set[int]] = {}
+        self.slow_polls: set[int] = set()
         self.in_main_block = False  # under `if __name__ == "__main__":`
         self.once_guards: set[int] = set()
+        self.leaving_branches: set[int] = set()
+        self.outer_loops: list[bool] = []  # `self.loop` outside each loop being visited
+        self.memo_depth = 0  # inside the body of a process-wide memo guard
+        self.step_names = step_names(self.runtime.occasional_steps)
         # module-level names bound to a call's result (and the tuple element they take)
         self.instance_sources: dict[str, tuple[ast.expr, int | None]] = {}
         self.tree: ast.Module | None = None
@@ -634,7 +659,9 @@ class Summarizer:
         self.summary.unresolved_calls = sorted(self.unresolved)
         self.summary.retry_loops = sorted(self.loop_kinds.get(LoopKind.RETRY, ()))
         self.summary.poll_loops = sorted(self.loop_kinds.get(LoopKind.POLL, ()))
+        self.summary.slow_poll_loops = sorted(self.slow_polls)
         self.summary.once_guards = sorted(self.once_guards)
+        self.summary.leaving_branches = sorted(self.leaving_branches)
         self.summary.dependencies = sorted(self.dependencies)
         for name, (func, index) in self.instance_sources.items():
             if name in self.aliases or name in self.top_defs:
@@ -765,6 +792,7 @@ class Summarizer:
             qualname=qualname,
             is_async=isinstance(node, ast.AsyncFunctionDef),
             demo=self.in_main_block,
+            occasion=self.step_names.kind(node.name),
         )
         rt = self.runtime
         cached = context = fixture = validator = cli = startup = False
@@ -875,6 +903,7 @@ class Summarizer:
                 self._stored(fn, name, name in fn.params)  # the closure may outlive the call
         summary.uses = sorted(set(summary.uses))
         summary.calls = list(dict.fromkeys(summary.calls))
+        summary.memo_calls = sorted(fn.memo_refs - fn.plain_refs)
         # factory: every value returned is a fresh client, none stored on the way
         fresh: list[ClientRef] = []
         ok = bool(fn.returns) and not fn.has_yield
@@ -1019,6 +1048,10 @@ class Summarizer:
         kind = loop_kind(node, self.resolve, self.runtime.sleeps)
         if kind is not LoopKind.WORK:
             self.loop_kinds.setdefault(kind, set()).add(node.lineno)
+        if kind is LoopKind.POLL:
+            seconds = poll_sleep_seconds(node, self.resolve, self.runtime.sleeps)
+            if seconds is not None and seconds >= self.runtime.slow_poll_seconds:
+                self.slow_polls.add(node.lineno)
         head = [node.test] if isinstance(node, ast.While) else [node.target, node.iter]
         self._visit_list(node, head)
         saved = self.loop, self.any_loop
@@ -1026,7 +1059,9 @@ class Summarizer:
         # a callee runs per iteration of a loop over work (a polling loop runs as often as the
         # function around it: its callees inherit that function's reasons)
         self.loop = self.loop or kind is LoopKind.WORK
+        self.outer_loops.append(saved[0])
         self._visit_list(node, node.body)
+        self.outer_loops.pop()
         self.loop, self.any_loop = saved
         self._visit_list(node, node.orelse)
 
@@ -1056,7 +1091,24 @@ class Summarizer:
             if attr is not None:
                 fn.given_attrs.add(attr)
         if not (self._lazy_init(node) or self._clock_guard(node)):
-            self._children(node)
+            if self._process_memo(node, fn):
+                self._visit_list(node, [node.test])
+                self.memo_depth += 1
+                self._visit_list(node, node.body)
+                self.memo_depth -= 1
+                self._visit_list(node, node.orelse)
+                return
+            if not self._leaves_loop(node):
+                self._children(node)
+                return
+            # `for ext in exts: if found: ...; break`: once per run of that loop, not per pass
+            self.leaving_branches.add(node.lineno)
+            self._visit_list(node, [node.test])
+            saved = self.loop
+            self.loop = self.outer_loops[-1]
+            self._visit_list(node, node.body)
+            self.loop = saved
+            self._visit_list(node, node.orelse)
             return
         # its body runs once (per process, per cache period): not per pass of a loop around it
         self.once_guards.add(node.lineno)
@@ -1066,6 +1118,32 @@ class Summarizer:
         self._visit_list(node, node.body)
         self.loop = saved
         self._visit_list(node, node.orelse)
+
+    def _process_memo(self, node: ast.If, fn: _Fn) -> bool:
+        """`if MODELS is None: MODELS = load()` on a `global` or a class attribute: the body
+        runs once per process (unless another function clears the value to load again)."""
+        test = node.test
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            subject: ast.expr = test.operand
+        elif (left := _compared_with_none(test, ast.Is)) is not None:
+            subject = left
+        else:
+            return False
+        if not process_wide(subject, fn) or not any(assigns(stmt, subject) for stmt in node.body):
+            return False
+        owner = fn.cls.summary.qualname.rsplit(".", 1)[-1] if fn.cls is not None else ""
+        names = {_shape(subject), _shape(subject).replace("cls.", f"{owner}.", 1)}
+        cleared = self.resets()
+        return not any(cleared.get(name, set()) - {id(fn.node)} for name in names)
+
+    def _leaves_loop(self, node: ast.If) -> bool:
+        """A statement of a loop's body whose body ends with `break` or `return`."""
+        loop = self.stack[-1] if self.stack and self.outer_loops else None
+        return (
+            isinstance(loop, (ast.For, ast.AsyncFor, ast.While))
+            and any(stmt is node for stmt in loop.body)
+            and isinstance(node.body[-1], (ast.Break, ast.Return))
+        )
 
     def _lazy_init(self, node: ast.If) -> bool:
         """`if llm is None: ... llm = ...` (or `if not self.x:`) in a loop: the body sets what
@@ -1334,6 +1412,7 @@ class Summarizer:
             )
             if ref is not None and not ref.startswith("builtins."):
                 fn.summary.calls.append(CallSite(ref, self.loop))
+                (fn.memo_refs if self.memo_depth else fn.plain_refs).add(ref)
             if (ref is None or instance) and isinstance(func, ast.Attribute):
                 # (a module-level object's class is only known at the join, maybe not at all)
                 self.unresolved.add(func.attr)
@@ -1903,6 +1982,9 @@ class FunctionFacts:
     own_loop: bool = False  # started by `asyncio.run(...)`: a client per loop is required
     per_request: str | None = None  # why it runs per request (called from a handler/loop...)
     once: bool = False  # only called (in the tree) from functions that run once: __init__, main
+    # why it runs now and then, when nothing shows it runs per request: "an account step (its
+    # name says so)", "called only from `login`, an account step (...)" (POOL102's evidence)
+    occasional: str | None = None
 
 
 @dataclass(slots=True)
@@ -1918,7 +2000,9 @@ class ModuleView:
     aliases: dict[str, str] = field(default_factory=dict)  # ref as spelled -> canonical
     retry_loops: list[int] = field(default_factory=list)  # first lines of retry loops
     poll_loops: list[int] = field(default_factory=list)  # first lines of polling loops
+    slow_poll_loops: list[int] = field(default_factory=list)  # those sleeping >= 1 s a pass
     once_guards: list[int] = field(default_factory=list)  # first lines of run-once `if`s
+    leaving_branches: list[int] = field(default_factory=list)  # `if ...: ...; break` in loops
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
     tool_classes: list[str] = field(default_factory=list)  # agent tools: called now and then
     # a hot class held by another (a sub-resource) -> the client/provider class that holds it
@@ -1995,6 +2079,7 @@ class ProjectIndex:
         self._flags: dict[str, set[str]] | None = None
         self._nested: dict[str, list[str]] | None = None
         self._once: set[str] | None = None
+        self._occasional: dict[str, str] | None = None
         self._shared: dict[str, str | None] = {}
         self._hot: dict[str, str] | None = None
         self._tools: set[str] = set()  # filled with _hot
@@ -2316,12 +2401,12 @@ class ProjectIndex:
             for method in self.classes[cls].methods:
                 qualname = f"{cls}.{method}"
                 hot_fn = self.functions.get(qualname)
-                if hot_fn is None or hot_fn.exempt or qualname in once:
-                    continue
+                if hot_fn is None or hot_fn.exempt or hot_fn.occasion or qualname in once:
+                    continue  # (a provider's model listing or token refresh is not its hot path)
                 start = f"the client/provider method `{_short(cls)}.{method}`"
                 if holder != cls:
                     start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
-                for ref, _ in hot_fn.calls:
+                for ref in _per_call_refs(hot_fn):
                     target = self._runs_by_call(ref)
                     if target is not None and self._class_of(target) not in hot:
                         seeds.append((target, f"called from {start}", start, False))
@@ -2339,8 +2424,10 @@ class ProjectIndex:
         seeds: list[tuple[str, str, str, bool]] = []
         nested = self._nested_defs()
         for qualname, root in roots.items():
+            if self.functions[qualname].occasion:
+                continue  # a handler that is an account step runs per account action
             start = f"the {_ROOT_WORDS[root]} `{_short(qualname)}`"
-            for ref, _ in self.functions[qualname].calls:
+            for ref in _per_call_refs(self.functions[qualname]):
                 target = self._runs_by_call(ref)
                 if target is not None:
                     seeds.append((target, f"called from {start}", start, False))
@@ -2348,8 +2435,10 @@ class ProjectIndex:
                 if self._runs_by_call(inner) is not None:
                     seeds.append((inner, f"defined in {start}", start, False))
         for qualname, fn in self.functions.items():
-            if fn.demo:
-                continue  # a loop in a `__main__` demo is not how the module is used
+            if fn.demo or fn.occasion:
+                # a loop in a `__main__` demo is not how the module is used; one in an
+                # occasional step (checking each configured key) runs per item of that step
+                continue
             for ref, in_loop in fn.calls:
                 target = self._runs_by_call(ref) if in_loop else None
                 if target is None:
@@ -2379,7 +2468,7 @@ class ProjectIndex:
             current, first, start, loop = queue.popleft()
             # a closure defined per call runs (or is scheduled: `add_task(inner)`) per call too
             defined = nested.get(current, [])
-            for ref in [*(ref for ref, _ in self.functions[current].calls), *defined]:
+            for ref in [*_per_call_refs(self.functions[current]), *defined]:
                 callee = self._runs_by_call(ref)
                 if callee is None or callee in reasons or callee in skip:
                     continue
@@ -2507,6 +2596,59 @@ class ProjectIndex:
         self._once = once
         return once
 
+    def occasional(self) -> dict[str, str]:
+        """Why each function runs now and then, where nothing shows it runs per request: its
+        name says it is an occasional step (an account step, a model listing: lint/occasions.py),
+        or every caller in the tree is such a function, in a loop or not: a loop there runs per
+        item of the step (private, or called from its own module only, as for `once`). A
+        handler, task or loop that reaches a function wins over its name: those are in
+        `per_request` and never here."""
+        if self._occasional is not None:
+            return self._occasional
+        per_request = self.per_request()
+        roots = self.roots()
+        reasons: dict[str, str] = {}
+        steps: dict[str, str] = {}  # function -> the occasional step it is, or is reached from
+        for qualname, fn in self.functions.items():
+            if fn.occasion and not fn.exempt and qualname not in per_request:
+                reasons[qualname] = f"{fn.occasion} (its name says so)"
+                steps[qualname] = qualname
+        callers: dict[str, list[tuple[str, bool]]] = {}
+        for qualname, fn in self.functions.items():
+            if fn.demo:
+                continue
+            for ref, in_loop in fn.calls:
+                target = self.resolve(ref)
+                if target is not None and target in self.functions and target != qualname:
+                    callers.setdefault(target, []).append((qualname, in_loop))
+        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        changed = True
+        while changed:
+            changed = False
+            for target, found in callers.items():
+                if target in steps or target in per_request or target in roots:
+                    continue
+                if self.functions[target].exempt or _short(target) in unseen:
+                    continue
+                private = _short(target).startswith("_") and not _short(target).startswith("__")
+                module = self._module_of(target)
+                if not private and any(self._module_of(c) != module for c, _ in found):
+                    continue  # public API of another module: its users outside the tree are unknown
+                if all(caller in steps for caller, _ in found):
+                    caller = found[0][0]
+                    step = steps[caller]
+                    occasion = self.functions[step].occasion
+                    steps[target] = step
+                    reasons[target] = (
+                        f"called only from `{_short(caller)}`, {occasion} (its name says so)"
+                        if step == caller
+                        else f"called only from `{_short(caller)}`, which `{_short(step)}`, "
+                        f"{occasion} (its name says so), reaches"
+                    )
+                    changed = True
+        self._occasional = reasons
+        return reasons
+
     def _module_of(self, qualname: str) -> str | None:
         """The module of the tree a qualified name belongs to."""
         parts = qualname.split(".")
@@ -2616,12 +2758,15 @@ class ProjectIndex:
             return view
         per_request = self.per_request()
         once = self.once()
+        occasional = self.occasional()
         roots = self.roots()
         loop_entries = self.loop_entries()
         wanted: set[str] = set()
         view.retry_loops = list(summary.retry_loops)
         view.poll_loops = list(summary.poll_loops)
+        view.slow_poll_loops = list(summary.slow_poll_loops)
         view.once_guards = list(summary.once_guards)
+        view.leaving_branches = list(summary.leaving_branches)
 
         def add_function(qualname: str) -> FunctionFacts | None:
             if qualname in view.functions:
@@ -2649,6 +2794,7 @@ class ProjectIndex:
                 own_loop=qualname in loop_entries,
                 per_request=per_request.get(qualname),
                 once=qualname in once,
+                occasional=occasional.get(qualname),
             )
             for param in fn.params:
                 use = self.param_use(qualname, param)
@@ -2723,6 +2869,15 @@ _ROOT_WORDS = {
 
 def _short(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1]
+
+
+def _per_call_refs(fn: FunctionSummary) -> list[str]:
+    """What a function calls each time it runs (not what it calls once per process, under a
+    memo guard): a request path goes on through these only."""
+    if not fn.memo_calls:
+        return [ref for ref, _ in fn.calls]
+    memo = set(fn.memo_calls)
+    return [ref for ref, _ in fn.calls if ref not in memo]
 
 
 def interesting(facts: FunctionFacts) -> bool:

@@ -20,6 +20,7 @@ from pooltune.lint.rules.pool014_transport_swallows_client_options import (
     TransportSwallowsClientOptions,
 )
 from pooltune.lint.rules.pool101_implicit_call_in_method import ImplicitCallInMethod
+from pooltune.lint.rules.pool102_client_in_occasional_step import ClientInOccasionalStep
 
 ALL_RULES: tuple[type[Rule], ...] = (
     ClientPerRequest,
@@ -37,6 +38,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     AsyncClientAcrossLoops,
     TransportSwallowsClientOptions,
     ImplicitCallInMethod,
+    ClientInOccasionalStep,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

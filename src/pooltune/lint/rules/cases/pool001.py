@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pooltune.lint.rules.cases import Expect, Invalid, Valid
+from pooltune.lint.rules.cases import Expect, Invalid, Valid, pool102
 
 _HANDSHAKE = (
     "every call pays a new TCP+TLS handshake and drops its pool; "
     "create it once (lifespan/module level) and reuse it"
 )
 
-VALID = (
+VALID: tuple[Valid, ...] = (
     Valid(
         why="an agent tool's one-off request is POOL101's (opt-in), not POOL001's",
         source="""\
@@ -407,7 +407,7 @@ class ImageTools:
     ),
 )
 
-INVALID = (
+INVALID: tuple[Invalid, ...] = (
     Invalid(
         why="a provider class's request method is its hot path",
         source="""\
@@ -477,7 +477,7 @@ def wait_for_transcript(job_url: str) -> dict:
         if job["status"] == "completed":
             return job
         retry_count += 1
-        time.sleep(3)
+        time.sleep(1)
     raise TimeoutError(job_url)
 """,
         expected=(
@@ -506,7 +506,7 @@ def wait_for_transcript(job_url: str) -> dict:
         if job["status"] == "completed":
             return job
         n += 1
-        time.sleep(3)
+        time.sleep(1)
     raise TimeoutError(job_url)
 """,
         expected=(
@@ -1538,5 +1538,90 @@ def fetch(url: str, azure: bool, given: httpx.Client | None = None) -> str:
                 "`httpx.Client` built for a single call when no client is given: " + _HANDSHAKE,
             ),
         ),
+    ),
+)
+
+# Where a name says "occasional" (design.md section 1, POOL102) and a handler or a loop reaches
+# the code, the evidence of the request path wins: POOL001. What POOL102 reports, POOL001 does not.
+VALID = (
+    *VALID,
+    *(Valid(source=case.source, why=f"POOL102's (opt-in): {case.why}") for case in pool102.INVALID),
+    Valid(
+        why="what a handler calls under a process-wide memo guard runs once per process",
+        source="""\
+import requests
+from fastapi import FastAPI
+
+app = FastAPI()
+CONFIG = None
+
+
+def fetch_config() -> dict:
+    return requests.get("https://config.example/app.json", timeout=10).json()
+
+
+@app.get("/greeting")
+def greeting(name: str) -> dict:
+    global CONFIG
+    if CONFIG is None:
+        CONFIG = fetch_config()
+    return {"text": CONFIG["greeting"].format(name=name)}
+""",
+    ),
+    Valid(
+        why="a branch that leaves the loop (`...; break`) runs once per run of it, not per pass",
+        source="""\
+import requests
+
+SHORTCUTS = ("i.example/", "https://i.example/")
+
+
+def resolve_profile(name: str) -> str:
+    for shortcut in SHORTCUTS:
+        if name.startswith(shortcut):
+            response = requests.get(name.replace(shortcut, "https://profiles.example/"), timeout=10)
+            name = response.text
+            break
+    return name
+""",
+    ),
+)
+
+_SHARED = "builds and drops a connection pool per call; use one shared client"
+
+INVALID = (
+    *INVALID,
+    Invalid(
+        why="a token refresh a webhook handler runs on every event (the name says account step)",
+        source=pool102.WEBHOOK_TOKEN,
+        expected=(
+            Expect(
+                8,
+                16,
+                12,
+                6,
+                "`requests.post()` in `refresh_access_token`, called from the request handler "
+                "`handle_event` " + _SHARED,
+            ),
+        ),
+    ),
+    Invalid(
+        why="OAuth token introspection a handler runs per incoming request",
+        source=pool102.INTROSPECTION,
+        expected=(
+            Expect(
+                8,
+                16,
+                8,
+                44,
+                "`httpx.AsyncClient` built in `oauth_introspect`, called from the request handler "
+                "`list_documents`: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a polling loop that sleeps less than a second a pass",
+        source=pool102.FAST_POLL,
+        expected=(Expect(8, 18, 8, 47, "`requests.get()` inside a loop " + _SHARED),),
     ),
 )
