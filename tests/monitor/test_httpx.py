@@ -8,10 +8,11 @@ import importlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import pytest
 
 import pooltune.monitor as pm
-from pooltune.sim import SimHandle, reset_stats
+from pooltune.sim import SimHandle, SimSettings, reset_stats, start_sim_process
 
 from .conftest import BODY, CHAT, settled_stats, sim_closed
 
@@ -47,7 +48,9 @@ async def waves(client: Any, url: str, waves: int, size: int) -> list[Any]:
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-def test_pool_of_20_at_concurrency_50(library: str, sim: SimHandle) -> None:
+def test_pool_of_20_at_concurrency_50(library: str, sim_1s: SimHandle) -> None:
+    sim = sim_1s
+    reset_stats(sim)
     lib = importlib.import_module(library)
 
     async def main() -> pm.PoolMonitor:
@@ -70,6 +73,32 @@ def test_pool_of_20_at_concurrency_50(library: str, sim: SimHandle) -> None:
         assert item is not None and item.value == 50
         assert item.why.startswith("peak 50 requests in flight with a keep-alive pool of 20: ")
         assert "set max_keepalive_connections=50 (" in item.why
+
+
+def test_server_closes_in_a_full_pool_are_the_servers() -> None:
+    """A server that ends every second connection's life (`Connection: close`) beside a pool
+    that drops surplus connections: each close goes to its own side, whichever the monitor
+    saw open first (on a busy machine, its view of the pool's size lags the pool's own)."""
+    settings = SimSettings(idle_timeout=30, service_ms=250, max_requests_per_connection=2)
+    with start_sim_process(settings) as sim:
+
+        async def main() -> pm.PoolMonitor:
+            async with httpx.AsyncClient(verify=sim.verify) as client:  # keeps 20
+                monitor = pm.instrument(client)
+                assert await waves(client, sim.url + CHAT, 3, 50) == [200] * 150
+            return monitor
+
+        monitor = asyncio.run(main())
+        stats = settled_stats(sim)
+    (pool,) = monitor.snapshot().pools
+    assert pool.requests == stats["requests"] == 150
+    assert pool.connections_opened == stats["connections_opened"]
+    closes = pool.closes
+    assert stats["connections_closed_max_requests"] >= 20  # the first wave's kept ones
+    assert closes.server == stats["connections_closed_max_requests"]
+    assert closes.keepalive_limit + closes.client == stats["connections_closed_by_client"]
+    assert closes.keepalive_limit >= 30 and closes.error == closes.idle_expiry == 0
+    assert pool.server_idle_close_s.count == 0  # none of them was an idle close
 
 
 def test_sync_client_from_threads(sim: SimHandle) -> None:
