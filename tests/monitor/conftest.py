@@ -50,9 +50,20 @@ def sim_slow() -> Iterator[SimHandle]:
 
 @pytest.fixture(scope="session")
 def sim_rtt() -> Iterator[SimHandle]:
-    """100 ms round trip and a 1 s idle timeout: a reuse after 0.95 s idle meets the server's
-    close on the wire (design.md section 5: it needs real round-trip time to show)."""
-    yield from _sim(SimSettings(idle_timeout=1, rtt_ms=100, service_ms=20))
+    """600 ms round trip and a 2 s idle timeout: a reuse meets the server's close on the wire
+    (design.md section 5: it needs real round-trip time to show) when its idle gap falls
+    between 1.4 s (sent later, it reaches the server after the close) and 2 s (the close's FIN
+    reaches the client first, which then opens a new connection). REUSE_GAP_S sits in that
+    window with room for a busy machine's delays on either side."""
+    yield from _sim(SimSettings(idle_timeout=2, rtt_ms=600, service_ms=20))
+
+
+# The idle gap that makes a reuse fail against `sim_rtt`: 0.37 s over 1.4 s (the server's
+# timer may fire that late and the request still reaches it after the close) and 0.23 s
+# under 2 s (the client may read the last answer and send the next that much late and still
+# send before it sees the close); at least 1.75 s, so the monitor, which rounds a server's
+# timeout to the half second, names the server's 2 s.
+REUSE_GAP_S = 1.77
 
 
 @pytest.fixture
