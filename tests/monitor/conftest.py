@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -82,6 +83,15 @@ def settled_stats(sim: SimHandle, timeout: float = 15.0) -> dict[str, Any]:
         if stats["connections_open"] == 0 or time.monotonic() > deadline:
             return stats
         time.sleep(0.05)
+
+
+async def idle_closed(sim: SimHandle, at_least: int, timeout: float = 15.0) -> None:
+    """Until the simulator has closed ``at_least`` idle connections (polled: a busy machine's
+    server fires its idle timer late, and a request racing that close fails on the wire)."""
+    deadline = time.monotonic() + timeout
+    while (await asyncio.to_thread(fetch_stats, sim))["connections_closed_idle"] < at_least:
+        assert time.monotonic() < deadline, "the simulator did not close the idle connections"
+        await asyncio.sleep(0.05)
 
 
 def sim_closed(stats: dict[str, Any]) -> int:

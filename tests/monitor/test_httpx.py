@@ -14,7 +14,7 @@ import pytest
 import pooltune.monitor as pm
 from pooltune.sim import SimHandle, SimSettings, reset_stats, start_sim_process
 
-from .conftest import BODY, CHAT, REUSE_GAP_S, settled_stats, sim_closed
+from .conftest import BODY, CHAT, REUSE_GAP_S, idle_closed, settled_stats, sim_closed
 
 LIBRARIES = ["httpx", "httpx2"]
 
@@ -128,7 +128,8 @@ def test_idle_timeout_2_names_keepalive_expiry(sim: SimHandle) -> None:
             await waves(client, sim.url + CHAT, 1, 5)
             await asyncio.sleep(0.8)  # under the server's 2 s: reused
             await waves(client, sim.url + CHAT, 1, 5)
-            await asyncio.sleep(2.3)  # over it: the server has closed them
+            await asyncio.sleep(2.3)  # over it: the server has closed them (or does soon)
+            await idle_closed(sim, 2 * 5)  # both libraries' 5
             assert await waves(client, sim.url + CHAT, 1, 5) == [200] * 5
         return monitor
 
