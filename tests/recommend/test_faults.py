@@ -217,3 +217,22 @@ def test_requests_that_fail_fast_are_no_stall() -> None:
     assert is_stalled(4, 0.01, [failed("read_timeout", 5.0)])
     assert is_stalled(4, 0.01, [])
     assert not is_stalled(0, 9.0, refused)
+
+
+def test_a_stall_at_a_server_that_refuses_connections_is_a_server_gone() -> None:
+    """Cut off mid-connect with nothing back yet (a starved event loop), then refused: the
+    server went away; it did not stop answering. One that still accepts connections did."""
+    from pooltune.model import LevelSamples
+    from pooltune.recommend.faults import stage_fault
+
+    level = LevelSamples(concurrency=4, wall_s=1.0, samples=[], unanswered=4, stalled=True)
+    gone = stage_fault("protocol comparison", [level], lambda: False, lambda _: False)
+    assert gone == (
+        "the server went away during the protocol comparison (4 of 4 requests got no response: "
+        "unanswered; it no longer accepts connections): this report is partial"
+    )
+    silent = stage_fault("protocol comparison", [level], lambda: True, lambda _: False)
+    assert silent == (
+        "the server stopped answering during the protocol comparison: 4 requests got no "
+        "response; this report is partial"
+    )
