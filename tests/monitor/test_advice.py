@@ -128,9 +128,9 @@ def test_cancelled_requests_poison_httpx_and_the_monitor_names_it_once(
                 except BaseException as exc:
                     return type(exc).__name__
 
-            await send(5)  # one request, so the pool's figures exist
+            await send(30)  # one request, so the pool's figures exist (~3 round trips)
             (stats,) = HUB.all()
-            for _ in range(4):  # cancel during the TLS handshake (the round trip is 100 ms)
+            for _ in range(4):  # cancel during the TLS handshake (the round trip is 600 ms)
                 await asyncio.gather(*[send(0.05) for _ in range(6)])
                 if stats.busy_in_pool() == 3:
                     break

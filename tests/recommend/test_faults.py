@@ -199,3 +199,40 @@ def test_a_server_that_stalls_some_requests_is_measured_not_called_dead() -> Non
     assert not any("stopped answering" in w for w in report.warnings), report.warnings
     assert len(report.levels) >= 3
     assert report.recommendation is not None
+
+
+def test_requests_that_fail_fast_are_no_stall() -> None:
+    """A server refusing every connection leaves requests in flight whenever a level is looked
+    at (on a busy machine, mid-connect): it has gone away, not stopped answering. Requests that
+    timed out, or none back at all, with others waiting, are a stall."""
+    from pooltune.model import RequestSample
+    from pooltune.probe.runner import is_stalled
+
+    def failed(error: str, total_s: float) -> RequestSample:
+        return RequestSample(level=4, started_s=0.0, total_s=total_s, error=error)
+
+    refused = [failed("connect", 0.001) for _ in range(50)]
+    assert not is_stalled(4, 0.01, refused)
+    assert is_stalled(4, 0.6, refused)  # nothing came back for a while: stalled after all
+    assert is_stalled(4, 0.01, [failed("read_timeout", 5.0)])
+    assert is_stalled(4, 0.01, [])
+    assert not is_stalled(0, 9.0, refused)
+
+
+def test_a_stall_at_a_server_that_refuses_connections_is_a_server_gone() -> None:
+    """Cut off mid-connect with nothing back yet (a starved event loop), then refused: the
+    server went away; it did not stop answering. One that still accepts connections did."""
+    from pooltune.model import LevelSamples
+    from pooltune.recommend.faults import stage_fault
+
+    level = LevelSamples(concurrency=4, wall_s=1.0, samples=[], unanswered=4, stalled=True)
+    gone = stage_fault("protocol comparison", [level], lambda: False, lambda _: False)
+    assert gone == (
+        "the server went away during the protocol comparison (4 of 4 requests got no response: "
+        "unanswered; it no longer accepts connections): this report is partial"
+    )
+    silent = stage_fault("protocol comparison", [level], lambda: True, lambda _: False)
+    assert silent == (
+        "the server stopped answering during the protocol comparison: 4 requests got no "
+        "response; this report is partial"
+    )

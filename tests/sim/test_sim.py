@@ -124,17 +124,27 @@ def test_idle_connection_is_closed_by_the_server(pooltune_sim: Start, http2: boo
     assert stats["connections_opened"] == 2
 
 
+# A reuse fails on the wire when its idle gap is between the idle timeout less the round trip
+# (sent later, it reaches the server after the close) and the idle timeout (the close's FIN
+# reaches the client first): 1.4-2 s at 600 ms RTT and a 2 s timeout. RACING_GAP_S sits in the
+# middle, 0.3 s from either edge, so a busy machine's late timers and late sends still land in
+# it (at 50 ms RTT and 0.98 s against 1 s, a busy machine missed the 50 ms window).
+RACING_RTT_MS, RACING_IDLE_S, RACING_GAP_S = 600, 2, 1.7
+
+
 def test_reuse_racing_the_idle_close_fails_like_production(pooltune_sim: Start) -> None:
     """With real RTT, a request sent just as the server closes the idle connection fails."""
-    sim = pooltune_sim(idle_timeout=1, rtt_ms=50, service_ms=1, subprocess=True)
+    sim = pooltune_sim(
+        idle_timeout=RACING_IDLE_S, rtt_ms=RACING_RTT_MS, service_ms=1, subprocess=True
+    )
     outcomes: dict[str, int] = {}
 
     async def run() -> None:
         limits = httpx.Limits(keepalive_expiry=30)
         async with httpx.AsyncClient(verify=sim.ca_bundle, limits=limits) as client:
-            for _ in range(4):
+            for _ in range(2):
                 await client.post(sim.url + CHAT, json={})
-                await asyncio.sleep(0.98)  # the server closes at 1.0 s; the FIN is 25 ms away
+                await asyncio.sleep(RACING_GAP_S)
                 try:
                     await client.post(sim.url + CHAT, json={})
                     outcomes["ok"] = outcomes.get("ok", 0) + 1
@@ -146,7 +156,9 @@ def test_reuse_racing_the_idle_close_fails_like_production(pooltune_sim: Start) 
 
 
 def test_aiohttp_sees_server_disconnected(pooltune_sim: Start) -> None:
-    sim = pooltune_sim(idle_timeout=1, rtt_ms=50, service_ms=1, subprocess=True)
+    sim = pooltune_sim(
+        idle_timeout=RACING_IDLE_S, rtt_ms=RACING_RTT_MS, service_ms=1, subprocess=True
+    )
     import ssl
 
     errors: list[str] = []
@@ -155,10 +167,10 @@ def test_aiohttp_sees_server_disconnected(pooltune_sim: Start) -> None:
         ctx = ssl.create_default_context(cafile=sim.ca_bundle)
         connector = aiohttp.TCPConnector(ssl=ctx, keepalive_timeout=30)
         async with aiohttp.ClientSession(connector=connector) as session:
-            for _ in range(4):
+            for _ in range(2):
                 async with session.post(sim.url + CHAT, json={}) as response:
                     await response.read()
-                await asyncio.sleep(0.98)
+                await asyncio.sleep(RACING_GAP_S)
                 try:
                     async with session.post(sim.url + CHAT, json={}) as response:
                         await response.read()

@@ -127,7 +127,7 @@ class Connection:
         self.closed = False
         self.close_pending = False  # closed while a request was on it: counted when it ends
         self.failed = False  # a request on it failed: its close is an error close
-        self.server_closing = False  # the server said it closes it (Connection: close, GOAWAY)
+        self.server_closing = False  # it ends for the server (Connection: close, GOAWAY)
         self.cause: CloseCause | None = None  # a cause a hook already knows (reuse failure)
 
 
@@ -189,7 +189,6 @@ class PoolStats:
             max_connections_per_host=per_host,
         )
         self.expiry = exp
-        self.keep = mk  # read per response: a plain attribute, not the model's
         self.lock = threading.Lock()
         self.created = time.monotonic()
         self.clients = 0
@@ -317,8 +316,7 @@ class PoolStats:
                     conn.idle_since = now
                     finish = conn.close_pending
         if finish and conn is not None:
-            crowded = self.crowded() and not conn.server_closing
-            self.closed(conn, "keepalive_limit" if crowded else "server")
+            self.closed(conn, self.classify_close(conn, False, False, pending=True))
         if now >= self.next_check:
             self.hub.check(self, now)
 
@@ -375,11 +373,6 @@ class PoolStats:
         if cause == "client" and not self.conns:
             for hook in self.hub.on_shutdown:
                 hook(self)
-
-    def crowded(self) -> bool:
-        """More connections open than the keep-alive pool keeps: the pool may close one."""
-        keep = self.keep
-        return keep is not None and len(self.conns) > keep
 
     def closing(self, conn: Connection, readable: bool | None, shutting_down: bool) -> None:
         """A connection's socket is being closed. While a request is still on it (httpcore

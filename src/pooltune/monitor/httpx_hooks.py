@@ -113,6 +113,21 @@ class PoolHooks:
             self.by_origin[raw] = stats
         return stats
 
+    def pool_full(self) -> bool:
+        """Whether the library's pool, after a release's clean-up, still holds as many
+        connections as it keeps alive (all origins, those being opened included: httpcore
+        counts them too). Only then can a connection it closed at that release have been a
+        surplus one. Read from the pool itself: the monitor sees a connection only once its
+        connect has returned, which lags the pool's own count on a busy machine."""
+        keep = self.limits[1]
+        pool = self.pool_ref()
+        if keep is None or pool is None:
+            return False
+        try:
+            return sum(1 for conn in pool.connections if not conn.is_closed()) >= keep
+        except Exception:
+            return False
+
     def readable(self, inner: Any) -> bool | None:
         """Whether the server has closed its end (sent FIN or reset)."""
         return server_hung_up(inner)
@@ -358,10 +373,14 @@ def _stream_classes(library: str) -> tuple[type, type]:
     mod = importlib.import_module(library)
 
     class Released(mod.SyncByteStream):  # type: ignore[name-defined,misc]
-        def __init__(self, inner: Any, request: Request, version: str | None) -> None:
+        def __init__(
+            self, inner: Any, request: Request, version: str | None, hooks: PoolHooks, headers: Any
+        ) -> None:
             self._inner = inner
             self._request = request
             self._version = version
+            self._hooks = hooks
+            self._headers = headers
 
         def __iter__(self) -> Any:
             return iter(self._inner)
@@ -372,16 +391,17 @@ def _stream_classes(library: str) -> tuple[type, type]:
                 self._inner.close()
             finally:
                 RELEASING.reset(token)
-                try:
-                    self._request.pool.released(self._request, self._version)
-                except Exception as exc:
-                    report("httpx release hook", exc)
+                _released(self._request, self._version, self._hooks, self._headers)
 
     class AsyncReleased(mod.AsyncByteStream):  # type: ignore[name-defined,misc]
-        def __init__(self, inner: Any, request: Request, version: str | None) -> None:
+        def __init__(
+            self, inner: Any, request: Request, version: str | None, hooks: PoolHooks, headers: Any
+        ) -> None:
             self._inner = inner
             self._request = request
             self._version = version
+            self._hooks = hooks
+            self._headers = headers
 
         def __aiter__(self) -> Any:
             return self._inner.__aiter__()
@@ -392,10 +412,7 @@ def _stream_classes(library: str) -> tuple[type, type]:
                 await self._inner.aclose()
             finally:
                 RELEASING.reset(token)
-                try:
-                    self._request.pool.released(self._request, self._version)
-                except Exception as exc:
-                    report("httpx release hook", exc)
+                _released(self._request, self._version, self._hooks, self._headers)
 
     _STREAM_CLASSES[library] = (Released, AsyncReleased)
     return Released, AsyncReleased
@@ -404,19 +421,37 @@ def _stream_classes(library: str) -> tuple[type, type]:
 _VERSIONS = {b"HTTP/1.1": "HTTP/1.1", b"HTTP/2": "HTTP/2", b"HTTP/1.0": "HTTP/1.0"}
 
 
-def _responded(request: Request, response: Any, wrapper: type) -> None:
+def _responded(request: Request, response: Any, wrapper: type, hooks: PoolHooks) -> None:
     raw_version = response.extensions.get("http_version")
     version = _VERSIONS.get(raw_version) if raw_version is not None else None
-    conn = request.conn
-    keep = request.pool.keep
-    if conn is not None and keep is not None and len(request.pool.conns) > keep:
-        # Only when the keep-alive pool may be full (PoolStats.crowded): a close at release is
-        # then the pool's (too many connections) or the server's (Connection: close).
-        # Below that, only the server can be the reason (see PoolStats.closing).
-        value = response.headers.get("connection")
-        if value is not None and "close" in value.lower():
+    response.stream = wrapper(response.stream, request, version, hooks, response.headers)
+
+
+def _released(request: Request, version: str | None, hooks: PoolHooks, headers: Any) -> None:
+    """The response is closed. If httpcore closed its connection meanwhile (while releasing
+    it), the cause is settled here, once the pool has done its part; read only then, not
+    per response."""
+    try:
+        conn = request.conn
+        if conn is not None and conn.close_pending and closed_by_server(version, headers, hooks):
             conn.server_closing = True
-    response.stream = wrapper(response.stream, request, version)
+        request.pool.released(request, version)
+    except Exception as exc:
+        report("httpx release hook", exc)
+
+
+def closed_by_server(version: str | None, headers: Any, hooks: PoolHooks) -> bool:
+    """Whether a connection httpcore closed as its response was released was closed for the
+    server: the response ends it (`Connection: close`, or HTTP/1.0, which h11 never keeps
+    alive), or the connection ended itself (an HTTP/2 GOAWAY) while the pool had room to keep
+    it. Otherwise the pool dropped it as surplus (`PoolHooks.pool_full`), or the response was
+    closed unread: the client's side (keepalive_limit)."""
+    if version == "HTTP/1.0":
+        return True
+    value = headers.get("connection")
+    if value is not None and "close" in value.lower():
+        return True
+    return version == "HTTP/2" and not hooks.pool_full()
 
 
 def _begin(hooks: PoolHooks, url: Any) -> Request | None:
@@ -456,7 +491,7 @@ def hook_sync_transport(transport: Any, hooks: PoolHooks, library: str) -> None:
         finally:
             _reset(token)
         try:
-            _responded(record, response, released_cls)
+            _responded(record, response, released_cls, hooks)
         except Exception as exc:
             report("httpx response hook", exc)
         return response
@@ -490,7 +525,7 @@ def hook_async_transport(transport: Any, hooks: PoolHooks, library: str) -> None
         finally:
             _reset(token)
         try:
-            _responded(record, response, released_cls)
+            _responded(record, response, released_cls, hooks)
         except Exception as exc:
             report("httpx response hook", exc)
         return response

@@ -50,13 +50,20 @@ class LevelRun:
 
 def is_stalled(unanswered: int, quiet_s: float, samples: list[RequestSample]) -> bool:
     """The server stopped answering: requests were left waiting far longer than the level's
-    own answers took, or no answer came at all."""
+    own requests took to come back, or none came back at all. A request that failed fast
+    (refused, reset) came back: a server that refuses every connection has gone away, not
+    stopped answering, whether or not requests are in flight when the level is looked at (on
+    a busy machine they usually are). One that timed out waited for nothing."""
     if not unanswered:
         return False
-    answered = [s.total_s for s in samples if s.status is not None]
-    if not answered:
+    came_back = [s.total_s for s in samples if s.status is not None or not _timed_out(s)]
+    if not came_back:
         return True
-    return quiet_s >= max(STALL_MIN_S, STALL_FACTOR * max(answered))
+    return quiet_s >= max(STALL_MIN_S, STALL_FACTOR * max(came_back))
+
+
+def _timed_out(sample: RequestSample) -> bool:
+    return sample.error is not None and "timeout" in sample.error
 
 
 async def run_level_async(job: LevelJob) -> LevelRun:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from pooltune.model import LevelSamples
+from pooltune.model import LevelSamples, RequestSample
 
 # Past this share of redirects, or of requests without any response, a stage is no
 # measurement of the API (for the latter only when the server no longer accepts connections:
@@ -29,12 +29,14 @@ def stage_fault(
     levels = list(levels)
     unanswered = sum(level.unanswered for level in levels)
     stalled = [level for level in levels if level.stalled]
+    samples = [s for level in levels for s in level.samples]
     if stalled and not still_answers(stalled[0]):
+        if not reachable():  # not silent: gone (its requests were cut off mid-connect)
+            return _gone(stage, samples, unanswered)
         return (
             f"the server stopped answering during the {stage}: {unanswered} "
             f"request{'s' * (unanswered != 1)} got no response; this report is partial"
         )
-    samples = [s for level in levels for s in level.samples]
     redirects = Counter(s.status for s in samples if s.status and 300 <= s.status < 400)
     if samples and sum(redirects.values()) >= FAULT_SHARE * len(samples):
         statuses = ", ".join(str(code) for code in sorted(redirects))
@@ -47,8 +49,16 @@ def stage_fault(
     failed = [s for s in samples if s.status is None]
     if not samples or len(failed) < FAULT_SHARE * len(samples) or reachable():
         return None
-    kinds = ", ".join(sorted(Counter(s.error or "error" for s in failed)))
+    return _gone(stage, samples, unanswered)
+
+
+def _gone(stage: str, samples: list[RequestSample], unanswered: int) -> str:
+    """The sentence for a server that no longer accepts connections; requests still in flight
+    when the stage ended count as unanswered."""
+    failed = [s.error or "error" for s in samples if s.status is None] + ["unanswered"] * unanswered
+    kinds = ", ".join(sorted(Counter(failed)))
     return (
-        f"the server went away during the {stage} ({len(failed)} of {len(samples)} requests "
-        f"got no response: {kinds}; it no longer accepts connections): this report is partial"
+        f"the server went away during the {stage} ({len(failed)} of {len(samples) + unanswered} "
+        f"requests got no response: {kinds}; it no longer accepts connections): this report is "
+        "partial"
     )
