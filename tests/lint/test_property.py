@@ -6,7 +6,7 @@ import ast
 
 import hypothesmith
 import libcst as cst
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from pooltune.lint.catalog import load_catalog
@@ -51,7 +51,12 @@ def test_rebuilt_tree_is_libcsts_on_generated_programs(source: str) -> None:
     """What the editor's statement cache rebuilds is what libcst parses (1,500 examples
     passed before this test was added; one, a lone CR after a backslash, made the text go
     whole: Python's tokenize module does not end a line there)."""
-    expected = cst.parse_module(source)
+    try:
+        expected = cst.parse_module(source)
+    except cst.ParserSyntaxError:
+        # libcst's own limit, not the cache's: it rejects a backslash before a lone CR-LF at
+        # the end ('A\n\\\r\n') that Python accepts; there is no tree to compare with
+        reject()
     got = StatementCache().parse(source, ast.parse(source), ())
     assert got.code == expected.code
     assert got.deep_equals(expected)

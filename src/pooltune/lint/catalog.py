@@ -116,6 +116,8 @@ class Runtime:
     cli_decorators: tuple[str, ...] = ()
     cli_owners: tuple[str, ...] = ()
     cli_owner_methods: tuple[str, ...] = ()
+    cli_param_calls: tuple[str, ...] = ()
+    setup_method_words: tuple[str, ...] = ()
     lambda_handler_names: tuple[str, ...] = ()
     lambda_handler_params: tuple[str, ...] = ()
     cache_decorators: tuple[str, ...] = ()

@@ -30,6 +30,7 @@ from libcst.metadata import (
 )
 
 from pooltune.lint.catalog import Catalog, ClientSpec
+from pooltune.lint.occasions import sets_up
 from pooltune.lint.summaries import (
     FunctionFacts,
     FunctionKind,
@@ -1200,6 +1201,8 @@ class Facts(cst.MetadataDependent):
 
     def _build_place(self, build: ClientBuild) -> CallPlace | None:
         per_request = Evidence.PER_REQUEST
+        if self.view.leftover:
+            return None  # a leftover copy nothing runs: no call, rare or frequent
         if build.function is None:
             if build.origin != "constructor" or not build.in_loop or build.in_class_body:
                 return None
@@ -1238,12 +1241,32 @@ class Facts(cst.MetadataDependent):
         reason = self._per_request(build.function)
         if reason is not None:
             return CallPlace(reason, per_request)
-        if self.runs_once(build.function) or self.admin_only(build):
+        if self.admin_only(build):
             return None
         occasional = self._occasional_place(build.node, build.function)
         if occasional is not None:
-            return occasional
+            return occasional  # (before `runs_once`: what only start-up code reaches)
+        if self.runs_once(build.function):
+            return None
+        if self._reused_by_inner_loop(build):
+            # a polling or retry loop inside the call reuses it (design.md: that is not reuse
+            # across calls), so the message says what is kept and what is not
+            return CallPlace(
+                "per call and reused only by the polling or retry loop inside that call",
+                per_request,
+            )
         return CallPlace("for a single call", per_request)
+
+    def _reused_by_inner_loop(self, build: ClientBuild) -> bool:
+        """Some use of the client sits in a loop that is not around the build itself."""
+        around_build = {id(parent) for _, parent in self.ancestors(build.node)}
+        for use in build.uses:
+            for child, parent in self.ancestors(use):
+                if isinstance(parent, (cst.FunctionDef, cst.Lambda)) or id(parent) in around_build:
+                    break
+                if isinstance(parent, (cst.For, cst.While)) and child is parent.body:
+                    return True
+        return False
 
     def _request_root(self, function: FunctionNode | None) -> str | None:
         """`root_reason`, unless the handler is itself an occasional step (a login route)."""
@@ -1338,6 +1361,8 @@ class Facts(cst.MetadataDependent):
         return self._call_places[key]
 
     def _implicit_call_place(self, call: cst.Call) -> CallPlace | None:
+        if self.view.leftover:
+            return None  # a leftover copy nothing runs
         function = self.enclosing_function(call)
         if self.under_once_guard(call):
             return None  # once and kept, or once per cache period
@@ -1363,19 +1388,23 @@ class Facts(cst.MetadataDependent):
         reason = self._per_request(function)
         if reason is not None:
             return CallPlace(reason, Evidence.PER_REQUEST)
-        if facts.once:
-            return None
         occasional = self._occasional_place(call, function)
         if occasional is not None:
-            return occasional
+            return occasional  # (before `once`: what only start-up code reaches)
+        if facts.once:
+            return None
         cls = self.method_class(function)
         if cls is None or facts.kind is FunctionKind.FUNCTION:
             return None
-        method = f"{cls.name.value}.{facts.qualname.rsplit('.', 1)[-1]}"
+        short = facts.qualname.rsplit(".", 1)[-1]
+        method = f"{cls.name.value}.{short}"
         cls_name = self.class_qualname(cls)
         # a memo on `self` runs once per object; an agent tool's methods run now and then
         if memo is None and cls_name not in self.view.tool_classes:
-            if cls_name in self.view.hot_classes:
+            if cls_name in self.view.hot_classes and not sets_up(
+                short, self.catalog.runtime.setup_method_words
+            ):
+                # (`connect`, `initialize`: once per connection, not the class's hot path)
                 holder = self.view.hot_holders.get(cls_name)
                 what = (
                     f"a method of a resource the client/provider class `{_short(holder)}` holds"

@@ -9,6 +9,10 @@ Two classes (design.md section 1, POOL102), each a shape of code rather than a p
 - a polling loop that sleeps for seconds on every pass (`slow_poll_seconds`): the handshake a
   shared client would save is small next to the sleep.
 
+Phase one also knows occasions by shape (`summaries.CLI_COMMAND`, `START_UP`: a CLI command, a
+lifespan or startup hook); :func:`sets_up` names a client's set-up
+method (`connect`), which is not its hot path.
+
 Neither is evidence against a request path: the join lets a handler, a task or a loop that
 reaches such code win over its name (:meth:`pooltune.lint.summaries.ProjectIndex.occasional`).
 """
@@ -88,3 +92,9 @@ def poll_sleep_seconds(
             return None
         seconds.append(float(arg.value))
     return min(seconds) if seconds else None
+
+
+def sets_up(method: str, setup_words: Collection[str]) -> bool:
+    """A method whose name says it sets a client up (`connect`, `initialize_session`): it runs
+    once per connection, not on the client's hot path."""
+    return not name_words(method).isdisjoint(setup_words)

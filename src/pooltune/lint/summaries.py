@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from pooltune.lint.catalog import Catalog
 from pooltune.lint.loops import LoopKind, loop_kind
-from pooltune.lint.occasions import poll_sleep_seconds, step_names
+from pooltune.lint.occasions import poll_sleep_seconds, sets_up, step_names
 
 SUMMARY_VERSION = "3"
 
@@ -154,6 +154,35 @@ class FunctionSummary:
     occasion: str | None = None
 
 
+# the occasions phase one knows by shape (the others by name: `_by_name`)
+CLI_COMMAND = "a CLI command (runs once per process)"
+START_UP = "start-up code (runs once per process)"
+
+
+def _leftover_copy(filename: str, tree: ast.Module) -> bool:
+    """`client.backup.py`, `utils (copy).py`: a stem that is no identifier, so no import
+    reaches it, and no `__main__` block nor top-level call, so it is no script either."""
+    stem = Path(filename).name.removesuffix(".py")
+    if stem.isidentifier() or stem == Path(filename).name:
+        return False
+    for stmt in tree.body:
+        if _is_main_guard(stmt) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+        ):
+            return False
+    return True
+
+
+def _first_callable(node: ast.Call) -> str | None:
+    """The name a call is given as its first argument (`app.command("x")(run)`)."""
+    first = node.args[0] if node.args else None
+    return first.id if isinstance(first, ast.Name) else None
+
+
+def _by_name(kind: str | None) -> str | None:
+    return f"{kind} (its name says so)" if kind is not None else None
+
+
 class AttrPass(NamedTuple):
     """`helper(self.session)`: an attribute passed to a function (closing it or not is the
     callee's business, resolved at the join)."""
@@ -204,6 +233,9 @@ class ModuleSummary:
     # module-level objects: name -> the ref of what built them (`Controller`), or of the function
     # whose result they are, with the tuple index (`create_controller[1]`)
     instances: dict[str, str] = field(default_factory=dict)
+    # a leftover copy (`client.backup.py`): a file name no import can reach, no `__main__`
+    # block, no statement of its own at the top: nothing runs it (POOL001 reads no evidence)
+    leftover: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -236,6 +268,7 @@ class ModuleSummary:
             dependencies=list(raw["dependencies"]),
             loop_starters={k: list(v) for k, v in raw.get("loop_starters", {}).items()},
             instances=dict(raw.get("instances", {})),
+            leftover=bool(raw.get("leftover", False)),
         )
 
 
@@ -418,6 +451,10 @@ class Summarizer:
         self.module = module
         self.is_package = is_package
         self.test_file = is_test_file(filename)
+        self.filename = filename
+        # module-level functions registered as a command (`app.command("x")(run)`): phase one
+        # marks them at the end
+        self.commands: set[str] = set()
         self.aliases: dict[str, str] = {}
         self.relative_names: set[str] = set()
         self.top_defs: set[str] = set()
@@ -663,6 +700,11 @@ class Summarizer:
         self.summary.once_guards = sorted(self.once_guards)
         self.summary.leaving_branches = sorted(self.leaving_branches)
         self.summary.dependencies = sorted(self.dependencies)
+        for name in self.commands:
+            command = self.summary.functions.get(f"{self.module}.{name}")
+            if command is not None and command.occasion is None and not command.exempt:
+                command.occasion = CLI_COMMAND
+        self.summary.leftover = _leftover_copy(self.filename, tree)
         for name, (func, index) in self.instance_sources.items():
             if name in self.aliases or name in self.top_defs:
                 continue
@@ -718,6 +760,20 @@ class Summarizer:
             target = dec.func if isinstance(dec, ast.Call) else dec
             out.append((target, self.resolve(target)))
         return out
+
+    def _registers_command(self, node: ast.Call) -> bool:
+        """`app.command(name="x")(run)` on a click/typer object: registers `run` as a command."""
+        rt = self.runtime
+        func = node.func
+        return (
+            isinstance(func, ast.Call)
+            and isinstance(func.func, ast.Attribute)
+            and func.func.attr in rt.cli_owner_methods
+            and bool(
+                self._owner_constructors(func.func.value) & set(rt.cli_owners)
+                or (isinstance(func.func.value, ast.Name) and func.func.value.id in self.cli_groups)
+            )
+        )
 
     def _owner_constructors(self, expr: ast.expr) -> set[str]:
         """The class of the object a decorator is taken from (`app` in `@app.get`): a module
@@ -792,7 +848,7 @@ class Summarizer:
             qualname=qualname,
             is_async=isinstance(node, ast.AsyncFunctionDef),
             demo=self.in_main_block,
-            occasion=self.step_names.kind(node.name),
+            occasion=_by_name(self.step_names.kind(node.name)),
         )
         rt = self.runtime
         cached = context = fixture = validator = cli = startup = False
@@ -839,19 +895,28 @@ class Summarizer:
         ):
             summary.root = Root.HANDLER
         name = node.name
+        cli = cli or any(
+            isinstance(default, ast.Call) and self.resolve(default.func) in rt.cli_param_calls
+            for default in (*args.defaults, *args.kw_defaults)
+            if default is not None
+        )
         summary.is_test = self.test_file or name.startswith("test_") or fixture
+        startup = startup or "lifespan" in name or name in self.lifespans
         summary.exempt = (
             name in rt.exempt_function_names
             or name.startswith("test_")
-            or "lifespan" in name
             or cached
             or context
             or fixture
-            or cli
             or validator  # a model validator runs once per object, like __init__
             or startup
-            or name in self.lifespans
         )
+        # code that runs once per process by what it is (POOL102): a CLI command (its own
+        # builds too), start-up code (exempt itself: only what it reaches)
+        if cli:
+            summary.occasion = CLI_COMMAND
+        elif startup:
+            summary.occasion = START_UP
         if cli and outer_fn is None and outer_cls is None:
             self.cli_groups.add(name)
         fn = _Fn(summary, node, outer_cls)
@@ -1419,6 +1484,10 @@ class Summarizer:
         self._dependency(node)
         if fn is not None and fn.cls is not None:
             self._attr_closes(fn.cls, node)
+        if fn is None and self.cls is None:
+            given = _first_callable(node)
+            if given is not None and self._registers_command(node):
+                self.commands.add(given)
         if name is not None and fn is None and self.cls is None:
             for kw in node.keywords:
                 if kw.arg == "lifespan" and isinstance(kw.value, ast.Name):
@@ -2005,6 +2074,7 @@ class ModuleView:
     leaving_branches: list[int] = field(default_factory=list)  # `if ...: ...; break` in loops
     hot_classes: list[str] = field(default_factory=list)  # client/provider classes of the module
     tool_classes: list[str] = field(default_factory=list)  # agent tools: called now and then
+    leftover: bool = False  # a leftover copy nothing runs (`client.backup.py`)
     # a hot class held by another (a sub-resource) -> the client/provider class that holds it
     hot_holders: dict[str, str] = field(default_factory=dict)
 
@@ -2080,6 +2150,7 @@ class ProjectIndex:
         self._nested: dict[str, list[str]] | None = None
         self._once: set[str] | None = None
         self._occasional: dict[str, str] | None = None
+        self._reach: dict[str, tuple[str, str]] | None = None
         self._shared: dict[str, str | None] = {}
         self._hot: dict[str, str] | None = None
         self._tools: set[str] = set()  # filled with _hot
@@ -2401,8 +2472,15 @@ class ProjectIndex:
             for method in self.classes[cls].methods:
                 qualname = f"{cls}.{method}"
                 hot_fn = self.functions.get(qualname)
-                if hot_fn is None or hot_fn.exempt or hot_fn.occasion or qualname in once:
-                    continue  # (a provider's model listing or token refresh is not its hot path)
+                if (
+                    hot_fn is None
+                    or hot_fn.exempt
+                    or hot_fn.occasion
+                    or qualname in once
+                    or sets_up(method, self.catalog.runtime.setup_method_words)
+                ):
+                    # (a provider's model listing, token refresh or `connect` is not its hot path)
+                    continue
                 start = f"the client/provider method `{_short(cls)}.{method}`"
                 if holder != cls:
                     start = f"`{_short(cls)}.{method}` (of a resource `{_short(holder)}` holds)"
@@ -2434,10 +2512,12 @@ class ProjectIndex:
             for inner in nested.get(qualname, ()):
                 if self._runs_by_call(inner) is not None:
                     seeds.append((inner, f"defined in {start}", start, False))
+        quiet = self._step_reach()
         for qualname, fn in self.functions.items():
-            if fn.demo or fn.occasion:
+            if fn.demo or qualname in quiet or self._leftover(qualname):
                 # a loop in a `__main__` demo is not how the module is used; one in an
-                # occasional step (checking each configured key) runs per item of that step
+                # occasional step (checking each configured key), or in code only such steps
+                # reach, runs per item of that step; a leftover copy runs nowhere
                 continue
             for ref, in_loop in fn.calls:
                 target = self._runs_by_call(ref) if in_loop else None
@@ -2596,56 +2676,79 @@ class ProjectIndex:
         self._once = once
         return once
 
+    def _leftover(self, qualname: str) -> bool:
+        module = self._module_of(qualname)
+        return module is not None and self.modules[module].leftover
+
+    def _step_reach(self) -> dict[str, tuple[str, str]]:
+        """Each occasional step (an account step by its name, a CLI command, start-up code:
+        `FunctionSummary.occasion`) and each
+        function every caller in the tree of which is one (or runs once: `main`, `__init__`),
+        in a loop or not: -> (the step it is or is reached from, its nearest caller). What
+        reaches them from a handler, task or loop is decided after (`occasional`)."""
+        if self._reach is not None:
+            return self._reach
+        reach: dict[str, tuple[str, str]] = {}
+        for qualname, fn in self.functions.items():
+            if fn.occasion:
+                reach[qualname] = (qualname, qualname)
+        callers: dict[str, list[tuple[str, bool]]] = {}
+        for qualname, fn in self.functions.items():
+            if fn.demo:
+                continue
+            for ref, _ in fn.calls:
+                target = self.resolve(ref)
+                if target is not None and target in self.functions and target != qualname:
+                    callers.setdefault(target, []).append((qualname, False))
+        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        changed = True
+        while changed:
+            changed = False
+            for target, found in callers.items():
+                if target in reach or self.functions[target].exempt or _short(target) in unseen:
+                    continue
+                private = _short(target).startswith("_") and not _short(target).startswith("__")
+                module = self._module_of(target)
+                if not private and any(self._module_of(c) != module for c, _ in found):
+                    continue  # public API of another module: its users outside the tree are unknown
+                stepped = [c for c, _ in found if c in reach]
+                if stepped and all(
+                    c in reach or (self.functions[c].exempt and not self.functions[c].is_test)
+                    for c, _ in found
+                ):
+                    reach[target] = (reach[stepped[0]][0], stepped[0])
+                    changed = True
+        self._reach = reach
+        return reach
+
     def occasional(self) -> dict[str, str]:
-        """Why each function runs now and then, where nothing shows it runs per request: its
-        name says it is an occasional step (an account step, a model listing: lint/occasions.py),
-        or every caller in the tree is such a function, in a loop or not: a loop there runs per
-        item of the step (private, or called from its own module only, as for `once`). A
-        handler, task or loop that reaches a function wins over its name: those are in
+        """Why each function runs now and then, where nothing shows it runs per request: it is
+        an occasional step (its name says so; a CLI command), or every caller in
+        the tree is one or reaches only from one (start-up code too), in a loop or not: a loop
+        there runs per item of the step (private, or called from its own module only, as for
+        `once`). A handler, task or loop that reaches a function wins: those are in
         `per_request` and never here."""
         if self._occasional is not None:
             return self._occasional
         per_request = self.per_request()
         roots = self.roots()
         reasons: dict[str, str] = {}
-        steps: dict[str, str] = {}  # function -> the occasional step it is, or is reached from
-        for qualname, fn in self.functions.items():
-            if fn.occasion and not fn.exempt and qualname not in per_request:
-                reasons[qualname] = f"{fn.occasion} (its name says so)"
-                steps[qualname] = qualname
-        callers: dict[str, list[tuple[str, bool]]] = {}
-        for qualname, fn in self.functions.items():
-            if fn.demo:
+        for qualname, (step, caller) in self._step_reach().items():
+            fn = self.functions[qualname]
+            if fn.exempt or qualname in per_request or (qualname in roots and not fn.occasion):
                 continue
-            for ref, in_loop in fn.calls:
-                target = self.resolve(ref)
-                if target is not None and target in self.functions and target != qualname:
-                    callers.setdefault(target, []).append((qualname, in_loop))
-        unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
-        changed = True
-        while changed:
-            changed = False
-            for target, found in callers.items():
-                if target in steps or target in per_request or target in roots:
-                    continue
-                if self.functions[target].exempt or _short(target) in unseen:
-                    continue
-                private = _short(target).startswith("_") and not _short(target).startswith("__")
-                module = self._module_of(target)
-                if not private and any(self._module_of(c) != module for c, _ in found):
-                    continue  # public API of another module: its users outside the tree are unknown
-                if all(caller in steps for caller, _ in found):
-                    caller = found[0][0]
-                    step = steps[caller]
-                    occasion = self.functions[step].occasion
-                    steps[target] = step
-                    reasons[target] = (
-                        f"called only from `{_short(caller)}`, {occasion} (its name says so)"
-                        if step == caller
-                        else f"called only from `{_short(caller)}`, which `{_short(step)}`, "
-                        f"{occasion} (its name says so), reaches"
-                    )
-                    changed = True
+            if step in per_request:
+                continue  # (a token refresh a handler runs: what it reaches is per request)
+            occasion = self.functions[step].occasion or ""  # (a step has one)
+            if step == qualname:
+                reasons[qualname] = occasion
+            elif step == caller:
+                reasons[qualname] = f"called only from `{_short(caller)}`, {occasion}"
+            else:
+                reasons[qualname] = (
+                    f"called only from `{_short(caller)}`, which `{_short(step)}`, "
+                    f"{occasion}, reaches"
+                )
         self._occasional = reasons
         return reasons
 
@@ -2767,6 +2870,7 @@ class ProjectIndex:
         view.slow_poll_loops = list(summary.slow_poll_loops)
         view.once_guards = list(summary.once_guards)
         view.leaving_branches = list(summary.leaving_branches)
+        view.leftover = summary.leftover
 
         def add_function(qualname: str) -> FunctionFacts | None:
             if qualname in view.functions:

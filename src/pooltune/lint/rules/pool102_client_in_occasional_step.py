@@ -3,8 +3,9 @@
 The weak twin of POOL001 for code that says by what it is that it runs rarely, where nothing in
 the tree shows it to run per request or per item: an account step (login, OAuth, onboarding, a
 device-flow poll, a token refresh, an API-key check), a model or quota listing, a version check
-(by the function's name, or every caller being one), or a polling loop that sleeps for seconds on
-every pass. A handler, task or loop reaching the code wins over its name: POOL001 then.
+(by the function's name, or every caller being one), a CLI command, what only start-up code
+reaches, or a polling loop that sleeps for seconds on every pass. A handler, task or loop
+reaching the code wins over its name: POOL001 then.
 """
 
 from __future__ import annotations

@@ -1624,4 +1624,71 @@ INVALID = (
         source=pool102.FAST_POLL,
         expected=(Expect(8, 18, 8, 47, "`requests.get()` inside a loop " + _SHARED),),
     ),
+    Invalid(
+        why="a client reused only by a polling loop inside one call: built per call, and the "
+        "message says so (a loop inside one call is not reuse)",
+        source="""\
+import asyncio
+
+import aiohttp
+
+
+async def get_cdp_json(port: int) -> dict | None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(10):
+            async with session.get(f"http://localhost:{port}/json/version") as response:
+                if response.status == 200:
+                    return await response.json()
+            await asyncio.sleep(0.5)
+    return None
+""",
+        expected=(
+            Expect(
+                7,
+                16,
+                7,
+                39,
+                "`aiohttp.ClientSession` built per call and reused only by the polling or retry "
+                "loop inside that call: " + _HANDSHAKE,
+            ),
+        ),
+    ),
+)
+
+# Not a request path (fresh3's review): a leftover copy nothing can import or run, and the
+# set-up method of a client class.
+VALID = (
+    *VALID,
+    Valid(
+        why="a leftover copy (`client.backup.py`): no import reaches it, nothing runs it",
+        path="app/client.backup.py",
+        source="""\
+import aiohttp
+
+
+class AsyncFirecrawlApp:
+    async def _async_request(self, url: str) -> dict:
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url) as response:
+                return await response.json()
+
+    async def check_crawl_status(self, ids: list[str]) -> list[dict]:
+        return [await self._async_request(f"https://api.example/crawl/{i}") for i in ids]
+""",
+    ),
+    Valid(
+        why="a client class's `connect` sets it up once per connection: not its hot path",
+        source="""\
+import requests
+
+
+class PusherClient:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def connect(self, channel: str) -> dict:
+        response = requests.post(f"{self.base_url}/subscribe", json={"ch": channel}, timeout=10)
+        return response.json()
+""",
+    ),
 )

@@ -226,4 +226,99 @@ def parse_document(base_url: str, job_id: str) -> dict:
             ),
         ),
     ),
+    Invalid(
+        why="a CLI command runs once per process: a loop in it runs per item of the command",
+        source="""\
+import httpx
+import typer
+
+app = typer.Typer()
+
+
+def _fetch_instruction(url: str) -> str:
+    return httpx.get(url, timeout=10).text
+
+
+@app.command()
+def go(model: str = "gpt-4o", instruction: str = "") -> None:
+    for name in model.split(","):
+        print(name, _fetch_instruction(instruction))
+""",
+        expected=(
+            Expect(
+                8,
+                12,
+                8,
+                38,
+                "`httpx.get()` in `_fetch_instruction`, called only from `go`, a CLI command "
+                "(runs once per process) builds and drops a connection pool on each call, "
+                "rarely; " + _ADVICE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="a function whose parameters are CLI options is a command, registered or not",
+        source="""\
+from typing import Optional
+
+import httpx
+import typer
+
+
+def configure_logger(
+    endpoint: Optional[str] = typer.Argument(None, help="OTEL endpoint"),
+    test: bool = typer.Option(False, "--test"),
+) -> None:
+    if endpoint:
+        with httpx.Client(timeout=10.0) as client:
+            client.get(endpoint.replace("/v1/logs", "/health"))
+""",
+        expected=(
+            Expect(
+                12,
+                14,
+                12,
+                40,
+                "`httpx.Client` built in `configure_logger`, a CLI command (runs once per "
+                "process): each call pays a new TCP+TLS handshake, rarely; " + _ADVICE,
+            ),
+        ),
+    ),
+    Invalid(
+        why="code only the lifespan reaches runs once per process: its loop runs per bundle",
+        source="""\
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+
+async def _load_bundles(urls: list[str]) -> list[bytes]:
+    bundles = []
+    for url in urls:
+        async with httpx.AsyncClient(timeout=30) as client:
+            bundles.append((await client.get(url)).content)
+    return bundles
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.bundles = await _load_bundles(["https://bundles.example/a.zip"])
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+""",
+        expected=(
+            Expect(
+                10,
+                20,
+                10,
+                49,
+                "`httpx.AsyncClient` built in `_load_bundles`, called only from `lifespan`, "
+                "start-up code (runs once per process): each call pays a new TCP+TLS "
+                "handshake, rarely; " + _ADVICE,
+            ),
+        ),
+    ),
 )
