@@ -2484,23 +2484,29 @@ class ProjectIndex:
         # a name also called on receivers we cannot resolve (`self.scraper.scrape(url)`) may
         # have callers we do not see
         unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        # what can run once whatever else does, decided once; then the fixpoint over callers
+        roots = self.roots()
+        candidates: list[tuple[str, list[tuple[str, bool]]]] = []
+        for target, found in callers.items():
+            if target in per_request or target in roots:
+                continue
+            short = target.rsplit(".", 1)[-1]
+            if short in unseen:
+                continue
+            private = short.startswith("_") and not short.startswith("__")
+            module = self._module_of(target)
+            if not private and any(self._module_of(c) != module for c, _ in found):
+                continue  # public API of another module: its users outside the tree are unknown
+            if any(in_loop for _, in_loop in found):
+                continue
+            candidates.append((target, found))
         once: set[str] = set()
         changed = True
         while changed:
             changed = False
-            for target, found in callers.items():
-                if target in once or target in per_request or target in self.roots():
-                    continue
-                short = target.rsplit(".", 1)[-1]
-                if short in unseen:
-                    continue
-                private = short.startswith("_") and not short.startswith("__")
-                module = self._module_of(target)
-                if not private and any(self._module_of(c) != module for c, _ in found):
-                    continue  # public API of another module: its users outside the tree are unknown
-                if all(
-                    not in_loop and (self.functions[caller].exempt or caller in once)
-                    for caller, in_loop in found
+            for target, found in candidates:
+                if target not in once and all(
+                    self.functions[caller].exempt or caller in once for caller, _ in found
                 ):
                     once.add(target)
                     changed = True
