@@ -30,7 +30,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1230,7 +1230,7 @@ class Summarizer:
                 and owner in ("self", "cls")
                 and ref is not None
             ):
-                stored = ClientRef(**asdict(ref))
+                stored = replace(ref)  # (its fields are plain values: no deep copy)
                 stored.shared = owner == "cls"
                 self._set_attr(fn.cls, target.attr, stored)
                 built = value.values[-1] if isinstance(value, ast.BoolOp) else value
@@ -1251,7 +1251,7 @@ class Summarizer:
             and ref is not None
         ):
             # `values["session"] = requests.Session()` in a (root) validator sets a field
-            self._set_attr(fn.cls, target.slice.value, ClientRef(**asdict(ref)))
+            self._set_attr(fn.cls, target.slice.value, replace(ref))
 
     def _field_factory(self, call: ast.Call) -> ClientRef | None:
         """`Field(default_factory=requests.Session)`."""
@@ -1715,9 +1715,7 @@ def _only_spread(function: ast.AST) -> bool:
 
 
 def _shared(ref: ClientRef) -> ClientRef:
-    out = ClientRef(**asdict(ref))
-    out.shared = True
-    return out
+    return replace(ref, shared=True)
 
 
 def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: Callable[[], dict[str, set[int]]]) -> bool:
