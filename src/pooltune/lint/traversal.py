@@ -211,6 +211,7 @@ class _Plans(dict[type, "_Plan | None"]):
         return not any(
             _names_inert(attribute) and self._method(attribute) is not None
             for klass in self.kind.__mro__
+            if klass.__module__ != "libcst._typed_visitor"  # its ~1,000 no-op stubs
             for attribute in vars(klass)
         )
 
