@@ -329,7 +329,7 @@ def compare(
         wall, cpu = _median(cold[side], "wall"), _median(cold[side], "cpu")
         return (
             f"{wall:.1f} s wall ({wall / parse['wall']:.2f}x the floor), {cpu:.1f} s CPU "
-            f"({cpu / parse['cpu']:.2f}x)"
+            f"({cpu / parse['cpu']:.2f}x), peak {_median(cold[side], 'peak_mib'):.0f} MiB"
         )
 
     def warm_cell(side: str) -> str:

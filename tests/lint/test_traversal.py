@@ -17,6 +17,7 @@ from libcst.metadata import (
 )
 
 from pooltune.lint.traversal import (
+    INERT_NODES,
     ParentProvider,
     StatementPositions,
     children,
@@ -190,3 +191,41 @@ def test_child_order_read_from_code_matches_the_source() -> None:
     for kind in kinds:
         assert child_fields(kind) is not None, kind.__name__
         assert child_fields(kind) == child_fields_from_source(kind), kind.__name__
+
+
+def test_inert_nodes_hold_only_inert_nodes(module: tuple[str, cst.Module]) -> None:
+    """What a visit leaves out (INERT_NODES) never holds a node a visitor could want."""
+    _, tree = module
+    stack: list[tuple[cst.CSTNode, bool]] = [(tree, False)]
+    seen = 0
+    while stack:
+        node, under_inert = stack.pop()
+        inert = type(node) in INERT_NODES
+        assert inert or not under_inert, type(node).__name__
+        seen += inert
+        stack.extend((child, inert) for child in children(node))
+    assert seen
+
+
+class _Punctuation(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def visit_Comma(self, node: cst.Comma) -> None:
+        self.seen.append("comma")
+
+    def leave_SimpleWhitespace(self, original_node: cst.SimpleWhitespace) -> None:
+        self.seen.append(original_node.value)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.seen.append(node.value)
+
+
+def test_a_visitor_of_inert_nodes_still_sees_them(module: tuple[str, cst.Module]) -> None:
+    _, tree = module
+    slow, fast = _Punctuation(), _Punctuation()
+    tree.visit(slow)
+    with read_only_visits():
+        tree.visit(fast)
+    assert fast.seen == slow.seen

@@ -261,6 +261,17 @@ class Catalog:
             for parts in (name.split(".") for name in listed)
             for end in range(1, len(parts) + 1)
         )
+        self.listed_names: frozenset[str] = frozenset(listed)
+        # Each module on the way to a listed name -> the next parts of the listed names below
+        # it (`httpx` -> `Client`, `get`, `Timeout`...): which of its members can matter.
+        members: dict[str, set[str]] = {}
+        for name in listed:
+            parts = name.split(".")
+            for end in range(1, len(parts)):
+                members.setdefault(".".join(parts[:end]), set()).add(parts[end])
+        self.listed_members: dict[str, frozenset[str]] = {
+            module: frozenset(names) for module, names in members.items()
+        }
 
     def client(self, qualname: str) -> ClientSpec | None:
         return self.clients.get(qualname)

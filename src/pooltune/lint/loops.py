@@ -69,11 +69,37 @@ def _fallback(node: ast.For | ast.AsyncFor) -> bool:
     work tried on each alternative until one succeeds (it leaves the loop from inside a `try`
     whose failure moves on to the next), not one unit per item."""
     return any(
-        isinstance(sub, ast.Try)
-        and sub.handlers
-        and any(isinstance(n, (ast.Break, ast.Return)) for n in _body_nodes(sub.body))
-        for sub in _body_nodes(node.body)
+        isinstance(sub, ast.Try) and sub.handlers and _leaves(sub.body)
+        for sub in _block_statements(node.body)
     )
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """A `break` or `return` among what :func:`_body_nodes` yields for ``body``."""
+    for stmt in _block_statements(body):
+        if isinstance(stmt, (ast.Break, ast.Return)):
+            return True
+        if isinstance(stmt, _LOOPS) and any(isinstance(n, ast.Return) for n in ast.walk(stmt)):
+            return True
+    return False
+
+
+# The fields that hold blocks of statements (an `except` handler's and a `case`'s too).
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _block_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The statements :func:`_body_nodes` reaches (and the handlers and cases on the way),
+    without the expressions: a statement is only ever inside another's block, so a `try`,
+    `break` or `return` is found without walking every expression of a long loop body."""
+    todo: list[ast.AST] = list(body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (*_OWN_SCOPES, *_LOOPS)):
+            continue
+        for name in _BLOCKS:
+            todo.extend(getattr(node, name, ()))
 
 
 def _body_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:

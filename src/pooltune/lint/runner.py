@@ -38,7 +38,13 @@ from pooltune.lint.findings import Finding
 from pooltune.lint.project import declared_dependencies
 from pooltune.lint.source import MAX_FILE_BYTES, file_too_large
 from pooltune.lint.summaries import DEFAULT_TEST_IGNORE, module_name_for
-from pooltune.lint.workers import GC_THRESHOLDS, collected_after, init_worker, stop_workers
+from pooltune.lint.workers import (
+    GC_THRESHOLDS,
+    Gathering,
+    collected_after,
+    init_worker,
+    stop_workers,
+)
 from pooltune.regular_file import read_regular_file
 
 if TYPE_CHECKING:  # the engine (libcst) and the join are imported only when a file needs them
@@ -317,11 +323,14 @@ def lint_files(
     phase_two: _PhaseTwo | None = None
     thresholds = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLDS)
+    gathering = Gathering()
     try:
         # phase one: summaries (from the cache where the file is unchanged)
         todo = [f for f in files if f.cached is None]
         if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
             pool = _start_pool(workers)
+            # until phase two's files are handed out, this process only gathers and joins
+            gathering.start()
         summaries = _map(
             pool,
             _summarize_one,
@@ -404,12 +413,14 @@ def lint_files(
                 ignore_in_tests,
             )
             phase_two.submit((entry, fingerprint), task)
+        gathering.stop()  # collection back on before any file is linted in this process
         linted = phase_two.results()
     except BaseException:
         if pool is not None or (phase_two is not None and phase_two.pool is not None):
             stop_workers()  # stopped (a signal) or failed: the workers must not outlive us
         raise
     finally:
+        gathering.release()
         gc.set_threshold(*thresholds)
         if phase_two is not None:
             pool = phase_two.pool

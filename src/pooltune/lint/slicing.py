@@ -11,7 +11,10 @@ What can matter is decided on the identifiers the code spells (names, attributes
 imports, keywords, parameters; not strings or comments), conservatively:
 
 * the names bound by imports of a catalog library, or of something the joined facts know
-  (a factory, a helper that uses or closes a client, a module-level client...);
+  (a factory, a helper that uses or closes a client, a module-level client...); of a catalog
+  library's module imported whole (``import httpx``), only its members on the way to a name
+  the catalog lists (``httpx.Client``, not ``httpx.HTTPStatusError``), and the module used
+  bare (``getattr(requests, method)``);
 * the last part of every name the module's :class:`~pooltune.lint.summaries.ModuleView` knows
   something about (its interesting functions, client attributes, methods, aliases, clients);
 * grown to a fixpoint: what a kept statement binds (a module-level name, ``self.<attr>``) to
@@ -78,13 +81,15 @@ def slice_source(
     source: str, tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool
 ) -> Sliced | None:
     """The source with what no rule can see stubbed out; None when everything is kept."""
-    return _Slicer(source, tree).run(_seeds(tree, view, catalog, is_package))
+    relevant, modules = _seeds(tree, view, catalog, is_package)
+    return _Slicer(source, tree, modules).run(relevant)
 
 
 class _Slicer:
-    def __init__(self, source: str, tree: ast.Module) -> None:
+    def __init__(self, source: str, tree: ast.Module, modules: frozenset[str]) -> None:
         self.lines = split_lines(source)
         self.tree = tree
+        self.modules = modules
         self.plain = [s for s in tree.body if not isinstance(s, _DEFS)]
         # module-level names: what a `**NAME` or `**name()` spread may refer to
         self.module_names = {s.name for s in tree.body if isinstance(s, _DEFS)} | {
@@ -100,7 +105,7 @@ class _Slicer:
         if not self.units:
             return None
         relevant |= self._spread(self.plain)
-        module_bindings = _bindings(self.plain, "module")
+        module_bindings = _bindings(self.plain, "module", self.modules)
         while True:
             size = len(relevant)
             relevant |= _bound_from(module_bindings, relevant)
@@ -127,7 +132,7 @@ class _Slicer:
         if not split_members or not isinstance(node, ast.ClassDef):
             words: set[str] = set()
             spread: list[ast.expr] = []
-            has_global = _scan([node], words, spread)
+            has_global = _scan([node], words, spread, self.modules)
             unit = _Unit(node, first, last, frozenset(words), spread_values=spread)
             if has_global:
                 unit.kept = True  # it changes what a module-level name may hold
@@ -137,8 +142,8 @@ class _Slicer:
         words = {node.name}
         header: list[ast.expr] = []
         plain: list[ast.expr] = []
-        _scan([*node.decorator_list, *node.bases, *node.keywords], words, header)
-        _scan([s for s in node.body if not isinstance(s, _DEFS)], words, plain)
+        _scan([*node.decorator_list, *node.bases, *node.keywords], words, header, self.modules)
+        _scan([s for s in node.body if not isinstance(s, _DEFS)], words, plain, self.modules)
         # without members, a class is bound and spread like a function: all of it
         spread = plain if members else [*header, *plain]
         return _Unit(node, first, last, frozenset(words), members, spread_values=spread)
@@ -168,15 +173,15 @@ class _Slicer:
             if isinstance(node, ast.ClassDef) and unit.members:
                 # a class: what its own statements bind (`client = Client()`, as `self.client`)
                 plain = [s for s in node.body if not isinstance(s, _DEFS)]
-                unit.bindings = _bindings(plain, "class")
+                unit.bindings = _bindings(plain, "class", self.modules)
             else:
-                unit.bindings = _bindings([node], "function")
+                unit.bindings = _bindings([node], "function", self.modules)
             unit.spread = frozenset(self._spread_names(unit.spread_values))
         return _bound_from(unit.bindings, relevant) | (unit.spread - relevant)
 
     def _spread(self, nodes: Iterable[ast.AST]) -> set[str]:
         values: list[ast.expr] = []
-        _scan(nodes, set(), values)
+        _scan(nodes, set(), values, self.modules)
         return self._spread_names(values)
 
     def _spread_names(self, values: Iterable[ast.expr]) -> set[str]:
@@ -196,7 +201,9 @@ class _Slicer:
         return found
 
 
-def _bindings(body: Iterable[ast.stmt], level: Level) -> tuple[Binding, ...]:
+def _bindings(
+    body: Iterable[ast.stmt], level: Level, modules: frozenset[str]
+) -> tuple[Binding, ...]:
     """Each assignment's held identifiers and what it binds: attributes (`self.x = ...`)
     anywhere; at module and class level, where names outlive a call, the names too."""
     found: list[Binding] = []
@@ -207,7 +214,11 @@ def _bindings(body: Iterable[ast.stmt], level: Level) -> tuple[Binding, ...]:
         bound = frozenset(name for target in targets for name in _bound(target, level))
         if bound:
             value = getattr(stmt, "value", None)
-            held = _held(value) if isinstance(value, ast.expr) else _identifiers([stmt])
+            held = (
+                _held(value, modules)
+                if isinstance(value, ast.expr)
+                else _identifiers([stmt], modules)
+            )
             found.append((held, bound))
     return tuple(found)
 
@@ -217,15 +228,24 @@ def _bound_from(bindings: Iterable[Binding], relevant: set[str]) -> set[str]:
     return {name for held, bound in bindings if held & relevant for name in bound} - relevant
 
 
-def _identifiers(nodes: Iterable[ast.AST]) -> frozenset[str]:
+def _identifiers(nodes: Iterable[ast.AST], modules: frozenset[str]) -> frozenset[str]:
     """The names code spells (not strings or comments): variables, definitions and imports as
-    they are, attributes as ``.attr``."""
+    they are, attributes as ``.attr``; a member of one of ``modules`` (the names bound to a
+    catalog library's modules, ``httpx``) as ``module.member`` (``httpx.Client``), the module
+    itself only where it is used bare (``getattr(requests, method)``), not where it is imported:
+    a function that only reaches ``httpx.HTTPStatusError`` cannot build or call what the
+    catalog lists."""
     found: set[str] = set()
-    _scan(nodes, found, [])
+    _scan(nodes, found, [], modules)
     return frozenset(found)
 
 
-def _scan(roots: Iterable[ast.AST], words: set[str], spread: list[ast.expr]) -> bool:
+def _scan(
+    roots: Iterable[ast.AST],
+    words: set[str],
+    spread: list[ast.expr],
+    modules: frozenset[str] = frozenset(),
+) -> bool:
     """One walk over ``roots`` and all below them: adds their identifiers (:func:`_identifiers`)
     to ``words`` and the values of their `**` keywords to ``spread``; whether one declares
     ``global`` names."""
@@ -240,11 +260,17 @@ def _scan(roots: Iterable[ast.AST], words: set[str], spread: list[ast.expr]) -> 
             continue  # a name holds only its context
         if kind is ast.Attribute:
             words.add(ATTR + node.attr)  # type: ignore[attr-defined]
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Name and value.id in modules:
+                words.add(f"{value.id}.{node.attr}")  # type: ignore[attr-defined]
+                continue  # the module's member, not the module itself
         elif kind in _DEF_KINDS:
             name = node.name  # type: ignore[attr-defined]
             words.update((name, ATTR + name))  # called by name, or as a method
         elif kind is ast.alias:
-            words.add(node.asname or node.name.split(".")[0])  # type: ignore[attr-defined]
+            local = node.asname or node.name.split(".")[0]  # type: ignore[attr-defined]
+            if local not in modules:  # importing a module reaches none of its members yet
+                words.add(local)
         elif kind is ast.Global:
             words.update(node.names)  # type: ignore[attr-defined]
             has_global = True
@@ -267,23 +293,27 @@ _DEF_KINDS = frozenset(_DEFS)
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _held(value: ast.expr) -> frozenset[str]:
+def _held(value: ast.expr, modules: frozenset[str]) -> frozenset[str]:
     """The identifiers of what a value holds: the callee of a call (not its arguments: a client
     passed to another constructor is owned by it), the root and attributes of a chain, either
-    side of `or` and `if/else`; all of anything else (a container, a comprehension)."""
+    side of `or` and `if/else`; all of anything else (a container, a comprehension). Spelled
+    as :func:`_identifiers` spells them."""
     if isinstance(value, ast.Await):
-        return _held(value.value)
+        return _held(value.value, modules)
     if isinstance(value, ast.Call):
-        return _held(value.func)
+        return _held(value.func, modules)
     if isinstance(value, ast.Attribute):
-        return _held(value.value) | {ATTR + value.attr}
+        root = value.value
+        if isinstance(root, ast.Name) and root.id in modules:
+            return frozenset((f"{root.id}.{value.attr}", ATTR + value.attr))
+        return _held(root, modules) | {ATTR + value.attr}
     if isinstance(value, ast.Name):
         return frozenset((value.id,))
     if isinstance(value, ast.BoolOp):
-        return frozenset().union(*(_held(v) for v in value.values))
+        return frozenset().union(*(_held(v, modules) for v in value.values))
     if isinstance(value, ast.IfExp):
-        return _held(value.body) | _held(value.orelse)
-    return _identifiers([value])
+        return _held(value.body, modules) | _held(value.orelse, modules)
+    return _identifiers([value], modules)
 
 
 def _bound(target: ast.expr, level: Level) -> Iterator[str]:
@@ -378,9 +408,14 @@ def _member(ref: str) -> str:
     return member_of[1] if member_of else ""
 
 
-def _seeds(tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool) -> set[str]:
-    """Names that refer to a catalog library or to something the joined facts know. (A module
-    imported whole needs no name of its own: its uses spell the known member's name.)"""
+def _seeds(
+    tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: bool
+) -> tuple[set[str], frozenset[str]]:
+    """Names that refer to a catalog library or to something the joined facts know, and the
+    names bound to a catalog library's modules (``import httpx``, ``from openai import lib``):
+    of those, only the members on the way to a listed name are relevant (``httpx.Client``, not
+    ``httpx.Response``), and the module where it is used bare. (A module imported whole needs
+    no name of its own: its uses spell the known member's name.)"""
     # What a call site alone can show: a factory, a `timeout=None` default (or `**kwargs`)
     # that reaches a request, a coroutine on a shared async client. (A helper that uses or
     # closes a client is called with one, and that argument is relevant by itself.)
@@ -398,17 +433,37 @@ def _seeds(tree: ast.Module, view: ModuleView, catalog: Catalog, is_package: boo
             relevant.update((part, ATTR + part))  # imported by name, or reached as an attribute
     relevant.update(ATTR + member for key in view.attrs if (member := _member(key)))
     listed = catalog.name_prefixes
+    modules: dict[str, set[str]] = {}  # local name -> the catalog modules it is bound to
+
+    def bind(local: str, bound: str) -> None:
+        if bound in catalog.listed_members and bound not in catalog.listed_names:
+            modules.setdefault(local, set()).add(bound)
+        else:
+            relevant.add(local)
+
     for stmt in _statements(tree.body):
         if isinstance(stmt, ast.Import):
             for alias in stmt.names:
                 target = alias.name
                 local = alias.asname or target.split(".")[0]
-                if target in listed or target in known:
+                if target in known:
                     relevant.add(local)
+                elif target in listed:
+                    bind(local, target if alias.asname else local)
         elif isinstance(stmt, ast.ImportFrom):
             base = absolute_import("." * stmt.level + (stmt.module or ""), view.module, is_package)
             for alias in stmt.names:
                 target = f"{base}.{alias.name}" if base else alias.name
-                if (stmt.level == 0 and target in listed) or target in known:
-                    relevant.add(alias.asname or alias.name)
-    return relevant
+                local = alias.asname or alias.name
+                if target in known:
+                    relevant.add(local)
+                elif stmt.level == 0 and target in listed:
+                    bind(local, target)
+    # a name also bound to something else relevant keeps every use (as before)
+    for local in [local for local in modules if local in relevant]:
+        del modules[local]
+    for local, bound_to in modules.items():
+        relevant.add(local)  # used bare: `getattr(requests, method)`, `lib = httpx`
+        for bound in bound_to:
+            relevant.update(f"{local}.{member}" for member in catalog.listed_members[bound])
+    return relevant, frozenset(modules)

@@ -30,7 +30,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1373,7 +1373,7 @@ class Summarizer:
                 and owner in ("self", "cls")
                 and ref is not None
             ):
-                stored = ClientRef(**asdict(ref))
+                stored = replace(ref)  # (its fields are plain values: no deep copy)
                 stored.shared = owner == "cls"
                 self._set_attr(fn.cls, target.attr, stored)
                 built = value.values[-1] if isinstance(value, ast.BoolOp) else value
@@ -1394,7 +1394,7 @@ class Summarizer:
             and ref is not None
         ):
             # `values["session"] = requests.Session()` in a (root) validator sets a field
-            self._set_attr(fn.cls, target.slice.value, ClientRef(**asdict(ref)))
+            self._set_attr(fn.cls, target.slice.value, replace(ref))
 
     def _field_factory(self, call: ast.Call) -> ClientRef | None:
         """`Field(default_factory=requests.Session)`."""
@@ -1863,9 +1863,7 @@ def _only_spread(function: ast.AST) -> bool:
 
 
 def _shared(ref: ClientRef) -> ClientRef:
-    out = ClientRef(**asdict(ref))
-    out.shared = True
-    return out
+    return replace(ref, shared=True)
 
 
 def _memo_guarded(fn: _Fn, body: list[ast.stmt], resets: Callable[[], dict[str, set[int]]]) -> bool:
@@ -2653,23 +2651,29 @@ class ProjectIndex:
         # a name also called on receivers we cannot resolve (`self.scraper.scrape(url)`) may
         # have callers we do not see
         unseen = {name for m in self.modules.values() for name in m.unresolved_calls}
+        # what can run once whatever else does, decided once; then the fixpoint over callers
+        roots = self.roots()
+        candidates: list[tuple[str, list[tuple[str, bool]]]] = []
+        for target, found in callers.items():
+            if target in per_request or target in roots:
+                continue
+            short = target.rsplit(".", 1)[-1]
+            if short in unseen:
+                continue
+            private = short.startswith("_") and not short.startswith("__")
+            module = self._module_of(target)
+            if not private and any(self._module_of(c) != module for c, _ in found):
+                continue  # public API of another module: its users outside the tree are unknown
+            if any(in_loop for _, in_loop in found):
+                continue
+            candidates.append((target, found))
         once: set[str] = set()
         changed = True
         while changed:
             changed = False
-            for target, found in callers.items():
-                if target in once or target in per_request or target in self.roots():
-                    continue
-                short = target.rsplit(".", 1)[-1]
-                if short in unseen:
-                    continue
-                private = short.startswith("_") and not short.startswith("__")
-                module = self._module_of(target)
-                if not private and any(self._module_of(c) != module for c, _ in found):
-                    continue  # public API of another module: its users outside the tree are unknown
-                if all(
-                    not in_loop and (self.functions[caller].exempt or caller in once)
-                    for caller, in_loop in found
+            for target, found in candidates:
+                if target not in once and all(
+                    self.functions[caller].exempt or caller in once for caller, _ in found
                 ):
                     once.add(target)
                     changed = True

@@ -8,7 +8,9 @@ On large modules that rebuilding is most of what the metadata providers cost. In
 order (the order each node's ``_visit_and_replace_children`` visits them, read once per node
 class) and calls the same ``on_visit``/``on_leave`` (and the attribute hooks, for a visitor
 that has any); a transformer, and a node class whose order cannot be read, take libcst's own
-path. A batched visit finds its visitors' methods once per class (libcst asks
+path. Whitespace, punctuation and operators (:data:`INERT_NODES`, most of a module's nodes)
+are left out of the visit of a visitor that has nothing to call on them. A batched visit
+finds its visitors' methods once per class (libcst asks
 ``inspect.getmembers`` for every visitor of every file). :class:`ParentProvider` is libcst's
 parent map, built by one walk instead of a visit that asks every node for its ``children``;
 :class:`StatementPositions` is its PositionProvider, one statement at a time.
@@ -112,6 +114,53 @@ def _is_node(kind: type) -> bool:
     return verdict
 
 
+# Whitespace, comments, punctuation and operators: more than half the nodes of a module, and
+# nothing below them but more of the same (tests/lint/test_traversal.py checks that on real
+# modules). A visit of a visitor with nothing to call on any of them leaves them out.
+INERT_NODES: frozenset[type[cst.CSTNode]] = frozenset(
+    {
+        cst.SimpleWhitespace,
+        cst.ParenthesizedWhitespace,
+        cst.TrailingWhitespace,
+        cst.EmptyLine,
+        cst.Newline,
+        cst.Comment,
+        cst.Comma,
+        cst.Dot,
+        cst.Colon,
+        cst.Semicolon,
+        cst.AssignEqual,
+        cst.LeftParen,
+        cst.RightParen,
+        cst.LeftSquareBracket,
+        cst.RightSquareBracket,
+        cst.LeftCurlyBrace,
+        cst.RightCurlyBrace,
+        cst.ImportStar,
+        cst.Asynchronous,
+        *(
+            operator
+            for base in (
+                cst.BaseBinaryOp,
+                cst.BaseBooleanOp,
+                cst.BaseCompOp,
+                cst.BaseUnaryOp,
+                cst.BaseAugOp,
+            )
+            for operator in base.__subclasses__()
+        ),
+    }
+)
+
+_INERT_NAMES = frozenset(kind.__name__ for kind in INERT_NODES)
+
+
+def _names_inert(method: str) -> bool:
+    """`visit_Comma`, `leave_Comma_whitespace_after`: a method for an inert node class."""
+    parts = method.split("_", 2)
+    return len(parts) > 1 and parts[0] in ("visit", "leave") and parts[1] in _INERT_NAMES
+
+
 # How a visit calls a visitor, per node class: its child fields, what to call on visiting
 # and on leaving a node (None: nothing), and the attribute hooks around each field (None:
 # none). Each call takes (visitor, node). libcst's on_visit/on_leave look the methods up by
@@ -147,6 +196,24 @@ class _Plans(dict[type, "_Plan | None"]):
             "visit_Module",
             "leave_Module",
         }
+        self.inert = INERT_NODES if self._skips_inert() else frozenset()
+
+    def _skips_inert(self) -> bool:
+        """Whether the walk can leave out whitespace, punctuation and operators (most nodes of a
+        module): the visitor has nothing to call on any of them, or only what libcst's scope
+        visitor does on leaving a node (record its scope: no one asks a comma's scope)."""
+        if self.batched is not None:  # its batch's methods are all it calls
+            return not any(_names_inert(method) for method in self.batched)
+        if self.overridden - {"on_leave"}:
+            return False
+        if "on_leave" in self.overridden and _unbound(self.kind, "on_leave") is not _SCOPE_ON_LEAVE:
+            return False
+        return not any(
+            _names_inert(attribute) and self._method(attribute) is not None
+            for klass in self.kind.__mro__
+            if klass.__module__ != "libcst._typed_visitor"  # its ~1,000 no-op stubs
+            for attribute in vars(klass)
+        )
 
     def __missing__(self, node_kind: type) -> _Plan | None:
         fields = child_fields(node_kind)
@@ -298,13 +365,15 @@ def _visit(node: cst.CSTNode, visitor: Any) -> Any:
 
 
 def _walk(node: cst.CSTNode, visitor: Any, plans: _Plans) -> None:
-    """What libcst's visit does for a read-only visitor, minus the rebuilding."""
+    """What libcst's visit does for a read-only visitor, minus the rebuilding (and minus the
+    inert nodes, when the visitor has nothing to call on them: :data:`INERT_NODES`)."""
     plan = plans[type(node)]
     if plan is None:
         _libcst_visit(node, visitor)
         return
     fields, visit, leave, hooks = plan
     if visit is None or visit(visitor, node) is not False:
+        inert = plans.inert
         for name in fields:
             before, after = _NO_HOOKS if hooks is None else hooks.get(name, _NO_HOOKS)
             if before is not None:
@@ -313,8 +382,9 @@ def _walk(node: cst.CSTNode, visitor: Any, plans: _Plans) -> None:
             kind = type(value)
             if kind is tuple or kind is list:
                 for child in value:
-                    _walk(child, visitor, plans)
-            elif _is_node(kind):
+                    if type(child) not in inert:
+                        _walk(child, visitor, plans)
+            elif kind not in inert and _is_node(kind):
                 _walk(value, visitor, plans)
             if after is not None:
                 after(visitor, node)
