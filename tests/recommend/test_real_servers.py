@@ -181,7 +181,11 @@ def test_concurrency_limit_in_requests_in_flight(probed: Probed) -> None:
         assert found["concurrency_limit"] is None and rec["concurrency_semaphore"] is None
         return
     limit = found["concurrency_limit"]
-    assert limit is not None
+    levels = [
+        (lv["concurrency"], round(lv["throughput_rps"]), round(lv["latency_s"]["p50"] * 1000))
+        for lv in probed.report["levels"]
+    ]
+    assert limit is not None, (levels, probed.report["notes"], found.get("burst"))
     # uvicorn --limit-concurrency 30: the 29 a client sees, not the 22 its own idle probe left;
     # refusals within 10% (the nginx criterion); a queue's knee is read from where
     # throughput flattens, which levels 2 apart and their noise place within 25%
@@ -190,10 +194,6 @@ def test_concurrency_limit_in_requests_in_flight(probed: Probed) -> None:
         slack = 1.0
     elif truth.refusal == "queue":
         slack = max(2.0, 0.25 * truth.concurrency_limit)
-    levels = [
-        (lv["concurrency"], round(lv["throughput_rps"]), round(lv["latency_s"]["p50"] * 1000))
-        for lv in probed.report["levels"]
-    ]
     assert abs(limit - truth.concurrency_limit) <= slack, (found["concurrency_limit_runs"], levels)
     kind = {"503": "refuses", "queue": "queues"}[str(truth.refusal)]
     assert found["concurrency_limit_kind"] == kind
