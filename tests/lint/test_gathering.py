@@ -44,7 +44,9 @@ def test_someone_elses_freeze_is_left_alone(collector: None) -> None:
     gathering.stop()
     gathering.release()
     assert gc.isenabled()
-    assert gc.get_freeze_count() == frozen
+    # neither frozen again nor thawed (that would be 0); frozen objects are still freed by
+    # reference counting, so another thread of the process may lower the count a little
+    assert frozen // 2 <= gc.get_freeze_count() <= frozen
 
 
 def test_nothing_changes_when_collection_was_off(collector: None) -> None:

@@ -1187,12 +1187,8 @@ class Summarizer:
     def _process_memo(self, node: ast.If, fn: _Fn) -> bool:
         """`if MODELS is None: MODELS = load()` on a `global` or a class attribute: the body
         runs once per process (unless another function clears the value to load again)."""
-        test = node.test
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            subject: ast.expr = test.operand
-        elif (left := _compared_with_none(test, ast.Is)) is not None:
-            subject = left
-        else:
+        subject = _unset_test_subject(node.test)
+        if subject is None:
             return False
         if not process_wide(subject, fn) or not any(assigns(stmt, subject) for stmt in node.body):
             return False
@@ -1215,13 +1211,7 @@ class Summarizer:
         the test asks for, so later passes skip it."""
         if not self.any_loop:
             return False
-        test = node.test
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            subject: ast.expr = test.operand
-        elif (left := _compared_with_none(test, ast.Is)) is not None:
-            subject = left
-        else:
-            return False
+        subject = _unset_test_subject(node.test)
         if not isinstance(subject, (ast.Name, ast.Attribute)):
             return False
         wanted = ast.dump(subject, include_attributes=False).replace("Load()", "Store()")
@@ -1787,6 +1777,13 @@ def _is_main_guard(stmt: ast.stmt) -> bool:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"
     )
+
+
+def _unset_test_subject(test: ast.expr) -> ast.expr | None:
+    """What `if not x:` or `if x is None:` asks about, else None."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return test.operand
+    return _compared_with_none(test, ast.Is)
 
 
 def _compared_with_none(test: ast.expr, op: type[ast.cmpop]) -> ast.expr | None:
