@@ -129,9 +129,9 @@ def concurrency_limit(
             )
         return found
     usable = [lv for lv in ordered if not lv.prober_bound]
-    knee, kind, doubt = _queueing_knee(usable)
+    knee, doubt = _queueing_knee(usable)
     if knee is not None:
-        return Limit(knee, kind, [knee])
+        return Limit(knee, "queues", [knee])
     if doubt is not None:
         return Limit(inconclusive=doubt)
     top_clean = max((lv.concurrency for lv in usable), default=0)
@@ -238,34 +238,32 @@ def server_limit(
     return limit
 
 
-def _queueing_knee(
-    ordered: list[LevelStats],
-) -> tuple[int | None, LimitKind | None, str | None]:
+def _queueing_knee(ordered: list[LevelStats]) -> tuple[int | None, str | None]:
     """A queue shows as throughput that stops growing while latency grows: the knee is the
     first level whose throughput reaches the plateau (the median of the top three levels),
     and its requests in flight are what the server serves at once. Latency that grows while
     throughput keeps rising is overhead (CPU, scheduling), not a server limit; one slow level
-    at the top is noise. The third value says why the levels could not tell a queue from no
+    at the top is noise. The second value says why the levels could not tell a queue from no
     cap: throughput flat and latency up, but not as a queue grows it."""
     if len(ordered) < 4:
-        return None, None, None
+        return None, None
     unloaded = statistics.median(lv.latency_s.p50 for lv in ordered[:3])
     if unloaded <= 0:
-        return None, None, None
+        return None, None
     if any(lv.latency_s.p50 < QUEUEING * unloaded for lv in ordered[-2:]):
-        return None, None, None
+        return None, None
     plateau = statistics.median(lv.throughput_rps for lv in ordered[-3:])
     index = next(i for i, lv in enumerate(ordered) if lv.throughput_rps >= REACHED * plateau)
     if index >= len(ordered) - 2:
-        return None, None, None  # still rising into the top levels: no plateau
+        return None, None  # still rising into the top levels: no plateau
     knee_level, top = ordered[index], ordered[-1]
     flight = knee_level.in_flight
     top_flight = top.in_flight.mean if top.in_flight else top.concurrency
     knee_flight = flight.mean if flight else knee_level.concurrency
     if knee_flight <= 0 or knee_level.throughput_rps <= 0:
-        return None, None, None
+        return None, None
     if not _flat(knee_level.throughput_rps, top.throughput_rps, knee_flight, top_flight):
-        return None, None, None
+        return None, None
     knee = min(flight.max, knee_level.concurrency) if flight else knee_level.concurrency
     # Queued requests wait in line: past the knee, latency grows with the requests in flight
     # (Little's law at a flat throughput). A busy CPU slows everything by a share instead.
@@ -273,14 +271,13 @@ def _queueing_knee(
     if growth < LINEAR * (top_flight / knee_flight):
         return (
             None,
-            None,
             (
                 f"throughput flattened past about {knee} in flight while the median latency "
                 f"grew {growth:.1f}x for {top_flight / knee_flight:.1f}x the requests in flight, "
                 "less than a queue would give: a queue or a busy machine, not told apart"
             ),
         )
-    return knee, "queues", None
+    return knee, None
 
 
 def _flat(knee_rps: float, top_rps: float, knee_flight: float, top_flight: float) -> bool:
